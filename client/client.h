@@ -1,0 +1,107 @@
+/* client.h — the okr client library: connect over TLS, verify the server,
+ * say hello, send requests (pipelined, matched by id) and receive events.
+ * Used by okr, okr-dash, okr-bench and the integration tests.
+ *
+ * The library runs its own libuv loop (one per okr_client_t); the blocking
+ * calls below run that loop until their answer arrives or a deadline passes.
+ * Not thread-safe: one thread per client.
+ *
+ * Trust: with opts.ca_file the server's chain is verified against that CA;
+ * otherwise the SHA-256 fingerprint of the server's certificate must match the
+ * pin stored for "host:port" in opts.known_servers_path (see trust.h). An
+ * unknown server is trusted on first use only if opts.trust_new is set or
+ * opts.confirm_new returns 1 (okr asks the person, like ssh); a pin that does
+ * not match is always refused with OKR_E_TLS and a loud message. The host name
+ * is checked against the certificate in both modes.
+ */
+#ifndef OKR_CLIENT_H
+#define OKR_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "okr.pb-c.h"
+
+#define OKR_PROTOCOL_MAJOR 1
+#define OKR_PROTOCOL_MINOR 0
+
+typedef struct okr_client okr_client_t;
+
+typedef struct okr_client_opts {
+    const char *host;               /* "127.0.0.1", "okr.example.com" */
+    uint16_t port;                  /* default 7433 if 0 */
+    const char *ca_file;            /* verify by CA; NULL = pinning */
+    const char *known_servers_path; /* pin file; NULL = default in the config dir */
+    int trust_new;                  /* accept and store an unknown server's pin */
+    /* Asked when the server is unknown and trust_new is 0. Return 1 to trust
+     * (the pin is then stored), 0 to refuse. NULL = refuse. */
+    int (*confirm_new)(void *arg, const char *hostport, const char *fingerprint_hex);
+    void *confirm_arg;
+    uint32_t timeout_ms;            /* connect+handshake+hello, and each call; default 10000 */
+    const char *client_name;        /* sent in Hello, default "okr-client" */
+} okr_client_opts_t;
+
+/* Connects, completes the TLS handshake, verifies the server and exchanges
+ * Hello. On success *out is a ready client; on failure returns an okr_err_t
+ * (OKR_E_IO: cannot connect, OKR_E_TLS: handshake or trust failed,
+ * OKR_E_TIMEOUT, OKR_E_UNSUPPORTED: protocol version refused) and writes a
+ * message for people into err. */
+int okr_client_connect(okr_client_t **out, const okr_client_opts_t *opts, char *err,
+                       size_t errlen);
+
+/* Closes the connection (close_notify) and frees everything. NULL is a no-op. */
+void okr_client_free(okr_client_t *c);
+
+/* Sends req (its id is assigned by the library) and waits for the response.
+ * On success returns 0 and *resp is the response (free with
+ * okr__response__free_unpacked(*resp, NULL)); a non-OK Status is still a
+ * success of the call: check (*resp)->status. Returns OKR_E_CLOSED,
+ * OKR_E_TIMEOUT, OKR_E_PROTOCOL or OKR_E_NOMEM when no response came, with a
+ * message in okr_client_error(). */
+int okr_client_call(okr_client_t *c, Okr__Request *req, Okr__Response **resp);
+
+/* Pipelining: sends req without waiting and returns its id in *id. */
+int okr_client_send(okr_client_t *c, Okr__Request *req, uint64_t *id);
+
+/* Waits for the response to an id returned by okr_client_send (responses to
+ * other ids that arrive meanwhile are kept for their own wait). */
+int okr_client_wait(okr_client_t *c, uint64_t id, Okr__Response **resp);
+
+/* Events: called from inside any blocking call (or okr_client_poll) as
+ * they arrive. ev is valid only during the call. */
+typedef void (*okr_event_fn)(void *arg, const Okr__Event *ev);
+void okr_client_on_event(okr_client_t *c, okr_event_fn fn, void *arg);
+
+/* Runs the loop for at most timeout_ms, delivering events. Returns 0, or
+ * OKR_E_CLOSED once the connection is gone. */
+int okr_client_poll(okr_client_t *c, uint32_t timeout_ms);
+
+/* Sends raw bytes on the TLS connection, bypassing framing. For tests of
+ * the server's handling of broken clients only. */
+int okr_client_send_raw(okr_client_t *c, const void *data, size_t len);
+
+/* The server's Hello answer. Valid for the client's lifetime. */
+const Okr__HelloResult *okr_client_server_hello(const okr_client_t *c);
+
+/* SHA-256 fingerprint (hex) of the server's certificate. */
+const char *okr_client_fingerprint(const okr_client_t *c);
+
+/* The last error message; never NULL. */
+const char *okr_client_error(const okr_client_t *c);
+
+/* ---- convenience wrappers (each one blocking call) ---- */
+
+/* Logs in with a password. On success returns 0, stores the session token in
+ * the client (okr_client_token) and fills *user if user is not NULL (free
+ * with okr__user__free_unpacked). Otherwise returns the server's status as an
+ * okr_err_t with its message in okr_client_error(). */
+int okr_client_login(okr_client_t *c, const char *username, const char *password,
+                     Okr__User **user);
+
+/* Authenticates this connection with a token from an earlier login. */
+int okr_client_auth_token(okr_client_t *c, const char *token, Okr__User **user);
+
+/* The session token after a successful okr_client_login, else NULL. */
+const char *okr_client_token(const okr_client_t *c);
+
+#endif

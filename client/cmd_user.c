@@ -1,0 +1,2 @@
+/* placeholder: being written */
+typedef int okr__placeholder_cmd_user;

@@ -1,0 +1,70 @@
+/* writer.h — the single writer of okrd, with group commit.
+ *
+ * Every write goes through here. The writer thread takes all writes queued
+ * since its last commit, runs each one's apply() in its own nested
+ * transaction of one write transaction (a failing write is rolled back alone),
+ * commits once (one fsync for the whole group; the environment is opened
+ * without MDB_NOSYNC), and only then hands every write back to the event loop,
+ * where done() runs. So an acknowledgement sent from done() is durable.
+ *
+ * When the map is full (MDB_MAP_FULL from apply or commit), the whole group is
+ * aborted, the map grown (okr_store_grow), and the group retried from the
+ * start; apply() must therefore be safe to run again (it only touches the
+ * transaction and its own result fields). If the map cannot grow, every write
+ * of the group completes with OKR_E_FULL and nothing is committed.
+ */
+#ifndef OKR_WRITER_H
+#define OKR_WRITER_H
+
+#include <lmdb.h>
+#include <uv.h>
+
+#include "store.h"
+
+typedef struct okr_writer okr_writer_t;
+typedef struct okr_write okr_write_t;
+
+/* Runs on the writer thread inside a nested transaction. Returns 0 to keep
+ * its changes or an okr_err_t to roll them back (the group still commits).
+ * Must not touch anything owned by the loop thread except w->data's own
+ * result fields. OKR_E_FULL means "map full": the group is retried. */
+typedef int (*okr_write_apply_fn)(okr_write_t *w, okr_store_t *store, MDB_txn *txn);
+
+/* Runs on the loop thread after the group commit returned (or failed).
+ * status: apply's return, or the commit's error (OKR_E_FULL, OKR_E_INTERNAL)
+ * if the group could not be committed. */
+typedef void (*okr_write_done_fn)(okr_write_t *w, int status);
+
+struct okr_write {
+    okr_write_apply_fn apply;
+    okr_write_done_fn done;
+    void *data;             /* the caller's */
+    /* private */
+    okr_write_t *next;
+    int status;
+};
+
+typedef struct okr_writer_stats {
+    uint64_t commits;       /* transactions committed (each is one fsync) */
+    uint64_t writes;        /* writes applied successfully */
+    uint64_t failed;        /* writes whose apply returned an error */
+    uint64_t grows;         /* map growths */
+} okr_writer_stats_t;
+
+/* Starts the writer thread. The caller keeps store open until the writer is
+ * stopped. Returns 0 or an okr_err_t. */
+int okr_writer_start(okr_writer_t **out, uv_loop_t *loop, okr_store_t *store);
+
+/* Queues w (loop thread only). w must stay valid until its done() ran.
+ * Returns 0, or OKR_E_UNAVAILABLE once stopping (done is not called then). */
+int okr_writer_submit(okr_writer_t *wr, okr_write_t *w);
+
+/* Stops accepting writes, lets the writer commit everything already queued,
+ * delivers every done(), joins the thread, then calls on_stopped (on the loop
+ * thread) and frees wr. The loop must keep running until on_stopped. */
+void okr_writer_stop(okr_writer_t *wr, void (*on_stopped)(void *arg), void *arg);
+
+/* Counters, read on the loop thread. */
+void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out);
+
+#endif
