@@ -13,6 +13,9 @@
  * opts.confirm_new returns 1 (okr asks the person, like ssh); a pin that does
  * not match is always refused with OKR_E_TLS and a loud message. The host name
  * is checked against the certificate in both modes.
+ *
+ * libuv writes to sockets with write(2), so okr_client_connect sets SIGPIPE
+ * to SIG_IGN if it is still SIG_DFL (a closed peer must not kill the process).
  */
 #ifndef OKR_CLIENT_H
 #define OKR_CLIENT_H
@@ -88,6 +91,14 @@ const char *okr_client_fingerprint(const okr_client_t *c);
 
 /* The last error message; never NULL. */
 const char *okr_client_error(const okr_client_t *c);
+
+/* The Status of the connection-level error (a Response with id 0) the
+ * server sent before closing, or STATUS_UNSPECIFIED if none came. Its
+ * message is in okr_client_error(). */
+Okr__Status okr_client_conn_status(const okr_client_t *c);
+
+/* The server as "host:port" (canonical form, see hostport.h). */
+const char *okr_client_hostport(const okr_client_t *c);
 
 /* ---- convenience wrappers (each one blocking call) ---- */
 

@@ -48,18 +48,21 @@ struct okr_tls {
     void *data;    /* free for the owner */
     /* private below */
     SSL *ssl;
-    BIO *net_in;   /* ciphertext from the socket, read by OpenSSL */
-    BIO *net_out;  /* ciphertext produced by OpenSSL, drained to the socket */
+    BIO *net_in;  /* ciphertext from the socket, read by OpenSSL */
+    BIO *net_out; /* ciphertext produced by OpenSSL, drained to the socket */
     okr_tls_callbacks_t cb;
-    uint8_t *out;            /* ciphertext waiting for the socket */
+    uint8_t *out; /* ciphertext waiting for the socket */
     size_t out_len, out_cap;
-    uint8_t *inflight;       /* ciphertext handed to uv_write */
-    size_t inflight_len;
+    uint8_t *inflight; /* ciphertext handed to uv_write (swapped with out) */
+    size_t inflight_len, inflight_cap;
     uv_write_t write_req;
-    uint8_t *pending;        /* plaintext written before the handshake finished */
+    uv_shutdown_t shutdown_req; /* FIN after close_notify, see okr_tls_shutdown */
+    uint8_t *pending; /* plaintext written before the handshake finished */
     size_t pending_len, pending_cap;
-    int state;               /* private state machine */
+    int state;    /* private state machine */
     int flags;
+    int fail;     /* okr_err_t to report from the close callback, 0 if none */
+    char peer[64]; /* "ip:port", cached at start so it is there after close */
     char error[256];
 };
 

@@ -20,10 +20,10 @@
 #include <stdint.h>
 #include <uv.h>
 
-#define OKR_TOKEN_HEX_LEN 64   /* characters, without the NUL */
-#define OKR_TOKEN_HASH_LEN 32
-#define OKR_PASSWORD_MIN 8     /* bytes */
-#define OKR_PASSWORD_MAX 1024  /* bytes */
+#define OKR_TOKEN_HEX_LEN    64 /* characters, without the NUL */
+#define OKR_TOKEN_HASH_LEN   32
+#define OKR_PASSWORD_MIN     8    /* bytes */
+#define OKR_PASSWORD_MAX     1024 /* bytes */
 #define OKR_HASH_ENCODED_MAX 160
 
 typedef struct okr_kdf_params {
@@ -73,10 +73,16 @@ int okr_hasher_hash(okr_hasher_t *h, const char *password, okr_hash_done_fn cb, 
 int okr_hasher_verify(okr_hasher_t *h, const char *encoded, const char *password,
                       okr_hash_done_fn cb, void *arg);
 
-/* Jobs accepted and not yet completed. */
+/* Jobs accepted and not yet completed. A job no longer counts once its
+ * callback runs, so a callback that sees 0 may free h. */
 unsigned okr_hasher_busy(const okr_hasher_t *h);
 
-/* Frees h. Only valid when okr_hasher_busy(h) == 0. */
+/* The most jobs ever handed to the thread pool at once (never more than
+ * max_parallel). For tests and stats. */
+unsigned okr_hasher_running_peak(const okr_hasher_t *h);
+
+/* Frees h (NULL is a no-op). Only valid when okr_hasher_busy(h) == 0;
+ * aborts otherwise, since pending callbacks would use h. */
 void okr_hasher_free(okr_hasher_t *h);
 
 #endif

@@ -1,2 +1,299 @@
-/* placeholder: being written */
-typedef int okr__placeholder_config;
+#include "config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdlib.h>
+#include <string.h>
+
+
+typedef enum { SETTING_STRING, SETTING_U64 } setting_type_t;
+
+typedef struct setting {
+    const char *section;
+    const char *key;
+    setting_type_t type;
+    size_t offset;
+    const char *def; /* default, as text */
+    const char *help;
+} setting_t;
+
+#define S(sec, key, help, def) {sec, #key, SETTING_STRING, offsetof(okr_config_t, key), def, help}
+#define N(sec, key, help, def) {sec, #key, SETTING_U64, offsetof(okr_config_t, key), def, help}
+
+/* The one list of settings. Keep README.md's table in step with it. */
+static const setting_t settings[] = {
+    S("server", listen, "address and port to listen on", "127.0.0.1:7433"),
+    S("server", data_dir, "where the store, certificate and key live", "./okr-data"),
+    S("server", port_file, "write the bound port here once listening (tests, scripts)", ""),
+    S("server", log_level, "debug, info, warn or error", "info"),
+    S("server", admin_password_file, "first start: the admin's password, else one is generated",
+      ""),
+    S("tls", cert_file, "PEM certificate; empty: a self-signed one in data_dir", ""),
+    S("tls", key_file, "PEM private key for cert_file", ""),
+    S("tls", cert_hosts, "names and addresses for the generated certificate, comma-separated",
+      "localhost,127.0.0.1,::1"),
+    N("limits", max_frame, "largest frame accepted after login, bytes", "1048576"),
+    N("limits", max_frame_before_login, "largest frame accepted before login, bytes", "65536"),
+    N("limits", max_connections, "connections held at once; more are refused", "20000"),
+    N("limits", max_inflight, "requests in progress per connection", "128"),
+    N("limits", rate_limit_rps, "requests per second per connection (0 = unlimited)", "1000"),
+    N("limits", rate_limit_burst, "requests a connection may send in a burst", "2000"),
+    N("limits", out_queue_max, "bytes queued to a slow reader before it is disconnected",
+      "8388608"),
+    N("limits", handshake_timeout_ms, "TLS handshake must finish within", "10000"),
+    N("limits", login_timeout_ms, "a connection must log in within", "30000"),
+    N("limits", frame_timeout_ms, "a frame that started must arrive whole within", "10000"),
+    N("limits", idle_timeout_ms, "a connection silent this long is closed (clients ping)",
+      "300000"),
+    N("limits", shutdown_timeout_ms, "on SIGTERM, wait this long for clients to drain", "5000"),
+    N("auth", session_ttl_s, "session lifetime in seconds", "2592000"),
+    N("auth", kdf_memory_kib, "argon2id memory per hash, KiB (OWASP: 19456)", "19456"),
+    N("auth", kdf_iterations, "argon2id passes (OWASP: 2)", "2"),
+    N("auth", hash_parallel, "password hashes computed at once", "2"),
+    N("auth", hash_queue, "password hashes waiting; beyond, logins get UNAVAILABLE", "64"),
+    N("auth", login_free_failures, "failed logins per user or address before delays", "3"),
+    N("auth", login_delay_base_ms, "first delay after the free failures; doubles each time",
+      "1000"),
+    N("auth", login_delay_max_ms, "longest delay between login attempts", "300000"),
+    N("store", map_size_mib, "initial LMDB map size, MiB (grows when full)", "64"),
+    N("store", map_size_max_mib, "the map never grows beyond this, MiB", "65536"),
+};
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+static char **setting__str(okr_config_t *cfg, const setting_t *s)
+{
+    return (char **)((char *)cfg + s->offset);
+}
+
+static uint64_t *setting__u64(okr_config_t *cfg, const setting_t *s)
+{
+    return (uint64_t *)((char *)cfg + s->offset);
+}
+
+static int setting__set(okr_config_t *cfg, const setting_t *s, const char *value)
+{
+    if (s->type == SETTING_STRING) {
+        char *copy = strdup(value);
+        if (!copy)
+            return -1;
+        free(*setting__str(cfg, s));
+        *setting__str(cfg, s) = copy;
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(value, &end, 10);
+    if (errno || end == value || *end != '\0' || value[0] == '-') {
+        fprintf(stderr, "okrd: %s must be a whole number, got \"%s\"\n", s->key, value);
+        return -1;
+    }
+    *setting__u64(cfg, s) = v;
+    return 0;
+}
+
+static const setting_t *setting__find(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if ((!section || strcmp(settings[i].section, section) == 0) &&
+            strcmp(settings[i].key, key) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+void okr_config_defaults(okr_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (setting__set(cfg, &settings[i], settings[i].def) != 0)
+            abort(); /* a bad default is a bug in the table above */
+}
+
+void okr_config_free(okr_config_t *cfg)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (settings[i].type == SETTING_STRING) {
+            free(*setting__str(cfg, &settings[i]));
+            *setting__str(cfg, &settings[i]) = NULL;
+        }
+}
+
+typedef struct ini_ctx {
+    okr_config_t *cfg;
+    const char *path;
+    int failed;
+} ini_ctx_t;
+
+static int config__on_ini(void *arg, const char *section, const char *key, const char *value)
+{
+    ini_ctx_t *ctx = arg;
+    const setting_t *s = setting__find(section, key);
+    if (!s) {
+        fprintf(stderr, "okrd: %s: unknown setting [%s] %s (see okrd --help)\n", ctx->path,
+                section, key);
+        ctx->failed = 1;
+        return 0;
+    }
+    if (setting__set(ctx->cfg, s, value) != 0) {
+        ctx->failed = 1;
+        return 0;
+    }
+    return 1;
+}
+
+static int config__load_file(okr_config_t *cfg, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "okrd: cannot open config file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    ini_ctx_t ctx = {cfg, path, 0};
+    int rc = ini_parse_file(f, config__on_ini, &ctx);
+    fclose(f);
+    if (rc > 0 && !ctx.failed)
+        fprintf(stderr, "okrd: %s:%d: cannot parse this line (expected key = value)\n", path, rc);
+    return rc == 0 && !ctx.failed ? 0 : -1;
+}
+
+void okr_config_print_help(FILE *out)
+{
+    fprintf(out,
+            "Usage: okrd [--config FILE] [--SETTING VALUE]...\n"
+            "\n"
+            "okrd is the okr server: it keeps the OKR store in LMDB and serves okr clients\n"
+            "over TLS. With no options it listens on 127.0.0.1:7433, keeps its data in\n"
+            "./okr-data, makes a self-signed certificate on first start and prints its\n"
+            "fingerprint, and creates the first admin, printing the password once.\n"
+            "\n"
+            "Options:\n"
+            "  --config FILE   read settings from an INI file ([section] key = value)\n"
+            "  --help          show this help\n"
+            "  --version       show the version\n"
+            "\n"
+            "Settings (flag --name-with-dashes, or in the config file as [section] name):\n");
+    const char *section = "";
+    for (size_t i = 0; i < NSETTINGS; i++) {
+        const setting_t *s = &settings[i];
+        if (strcmp(section, s->section) != 0) {
+            section = s->section;
+            fprintf(out, "  [%s]\n", section);
+        }
+        char flag[64];
+        snprintf(flag, sizeof flag, "--%s", s->key);
+        for (char *p = flag; *p; p++)
+            if (*p == '_')
+                *p = '-';
+        fprintf(out, "    %-26s %s (default: %s)\n", flag, s->help, s->def[0] ? s->def : "none");
+    }
+    fprintf(out, "\nSignals: SIGINT or SIGTERM stop accepting, finish in-flight commits, close\n"
+                 "connections and the store, and exit 0.\n");
+}
+
+/* "--max-frame" -> "max_frame" into buf; NULL if arg is not a long flag. */
+static const char *config__flag_key(const char *arg, char *buf, size_t len)
+{
+    if (strncmp(arg, "--", 2) != 0 || strlen(arg + 2) >= len)
+        return NULL;
+    strcpy(buf, arg + 2);
+    for (char *p = buf; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    return buf;
+}
+
+int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
+{
+    /* The config file comes first whatever its position, so flags override it. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            okr_config_print_help(stdout);
+            return 1;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("okrd %s\n", OKR_VERSION);
+            return 1;
+        }
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "okrd: --config needs a file name\n");
+                return -1;
+            }
+            if (config__load_file(cfg, argv[++i]) != 0)
+                return -1;
+        }
+    }
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            i++;
+            continue;
+        }
+        char key[64];
+        const char *value = NULL;
+        char *eq = strchr(argv[i], '=');
+        if (eq && eq - argv[i] < (long)sizeof key) { /* --key=value */
+            char flag[64];
+            memcpy(flag, argv[i], (size_t)(eq - argv[i]));
+            flag[eq - argv[i]] = '\0';
+            const char *k = config__flag_key(flag, key, sizeof key);
+            value = eq + 1;
+            if (!k)
+                value = NULL;
+        } else if (config__flag_key(argv[i], key, sizeof key) && i + 1 < argc) {
+            value = argv[++i];
+        }
+        const setting_t *s = value ? setting__find(NULL, key) : NULL;
+        if (!s) {
+            fprintf(stderr, "okrd: unknown or incomplete option \"%s\" (see okrd --help)\n",
+                    argv[i]);
+            return -1;
+        }
+        if (setting__set(cfg, s, value) != 0)
+            return -1;
+    }
+    if (cfg->max_frame < 1024 || cfg->max_frame > 64u * 1024 * 1024 ||
+        cfg->max_frame_before_login < 1024 || cfg->max_frame_before_login > cfg->max_frame) {
+        fprintf(stderr, "okrd: need 1024 <= max_frame_before_login <= max_frame <= 64 MiB\n");
+        return -1;
+    }
+    if (cfg->kdf_memory_kib < 8 || cfg->kdf_iterations < 1 || cfg->hash_parallel < 1) {
+        fprintf(stderr, "okrd: kdf_memory_kib >= 8, kdf_iterations >= 1, hash_parallel >= 1\n");
+        return -1;
+    }
+    if (cfg->max_inflight < 1 || cfg->max_connections < 1 || cfg->session_ttl_s < 60) {
+        fprintf(stderr, "okrd: max_inflight and max_connections >= 1, session_ttl_s >= 60\n");
+        return -1;
+    }
+    char host[256];
+    uint16_t port;
+    if (okr_config_listen_addr(cfg, host, sizeof host, &port) != 0) {
+        fprintf(stderr, "okrd: listen must be HOST:PORT (e.g. 127.0.0.1:7433), got \"%s\"\n",
+                cfg->listen);
+        return -1;
+    }
+    return 0;
+}
+
+int okr_config_listen_addr(const okr_config_t *cfg, char *host, size_t hostlen, uint16_t *port)
+{
+    const char *s = cfg->listen;
+    const char *colon = strrchr(s, ':');
+    if (!colon)
+        return -1;
+    const char *h = s;
+    size_t hl = (size_t)(colon - s);
+    if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') { /* [::1]:7433 */
+        h++;
+        hl -= 2;
+    }
+    if (hl == 0 || hl >= hostlen)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long p = strtoul(colon + 1, &end, 10);
+    if (errno || *end || end == colon + 1 || p > 65535)
+        return -1;
+    memcpy(host, h, hl);
+    host[hl] = '\0';
+    *port = (uint16_t)p;
+    return 0;
+}

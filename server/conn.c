@@ -1,2 +1,292 @@
-/* placeholder: being written */
-typedef int okr__placeholder_conn;
+/* conn.c — a client connection: TLS, framing, deadlines and its lifetime. */
+#include "conn.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "request.h"
+#include "server.h"
+
+/* How long a connection being closed politely may take to flush its last
+ * frame and close_notify before it is cut. */
+#define CONN_LINGER_MS 2000
+
+static void conn__arm_timer(okr_conn_t *c);
+
+static okr_conn_t *conn__of(okr_tls_t *t)
+{
+    return (okr_conn_t *)t->data;
+}
+
+void okr_conn_ref(okr_conn_t *c)
+{
+    c->refs++;
+}
+
+void okr_conn_unref(okr_conn_t *c)
+{
+    if (--c->refs > 0)
+        return;
+    okr_frame_decoder_free(&c->frames);
+    okr_server_conn_closed(c->srv, c);
+    free(c);
+}
+
+static void conn__on_timer_closed(uv_handle_t *h)
+{
+    okr_conn_unref((okr_conn_t *)h->data);
+}
+
+/* The TLS handle is closed: the last step, apart from requests in flight. */
+static void conn__on_tls_closed(okr_tls_t *t)
+{
+    okr_conn_t *c = conn__of(t);
+    c->closing = 2;
+    if (!uv_is_closing((uv_handle_t *)&c->timer))
+        uv_close((uv_handle_t *)&c->timer, conn__on_timer_closed);
+    okr_conn_unref(c);
+}
+
+void okr_conn_close(okr_conn_t *c, const char *reason)
+{
+    if (c->closing == 2)
+        return;
+    if (reason)
+        okr_info("conn %llu %s: closed: %s", (unsigned long long)c->id, c->peer, reason);
+    c->closing = 2;
+    uv_timer_stop(&c->timer);
+    okr_tls_close(&c->tls);
+}
+
+void okr_conn_shutdown(okr_conn_t *c)
+{
+    if (c->closing)
+        return;
+    c->closing = 1;
+    okr_tls_shutdown(&c->tls);
+    /* A peer that stopped reading cannot hold the connection open: the
+     * timer now cuts it after CONN_LINGER_MS. */
+    conn__arm_timer(c);
+}
+
+void okr_conn_send_response(okr_conn_t *c, const Okr__Response *resp)
+{
+    if (c->closing == 2)
+        return;
+    Okr__Envelope env = OKR__ENVELOPE__INIT;
+    env.msg_case = OKR__ENVELOPE__MSG_RESPONSE;
+    env.response = (Okr__Response *)resp;
+    size_t n = okr__envelope__get_packed_size(&env);
+    uint8_t *buf = malloc(OKR_FRAME_HEADER + n);
+    if (!buf) {
+        okr_conn_close(c, "out of memory");
+        return;
+    }
+    okr_frame_put_header(buf, (uint32_t)n);
+    okr__envelope__pack(&env, buf + OKR_FRAME_HEADER);
+    int rc = okr_tls_write(&c->tls, buf, OKR_FRAME_HEADER + n);
+    free(buf);
+    if (rc != 0) {
+        okr_conn_close(c, "write failed");
+        return;
+    }
+    if (okr_tls_pending_bytes(&c->tls) > c->srv->cfg->out_queue_max)
+        okr_conn_close(c, "reader too slow: output queue over out_queue_max");
+}
+
+void okr_conn_fail(okr_conn_t *c, okr_err_t err, const char *fmt, ...)
+{
+    if (c->closing)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    okr_info("conn %llu %s: closing: %s", (unsigned long long)c->id, c->peer, msg);
+    if (okr_tls_is_established(&c->tls)) {
+        Okr__Response resp = OKR__RESPONSE__INIT;
+        resp.id = 0;
+        resp.status = okr_err_to_status(err);
+        resp.message = msg;
+        okr_conn_send_response(c, &resp);
+    }
+    okr_conn_shutdown(c);
+}
+
+/* ---- deadlines ---- */
+
+static void conn__on_timer(uv_timer_t *timer)
+{
+    okr_conn_t *c = timer->data;
+    const okr_config_t *cfg = c->srv->cfg;
+    if (c->closing) {
+        okr_conn_close(c, "did not close in time");
+        return;
+    }
+    uint64_t now = okr_mono_ms();
+    if (!okr_tls_is_established(&c->tls)) {
+        okr_conn_close(c, "TLS handshake timed out");
+    } else if (c->frame_started_at && now >= c->frame_started_at + cfg->frame_timeout_ms) {
+        okr_conn_fail(c, OKR_E_BAD_REQUEST, "a frame did not arrive whole within %llu ms",
+                      (unsigned long long)cfg->frame_timeout_ms);
+    } else if (!c->authenticated && now >= c->accepted_at + cfg->login_timeout_ms) {
+        okr_conn_fail(c, OKR_E_UNAUTHENTICATED, "not logged in within %llu ms",
+                      (unsigned long long)cfg->login_timeout_ms);
+    } else if (now >= c->last_frame_at + cfg->idle_timeout_ms) {
+        okr_conn_fail(c, OKR_E_UNAVAILABLE, "idle for %llu ms (clients ping to stay connected)",
+                      (unsigned long long)cfg->idle_timeout_ms);
+    } else {
+        conn__arm_timer(c); /* woke early: a deadline moved */
+    }
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+/* One timer per connection, set to the nearest deadline that applies now. */
+static void conn__arm_timer(okr_conn_t *c)
+{
+    const okr_config_t *cfg = c->srv->cfg;
+    if (c->closing == 2)
+        return;
+    uint64_t now = okr_mono_ms();
+    uint64_t due;
+    if (c->closing) {
+        due = now + CONN_LINGER_MS;
+    } else {
+        due = c->last_frame_at + cfg->idle_timeout_ms;
+        if (!okr_tls_is_established(&c->tls))
+            due = min_u64(due, c->accepted_at + cfg->handshake_timeout_ms);
+        if (!c->authenticated)
+            due = min_u64(due, c->accepted_at + cfg->login_timeout_ms);
+        if (c->frame_started_at)
+            due = min_u64(due, c->frame_started_at + cfg->frame_timeout_ms);
+    }
+    uv_timer_start(&c->timer, conn__on_timer, due > now ? due - now : 0, 0);
+}
+
+/* ---- TLS callbacks ---- */
+
+static void conn__on_handshake(okr_tls_t *t, int status)
+{
+    okr_conn_t *c = conn__of(t);
+    if (status != 0) {
+        okr_info("conn %llu %s: TLS handshake failed: %s", (unsigned long long)c->id, c->peer,
+                 okr_tls_last_error(t));
+        c->closing = 2;
+        return;
+    }
+    okr_debug("conn %llu %s: TLS established", (unsigned long long)c->id, c->peer);
+    conn__arm_timer(c);
+}
+
+static int conn__on_frame(void *arg, const uint8_t *payload, size_t len)
+{
+    okr_conn_t *c = arg;
+    c->last_frame_at = okr_mono_ms();
+    okr_dispatch_frame(c, payload, len);
+    return c->closing ? 1 : 0;
+}
+
+static void conn__on_read(okr_tls_t *t, const uint8_t *data, size_t len)
+{
+    okr_conn_t *c = conn__of(t);
+    if (c->closing)
+        return;
+    /* Hold a reference: a handler may close the connection mid-buffer. */
+    okr_conn_ref(c);
+    int rc = okr_frame_feed(&c->frames, data, len, conn__on_frame, c);
+    if (rc == OKR_E_TOO_LARGE)
+        okr_conn_fail(c, OKR_E_TOO_LARGE, "a frame of %u bytes is over the limit of %u",
+                      (unsigned)c->frames.bad_len, (unsigned)c->frames.max);
+    else if (rc == OKR_E_PROTOCOL)
+        okr_conn_fail(c, OKR_E_BAD_REQUEST, "a frame length of 0 is not allowed");
+    else if (rc == OKR_E_NOMEM)
+        okr_conn_close(c, "out of memory");
+    if (!c->closing) {
+        if (!okr_frame_in_progress(&c->frames))
+            c->frame_started_at = 0;
+        else if (!c->frame_started_at)
+            c->frame_started_at = okr_mono_ms();
+        conn__arm_timer(c);
+    }
+    okr_conn_unref(c);
+}
+
+static void conn__on_error(okr_tls_t *t, int status)
+{
+    okr_conn_t *c = conn__of(t);
+    if (!c->closing)
+        okr_info("conn %llu %s: closed by peer: %s", (unsigned long long)c->id, c->peer,
+                 status == OKR_E_CLOSED ? "end of stream" : okr_tls_last_error(t));
+    c->closing = 2;
+    uv_timer_stop(&c->timer);
+}
+
+static const okr_tls_callbacks_t conn_callbacks = {
+    .on_handshake = conn__on_handshake,
+    .on_read = conn__on_read,
+    .on_error = conn__on_error,
+    .on_close = conn__on_tls_closed,
+};
+
+void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
+{
+    okr_conn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        okr_error("accept: out of memory");
+        return;
+    }
+    if (okr_tls_init(&c->tls, srv->loop, srv->tls, 1, &conn_callbacks) != 0) {
+        okr_error("accept: cannot set up TLS");
+        free(c);
+        return;
+    }
+    c->tls.data = c;
+    c->srv = srv;
+    c->id = ++srv->accepted_total;
+    c->refs = 2; /* the TLS handle and the timer */
+    uv_timer_init(srv->loop, &c->timer);
+    c->timer.data = c;
+    okr_frame_decoder_init(&c->frames, (uint32_t)srv->cfg->max_frame_before_login);
+    c->accepted_at = c->last_frame_at = c->tokens_at = okr_mono_ms();
+    c->tokens = (double)srv->cfg->rate_limit_burst;
+    /* Linked before anything can fail, so close always finds it. */
+    c->next = srv->conns;
+    if (srv->conns)
+        srv->conns->prev = c;
+    srv->conns = c;
+    srv->nconns++;
+
+    if (uv_accept(listener, (uv_stream_t *)&c->tls.tcp) != 0) {
+        okr_conn_close(c, "accept failed");
+        return;
+    }
+    okr_tls_peer_name(&c->tls, c->peer, sizeof c->peer);
+    snprintf(c->peer_ip, sizeof c->peer_ip, "%s", c->peer);
+    char *colon = strrchr(c->peer_ip, ':');
+    if (colon)
+        *colon = '\0';
+    if (srv->stopping) {
+        okr_conn_close(c, "server is stopping");
+        return;
+    }
+    if (srv->nconns > srv->cfg->max_connections) {
+        okr_conn_close(c, "max_connections reached");
+        return;
+    }
+    uv_tcp_nodelay(&c->tls.tcp, 1);
+    okr_debug("conn %llu %s: accepted", (unsigned long long)c->id, c->peer);
+    if (okr_tls_start(&c->tls) != 0) {
+        okr_conn_close(c, "cannot start TLS");
+        return;
+    }
+    conn__arm_timer(c);
+}

@@ -1,2 +1,219 @@
-/* placeholder: being written */
-typedef int okr__placeholder_dispatch;
+/* dispatch.c — the operation table and the checks every request passes. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "okr_error.h"
+#include "request.h"
+#include "users.h"
+
+#define OP(field, FIELD, fn, flags)                                                                \
+    {OKR__REQUEST__OP_##FIELD, #field, fn, flags}
+
+/* The one list of operations: what each needs before its handler runs. */
+static const okr_op_t ops[] = {
+    OP(hello, HELLO, okr_handle_hello, 0),
+    OP(login, LOGIN, okr_handle_login, 0),
+    OP(auth_token, AUTH_TOKEN, okr_handle_auth_token, 0),
+    OP(ping, PING, okr_handle_ping, 0),
+    OP(logout, LOGOUT, okr_handle_logout, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(whoami, WHOAMI, okr_handle_whoami, OKR_OP_LOGIN),
+    OP(passwd, PASSWD, okr_handle_passwd, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(user_create, USER_CREATE, okr_handle_user_create, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(user_list, USER_LIST, okr_handle_user_list, OKR_OP_ADMIN),
+    OP(user_deactivate, USER_DEACTIVATE, okr_handle_user_deactivate,
+       OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(user_set_role, USER_SET_ROLE, okr_handle_user_set_role, OKR_OP_ADMIN | OKR_OP_WRITES),
+};
+
+static const okr_op_t *dispatch__find(Okr__Request__OpCase op)
+{
+    for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (ops[i].op == op)
+            return &ops[i];
+    return NULL;
+}
+
+static void req__free(okr_req_t *r)
+{
+    if (r->state_free)
+        r->state_free(r->state);
+    if (r->user)
+        okr__user__free_unpacked(r->user, NULL);
+    okr__request__free_unpacked(r->msg, NULL);
+    okr_conn_t *c = r->conn;
+    c->inflight--;
+    free(r);
+    okr_conn_unref(c);
+}
+
+void okr_req_reply(okr_req_t *r, Okr__Response *resp)
+{
+    resp->id = r->id;
+    if (resp->status == OKR__STATUS__STATUS_UNSPECIFIED)
+        resp->status = OKR__STATUS__STATUS_OK;
+    okr_conn_send_response(r->conn, resp);
+    req__free(r);
+}
+
+void okr_req_reply_empty(okr_req_t *r)
+{
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    Okr__Empty empty = OKR__EMPTY__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_EMPTY;
+    resp.empty = &empty;
+    okr_req_reply(r, &resp);
+}
+
+void okr_req_fail(okr_req_t *r, int err, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.status = okr_err_to_status(err);
+    resp.message = msg;
+    if (err == OKR_E_INTERNAL)
+        okr_error("conn %llu: %s failed: %s", (unsigned long long)r->conn->id,
+                  r->op ? r->op->name : "request", msg);
+    okr_req_reply(r, &resp);
+}
+
+int okr_req_submit_write(okr_req_t *r, okr_write_apply_fn apply, okr_write_done_fn done)
+{
+    r->write.apply = apply;
+    r->write.done = done;
+    r->write.data = r;
+    if (!r->srv->writer || okr_writer_submit(r->srv->writer, &r->write) != 0) {
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is shutting down; try again shortly");
+        return -1;
+    }
+    return 0;
+}
+
+/* Token bucket: rate_limit_rps tokens per second, at most rate_limit_burst. */
+static int dispatch__rate_ok(okr_conn_t *c)
+{
+    const okr_config_t *cfg = c->srv->cfg;
+    if (cfg->rate_limit_rps == 0)
+        return 1;
+    uint64_t now = okr_mono_ms();
+    c->tokens += (double)(now - c->tokens_at) * (double)cfg->rate_limit_rps / 1000.0;
+    if (c->tokens > (double)cfg->rate_limit_burst)
+        c->tokens = (double)cfg->rate_limit_burst;
+    c->tokens_at = now;
+    if (c->tokens < 1.0)
+        return 0;
+    c->tokens -= 1.0;
+    return 1;
+}
+
+/* Re-checks the connection's session on every request that needs one, so a
+ * logout elsewhere, an expiry or a deactivation takes effect at once. */
+static int dispatch__load_caller(okr_req_t *r)
+{
+    okr_conn_t *c = r->conn;
+    int rc = okr_session_check(r->srv->store, c->token_hash, &r->user, NULL);
+    if (rc != 0) {
+        c->authenticated = 0;
+        c->user_id = 0;
+        okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame_before_login);
+    }
+    return rc;
+}
+
+static okr_req_t *req__new(okr_conn_t *c, Okr__Request *msg)
+{
+    okr_req_t *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conn = c;
+    r->srv = c->srv;
+    r->id = msg->id;
+    r->msg = msg;
+    okr_conn_ref(c);
+    c->inflight++;
+    return r;
+}
+
+void okr_dispatch_frame(okr_conn_t *c, const uint8_t *payload, size_t len)
+{
+    Okr__Envelope *env = okr__envelope__unpack(NULL, len, payload);
+    if (!env) {
+        okr_conn_fail(c, OKR_E_BAD_REQUEST, "the frame is not a valid okr Envelope");
+        return;
+    }
+    /* A string with an embedded NUL unpacks shorter than it was sent, so a
+     * re-encoding of a different size means the request is not what it seems. */
+    if (okr__envelope__get_packed_size(env) != len) {
+        okr__envelope__free_unpacked(env, NULL);
+        okr_conn_fail(c, OKR_E_BAD_REQUEST,
+                      "the frame is not canonical protobuf (a string with a NUL byte?)");
+        return;
+    }
+    if (env->msg_case != OKR__ENVELOPE__MSG_REQUEST) {
+        okr__envelope__free_unpacked(env, NULL);
+        okr_conn_fail(c, OKR_E_BAD_REQUEST, "clients may only send requests");
+        return;
+    }
+    Okr__Request *msg = env->request;
+    env->request = NULL;
+    env->msg_case = OKR__ENVELOPE__MSG__NOT_SET;
+    okr__envelope__free_unpacked(env, NULL);
+
+    okr_req_t *r = req__new(c, msg);
+    if (!r) {
+        okr__request__free_unpacked(msg, NULL);
+        okr_conn_fail(c, OKR_E_INTERNAL, "out of memory");
+        return;
+    }
+    const okr_config_t *cfg = c->srv->cfg;
+    if (!dispatch__rate_ok(c)) {
+        okr_req_fail(r, OKR_E_RATE_LIMITED, "more than %llu requests per second; slow down",
+                     (unsigned long long)cfg->rate_limit_rps);
+        return;
+    }
+    if (c->inflight > cfg->max_inflight) {
+        okr_req_fail(r, OKR_E_RATE_LIMITED,
+                     "more than %llu requests in flight; wait for answers first",
+                     (unsigned long long)cfg->max_inflight);
+        return;
+    }
+    r->op = dispatch__find(msg->op_case);
+    if (!r->op) {
+        okr_req_fail(r, OKR_E_UNSUPPORTED,
+                     "this server does not know that operation (is the client newer?)");
+        return;
+    }
+    if (!c->hello_done && msg->op_case != OKR__REQUEST__OP_HELLO) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "send Hello first");
+        return;
+    }
+    if (r->op->flags & (OKR_OP_LOGIN | OKR_OP_ADMIN)) {
+        if (!c->authenticated) {
+            okr_req_fail(r, OKR_E_UNAUTHENTICATED, "log in first");
+            return;
+        }
+        int rc = dispatch__load_caller(r);
+        if (rc != 0) {
+            okr_req_fail(r, rc, "your session has expired or was revoked; log in again");
+            return;
+        }
+        if ((r->op->flags & OKR_OP_ADMIN) && r->user->role != OKR__ROLE__ROLE_ADMIN) {
+            okr_req_fail(r, OKR_E_FORBIDDEN, "only an admin may %s", r->op->name);
+            return;
+        }
+    }
+    if ((r->op->flags & OKR_OP_WRITES) && c->srv->stopping) {
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is shutting down; try again shortly");
+        return;
+    }
+    okr_debug("conn %llu: %s id=%llu", (unsigned long long)c->id, r->op->name,
+              (unsigned long long)r->id);
+    r->op->handler(r);
+}

@@ -1,2 +1,441 @@
-/* placeholder: being written */
-typedef int okr__placeholder_handle_session;
+/* handle_session.c — hello, login, token auth, logout, whoami, ping, passwd. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "clock.h"
+#include "keys.h"
+#include "log.h"
+#include "okr_error.h"
+#include "request.h"
+#include "users.h"
+#include "validate.h"
+
+#define SERVER_PROTOCOL_MAJOR 1
+#define SERVER_PROTOCOL_MINOR 0
+#define PING_PAYLOAD_MAX 1024
+
+/* ---- hello ---- */
+
+void okr_handle_hello(okr_req_t *r)
+{
+    okr_conn_t *c = r->conn;
+    const Okr__Hello *h = r->msg->hello;
+    char msg[256];
+    if (c->hello_done) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "Hello was already sent on this connection");
+        return;
+    }
+    if (okr_check_string("client_name", h->client_name, 0, 128, msg, sizeof msg) != 0) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    if (h->version_major != SERVER_PROTOCOL_MAJOR) {
+        okr_req_fail(r, OKR_E_UNSUPPORTED,
+                     "protocol version %u is not supported: this server speaks %d.%d; "
+                     "install a matching okr client",
+                     h->version_major, SERVER_PROTOCOL_MAJOR, SERVER_PROTOCOL_MINOR);
+        okr_conn_shutdown(c);
+        return;
+    }
+    c->hello_done = 1;
+    okr_debug("conn %llu %s: hello from \"%s\" %u.%u", (unsigned long long)c->id, c->peer,
+              h->client_name, h->version_major, h->version_minor);
+    Okr__HelloResult res = OKR__HELLO_RESULT__INIT;
+    res.version_major = SERVER_PROTOCOL_MAJOR;
+    res.version_minor = SERVER_PROTOCOL_MINOR;
+    res.server_name = "okrd " OKR_VERSION;
+    res.max_frame = (uint32_t)r->srv->cfg->max_frame;
+    res.max_frame_before_login = (uint32_t)r->srv->cfg->max_frame_before_login;
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_HELLO;
+    resp.hello = &res;
+    okr_req_reply(r, &resp);
+}
+
+/* ---- shared by login and token auth ---- */
+
+static void session__authenticate(okr_conn_t *c, uint64_t user_id, const uint8_t *token_hash)
+{
+    c->authenticated = 1;
+    c->user_id = user_id;
+    memcpy(c->token_hash, token_hash, OKR_TOKEN_HASH_LEN);
+    okr_frame_decoder_set_max(&c->frames, (uint32_t)c->srv->cfg->max_frame);
+}
+
+static void session__reply(okr_req_t *r, const char *token, Okr__User *user, int64_t expires_at)
+{
+    Okr__LoginResult res = OKR__LOGIN_RESULT__INIT;
+    res.token = (char *)(token ? token : "");
+    res.user = user;
+    res.expires_at = expires_at;
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_LOGIN;
+    resp.login = &res;
+    okr_req_reply(r, &resp);
+}
+
+/* Milliseconds the caller must wait, by user (folded name) and by address. */
+static uint64_t session__throttle_wait(okr_server_t *srv, const char *user_key, const char *ip)
+{
+    uint64_t now = okr_mono_ms();
+    uint64_t a = user_key ? okr_throttle_wait_ms(srv->throttle_user, user_key, now) : 0;
+    uint64_t b = okr_throttle_wait_ms(srv->throttle_addr, ip, now);
+    return a > b ? a : b;
+}
+
+static void session__throttle_fail(okr_server_t *srv, const char *user_key, const char *ip)
+{
+    uint64_t now = okr_mono_ms();
+    if (user_key)
+        okr_throttle_fail(srv->throttle_user, user_key, now);
+    okr_throttle_fail(srv->throttle_addr, ip, now);
+}
+
+/* ---- login ---- */
+
+typedef struct login_state {
+    char *user_key;           /* folded username: the throttle key */
+    Okr__UserRecord *rec;     /* NULL if no such user */
+    char token[OKR_TOKEN_HEX_LEN + 1];
+    uint8_t token_hash[OKR_TOKEN_HASH_LEN];
+    int64_t expires_at;
+} login_state_t;
+
+static void login__free(void *arg)
+{
+    login_state_t *st = arg;
+    free(st->user_key);
+    if (st->rec)
+        okr__user_record__free_unpacked(st->rec, NULL);
+    OPENSSL_cleanse(st->token, sizeof st->token);
+    free(st);
+}
+
+static int login__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    login_state_t *st = r->state;
+    Okr__SessionRecord sess = OKR__SESSION_RECORD__INIT;
+    sess.user_id = st->rec->user->id;
+    sess.created_at = okr_wall_ms();
+    sess.expires_at = st->expires_at;
+    sess.peer = r->conn->peer_ip; /* fixed since accept: safe to read here */
+    return okr_sessions_put(store, txn, st->token_hash, &sess);
+}
+
+static void login__committed(okr_write_t *w, int status)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    login_state_t *st = r->state;
+    if (status != 0) {
+        okr_req_fail(r, status, "could not open a session: %s", okr_strerror(status));
+        return;
+    }
+    okr_info("conn %llu %s: user %s logged in", (unsigned long long)r->conn->id, r->conn->peer,
+             st->rec->user->username);
+    session__authenticate(r->conn, st->rec->user->id, st->token_hash);
+    session__reply(r, st->token, st->rec->user, st->expires_at);
+}
+
+static void login__verified(void *arg, int status, const char *encoded)
+{
+    (void)encoded;
+    okr_req_t *r = arg;
+    login_state_t *st = r->state;
+    okr_server_t *srv = r->srv;
+    if (status == OKR_E_INTERNAL) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot check the password (corrupt hash?)");
+        return;
+    }
+    /* The same answer for an unknown user and a wrong password. */
+    if (status != 0 || !st->rec) {
+        session__throttle_fail(srv, st->user_key, r->conn->peer_ip);
+        okr_info("conn %llu %s: failed login for \"%s\"", (unsigned long long)r->conn->id,
+                 r->conn->peer, r->msg->login->username);
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED, "wrong username or password");
+        return;
+    }
+    if (!st->rec->user->active) {
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED,
+                     "this account is deactivated; ask an admin to restore it");
+        return;
+    }
+    okr_throttle_success(srv->throttle_user, st->user_key);
+    if (okr_token_new(st->token) != 0) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot make a session token");
+        return;
+    }
+    okr_token_hash(st->token, st->token_hash);
+    st->expires_at = okr_wall_ms() + (int64_t)srv->cfg->session_ttl_s * 1000;
+    okr_req_submit_write(r, login__apply, login__committed);
+}
+
+void okr_handle_login(okr_req_t *r)
+{
+    const Okr__LoginRequest *in = r->msg->login;
+    okr_server_t *srv = r->srv;
+    char msg[256];
+    if (okr_check_string("username", in->username, 1, OKR_USERNAME_MAX, msg, sizeof msg) ||
+        okr_check_string("password", in->password, 1, OKR_PASSWORD_MAX, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    login_state_t *st = calloc(1, sizeof *st);
+    if (!st || !(st->user_key = okr_key_fold_name(in->username))) {
+        free(st);
+        okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
+        return;
+    }
+    r->state = st;
+    r->state_free = login__free;
+    uint64_t wait = session__throttle_wait(srv, st->user_key, r->conn->peer_ip);
+    if (wait > 0) {
+        okr_req_fail(r, OKR_E_RATE_LIMITED, "too many failed logins; try again in %llu s",
+                     (unsigned long long)((wait + 999) / 1000));
+        return;
+    }
+    MDB_txn *txn;
+    if (okr_store_read_begin(srv->store, &txn) != 0) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
+        return;
+    }
+    int rc = okr_users_find(srv->store, txn, in->username, &st->rec);
+    okr_store_read_end(srv->store, txn);
+    if (rc != 0 && rc != OKR_E_NOT_FOUND) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the user");
+        return;
+    }
+    /* Unknown users are checked against a real hash too: equal cost. */
+    const char *hash = st->rec ? st->rec->password_hash : srv->dummy_hash;
+    if (okr_hasher_verify(srv->hasher, hash, in->password, login__verified, r) != 0)
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is busy checking passwords; retry");
+}
+
+/* ---- token auth ---- */
+
+static int session__token_valid(const char *token)
+{
+    if (strlen(token) != OKR_TOKEN_HEX_LEN)
+        return 0;
+    for (const char *p = token; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+void okr_handle_auth_token(okr_req_t *r)
+{
+    okr_server_t *srv = r->srv;
+    const char *token = r->msg->auth_token->token;
+    uint64_t wait = session__throttle_wait(srv, NULL, r->conn->peer_ip);
+    if (wait > 0) {
+        okr_req_fail(r, OKR_E_RATE_LIMITED, "too many failed attempts; try again in %llu s",
+                     (unsigned long long)((wait + 999) / 1000));
+        return;
+    }
+    uint8_t hash[OKR_TOKEN_HASH_LEN];
+    Okr__User *user = NULL;
+    int64_t expires_at = 0;
+    int rc = OKR_E_UNAUTHENTICATED;
+    if (session__token_valid(token)) {
+        okr_token_hash(token, hash);
+        rc = okr_session_check(srv->store, hash, &user, &expires_at);
+    }
+    if (rc != 0) {
+        session__throttle_fail(srv, NULL, r->conn->peer_ip);
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED,
+                     "the session has expired or was revoked; log in again");
+        return;
+    }
+    session__authenticate(r->conn, user->id, hash);
+    session__reply(r, NULL, user, expires_at);
+    okr__user__free_unpacked(user, NULL);
+}
+
+/* ---- logout, whoami, ping ---- */
+
+static int logout__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    return okr_sessions_delete(store, txn, r->state);
+}
+
+static void logout__committed(okr_write_t *w, int status)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    if (status != 0) {
+        okr_req_fail(r, status, "could not end the session: %s", okr_strerror(status));
+        return;
+    }
+    okr_conn_t *c = r->conn;
+    if (memcmp(c->token_hash, r->state, OKR_TOKEN_HASH_LEN) == 0) {
+        c->authenticated = 0;
+        c->user_id = 0;
+        okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame_before_login);
+    }
+    okr_req_reply_empty(r);
+}
+
+void okr_handle_logout(okr_req_t *r)
+{
+    /* A copy: the writer thread must not read the connection's fields. */
+    uint8_t *hash = malloc(OKR_TOKEN_HASH_LEN);
+    if (!hash) {
+        okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
+        return;
+    }
+    memcpy(hash, r->conn->token_hash, OKR_TOKEN_HASH_LEN);
+    r->state = hash;
+    r->state_free = free;
+    okr_req_submit_write(r, logout__apply, logout__committed);
+}
+
+void okr_handle_whoami(okr_req_t *r)
+{
+    Okr__User *user = NULL;
+    int64_t expires_at = 0;
+    if (okr_session_check(r->srv->store, r->conn->token_hash, &user, &expires_at) != 0) {
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED, "the session has expired; log in again");
+        return;
+    }
+    session__reply(r, NULL, user, expires_at);
+    okr__user__free_unpacked(user, NULL);
+}
+
+void okr_handle_ping(okr_req_t *r)
+{
+    const Okr__PingRequest *in = r->msg->ping;
+    if (in->payload.len > PING_PAYLOAD_MAX) {
+        okr_req_fail(r, OKR_E_TOO_LARGE, "ping payload is limited to %d bytes", PING_PAYLOAD_MAX);
+        return;
+    }
+    Okr__Pong pong = OKR__PONG__INIT;
+    pong.payload = in->payload;
+    pong.server_time = okr_wall_ms();
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_PONG;
+    resp.pong = &pong;
+    okr_req_reply(r, &resp);
+}
+
+/* ---- passwd: verify the old password, hash the new, store, end other sessions ---- */
+
+typedef struct passwd_state {
+    uint64_t user_id;
+    char *user_key;
+    char new_hash[OKR_HASH_ENCODED_MAX];
+    uint8_t keep[OKR_TOKEN_HASH_LEN];
+} passwd_state_t;
+
+static void passwd__free(void *arg)
+{
+    passwd_state_t *st = arg;
+    free(st->user_key);
+    free(st);
+}
+
+static int passwd__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
+{
+    passwd_state_t *st = okr_req_of_write(w)->state;
+    Okr__UserRecord *rec;
+    int rc = okr_users_get(store, txn, st->user_id, &rec);
+    if (rc != 0)
+        return rc;
+    char *old = rec->password_hash;
+    rec->password_hash = st->new_hash;
+    rc = okr_users_update(store, txn, rec, st->user_id);
+    rec->password_hash = old;
+    okr__user_record__free_unpacked(rec, NULL);
+    if (rc == 0)
+        rc = okr_sessions_delete_for_user(store, txn, st->user_id, st->keep);
+    return rc;
+}
+
+static void passwd__committed(okr_write_t *w, int status)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    if (status != 0) {
+        okr_req_fail(r, status, "could not change the password: %s", okr_strerror(status));
+        return;
+    }
+    okr_info("conn %llu %s: user %s changed their password", (unsigned long long)r->conn->id,
+             r->conn->peer, r->user->username);
+    okr_req_reply_empty(r);
+}
+
+static void passwd__hashed(void *arg, int status, const char *encoded)
+{
+    okr_req_t *r = arg;
+    passwd_state_t *st = r->state;
+    if (status != 0 || strlen(encoded) >= sizeof st->new_hash) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot hash the new password");
+        return;
+    }
+    strcpy(st->new_hash, encoded);
+    okr_req_submit_write(r, passwd__apply, passwd__committed);
+}
+
+static void passwd__verified(void *arg, int status, const char *encoded)
+{
+    (void)encoded;
+    okr_req_t *r = arg;
+    passwd_state_t *st = r->state;
+    if (status != 0) {
+        session__throttle_fail(r->srv, st->user_key, r->conn->peer_ip);
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED, "the current password is wrong");
+        return;
+    }
+    if (okr_hasher_hash(r->srv->hasher, r->msg->passwd->new_password, passwd__hashed, r) != 0)
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is busy hashing passwords; retry");
+}
+
+void okr_handle_passwd(okr_req_t *r)
+{
+    const Okr__PasswdRequest *in = r->msg->passwd;
+    okr_server_t *srv = r->srv;
+    char msg[256];
+    if (okr_check_string("old_password", in->old_password, 1, OKR_PASSWORD_MAX, msg,
+                         sizeof msg) ||
+        okr_check_string("new_password", in->new_password, 1, OKR_PASSWORD_MAX, msg,
+                         sizeof msg) ||
+        okr_password_check_policy(in->new_password, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    passwd_state_t *st = calloc(1, sizeof *st);
+    if (!st || !(st->user_key = okr_key_fold_name(r->user->username))) {
+        free(st);
+        okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
+        return;
+    }
+    st->user_id = r->user->id;
+    memcpy(st->keep, r->conn->token_hash, OKR_TOKEN_HASH_LEN);
+    r->state = st;
+    r->state_free = passwd__free;
+    uint64_t wait = session__throttle_wait(srv, st->user_key, r->conn->peer_ip);
+    if (wait > 0) {
+        okr_req_fail(r, OKR_E_RATE_LIMITED, "too many wrong passwords; try again in %llu s",
+                     (unsigned long long)((wait + 999) / 1000));
+        return;
+    }
+    MDB_txn *txn;
+    Okr__UserRecord *rec = NULL;
+    if (okr_store_read_begin(srv->store, &txn) != 0) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
+        return;
+    }
+    int rc = okr_users_get(srv->store, txn, st->user_id, &rec);
+    okr_store_read_end(srv->store, txn);
+    if (rc != 0) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read your account");
+        return;
+    }
+    rc = okr_hasher_verify(srv->hasher, rec->password_hash, in->old_password, passwd__verified,
+                           r);
+    okr__user_record__free_unpacked(rec, NULL);
+    if (rc != 0)
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is busy checking passwords; retry");
+}

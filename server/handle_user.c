@@ -1,2 +1,301 @@
-/* placeholder: being written */
-typedef int okr__placeholder_handle_user;
+/* handle_user.c — user administration (admin only: dispatch checks the role). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "keys.h"
+#include "log.h"
+#include "okr_error.h"
+#include "request.h"
+#include "users.h"
+#include "validate.h"
+
+#define USER_LIST_DEFAULT 100
+#define USER_LIST_MAX 500
+
+/* What a user write hands back from the writer thread. */
+typedef struct user_state {
+    Okr__UserRecord *rec;  /* the record as stored (create) or loaded and updated */
+    char message[256];     /* why apply refused, for the reply */
+    char new_hash[OKR_HASH_ENCODED_MAX];
+} user_state_t;
+
+static void user_state__free(void *arg)
+{
+    user_state_t *st = arg;
+    if (st->rec)
+        okr__user_record__free_unpacked(st->rec, NULL);
+    free(st);
+}
+
+static user_state_t *user_state__attach(okr_req_t *r)
+{
+    user_state_t *st = calloc(1, sizeof *st);
+    if (!st) {
+        okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
+        return NULL;
+    }
+    r->state = st;
+    r->state_free = user_state__free;
+    return st;
+}
+
+static void user__reply(okr_req_t *r, Okr__User *user)
+{
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_USER;
+    resp.user = user;
+    okr_req_reply(r, &resp);
+}
+
+/* Replies with the stored user, or with apply's refusal. */
+static void user__committed(okr_write_t *w, int status)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    user_state_t *st = r->state;
+    if (status != 0) {
+        okr_req_fail(r, status, "%s", st->message[0] ? st->message : okr_strerror(status));
+        return;
+    }
+    okr_info("conn %llu %s: %s %s by %s", (unsigned long long)r->conn->id, r->conn->peer,
+             r->op->name, st->rec->user->username, r->user->username);
+    user__reply(r, st->rec->user);
+}
+
+static int role_valid(Okr__Role role)
+{
+    return role == OKR__ROLE__ROLE_ADMIN || role == OKR__ROLE__ROLE_MEMBER;
+}
+
+/* ---- create ---- */
+
+static int create__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    user_state_t *st = r->state;
+    const Okr__UserCreateRequest *in = r->msg->user_create;
+    /* apply may run again after a map growth: start from scratch each time. */
+    if (st->rec) {
+        okr__user_record__free_unpacked(st->rec, NULL);
+        st->rec = NULL;
+    }
+    Okr__User user = OKR__USER__INIT;
+    user.username = in->username;
+    user.display_name = in->display_name[0] ? in->display_name : in->username;
+    user.role = in->role == OKR__ROLE__ROLE_UNSPECIFIED ? OKR__ROLE__ROLE_MEMBER : in->role;
+    user.active = 1;
+    Okr__UserRecord rec = OKR__USER_RECORD__INIT;
+    rec.user = &user;
+    rec.password_hash = st->new_hash;
+    int rc = okr_users_insert(store, txn, &rec, r->user->id);
+    if (rc == OKR_E_CONFLICT) {
+        snprintf(st->message, sizeof st->message, "a user named \"%s\" already exists",
+                 in->username);
+        return rc;
+    }
+    if (rc != 0)
+        return rc;
+    return okr_users_get(store, txn, user.id, &st->rec);
+}
+
+static void create__hashed(void *arg, int status, const char *encoded)
+{
+    okr_req_t *r = arg;
+    user_state_t *st = r->state;
+    if (status != 0 || strlen(encoded) >= sizeof st->new_hash) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot hash the password");
+        return;
+    }
+    strcpy(st->new_hash, encoded);
+    okr_req_submit_write(r, create__apply, user__committed);
+}
+
+void okr_handle_user_create(okr_req_t *r)
+{
+    const Okr__UserCreateRequest *in = r->msg->user_create;
+    char msg[256];
+    if (okr_username_check(in->username, msg, sizeof msg) ||
+        okr_check_string("display_name", in->display_name, 0, OKR_DISPLAY_NAME_MAX, msg,
+                         sizeof msg) ||
+        okr_check_string("password", in->password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
+        okr_password_check_policy(in->password, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    if (in->role != OKR__ROLE__ROLE_UNSPECIFIED && !role_valid(in->role)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "role must be admin or member");
+        return;
+    }
+    if (!user_state__attach(r))
+        return;
+    if (okr_hasher_hash(r->srv->hasher, in->password, create__hashed, r) != 0)
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is busy hashing passwords; retry");
+}
+
+/* ---- list (paged by case-folded username) ---- */
+
+void okr_handle_user_list(okr_req_t *r)
+{
+    const Okr__UserListRequest *in = r->msg->user_list;
+    okr_store_t *store = r->srv->store;
+    char msg[256];
+    if (okr_check_string("after_username", in->after_username, 0, OKR_USERNAME_MAX, msg,
+                         sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    uint32_t limit = in->limit == 0 ? USER_LIST_DEFAULT : in->limit;
+    if (limit > USER_LIST_MAX)
+        limit = USER_LIST_MAX;
+    char *after = okr_key_fold_name(in->after_username);
+    Okr__User **users = calloc(limit, sizeof *users);
+    Okr__UserRecord **recs = calloc(limit, sizeof *recs);
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    if (!after || !users || !recs || okr_store_read_begin(store, &txn) != 0 ||
+        mdb_cursor_open(txn, okr_store_dbi(store, OKR_DB_USERS_BY_NAME), &cur) != 0) {
+        if (txn)
+            okr_store_read_end(store, txn);
+        free(after);
+        free(users);
+        free(recs);
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the user list");
+        return;
+    }
+    size_t n = 0;
+    int more = 0;
+    MDB_val k = {strlen(after), after}, v;
+    int mrc = after[0] ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)
+                       : mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    /* Skip the cursor name itself: the page starts after it. */
+    if (mrc == 0 && after[0] && k.mv_size == strlen(after) &&
+        memcmp(k.mv_data, after, k.mv_size) == 0)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    for (; mrc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (v.mv_size != OKR_KEY_U64_LEN)
+            continue;
+        Okr__UserRecord *rec = NULL;
+        if (okr_users_get(store, txn, okr_key_get_u64(v.mv_data), &rec) != 0)
+            continue;
+        if (!rec->user || (!rec->user->active && !in->include_inactive)) {
+            okr__user_record__free_unpacked(rec, NULL);
+            continue;
+        }
+        if (n == limit) {
+            okr__user_record__free_unpacked(rec, NULL);
+            more = 1;
+            break;
+        }
+        recs[n] = rec;
+        users[n] = rec->user;
+        n++;
+    }
+    mdb_cursor_close(cur);
+    okr_store_read_end(store, txn);
+    Okr__UserList list = OKR__USER_LIST__INIT;
+    list.n_users = n;
+    list.users = users;
+    list.next_after = (char *)(more && n > 0 ? users[n - 1]->username : "");
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_USER_LIST;
+    resp.user_list = &list;
+    okr_req_reply(r, &resp);
+    for (size_t i = 0; i < n; i++)
+        okr__user_record__free_unpacked(recs[i], NULL);
+    free(recs);
+    free(users);
+    free(after);
+}
+
+/* ---- deactivate and set role: load, check, update in one transaction ---- */
+
+static int update__load(okr_req_t *r, okr_store_t *store, MDB_txn *txn, const char *username)
+{
+    user_state_t *st = r->state;
+    if (st->rec) {
+        okr__user_record__free_unpacked(st->rec, NULL);
+        st->rec = NULL;
+    }
+    int rc = okr_users_find(store, txn, username, &st->rec);
+    if (rc == OKR_E_NOT_FOUND)
+        snprintf(st->message, sizeof st->message, "no user named \"%s\"", username);
+    return rc;
+}
+
+static int deactivate__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    user_state_t *st = r->state;
+    int rc = update__load(r, store, txn, r->msg->user_deactivate->username);
+    if (rc != 0)
+        return rc;
+    Okr__User *u = st->rec->user;
+    if (u->id == r->user->id) {
+        snprintf(st->message, sizeof st->message,
+                 "you cannot deactivate your own account; ask another admin");
+        return OKR_E_BAD_REQUEST;
+    }
+    if (!u->active)
+        return 0; /* already inactive: nothing to change, not an error */
+    u->active = 0;
+    rc = okr_users_update(store, txn, st->rec, r->user->id);
+    if (rc == 0)
+        rc = okr_sessions_delete_for_user(store, txn, u->id, NULL);
+    return rc;
+}
+
+void okr_handle_user_deactivate(okr_req_t *r)
+{
+    char msg[256];
+    if (okr_check_string("username", r->msg->user_deactivate->username, 1, OKR_USERNAME_MAX, msg,
+                         sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    if (user_state__attach(r))
+        okr_req_submit_write(r, deactivate__apply, user__committed);
+}
+
+static int set_role__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    user_state_t *st = r->state;
+    const Okr__UserSetRoleRequest *in = r->msg->user_set_role;
+    int rc = update__load(r, store, txn, in->username);
+    if (rc != 0)
+        return rc;
+    Okr__User *u = st->rec->user;
+    if (in->version != 0 && in->version != u->version) {
+        snprintf(st->message, sizeof st->message,
+                 "%s was changed by someone else (version %llu, you named %llu); reload and "
+                 "retry",
+                 u->username, (unsigned long long)u->version, (unsigned long long)in->version);
+        return OKR_E_CONFLICT;
+    }
+    if (u->role == in->role)
+        return 0;
+    if (u->role == OKR__ROLE__ROLE_ADMIN && u->active &&
+        okr_users_count_active_admins(store, txn) <= 1) {
+        snprintf(st->message, sizeof st->message,
+                 "%s is the last active admin; make someone else admin first", u->username);
+        return OKR_E_CONFLICT;
+    }
+    u->role = in->role;
+    return okr_users_update(store, txn, st->rec, r->user->id);
+}
+
+void okr_handle_user_set_role(okr_req_t *r)
+{
+    const Okr__UserSetRoleRequest *in = r->msg->user_set_role;
+    char msg[256];
+    if (okr_check_string("username", in->username, 1, OKR_USERNAME_MAX, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    if (!role_valid(in->role)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "role must be admin or member");
+        return;
+    }
+    if (user_state__attach(r))
+        okr_req_submit_write(r, set_role__apply, user__committed);
+}

@@ -1,2 +1,301 @@
-/* placeholder: being written */
-typedef int okr__placeholder_writer;
+/* writer.c — the single writer of okrd, with group commit.
+ *
+ * Two lists cross the thread boundary, both under wr->mu:
+ *   queue  loop -> writer thread: submitted, not yet taken;
+ *   done   writer thread -> loop: committed (or failed), done() not yet run.
+ * The writer thread takes the whole queue as one group, commits it in one
+ * transaction, appends it to done and wakes the loop with uv_async_send().
+ * Both lists are FIFO, so done() runs in submission order.
+ *
+ * Stopping: okr_writer_stop() sets stopping; the thread drains the queue,
+ * sets exited and sends one last wakeup. The loop, seeing exited, delivers the
+ * remaining done()s, joins the thread (which has nothing left to do but
+ * return), closes the async handle, and finishes in the close callback.
+ */
+#include "writer.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "okr_error.h"
+
+struct okr_writer {
+    uv_loop_t *loop;
+    okr_store_t *store;
+    uv_async_t async;
+    pthread_t thread;
+    bool thread_started; /* loop thread only */
+    bool closing;        /* loop thread only: uv_close() called */
+
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    /* under mu */
+    okr_write_t *queue_head, *queue_tail;
+    okr_write_t *done_head, *done_tail;
+    bool stopping;
+    bool exited;
+    okr_writer_stats_t stats;
+
+    void (*on_stopped)(void *arg);
+    void *on_stopped_arg;
+};
+
+/* ------------------------------------------------------------ writer thread */
+
+static void writer__fail_group(okr_write_t *group, int status)
+{
+    for (okr_write_t *w = group; w != NULL; w = w->next)
+        w->status = status;
+}
+
+/* One attempt at the group: every write in its own nested transaction of one
+ * write transaction, then one commit. Returns 0 when the group is done (each
+ * w->status set, the commit made or failed for good), or OKR_E_FULL when the
+ * map filled up and the whole group must be retried after growing. On
+ * OKR_E_FULL no transaction is left open. */
+static int writer__attempt(okr_writer_t *wr, okr_write_t *group, okr_writer_stats_t *delta)
+{
+    MDB_env *env = okr_store_env(wr->store);
+    MDB_txn *txn;
+    int err = okr_store_write_begin(wr->store, &txn);
+    if (err != 0) {
+        writer__fail_group(group, err == OKR_E_FULL ? OKR_E_FULL : OKR_E_INTERNAL);
+        return OKR_OK;
+    }
+
+    for (okr_write_t *w = group; w != NULL; w = w->next) {
+        MDB_txn *child;
+        int rc = mdb_txn_begin(env, txn, 0, &child);
+        if (rc != 0) {
+            okr_store_write_abort(wr->store, txn);
+            if (rc == MDB_MAP_FULL)
+                return OKR_E_FULL;
+            okr_error("writer: cannot begin nested transaction: %s", mdb_strerror(rc));
+            writer__fail_group(group, OKR_E_INTERNAL);
+            return OKR_OK;
+        }
+        err = w->apply(w, wr->store, child);
+        if (err == 0) {
+            rc = mdb_txn_commit(child); /* frees child, also on failure */
+            if (rc == MDB_MAP_FULL)
+                err = OKR_E_FULL;
+            else if (rc != 0) {
+                /* The parent may be marked broken now; its commit will say. */
+                okr_error("writer: nested commit: %s", mdb_strerror(rc));
+                err = OKR_E_INTERNAL;
+            }
+        } else {
+            mdb_txn_abort(child);
+        }
+        if (err == OKR_E_FULL) {
+            /* Also drops this thread's share of the store lock, which
+             * okr_store_grow() needs exclusively. */
+            okr_store_write_abort(wr->store, txn);
+            return OKR_E_FULL;
+        }
+        w->status = err;
+    }
+
+    err = okr_store_write_commit(wr->store, txn);
+    if (err == OKR_E_FULL)
+        return OKR_E_FULL;
+    if (err != 0)
+        writer__fail_group(group, OKR_E_INTERNAL);
+    else
+        delta->commits++;
+    return OKR_OK;
+}
+
+/* Commits group, growing the map as often as needed. Sets each w->status and
+ * adds to delta (merged into wr->stats under mu by the caller). A write that
+ * fails because the whole group failed counts as failed. */
+static void writer__run_group(okr_writer_t *wr, okr_write_t *group, okr_writer_stats_t *delta)
+{
+    for (;;) {
+        int err = writer__attempt(wr, group, delta);
+        if (err != OKR_E_FULL)
+            break;
+        err = okr_store_grow(wr->store);
+        if (err != 0) {
+            if (err != OKR_E_FULL)
+                okr_error("writer: cannot grow the map: %s", okr_strerror(err));
+            else
+                okr_warn("writer: map is at its maximum; a group of writes fails");
+            writer__fail_group(group, err == OKR_E_FULL ? OKR_E_FULL : OKR_E_INTERNAL);
+            break;
+        }
+        delta->grows++;
+    }
+    for (okr_write_t *w = group; w != NULL; w = w->next) {
+        if (w->status == 0)
+            delta->writes++;
+        else
+            delta->failed++;
+    }
+}
+
+static void *writer__main(void *arg)
+{
+    okr_writer_t *wr = arg;
+    pthread_mutex_lock(&wr->mu);
+    for (;;) {
+        while (wr->queue_head == NULL && !wr->stopping)
+            pthread_cond_wait(&wr->cv, &wr->mu);
+        if (wr->queue_head == NULL)
+            break; /* stopping and drained */
+        okr_write_t *group = wr->queue_head, *last = wr->queue_tail;
+        wr->queue_head = wr->queue_tail = NULL;
+        pthread_mutex_unlock(&wr->mu);
+
+        okr_writer_stats_t delta = {0};
+        writer__run_group(wr, group, &delta);
+
+        pthread_mutex_lock(&wr->mu);
+        wr->stats.commits += delta.commits;
+        wr->stats.writes += delta.writes;
+        wr->stats.failed += delta.failed;
+        wr->stats.grows += delta.grows;
+        if (wr->done_tail != NULL)
+            wr->done_tail->next = group;
+        else
+            wr->done_head = group;
+        wr->done_tail = last;
+        uv_async_send(&wr->async);
+    }
+    wr->exited = true;
+    pthread_mutex_unlock(&wr->mu);
+    uv_async_send(&wr->async);
+    return NULL;
+}
+
+/* ------------------------------------------------------------ loop thread */
+
+static void writer__on_close(uv_handle_t *h)
+{
+    okr_writer_t *wr = h->data;
+    void (*on_stopped)(void *) = wr->on_stopped;
+    void *arg = wr->on_stopped_arg;
+    pthread_cond_destroy(&wr->cv);
+    pthread_mutex_destroy(&wr->mu);
+    free(wr);
+    if (on_stopped != NULL)
+        on_stopped(arg);
+}
+
+static void writer__on_async(uv_async_t *h)
+{
+    okr_writer_t *wr = h->data;
+    if (wr->closing)
+        return;
+
+    pthread_mutex_lock(&wr->mu);
+    okr_write_t *w = wr->done_head;
+    wr->done_head = wr->done_tail = NULL;
+    bool exited = wr->exited;
+    pthread_mutex_unlock(&wr->mu);
+
+    while (w != NULL) {
+        okr_write_t *next = w->next; /* done() may free or resubmit w */
+        w->next = NULL;
+        w->done(w, w->status);
+        w = next;
+    }
+
+    /* exited was read after the thread queued its last group, so nothing is
+     * left to deliver; the thread only has to return. */
+    if (exited) {
+        pthread_join(wr->thread, NULL);
+        wr->thread_started = false;
+        wr->closing = true;
+        uv_close((uv_handle_t *)&wr->async, writer__on_close);
+    }
+}
+
+int okr_writer_start(okr_writer_t **out, uv_loop_t *loop, okr_store_t *store)
+{
+    *out = NULL;
+    okr_writer_t *wr = calloc(1, sizeof *wr);
+    if (wr == NULL)
+        return OKR_E_NOMEM;
+    wr->loop = loop;
+    wr->store = store;
+    if (pthread_mutex_init(&wr->mu, NULL) != 0) {
+        free(wr);
+        return OKR_E_INTERNAL;
+    }
+    if (pthread_cond_init(&wr->cv, NULL) != 0) {
+        pthread_mutex_destroy(&wr->mu);
+        free(wr);
+        return OKR_E_INTERNAL;
+    }
+    if (uv_async_init(loop, &wr->async, writer__on_async) != 0) {
+        pthread_cond_destroy(&wr->cv);
+        pthread_mutex_destroy(&wr->mu);
+        free(wr);
+        return OKR_E_INTERNAL;
+    }
+    wr->async.data = wr;
+
+    /* Signals belong to the loop: the writer thread blocks them all, so a
+     * SIGTERM never interrupts a commit. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    int rc = pthread_create(&wr->thread, NULL, writer__main, wr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != 0) {
+        okr_error("writer: cannot start thread (error %d)", rc);
+        /* The handle can only be freed in its close callback; on_stopped is
+         * NULL, so that callback just frees. */
+        wr->closing = true;
+        uv_close((uv_handle_t *)&wr->async, writer__on_close);
+        return OKR_E_INTERNAL;
+    }
+    wr->thread_started = true;
+    *out = wr;
+    return OKR_OK;
+}
+
+int okr_writer_submit(okr_writer_t *wr, okr_write_t *w)
+{
+    w->next = NULL;
+    w->status = 0;
+    pthread_mutex_lock(&wr->mu);
+    if (wr->stopping) {
+        pthread_mutex_unlock(&wr->mu);
+        return OKR_E_UNAVAILABLE;
+    }
+    if (wr->queue_tail != NULL)
+        wr->queue_tail->next = w;
+    else
+        wr->queue_head = w;
+    wr->queue_tail = w;
+    pthread_cond_signal(&wr->cv);
+    pthread_mutex_unlock(&wr->mu);
+    return OKR_OK;
+}
+
+void okr_writer_stop(okr_writer_t *wr, void (*on_stopped)(void *arg), void *arg)
+{
+    pthread_mutex_lock(&wr->mu);
+    if (wr->stopping) {
+        pthread_mutex_unlock(&wr->mu);
+        okr_error("writer: stop called twice");
+        return;
+    }
+    wr->stopping = true;
+    wr->on_stopped = on_stopped;
+    wr->on_stopped_arg = arg;
+    pthread_cond_signal(&wr->cv);
+    pthread_mutex_unlock(&wr->mu);
+}
+
+void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out)
+{
+    pthread_mutex_lock(&wr->mu);
+    *out = wr->stats;
+    pthread_mutex_unlock(&wr->mu);
+}

@@ -1,0 +1,71 @@
+/* config.h — okrd's settings: defaults, the config file (INI, via inih) and
+ * command-line flags.
+ *
+ * Every setting is one row of a table in config.c: its INI section and key,
+ * its flag (--key with '_' written as '-'), its default and a line of help.
+ * `okrd --help` and the README are generated from / kept in step with that
+ * table. Precedence: defaults < config file < flags.
+ */
+#ifndef OKR_CONFIG_H
+#define OKR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define OKR_DEFAULT_PORT 7433
+
+typedef struct okr_config {
+    /* [server] */
+    char *listen;              /* "127.0.0.1:7433" */
+    char *data_dir;            /* "./okr-data" */
+    char *port_file;           /* if set, the bound port is written here (tests) */
+    char *log_level;           /* debug|info|warn|error */
+    char *admin_password_file; /* first start: read the admin's password here */
+    /* [tls] */
+    char *cert_file;           /* empty: generate a self-signed one in data_dir */
+    char *key_file;
+    char *cert_hosts;          /* comma-separated names for the generated certificate */
+    /* [limits] */
+    uint64_t max_frame;
+    uint64_t max_frame_before_login;
+    uint64_t max_connections;
+    uint64_t max_inflight;     /* requests in progress per connection */
+    uint64_t rate_limit_rps;   /* requests per second per connection, 0 = off */
+    uint64_t rate_limit_burst;
+    uint64_t out_queue_max;    /* bytes queued to a slow reader before it is cut off */
+    uint64_t handshake_timeout_ms;
+    uint64_t login_timeout_ms;
+    uint64_t frame_timeout_ms;
+    uint64_t idle_timeout_ms;
+    uint64_t shutdown_timeout_ms;
+    /* [auth] */
+    uint64_t session_ttl_s;
+    uint64_t kdf_memory_kib;
+    uint64_t kdf_iterations;
+    uint64_t hash_parallel;
+    uint64_t hash_queue;
+    uint64_t login_free_failures;
+    uint64_t login_delay_base_ms;
+    uint64_t login_delay_max_ms;
+    /* [store] */
+    uint64_t map_size_mib;
+    uint64_t map_size_max_mib;
+} okr_config_t;
+
+/* Fills cfg with the defaults. Free with okr_config_free. */
+void okr_config_defaults(okr_config_t *cfg);
+void okr_config_free(okr_config_t *cfg);
+
+/* Parses argv (flags, --config FILE, --help, --version). Returns 0 to run,
+ * 1 if the program should exit 0 (help or version printed), or -1 after
+ * printing a message for people to stderr (exit 2). */
+int okr_config_from_args(okr_config_t *cfg, int argc, char **argv);
+
+/* Splits cfg->listen into host and port. Returns 0 or -1. */
+int okr_config_listen_addr(const okr_config_t *cfg, char *host, size_t hostlen, uint16_t *port);
+
+/* Prints every setting with its default (for --help). */
+void okr_config_print_help(FILE *out);
+
+#endif

@@ -1,0 +1,79 @@
+/* conn.h — one client connection: TLS, framing, deadlines, request intake.
+ *
+ * Lifecycle: accepted -> TLS handshake (deadline handshake_timeout_ms) ->
+ * Hello -> login (deadline login_timeout_ms from accept) -> requests. Once a
+ * frame's first byte arrived, the whole frame must arrive within
+ * frame_timeout_ms; a connection with no frame for idle_timeout_ms is closed
+ * (clients send ping). A protocol error (bad length, undecodable envelope,
+ * output queue over out_queue_max) gets one error Response with id 0 where
+ * possible, then the connection is closed; no other connection is affected.
+ *
+ * Memory: the connection is freed only after its TLS handle and its timer are
+ * closed and no request of it is still in flight (refcount), so a commit that
+ * completes after its client left finds valid memory and simply drops the
+ * reply.
+ */
+#ifndef OKR_CONN_H
+#define OKR_CONN_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "frame.h"
+#include "okr_error.h"
+#include "okr.pb-c.h"
+#include "tls.h"
+
+typedef struct okr_server okr_server_t;
+
+typedef struct okr_conn {
+    okr_tls_t tls;
+    okr_server_t *srv;
+    struct okr_conn *prev, *next;
+    uv_timer_t timer;
+    okr_frame_decoder_t frames;
+    unsigned refs;      /* tls handle + timer + requests in flight */
+    unsigned inflight;  /* requests accepted and not answered */
+    int closing;
+    int hello_done;
+    /* The session this connection is logged in with (authenticated = 1). */
+    int authenticated;
+    uint64_t user_id;
+    uint8_t token_hash[OKR_TOKEN_HASH_LEN];
+    /* Deadlines, on the monotonic clock (ms). */
+    uint64_t accepted_at;
+    uint64_t frame_started_at; /* 0 when no frame is in progress */
+    uint64_t last_frame_at;
+    /* Token bucket for rate_limit_rps. */
+    double tokens;
+    uint64_t tokens_at;
+    char peer[64];      /* "ip:port" */
+    char peer_ip[64];   /* "ip", the key for throttling by address */
+    uint64_t id;        /* connection number, for logs */
+} okr_conn_t;
+
+/* Accepts a pending connection on the listener. Logs and drops it when the
+ * connection limit is reached or the server is stopping. */
+void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener);
+
+/* Sends a Response (its id already set). Packs it into a frame; on
+ * failure or when the connection is closing, drops it. If the connection's
+ * output queue exceeds out_queue_max it is closed (a reader too slow). */
+void okr_conn_send_response(okr_conn_t *c, const Okr__Response *resp);
+
+/* Sends an error Response with id 0 and closes gracefully (close_notify after
+ * the reply). For protocol errors and refused protocol versions. */
+void okr_conn_fail(okr_conn_t *c, okr_err_t err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Closes now. Idempotent. */
+void okr_conn_close(okr_conn_t *c, const char *reason);
+
+/* Graceful close: TLS close_notify, then close. */
+void okr_conn_shutdown(okr_conn_t *c);
+
+void okr_conn_ref(okr_conn_t *c);
+void okr_conn_unref(okr_conn_t *c);
+
+#endif

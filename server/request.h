@@ -1,0 +1,90 @@
+/* request.h — one request in progress, the operation table and dispatch.
+ *
+ * Every operation is one row of a table (dispatch.c): its oneof case, its
+ * handler, and whether it needs a logged-in session, needs the admin role, or
+ * writes. Dispatch enforces those flags before a handler runs, so a handler
+ * only validates its own fields and does its work.
+ *
+ * A handler owns the okr_req_t it is given and must finish it exactly once,
+ * with okr_req_reply() or okr_req_fail(), either right away or later from a
+ * hasher or writer callback. Finishing frees the request; a reply for a
+ * connection that has gone away is dropped.
+ */
+#ifndef OKR_REQUEST_H
+#define OKR_REQUEST_H
+
+#include <stdint.h>
+
+#include "conn.h"
+#include "okr.pb-c.h"
+#include "server.h"
+#include "writer.h"
+
+typedef struct okr_req okr_req_t;
+
+typedef void (*okr_handler_fn)(okr_req_t *r);
+
+enum {
+    OKR_OP_LOGIN = 1 << 0,  /* needs an authenticated session */
+    OKR_OP_ADMIN = 1 << 1,  /* needs the admin role (implies LOGIN) */
+    OKR_OP_WRITES = 1 << 2, /* goes through the writer; refused while stopping */
+};
+
+typedef struct okr_op {
+    Okr__Request__OpCase op;
+    const char *name;
+    okr_handler_fn handler;
+    unsigned flags;
+} okr_op_t;
+
+struct okr_req {
+    okr_conn_t *conn;     /* holds a reference until the request finishes */
+    okr_server_t *srv;
+    uint64_t id;
+    Okr__Request *msg;    /* the decoded request; owned */
+    const okr_op_t *op;
+    Okr__User *user;      /* the caller, fresh from the store (NULL before login); owned */
+    okr_write_t write;    /* for handlers that write; write.data == this request */
+    /* Handler state, e.g. results computed by apply() on the writer thread.
+     * Freed with state_free (if set) when the request finishes. */
+    void *state;
+    void (*state_free)(void *state);
+};
+
+/* Decodes one frame from c and runs its operation. */
+void okr_dispatch_frame(okr_conn_t *c, const uint8_t *payload, size_t len);
+
+/* Sends resp (id filled in here) and frees r. resp stays the caller's. */
+void okr_req_reply(okr_req_t *r, Okr__Response *resp);
+
+/* Replies with an empty OK result. */
+void okr_req_reply_empty(okr_req_t *r);
+
+/* Replies with status err and a message for people, and frees r. */
+void okr_req_fail(okr_req_t *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Queues r's write (apply on the writer thread, done on the loop). On refusal
+ * (server stopping) fails r with UNAVAILABLE and returns -1. */
+int okr_req_submit_write(okr_req_t *r, okr_write_apply_fn apply, okr_write_done_fn done);
+
+/* The request a write belongs to. */
+static inline okr_req_t *okr_req_of_write(okr_write_t *w)
+{
+    return (okr_req_t *)w->data;
+}
+
+/* Handlers, one file per domain. */
+void okr_handle_hello(okr_req_t *r);
+void okr_handle_login(okr_req_t *r);
+void okr_handle_auth_token(okr_req_t *r);
+void okr_handle_logout(okr_req_t *r);
+void okr_handle_whoami(okr_req_t *r);
+void okr_handle_ping(okr_req_t *r);
+void okr_handle_passwd(okr_req_t *r);
+void okr_handle_user_create(okr_req_t *r);
+void okr_handle_user_list(okr_req_t *r);
+void okr_handle_user_deactivate(okr_req_t *r);
+void okr_handle_user_set_role(okr_req_t *r);
+
+#endif

@@ -1,0 +1,66 @@
+/* server.h — okrd's process-wide state and its lifecycle.
+ *
+ * One libuv loop owns the listener, every connection, the timers and the
+ * signal handlers. Blocking work leaves the loop: password hashing goes to the
+ * thread pool (okr_hasher_t), commits to the writer thread (okr_writer_t).
+ *
+ * Shutdown (SIGINT/SIGTERM or okr_server_stop): stop accepting; refuse new
+ * requests with UNAVAILABLE; wait for in-flight hashes and commits (every
+ * acknowledged write stays acknowledged); shut every connection down (TLS
+ * close_notify), forcing them closed after shutdown_timeout_ms; stop the
+ * writer; close LMDB; the loop then runs dry and okr_server_run returns 0.
+ */
+#ifndef OKR_SERVER_H
+#define OKR_SERVER_H
+
+#include <openssl/ssl.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "auth.h"
+#include "config.h"
+#include "store.h"
+#include "throttle.h"
+#include "writer.h"
+
+typedef struct okr_conn okr_conn_t;
+
+typedef struct okr_server {
+    uv_loop_t *loop;
+    const okr_config_t *cfg;
+    okr_store_t *store;
+    okr_writer_t *writer;
+    okr_hasher_t *hasher;
+    okr_throttle_t *throttle_user;
+    okr_throttle_t *throttle_addr;
+    SSL_CTX *tls;
+    char fingerprint[65];
+    uv_tcp_t listener;
+    uv_signal_t sigint, sigterm;
+    uv_timer_t shutdown_timer;
+    okr_conn_t *conns; /* doubly linked list of live connections */
+    uint64_t nconns;
+    uint64_t accepted_total;
+    int stopping;
+    int writer_stopped;
+    /* A real argon2id hash of a random password: login verifies unknown
+     * users against it, so "no such user" costs what "wrong password" does. */
+    char dummy_hash[OKR_HASH_ENCODED_MAX];
+} okr_server_t;
+
+/* Opens the store, prepares TLS (generating a certificate on first start),
+ * creates the first admin when the store has no user, and starts listening.
+ * Returns 0, or -1 after logging why. */
+int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg);
+
+/* Runs the loop until the server has stopped and released everything.
+ * Returns the process exit code. */
+int okr_server_run(okr_server_t *srv);
+
+/* Begins the graceful shutdown described above. Idempotent. */
+void okr_server_stop(okr_server_t *srv);
+
+/* Called by conn.c when a connection is fully closed. */
+void okr_server_conn_closed(okr_server_t *srv, okr_conn_t *c);
+
+#endif

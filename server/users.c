@@ -1,0 +1,264 @@
+#include "users.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "keys.h"
+#include "okr_error.h"
+
+int okr_username_check(const char *name, char *msg, size_t msglen)
+{
+    size_t len = strlen(name);
+    int ok = len >= 1 && len <= OKR_USERNAME_MAX;
+    for (size_t i = 0; ok && i < len; i++) {
+        char ch = name[i];
+        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        ok = alnum || (i > 0 && (ch == '.' || ch == '_' || ch == '-'));
+    }
+    if (!ok) {
+        snprintf(msg, msglen,
+                 "username must be 1 to %d characters: letters, digits, '.', '_' or '-', "
+                 "starting with a letter or digit",
+                 OKR_USERNAME_MAX);
+        return OKR_E_BAD_REQUEST;
+    }
+    return 0;
+}
+
+Okr__User *okr_user_dup(const Okr__User *u)
+{
+    size_t n = okr__user__get_packed_size(u);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return NULL;
+    okr__user__pack(u, buf);
+    Okr__User *copy = okr__user__unpack(NULL, n, buf);
+    free(buf);
+    return copy;
+}
+
+int okr_users_get(okr_store_t *s, MDB_txn *txn, uint64_t id, Okr__UserRecord **out)
+{
+    uint8_t key[OKR_KEY_U64_LEN];
+    okr_key_put_u64(key, id);
+    return okr_store_get_msg(s, txn, OKR_DB_USERS, key, sizeof key, &okr__user_record__descriptor,
+                             (ProtobufCMessage **)out);
+}
+
+/* Looks the folded name up in the index: 0 with *id, or OKR_E_NOT_FOUND. */
+static int users__id_by_name(okr_store_t *s, MDB_txn *txn, const char *folded, uint64_t *id)
+{
+    MDB_val v;
+    int rc = okr_store_get(s, txn, OKR_DB_USERS_BY_NAME, folded, strlen(folded), &v);
+    if (rc != 0)
+        return rc;
+    if (v.mv_size != OKR_KEY_U64_LEN)
+        return OKR_E_INTERNAL;
+    *id = okr_key_get_u64(v.mv_data);
+    return 0;
+}
+
+int okr_users_find(okr_store_t *s, MDB_txn *txn, const char *username, Okr__UserRecord **out)
+{
+    char *folded = okr_key_fold_name(username);
+    if (!folded)
+        return OKR_E_NOT_FOUND;
+    uint64_t id;
+    int rc = users__id_by_name(s, txn, folded, &id);
+    free(folded);
+    return rc != 0 ? rc : okr_users_get(s, txn, id, out);
+}
+
+/* Stores the record and logs the change (the User part only: no hash). */
+static int users__store(okr_store_t *s, MDB_txn *txn, Okr__UserRecord *rec, uint64_t actor_id,
+                        Okr__ChangeOp op)
+{
+    uint8_t key[OKR_KEY_U64_LEN];
+    okr_key_put_u64(key, rec->user->id);
+    int rc = okr_store_put_msg(s, txn, OKR_DB_USERS, key, sizeof key, &rec->base);
+    if (rc != 0)
+        return rc;
+    Okr__Change change = OKR__CHANGE__INIT;
+    change.time = rec->user->updated_at;
+    change.actor_id = actor_id;
+    change.kind = OKR__ENTITY_KIND__ENTITY_KIND_USER;
+    change.entity_id = rec->user->id;
+    change.op = op;
+    change.entity_case = OKR__CHANGE__ENTITY_USER;
+    change.user = rec->user;
+    return okr_store_append_change(s, txn, &change);
+}
+
+int okr_users_insert(okr_store_t *s, MDB_txn *txn, Okr__UserRecord *rec, uint64_t actor_id)
+{
+    char *folded = okr_key_fold_name(rec->user->username);
+    if (!folded)
+        return OKR_E_BAD_REQUEST;
+    uint64_t existing;
+    int rc = users__id_by_name(s, txn, folded, &existing);
+    if (rc == 0) {
+        free(folded);
+        return OKR_E_CONFLICT;
+    }
+    if (rc != OKR_E_NOT_FOUND) {
+        free(folded);
+        return rc;
+    }
+    uint64_t id;
+    rc = okr_store_next_id(s, txn, "user", &id);
+    if (rc == 0) {
+        uint8_t key[OKR_KEY_U64_LEN];
+        okr_key_put_u64(key, id);
+        rc = okr_store_put(s, txn, OKR_DB_USERS_BY_NAME, folded, strlen(folded), key, sizeof key);
+    }
+    free(folded);
+    if (rc != 0)
+        return rc;
+    int64_t now = okr_wall_ms();
+    rec->user->id = id;
+    rec->user->version = 1;
+    rec->user->created_at = now;
+    rec->user->updated_at = now;
+    return users__store(s, txn, rec, actor_id, OKR__CHANGE_OP__CHANGE_OP_CREATE);
+}
+
+int okr_users_update(okr_store_t *s, MDB_txn *txn, Okr__UserRecord *rec, uint64_t actor_id)
+{
+    rec->user->version++;
+    rec->user->updated_at = okr_wall_ms();
+    return users__store(s, txn, rec, actor_id, OKR__CHANGE_OP__CHANGE_OP_UPDATE);
+}
+
+/* Calls fn for every user record; stops at the first non-zero return. */
+static int users__each(okr_store_t *s, MDB_txn *txn, int (*fn)(void *, Okr__UserRecord *),
+                       void *arg)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, okr_store_dbi(s, OKR_DB_USERS), &cur) != 0)
+        return OKR_E_INTERNAL;
+    MDB_val k, v;
+    int rc = 0, mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0 && mrc == 0) {
+        Okr__UserRecord *rec = okr__user_record__unpack(NULL, v.mv_size, v.mv_data);
+        if (!rec) {
+            rc = OKR_E_INTERNAL;
+            break;
+        }
+        rc = fn(arg, rec);
+        okr__user_record__free_unpacked(rec, NULL);
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
+static int users__count_admin(void *arg, Okr__UserRecord *rec)
+{
+    if (rec->user && rec->user->active && rec->user->role == OKR__ROLE__ROLE_ADMIN)
+        ++*(uint64_t *)arg;
+    return 0;
+}
+
+uint64_t okr_users_count_active_admins(okr_store_t *s, MDB_txn *txn)
+{
+    uint64_t n = 0;
+    users__each(s, txn, users__count_admin, &n);
+    return n;
+}
+
+uint64_t okr_users_count(okr_store_t *s, MDB_txn *txn)
+{
+    MDB_stat st;
+    if (mdb_stat(txn, okr_store_dbi(s, OKR_DB_USERS), &st) != 0)
+        return 0;
+    return st.ms_entries;
+}
+
+int okr_sessions_put(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN],
+                     const Okr__SessionRecord *rec)
+{
+    return okr_store_put_msg(s, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN, &rec->base);
+}
+
+int okr_sessions_delete(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN])
+{
+    int rc = okr_store_del(s, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN);
+    return rc == OKR_E_NOT_FOUND ? 0 : rc;
+}
+
+/* Sessions are few (people times devices), so a scan is cheaper than keeping
+ * a second index in step. Keys are collected first and deleted after, so the
+ * cursor never walks a page it is changing. */
+int okr_sessions_delete_for_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id,
+                                 const uint8_t *keep)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, okr_store_dbi(s, OKR_DB_SESSIONS), &cur) != 0)
+        return OKR_E_INTERNAL;
+    uint8_t(*doomed)[OKR_TOKEN_HASH_LEN] = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    MDB_val k, v;
+    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != OKR_TOKEN_HASH_LEN)
+            continue;
+        if (keep && memcmp(k.mv_data, keep, OKR_TOKEN_HASH_LEN) == 0)
+            continue;
+        Okr__SessionRecord *rec = okr__session_record__unpack(NULL, v.mv_size, v.mv_data);
+        int mine = rec && rec->user_id == user_id;
+        if (rec)
+            okr__session_record__free_unpacked(rec, NULL);
+        if (!mine)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            void *grown = realloc(doomed, ncap * sizeof *doomed);
+            if (!grown) {
+                rc = OKR_E_NOMEM;
+                break;
+            }
+            doomed = grown;
+            cap = ncap;
+        }
+        memcpy(doomed[n++], k.mv_data, OKR_TOKEN_HASH_LEN);
+    }
+    mdb_cursor_close(cur);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = okr_sessions_delete(s, txn, doomed[i]);
+    free(doomed);
+    return rc;
+}
+
+int okr_session_check(okr_store_t *s, const uint8_t hash[OKR_TOKEN_HASH_LEN], Okr__User **user,
+                      int64_t *expires_at)
+{
+    MDB_txn *txn;
+    if (okr_store_read_begin(s, &txn) != 0)
+        return OKR_E_UNAUTHENTICATED;
+    int rc = OKR_E_UNAUTHENTICATED;
+    Okr__SessionRecord *sess = NULL;
+    Okr__UserRecord *rec = NULL;
+    if (okr_store_get_msg(s, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN,
+                          &okr__session_record__descriptor, (ProtobufCMessage **)&sess) != 0)
+        goto out;
+    if (sess->expires_at <= okr_wall_ms())
+        goto out;
+    if (okr_users_get(s, txn, sess->user_id, &rec) != 0 || !rec->user || !rec->user->active)
+        goto out;
+    *user = okr_user_dup(rec->user);
+    if (!*user)
+        goto out;
+    if (expires_at)
+        *expires_at = sess->expires_at;
+    rc = 0;
+out:
+    if (sess)
+        okr__session_record__free_unpacked(sess, NULL);
+    if (rec)
+        okr__user_record__free_unpacked(rec, NULL);
+    okr_store_read_end(s, txn);
+    return rc;
+}
