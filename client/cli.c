@@ -1,2 +1,469 @@
-/* placeholder: being written */
-typedef int okr__placeholder_cli;
+/* cli.c — okr's command line: global options, dispatch, help, errors and
+ * exit codes, and connecting (with the saved session) for the commands. */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "okr_error.h"
+#include "paths.h"
+#include "tls_ctx.h"
+
+#ifndef OKR_VERSION
+#define OKR_VERSION "0.0.0"
+#endif
+
+#define CLI_DEFAULT_SERVER "127.0.0.1:7433"
+#define CLI_DEFAULT_TIMEOUT_S 10
+
+static const char cli_usage[] =
+    "Usage: okr [OPTIONS] COMMAND [ARGS]\n"
+    "\n"
+    "okr is the command-line client of okrd, the real-time OKR server.\n"
+    "\n"
+    "Commands:\n"
+    "  login [USERNAME]      log in and save the session\n"
+    "  logout                end the session (the server revokes it)\n"
+    "  whoami                show who you are logged in as\n"
+    "  passwd                change your password\n"
+    "  user                  manage users: add, list, deactivate, role (admins)\n"
+    "  trust                 list or forget pinned server certificates\n"
+    "  help [COMMAND]        show the help of a command\n"
+    "\n"
+    "Options (also accepted after the command):\n"
+    "  --server HOST:PORT    the server (default: $OKR_SERVER, else the server of\n"
+    "                        the saved session, else " CLI_DEFAULT_SERVER ")\n"
+    "  --ca FILE             verify the server's certificate against this CA\n"
+    "                        instead of pinning it\n"
+    "  --trust               accept an unknown server's certificate and pin it,\n"
+    "                        without asking (for scripts: compare the fingerprint\n"
+    "                        okrd printed at startup first)\n"
+    "  --json                machine-readable output on stdout; errors as\n"
+    "                        {\"error\":{\"status\":...,\"message\":...}} on stderr\n"
+    "  --timeout SECONDS     how long to wait for the server (default 10)\n"
+    "  -h, --help            show help (also: okr COMMAND --help)\n"
+    "  --version             show the version\n"
+    "\n"
+    "Trust: the first time okr meets a server it shows the SHA-256 fingerprint of\n"
+    "its certificate and asks whether to trust it (like ssh), then pins it in\n"
+    "known_servers. A server whose certificate no longer matches its pin is\n"
+    "refused until the pin is removed with 'okr trust --forget HOST:PORT'.\n"
+    "\n"
+    "Files, in $OKR_CONFIG_DIR, else $XDG_CONFIG_HOME/okr, else ~/.config/okr:\n"
+    "  session.json          the saved session: server, user name, token (0600)\n"
+    "  known_servers         pinned certificates, one \"HOST:PORT SHA256\" a line\n"
+    "\n"
+    "Exit status:\n"
+    "  0  success\n"
+    "  1  internal or other error\n"
+    "  2  usage error\n"
+    "  3  cannot connect to the server, or TLS or trust failure\n"
+    "  4  authentication: not logged in, wrong password, session expired, too\n"
+    "     many login attempts\n"
+    "  5  the server refused the request (forbidden, bad request, not found,\n"
+    "     conflict, ...)\n"
+    "\n"
+    "Examples:\n"
+    "  okr --server okr.example.com login alice\n"
+    "  okr whoami\n"
+    "  okr user add bob --name \"Bob Chen\"\n"
+    "  okr user list --all --json\n";
+
+static const okr_cli_cmd_t cli_commands[] = {
+    {"login", "log in and save the session", okr_cmd_login},
+    {"logout", "end the session", okr_cmd_logout},
+    {"whoami", "show who you are logged in as", okr_cmd_whoami},
+    {"passwd", "change your password", okr_cmd_passwd},
+    {"user", "manage users", okr_cmd_user},
+    {"trust", "manage pinned server certificates", okr_cmd_trust},
+};
+
+/* ---------------------------------------------------------------- errors */
+
+static const char *const cli_status_names[] = {
+    [OKR_OK] = "OK",
+    [OKR_E_BAD_REQUEST] = "BAD_REQUEST",
+    [OKR_E_UNAUTHENTICATED] = "UNAUTHENTICATED",
+    [OKR_E_FORBIDDEN] = "FORBIDDEN",
+    [OKR_E_NOT_FOUND] = "NOT_FOUND",
+    [OKR_E_CONFLICT] = "CONFLICT",
+    [OKR_E_TOO_LARGE] = "TOO_LARGE",
+    [OKR_E_RATE_LIMITED] = "RATE_LIMITED",
+    [OKR_E_UNAVAILABLE] = "UNAVAILABLE",
+    [OKR_E_INTERNAL] = "INTERNAL",
+    [OKR_E_UNSUPPORTED] = "UNSUPPORTED",
+    [OKR_E_IO] = "IO",
+    [OKR_E_NOMEM] = "NOMEM",
+    [OKR_E_PROTOCOL] = "PROTOCOL",
+    [OKR_E_TLS] = "TLS",
+    [OKR_E_TIMEOUT] = "TIMEOUT",
+    [OKR_E_CLOSED] = "CLOSED",
+    [OKR_E_FULL] = "FULL",
+};
+
+const char *okr_cli_status_name(int err)
+{
+    if (err >= 0 && (size_t)err < sizeof cli_status_names / sizeof cli_status_names[0] &&
+        cli_status_names[err])
+        return cli_status_names[err];
+    return "INTERNAL";
+}
+
+int okr_cli_exit_code(int err)
+{
+    switch ((okr_err_t)err) {
+    case OKR_OK: return OKR_EXIT_OK;
+    case OKR_E_UNAUTHENTICATED: return OKR_EXIT_AUTH;
+    case OKR_E_BAD_REQUEST:
+    case OKR_E_FORBIDDEN:
+    case OKR_E_NOT_FOUND:
+    case OKR_E_CONFLICT:
+    case OKR_E_TOO_LARGE:
+    case OKR_E_RATE_LIMITED:
+    case OKR_E_UNAVAILABLE:
+    case OKR_E_UNSUPPORTED:
+    case OKR_E_FULL: return OKR_EXIT_REFUSED;
+    case OKR_E_IO:
+    case OKR_E_TLS:
+    case OKR_E_TIMEOUT:
+    case OKR_E_CLOSED:
+    case OKR_E_PROTOCOL: return OKR_EXIT_CONNECT;
+    case OKR_E_INTERNAL:
+    case OKR_E_NOMEM: break;
+    }
+    return OKR_EXIT_ERROR;
+}
+
+static int cli__vfail(okr_cli_t *cli, int code, const char *status, const char *fmt, va_list ap)
+{
+    char msg[4096];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *safe = okr_cli_sanitize(msg, 1);
+    if (cli->json) {
+        json_t *j = json_pack("{s:{s:s, s:s}}", "error", "status", status, "message",
+                              safe ? safe : msg);
+        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        if (text)
+            fprintf(stderr, "%s\n", text);
+        free(text);
+        json_decref(j);
+    } else {
+        fprintf(stderr, "okr: %s\n", safe ? safe : msg);
+    }
+    free(safe);
+    return code;
+}
+
+int okr_cli_fail(okr_cli_t *cli, int code, const char *status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cli__vfail(cli, code, status, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int okr_cli_fail_err(okr_cli_t *cli, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int code = okr_cli_exit_code(err);
+    cli__vfail(cli, code, okr_cli_status_name(err), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int okr_cli_usage_error(okr_cli_t *cli, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cli->command)
+        return okr_cli_fail(cli, OKR_EXIT_USAGE, "USAGE", "%s: %s\nRun 'okr %s --help' for usage.",
+                            cli->command, msg, cli->command);
+    return okr_cli_fail(cli, OKR_EXIT_USAGE, "USAGE", "%s\nRun 'okr --help' for usage.", msg);
+}
+
+void okr_cli_print_json(json_t *j)
+{
+    char *text = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+    if (text)
+        printf("%s\n", text);
+    free(text);
+    json_decref(j);
+}
+
+/* ---------------------------------------------------------------- options */
+
+static int cli__global_opt(okr_cli_t *cli, int opt, const char *arg)
+{
+    switch (opt) {
+    case OKR_OPT_SERVER:
+        cli->server_arg = arg;
+        cli->server_from_flag = 1;
+        return 0;
+    case OKR_OPT_CA: cli->ca_file = arg; return 0;
+    case OKR_OPT_TRUST: cli->trust_new = 1; return 0;
+    case OKR_OPT_JSON: cli->json = 1; return 0;
+    case OKR_OPT_TIMEOUT: {
+        char *end;
+        errno = 0;
+        double s = strtod(arg, &end);
+        if (errno || end == arg || *end || !(s > 0) || s > 3600)
+            return okr_cli_usage_error(cli, "--timeout takes seconds, from 0.001 to 3600");
+        cli->timeout_ms = (uint32_t)(s * 1000 + 0.5);
+        if (cli->timeout_ms == 0)
+            cli->timeout_ms = 1;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+int okr_cli_getopt(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
+                   const struct option *longopts)
+{
+    for (;;) {
+        int before = optind;
+        int opt = getopt_long(argc, argv, shortopts, longopts, NULL);
+        if (opt == '?' || opt == ':') {
+            const char *arg = argv[optind - 1 >= before ? optind - 1 : before];
+            if (opt == ':')
+                okr_cli_usage_error(cli, "option '%s' needs a value", arg);
+            else if (optopt && optopt < 256)
+                okr_cli_usage_error(cli, "unknown option '-%c'", optopt);
+            else
+                okr_cli_usage_error(cli, "unknown option '%s'", arg);
+            return '?';
+        }
+        if (opt == 'h') {
+            fputs(cli->usage, stdout);
+            return 'h';
+        }
+        if (opt >= OKR_OPT_SERVER && opt < OKR_OPT_FIRST_COMMAND_OPT) {
+            if (cli__global_opt(cli, opt, optarg) != 0)
+                return '?';
+            continue;
+        }
+        return opt;
+    }
+}
+
+/* ---------------------------------------------------------------- session & server */
+
+int okr_cli_config_file(okr_cli_t *cli, const char *name, char *out, size_t len, int create)
+{
+    char msg[512] = "";
+    int rc = okr_paths_config_file(name, out, len, create, msg, sizeof msg);
+    if (rc)
+        return okr_cli_fail(cli, OKR_EXIT_ERROR, "IO", "%s", msg);
+    return 0;
+}
+
+int okr_cli_load_session(okr_cli_t *cli)
+{
+    if (cli->session_loaded)
+        return cli->session_loaded > 0;
+    cli->session_loaded = -1;
+    char path[PATH_MAX];
+    if (okr_paths_config_file(OKR_SESSION_FILE, path, sizeof path, 0, cli->config_err,
+                              sizeof cli->config_err) != 0)
+        return 0;
+    int rc = okr_session_load(path, &cli->session, cli->config_err, sizeof cli->config_err);
+    if (rc == 0)
+        cli->session_loaded = 1;
+    else if (rc != OKR_E_NOT_FOUND) /* a broken file: say so once, go on without */
+        fprintf(stderr, "okr: warning: %s\n", cli->config_err);
+    return cli->session_loaded > 0;
+}
+
+int okr_cli_resolve_server(okr_cli_t *cli)
+{
+    if (cli->server[0])
+        return 0;
+    const char *s = cli->server_arg;
+    if (!s || !s[0])
+        s = okr_cli_load_session(cli) ? cli->session.server : CLI_DEFAULT_SERVER;
+    char msg[512];
+    if (okr_hostport_parse(s, OKR_DEFAULT_PORT, cli->host, &cli->port, msg, sizeof msg) != 0) {
+        if (cli->server_from_flag)
+            return okr_cli_usage_error(cli, "%s", msg);
+        return okr_cli_fail(cli, OKR_EXIT_USAGE, "USAGE", "%s (from %s)", msg,
+                            cli->server_arg ? "$OKR_SERVER" : "the saved session");
+    }
+    okr_hostport_format(cli->host, cli->port, cli->server);
+    return 0;
+}
+
+int okr_cli_connect(okr_cli_t *cli)
+{
+    int rc = okr_cli_resolve_server(cli);
+    if (rc)
+        return rc;
+    okr_client_opts_t opts = {
+        .host = cli->host,
+        .port = cli->port,
+        .ca_file = cli->ca_file,
+        .trust_new = cli->trust_new,
+        .confirm_new = okr_cli_interactive() ? okr_cli_confirm_new : NULL,
+        .timeout_ms = cli->timeout_ms,
+        .client_name = "okr " OKR_VERSION,
+    };
+    char err[4096];
+    rc = okr_client_connect(&cli->client, &opts, err, sizeof err);
+    if (rc) {
+        int code = rc == OKR_E_NOMEM ? OKR_EXIT_ERROR : OKR_EXIT_CONNECT;
+        return okr_cli_fail(cli, code, okr_cli_status_name(rc), "%s", err);
+    }
+    if (okr_client_pinned_new(cli->client) && !cli->json) {
+        char pretty[96];
+        okr_tls_fingerprint_pretty(okr_client_fingerprint(cli->client), pretty, sizeof pretty);
+        fprintf(stderr, "okr: pinned the certificate of %s (SHA-256 %s)\n", cli->server, pretty);
+    }
+    return 0;
+}
+
+static int cli__not_logged_in(okr_cli_t *cli, const char *why)
+{
+    if (cli->server_from_flag)
+        return okr_cli_fail(cli, OKR_EXIT_AUTH, "UNAUTHENTICATED",
+                            "not logged in to %s%s — run: okr --server %s login", cli->server, why,
+                            cli->server);
+    return okr_cli_fail(cli, OKR_EXIT_AUTH, "UNAUTHENTICATED",
+                        "not logged in to %s%s — run: okr login", cli->server, why);
+}
+
+int okr_cli_connect_auth(okr_cli_t *cli)
+{
+    int rc = okr_cli_resolve_server(cli);
+    if (rc)
+        return rc;
+    if (!okr_cli_load_session(cli))
+        return cli__not_logged_in(cli, "");
+    char canon[OKR_HOSTPORT_MAX], msg[512];
+    if (okr_hostport_canon(cli->session.server, canon, msg, sizeof msg) != 0 ||
+        strcmp(canon, cli->server) != 0) {
+        char why[OKR_HOSTPORT_MAX + 64];
+        snprintf(why, sizeof why, " (the saved session is for %s)", cli->session.server);
+        return cli__not_logged_in(cli, why);
+    }
+    rc = okr_cli_connect(cli);
+    if (rc)
+        return rc;
+    rc = okr_client_auth_token(cli->client, cli->session.token, &cli->me);
+    if (rc == OKR_E_UNAUTHENTICATED)
+        return cli__not_logged_in(cli, " (the session expired or was revoked)");
+    if (rc)
+        return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+    return 0;
+}
+
+int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                 Okr__Response **resp)
+{
+    int rc = okr_client_call(cli->client, req, resp);
+    if (rc)
+        return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+    Okr__Response *r = *resp;
+    if (r->status != OKR__STATUS__STATUS_OK) {
+        int err = okr_status_to_err(r->status);
+        int code = okr_cli_fail_err(cli, err, "%s", r->message && r->message[0]
+                                                         ? r->message
+                                                         : okr_strerror(err));
+        okr__response__free_unpacked(r, NULL);
+        *resp = NULL;
+        return code;
+    }
+    if (expect && r->result_case != expect) {
+        okr__response__free_unpacked(r, NULL);
+        *resp = NULL;
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                            "the server answered with an unexpected result; is it an older okrd?");
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+static const okr_cli_cmd_t *cli__find(const char *name)
+{
+    for (size_t i = 0; i < sizeof cli_commands / sizeof cli_commands[0]; i++)
+        if (strcmp(cli_commands[i].name, name) == 0)
+            return &cli_commands[i];
+    return NULL;
+}
+
+/* okr help [COMMAND...]: the command's own --help. */
+static int cli__help(okr_cli_t *cli, int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(cli_usage, stdout);
+        return OKR_EXIT_OK;
+    }
+    const okr_cli_cmd_t *cmd = cli__find(argv[1]);
+    if (!cmd)
+        return okr_cli_usage_error(cli, "'%s' is not an okr command", argv[1]);
+    /* argv[1..] + "--help": e.g. {"user", "add", "--help"} */
+    char *args[8];
+    int n = 0;
+    for (int i = 1; i < argc && n < 6; i++)
+        args[n++] = argv[i];
+    args[n++] = "--help";
+    args[n] = NULL;
+    optind = 0;
+    return cmd->run(cli, n, args);
+}
+
+static void cli__cleanup(okr_cli_t *cli)
+{
+    if (cli->me)
+        okr__user__free_unpacked(cli->me, NULL);
+    okr_client_free(cli->client);
+    okr_session_clear(&cli->session);
+}
+
+int okr_cli_main(int argc, char **argv)
+{
+    okr_cli_t cli = {.usage = cli_usage, .timeout_ms = CLI_DEFAULT_TIMEOUT_S * 1000};
+    const char *env = getenv("OKR_SERVER");
+    if (env && env[0])
+        cli.server_arg = env;
+
+    static const struct option longopts[] = {{"version", no_argument, NULL, OKR_OPT_VERSION},
+                                             OKR_CLI_GLOBAL_LONGOPTS};
+    opterr = 0;
+    optind = 0;
+    int opt;
+    /* '+': stop at the command; its options are its own. */
+    while ((opt = okr_cli_getopt(&cli, argc, argv, "+:h", longopts)) != -1) {
+        if (opt == 'h')
+            return OKR_EXIT_OK;
+        if (opt == OKR_OPT_VERSION) {
+            printf("okr %s (protocol %d.%d)\n", OKR_VERSION, OKR_PROTOCOL_MAJOR,
+                   OKR_PROTOCOL_MINOR);
+            return OKR_EXIT_OK;
+        }
+        return OKR_EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fputs(cli_usage, stderr);
+        return OKR_EXIT_USAGE;
+    }
+    char **cmd_argv = argv + optind;
+    int cmd_argc = argc - optind;
+    const okr_cli_cmd_t *cmd = cli__find(cmd_argv[0]);
+    int rc;
+    optind = 0; /* glibc: re-initialise getopt for the command's argv */
+    if (strcmp(cmd_argv[0], "help") == 0)
+        rc = cli__help(&cli, cmd_argc, cmd_argv);
+    else if (!cmd)
+        rc = okr_cli_usage_error(&cli, "'%s' is not an okr command", cmd_argv[0]);
+    else
+        rc = cmd->run(&cli, cmd_argc, cmd_argv);
+    cli__cleanup(&cli);
+    return rc;
+}

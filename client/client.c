@@ -78,6 +78,7 @@ struct okr_client {
     int verified;   /* the server passed the trust checks: frames are accepted */
     int failed;     /* sticky okr_err_t once the connection is unusable */
     int prompted;   /* confirm_new was asked during this connect */
+    int pinned_new; /* this connect stored a new pin */
     Okr__Status conn_status; /* status of a connection-level error (id 0) */
 
     uint64_t next_id;
@@ -92,6 +93,7 @@ struct okr_client {
     Okr__Response *hello; /* owns the HelloResult */
     char fingerprint[OKR_FINGERPRINT_LEN];
     char *token;
+    int64_t expires_at;
     char err[2048];
 };
 
@@ -568,6 +570,7 @@ static int client__check_pin(okr_client_t *c)
         client__err(c, "cannot pin the certificate of %s: %s", c->hostport, msg);
         return OKR_E_TLS;
     }
+    c->pinned_new = 1;
     return 0;
 }
 
@@ -937,6 +940,11 @@ const char *okr_client_hostport(const okr_client_t *c)
     return c->hostport;
 }
 
+int okr_client_pinned_new(const okr_client_t *c)
+{
+    return c->pinned_new;
+}
+
 /* ---------------------------------------------------------------- wrappers */
 
 /* Common tail of login and auth_token: checks the status and the result. */
@@ -984,6 +992,8 @@ static int client__login_call(okr_client_t *c, Okr__Request *req, int keep_token
             }
         }
     }
+    if (!rc)
+        c->expires_at = lr->expires_at;
     if (!rc && user) {
         *user = lr->user; /* detached: sub-messages are separate allocations */
         lr->user = NULL;
@@ -1019,4 +1029,9 @@ int okr_client_auth_token(okr_client_t *c, const char *token, Okr__User **user)
 const char *okr_client_token(const okr_client_t *c)
 {
     return c->token;
+}
+
+int64_t okr_client_expires_at(const okr_client_t *c)
+{
+    return c->expires_at;
 }

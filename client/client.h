@@ -100,6 +100,10 @@ Okr__Status okr_client_conn_status(const okr_client_t *c);
 /* The server as "host:port" (canonical form, see hostport.h). */
 const char *okr_client_hostport(const okr_client_t *c);
 
+/* 1 if this connect pinned the server's certificate for the first time
+ * (trust_new or confirm_new said yes), else 0. */
+int okr_client_pinned_new(const okr_client_t *c);
+
 /* ---- convenience wrappers (each one blocking call) ---- */
 
 /* Logs in with a password. On success returns 0, stores the session token in
@@ -114,5 +118,9 @@ int okr_client_auth_token(okr_client_t *c, const char *token, Okr__User **user);
 
 /* The session token after a successful okr_client_login, else NULL. */
 const char *okr_client_token(const okr_client_t *c);
+
+/* When the session of the last successful okr_client_login or
+ * okr_client_auth_token expires (ms since the epoch), else 0. */
+int64_t okr_client_expires_at(const okr_client_t *c);
 
 #endif

@@ -44,7 +44,7 @@ enum {
 enum {
     F_SERVER = 1 << 0,
     F_ESTABLISHED = 1 << 1, /* the handshake completed once */
-    F_HOLD = 1 << 2,        /* writes go to pending (until the handshake and on_handshake are done) */
+    F_HOLD = 1 << 2, /* writes go to pending (until the handshake and on_handshake are done) */
     F_OWNER_CLOSE = 1 << 3, /* the owner asked to close: report nothing but on_close */
     F_FIN_SENT = 1 << 4,    /* uv_shutdown issued */
     F_FIN_DONE = 1 << 5,    /* uv_shutdown completed */
@@ -69,7 +69,8 @@ static void tls__shutdown_progress(okr_tls_t *t);
 
 /* --- errors ------------------------------------------------------------- */
 
-static void tls__set_error(okr_tls_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tls__set_error(okr_tls_t *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void tls__set_error(okr_tls_t *t, const char *fmt, ...)
 {
@@ -201,14 +202,15 @@ static void tls__close_handle(okr_tls_t *t, int send_final)
 }
 
 /* A failure the layer detected: remember it for the close callback (unless the
- * owner is already closing) and close. t->error is set by the caller. */
-static void tls__fail(okr_tls_t *t, int status)
+ * owner is already closing) and close. t->error is set by the caller.
+ * send_final as in tls__close_handle: only when the socket still works. */
+static void tls__fail(okr_tls_t *t, int status, int send_final)
 {
     if (t->state >= ST_CLOSING)
         return;
     if (!(t->flags & F_OWNER_CLOSE) && !t->fail)
         t->fail = status;
-    tls__close_handle(t, status == OKR_E_TLS || status == OKR_E_CLOSED);
+    tls__close_handle(t, send_final);
 }
 
 static void tls__on_closed(uv_handle_t *h)
@@ -279,7 +281,7 @@ static void tls__on_write(uv_write_t *req, int status)
         return;
     if (status < 0) {
         tls__set_error(t, "write: %s", uv_strerror(status));
-        tls__fail(t, t->state == ST_HANDSHAKE ? OKR_E_TLS : OKR_E_IO);
+        tls__fail(t, t->state == ST_HANDSHAKE ? OKR_E_TLS : OKR_E_IO, 0);
         return;
     }
     if (t->inflight_cap > TLS__KEEP_BUF) {
@@ -288,7 +290,7 @@ static void tls__on_write(uv_write_t *req, int status)
         t->inflight_cap = 0;
     }
     if (tls__flush(t)) {
-        tls__fail(t, t->state == ST_HANDSHAKE ? OKR_E_TLS : OKR_E_IO);
+        tls__fail(t, t->state == ST_HANDSHAKE ? OKR_E_TLS : OKR_E_IO, 0);
         return;
     }
     tls__shutdown_progress(t);
@@ -304,13 +306,12 @@ static int tls__ssl_write(okr_tls_t *t, const void *data, size_t len)
     if (rc != 1) {
         /* With memory BIOs there is no WANT_WRITE: any failure is fatal. */
         tls__set_ssl_error(t, "write", SSL_get_error(t->ssl, rc));
-        tls__output(t); /* the alert, if any */
-        tls__fail(t, OKR_E_TLS);
+        tls__fail(t, OKR_E_TLS, 1); /* sends the alert, if any */
         return OKR_E_CLOSED;
     }
     rc = tls__output(t);
     if (rc) {
-        tls__fail(t, OKR_E_IO);
+        tls__fail(t, OKR_E_IO, 0);
         return rc == OKR_E_NOMEM ? OKR_E_NOMEM : OKR_E_CLOSED;
     }
     return 0;
@@ -349,7 +350,7 @@ static void tls__peer_closed(okr_tls_t *t)
     (void)SSL_shutdown(t->ssl);
     ERR_clear_error();
     tls__set_error(t, "connection closed by peer");
-    tls__fail(t, OKR_E_CLOSED);
+    tls__fail(t, OKR_E_CLOSED, 1);
 }
 
 /* SSL_read_ex until OpenSSL wants more input. In ST_SHUTDOWN records are
@@ -365,7 +366,7 @@ static void tls__read_records(okr_tls_t *t)
         if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL)
             tls__set_ssl_error(t, "read", err); /* before the queue changes */
         if (tls__output(t)) {
-            tls__fail(t, OKR_E_IO);
+            tls__fail(t, OKR_E_IO, 0);
             return;
         }
         if (rc == 1) {
@@ -385,7 +386,7 @@ static void tls__read_records(okr_tls_t *t)
         if (err == SSL_ERROR_ZERO_RETURN)
             tls__peer_closed(t);
         else
-            tls__fail(t, OKR_E_TLS);
+            tls__fail(t, OKR_E_TLS, 1);
         return;
     }
 }
@@ -447,15 +448,15 @@ static void tls__on_socket_end(okr_tls_t *t, int status)
             tls__set_error(t, "connection closed during the TLS handshake");
         else
             tls__set_error(t, "TLS handshake: %s", uv_strerror(status));
-        tls__fail(t, OKR_E_TLS);
+        tls__fail(t, OKR_E_TLS, 0);
         return;
     }
     if (status == UV_EOF) {
         tls__set_error(t, "connection closed by peer without close_notify");
-        tls__fail(t, OKR_E_CLOSED);
+        tls__fail(t, OKR_E_CLOSED, 0);
     } else {
         tls__set_error(t, "read: %s", uv_strerror(status));
-        tls__fail(t, OKR_E_IO);
+        tls__fail(t, OKR_E_IO, 0);
     }
 }
 
@@ -472,7 +473,7 @@ static void tls__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (BIO_write_ex(t->net_in, buf->base, (size_t)nread, &w) != 1 || w != (size_t)nread) {
         ERR_clear_error();
         tls__set_error(t, "out of memory");
-        tls__fail(t, t->state == ST_HANDSHAKE ? OKR_E_TLS : OKR_E_IO);
+        tls__fail(t, t->state == ST_HANDSHAKE ? OKR_E_TLS : OKR_E_IO, 0);
         return;
     }
     if (t->state == ST_HANDSHAKE) {
@@ -480,7 +481,7 @@ static void tls__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         if (rc == 0)
             return;
         if (rc != 1) {
-            tls__fail(t, OKR_E_TLS);
+            tls__fail(t, OKR_E_TLS, rc == OKR_E_TLS); /* the alert tells the peer why */
             return;
         }
         /* In TLS 1.3 the client's first data may share this read with its
@@ -639,8 +640,7 @@ void okr_tls_peer_name(const okr_tls_t *t, char *buf, size_t len)
     struct sockaddr_storage ss;
     int sslen = (int)sizeof ss;
     char ip[INET6_ADDRSTRLEN] = "";
-    if (t->state < ST_CLOSING &&
-        uv_tcp_getpeername(&t->tcp, (struct sockaddr *)&ss, &sslen) == 0) {
+    if (t->state < ST_CLOSING && uv_tcp_getpeername(&t->tcp, (struct sockaddr *)&ss, &sslen) == 0) {
         if (ss.ss_family == AF_INET) {
             const struct sockaddr_in *a = (const struct sockaddr_in *)&ss;
             uv_ip4_name(a, ip, sizeof ip);

@@ -30,6 +30,13 @@ SSL_CTX *okr_tls_server_ctx(const char *cert_file, const char *key_file, char *e
  * anything. Returns NULL and fills err on failure. */
 SSL_CTX *okr_tls_client_ctx(const char *ca_file, char *err, size_t errlen);
 
+/* Client side, before okr_tls_start: sends host as SNI when it is a DNS name
+ * (never for an IP literal, RFC 6066) and makes OpenSSL check it against the
+ * certificate during the handshake when the context verifies (CA file). With
+ * a pinned fingerprint, call okr_tls_check_peer_host() in on_handshake
+ * instead. host must not be NULL. Returns 0 or -1. */
+int okr_tls_client_set_host(SSL *ssl, const char *host);
+
 /* Writes a new self-signed ECDSA P-256 certificate (valid 10 years, SHA-256
  * signature, subjectAltName with each of hosts: IP addresses as iPAddress,
  * others as dNSName) and its private key, both PEM. The key file is created

@@ -108,7 +108,6 @@ int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
         okr_error("store: %s", err);
         return -1;
     }
-    okr_info("store: opened %s/data.mdb", cfg->data_dir);
     if (okr_bootstrap_tls(srv) != 0 || okr_bootstrap_users(srv) != 0)
         return -1;
 

@@ -23,9 +23,9 @@
 #include "log.h"
 #include "okr_error.h"
 
-#define STORE_MAX_DBS        32 /* room for future databases; opened ones are in okr_db_t */
-#define STORE_DEFAULT_MAP    ((uint64_t)64 << 20)
-#define STORE_DEFAULT_MAXMAP ((uint64_t)64 << 30)
+#define STORE_MAX_DBS         32 /* room for future databases; opened ones are in okr_db_t */
+#define STORE_DEFAULT_MAP     ((uint64_t)64 << 20)
+#define STORE_DEFAULT_MAXMAP  ((uint64_t)64 << 30)
 #define STORE_DEFAULT_READERS 126
 
 /* Names of the databases, indexed by okr_db_t. Never rename one: the name is
@@ -102,7 +102,7 @@ static int store__mkdir(const char *dir, char *err, size_t errlen)
         return OKR_OK;
     if (errno == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
         return OKR_OK;
-    snprintf(err, errlen, "store: cannot create directory %s: %s", dir,
+    snprintf(err, errlen, "cannot create directory %s: %s", dir,
              errno == EEXIST ? "not a directory" : strerror(errno));
     return OKR_E_IO;
 }
@@ -114,13 +114,13 @@ static int store__init_dbs(okr_store_t *s, char *err, size_t errlen)
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
     if (rc != 0) {
-        snprintf(err, errlen, "store: cannot begin transaction: %s", mdb_strerror(rc));
+        snprintf(err, errlen, "cannot begin transaction: %s", mdb_strerror(rc));
         return okr_store_err(rc);
     }
     for (int i = 0; i < OKR_DB__COUNT; i++) {
         rc = mdb_dbi_open(txn, store__db_names[i], MDB_CREATE, &s->dbi[i]);
         if (rc != 0) {
-            snprintf(err, errlen, "store: cannot open database %s: %s", store__db_names[i],
+            snprintf(err, errlen, "cannot open database %s: %s", store__db_names[i],
                      mdb_strerror(rc));
             goto fail;
         }
@@ -136,21 +136,21 @@ static int store__init_dbs(okr_store_t *s, char *err, size_t errlen)
         v.mv_data = buf;
         rc = mdb_put(txn, s->dbi[OKR_DB_META], &k, &v, 0);
         if (rc != 0) {
-            snprintf(err, errlen, "store: cannot write schema version: %s", mdb_strerror(rc));
+            snprintf(err, errlen, "cannot write schema version: %s", mdb_strerror(rc));
             goto fail;
         }
     } else if (rc != 0) {
-        snprintf(err, errlen, "store: cannot read schema version: %s", mdb_strerror(rc));
+        snprintf(err, errlen, "cannot read schema version: %s", mdb_strerror(rc));
         goto fail;
     } else if (v.mv_size != OKR_KEY_U64_LEN) {
-        snprintf(err, errlen, "store: schema version record is corrupt (%zu bytes)", v.mv_size);
+        snprintf(err, errlen, "schema version record is corrupt (%zu bytes)", v.mv_size);
         mdb_txn_abort(txn);
         return OKR_E_INTERNAL;
     } else {
         uint64_t version = okr_key_get_u64(v.mv_data);
         if (version > OKR_SCHEMA_VERSION) {
             snprintf(err, errlen,
-                     "store: schema version %llu is newer than this build supports (%d); "
+                     "schema version %llu is newer than this build supports (%d); "
                      "run a newer okrd",
                      (unsigned long long)version, OKR_SCHEMA_VERSION);
             mdb_txn_abort(txn);
@@ -158,7 +158,7 @@ static int store__init_dbs(okr_store_t *s, char *err, size_t errlen)
         }
         /* Version 1 is the first; migrations from older versions go here. */
         if (version < OKR_SCHEMA_VERSION) {
-            snprintf(err, errlen, "store: schema version %llu has no migration to %d",
+            snprintf(err, errlen, "schema version %llu has no migration to %d",
                      (unsigned long long)version, OKR_SCHEMA_VERSION);
             mdb_txn_abort(txn);
             return OKR_E_UNSUPPORTED;
@@ -167,7 +167,7 @@ static int store__init_dbs(okr_store_t *s, char *err, size_t errlen)
 
     rc = mdb_txn_commit(txn);
     if (rc != 0) {
-        snprintf(err, errlen, "store: cannot commit: %s", mdb_strerror(rc));
+        snprintf(err, errlen, "cannot commit: %s", mdb_strerror(rc));
         return okr_store_err(rc);
     }
     return OKR_OK;
@@ -184,7 +184,7 @@ static int store__adopt_file_size(okr_store_t *s, const char *dir, char *err, si
     MDB_envinfo info;
     int rc = mdb_env_info(s->env, &info);
     if (rc != 0) {
-        snprintf(err, errlen, "store: mdb_env_info: %s", mdb_strerror(rc));
+        snprintf(err, errlen, "mdb_env_info: %s", mdb_strerror(rc));
         return OKR_E_INTERNAL;
     }
     size_t want = info.me_mapsize;
@@ -200,13 +200,12 @@ static int store__adopt_file_size(okr_store_t *s, const char *dir, char *err, si
     if (want != info.me_mapsize) {
         rc = mdb_env_set_mapsize(s->env, want);
         if (rc != 0) {
-            snprintf(err, errlen, "store: cannot set map size to %zu: %s", want,
-                     mdb_strerror(rc));
+            snprintf(err, errlen, "cannot set map size to %zu: %s", want, mdb_strerror(rc));
             return OKR_E_INTERNAL;
         }
         rc = mdb_env_info(s->env, &info);
         if (rc != 0) {
-            snprintf(err, errlen, "store: mdb_env_info: %s", mdb_strerror(rc));
+            snprintf(err, errlen, "mdb_env_info: %s", mdb_strerror(rc));
             return OKR_E_INTERNAL;
         }
     }
@@ -226,7 +225,7 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
     err[0] = '\0';
     *out = NULL;
     if (opts == NULL || opts->dir == NULL) {
-        snprintf(err, errlen, "store: no data directory");
+        snprintf(err, errlen, "no data directory");
         return OKR_E_BAD_REQUEST;
     }
 
@@ -236,12 +235,12 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
 
     okr_store_t *s = calloc(1, sizeof *s);
     if (s == NULL) {
-        snprintf(err, errlen, "store: out of memory");
+        snprintf(err, errlen, "out of memory");
         return OKR_E_NOMEM;
     }
     if (pthread_rwlock_init(&s->lock, NULL) != 0) {
         free(s);
-        snprintf(err, errlen, "store: cannot create lock");
+        snprintf(err, errlen, "cannot create lock");
         return OKR_E_INTERNAL;
     }
     long ps = sysconf(_SC_PAGESIZE);
@@ -255,7 +254,7 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
 
     int rc = mdb_env_create(&s->env);
     if (rc != 0) {
-        snprintf(err, errlen, "store: mdb_env_create: %s", mdb_strerror(rc));
+        snprintf(err, errlen, "mdb_env_create: %s", mdb_strerror(rc));
         pthread_rwlock_destroy(&s->lock);
         free(s);
         return OKR_E_INTERNAL;
@@ -264,7 +263,7 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
         (rc = mdb_env_set_maxreaders(s->env, opts->max_readers ? opts->max_readers
                                                                : STORE_DEFAULT_READERS)) != 0 ||
         (rc = mdb_env_set_mapsize(s->env, s->map_size)) != 0) {
-        snprintf(err, errlen, "store: cannot configure environment: %s", mdb_strerror(rc));
+        snprintf(err, errlen, "cannot configure environment: %s", mdb_strerror(rc));
         ret = OKR_E_INTERNAL;
         goto fail;
     }
@@ -273,7 +272,7 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
      * to the loop, not to a thread. */
     rc = mdb_env_open(s->env, opts->dir, MDB_NOTLS, 0600);
     if (rc != 0) {
-        snprintf(err, errlen, "store: cannot open %s: %s", opts->dir, mdb_strerror(rc));
+        snprintf(err, errlen, "cannot open %s: %s", opts->dir, mdb_strerror(rc));
         ret = rc == ENOENT || rc == EACCES ? OKR_E_IO : OKR_E_INTERNAL;
         goto fail;
     }
@@ -281,7 +280,7 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
     int dead = 0;
     rc = mdb_reader_check(s->env, &dead);
     if (rc != 0) {
-        snprintf(err, errlen, "store: mdb_reader_check: %s", mdb_strerror(rc));
+        snprintf(err, errlen, "mdb_reader_check: %s", mdb_strerror(rc));
         ret = OKR_E_INTERNAL;
         goto fail;
     }

@@ -13,8 +13,9 @@
 static void test_u64_round_trip(void **state)
 {
     (void)state;
-    const uint64_t values[] = {0,          1,          0xff,       0x100,     0x0102030405060708ull,
-                               UINT32_MAX, 1ull << 63, UINT64_MAX, UINT64_MAX - 1};
+    const uint64_t values[] = {
+        0,          1,          0xff,       0x100,         0x0102030405060708ull,
+        UINT32_MAX, 1ull << 63, UINT64_MAX, UINT64_MAX - 1};
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
         uint8_t buf[OKR_KEY_U64_LEN];
         okr_key_put_u64(buf, values[i]);
@@ -44,8 +45,9 @@ static int sign(int v)
 static void test_u64_sorts_numerically(void **state)
 {
     (void)state;
-    const uint64_t values[] = {0,   1,          2,          255,        256,       65535,
-                               65536, UINT32_MAX, 1ull << 32, 1ull << 63, UINT64_MAX, 12345678901ull};
+    const uint64_t values[] = {0,          1,          2,          255,
+                               256,        65535,      65536,      UINT32_MAX,
+                               1ull << 32, 1ull << 63, UINT64_MAX, 12345678901ull};
     size_t n = sizeof values / sizeof values[0];
     for (size_t i = 0; i < n; i++) {
         for (size_t j = 0; j < n; j++) {
@@ -123,7 +125,9 @@ static void test_fold_unicode(void **state)
 {
     (void)state;
     /* German: ß folds to "ss", and capital ẞ too. */
-    assert_true(fold_equal("Stra\xc3\x9f" "e", "STRASSE"));
+    assert_true(fold_equal("Stra\xc3\x9f"
+                           "e",
+                           "STRASSE"));
     assert_true(fold_equal("\xe1\xba\x9e", "ss"));
     /* Turkish dotted/dotless i: only consistency is required (default, not
      * Turkish, case folding): each form folds the same way every time, and
@@ -165,13 +169,13 @@ static void test_fold_invalid(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "\xff",                 /* never valid */
-        "abc\x80",              /* stray continuation byte */
-        "\xc3",                 /* truncated sequence */
-        "\xc0\xaf",             /* overlong "/" */
-        "\xed\xa0\x80",         /* UTF-16 surrogate U+D800 */
-        "\xf4\x90\x80\x80",     /* above U+10FFFF */
-        "ok\xe2\x82",           /* truncated at the end */
+        "\xff",             /* never valid */
+        "abc\x80",          /* stray continuation byte */
+        "\xc3",             /* truncated sequence */
+        "\xc0\xaf",         /* overlong "/" */
+        "\xed\xa0\x80",     /* UTF-16 surrogate U+D800 */
+        "\xf4\x90\x80\x80", /* above U+10FFFF */
+        "ok\xe2\x82",       /* truncated at the end */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_null(okr_key_fold_name(bad[i]));

@@ -132,8 +132,7 @@ static void test_msg_round_trip(void **state)
     okr_key_put_u64(key, 42);
     MDB_txn *txn;
     assert_int_equal(okr_store_write_begin(f->store, &txn), 0);
-    assert_int_equal(okr_store_put_msg(f->store, txn, OKR_DB_USERS, key, sizeof key, &rec.base),
-                     0);
+    assert_int_equal(okr_store_put_msg(f->store, txn, OKR_DB_USERS, key, sizeof key, &rec.base), 0);
     assert_int_equal(okr_store_write_commit(f->store, txn), 0);
 
     reopen(f);

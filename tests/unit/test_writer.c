@@ -29,7 +29,7 @@ typedef struct fixture {
     bool timed_out;
     okr_writer_t *wr;
 
-    int expect;      /* uv_stop() once this many done()s ran */
+    int expect; /* uv_stop() once this many done()s ran */
     int done_count;
     int order_errors; /* done() out of submission order */
     bool stopped;
@@ -46,7 +46,7 @@ typedef struct fixture {
 typedef struct twrite {
     okr_write_t w;
     fixture_t *f;
-    int index;    /* submission order */
+    int index; /* submission order */
     uint64_t key;
     size_t vlen;
     int fail_with; /* apply writes, then returns this */
@@ -405,6 +405,67 @@ static void test_map_capped_fails_group(void **state)
     free(tws);
 }
 
+/* The loop thread reads all the time while the writer thread grows the map:
+ * growth waits for each read transaction to end, and reads see only
+ * committed, monotonically growing state. */
+typedef struct reader {
+    fixture_t *f;
+    uv_idle_t idle;
+    uint64_t last;
+    int reads;
+} reader_t;
+
+static void on_idle_read(uv_idle_t *h)
+{
+    reader_t *r = h->data;
+    MDB_txn *txn;
+    assert_int_equal(okr_store_read_begin(r->f->store, &txn), 0);
+    uint64_t c = okr_store_counter(r->f->store, txn, "test");
+    if (c > 0) {
+        /* The last committed write is readable in the same snapshot. */
+        uint8_t key[OKR_KEY_U64_LEN];
+        okr_key_put_u64(key, c - 1);
+        MDB_val v;
+        assert_int_equal(okr_store_get(r->f->store, txn, OKR_DB_SESSIONS, key, sizeof key, &v), 0);
+    }
+    okr_store_read_end(r->f->store, txn);
+    assert_true(c >= r->last);
+    r->last = c;
+    r->reads++;
+}
+
+static void test_reads_during_growth(void **state)
+{
+    fixture_t *f = *state;
+    size_t small = 32 * (size_t)sysconf(_SC_PAGESIZE);
+    open_store(f, small, (size_t)1 << 30);
+    reader_t r = {.f = f};
+    assert_int_equal(uv_idle_init(&f->loop, &r.idle), 0);
+    r.idle.data = &r;
+    assert_int_equal(uv_idle_start(&r.idle, on_idle_read), 0);
+
+    const int n = 300;
+    twrite_t *tws = make_writes(f, n, 6000);
+    /* Submitted one by one from the loop, so there are many groups. */
+    for (int i = 0; i < n; i++) {
+        submit_all(f, tws, i, i + 1);
+        if (i % 10 == 9)
+            uv_run(&f->loop, UV_RUN_NOWAIT);
+    }
+    run_until_done(f, n);
+    uv_close((uv_handle_t *)&r.idle, NULL);
+
+    okr_writer_stats_t st;
+    okr_writer_get_stats(f->wr, &st);
+    assert_true(st.grows > 0);
+    assert_int_equal(st.writes, (uint64_t)n);
+    assert_true(r.reads > 0);
+    for (int i = 0; i < n; i++)
+        assert_int_equal(tws[i].status, 0);
+    stop_writer(f);
+    free(tws);
+}
+
 static void test_stop_drains(void **state)
 {
     fixture_t *f = *state;
@@ -476,6 +537,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_rolled_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_full_grows_and_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_capped_fails_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reads_during_growth, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_from_done, setup, teardown),

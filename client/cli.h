@@ -1,0 +1,201 @@
+/* cli.h — what the okr command-line client's files share: the parsed global
+ * options, the connection, output (text or --json), terminal input and the
+ * exit codes.
+ *
+ * Every command is `int run(okr_cli_t *cli, int argc, char **argv)` with
+ * argv[0] the command's name; it returns an exit code (OKR_EXIT_*) and has
+ * already printed any error when that is not OKR_EXIT_OK.
+ */
+#ifndef OKR_CLI_H
+#define OKR_CLI_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "client.h"
+#include "hostport.h"
+#include "session.h"
+
+enum okr_exit {
+    OKR_EXIT_OK = 0,
+    OKR_EXIT_ERROR = 1,   /* internal or other error */
+    OKR_EXIT_USAGE = 2,   /* bad command line */
+    OKR_EXIT_CONNECT = 3, /* cannot connect, TLS or trust failure */
+    OKR_EXIT_AUTH = 4,    /* not logged in, wrong password, expired, rate-limited login */
+    OKR_EXIT_REFUSED = 5, /* the server refused the request */
+};
+
+/* Option ids of the global options, which every command also accepts. */
+enum okr_cli_opt {
+    OKR_OPT_SERVER = 1000,
+    OKR_OPT_CA,
+    OKR_OPT_TRUST,
+    OKR_OPT_JSON,
+    OKR_OPT_TIMEOUT,
+    OKR_OPT_VERSION,
+    OKR_OPT_FIRST_COMMAND_OPT, /* commands number their own options from here */
+};
+
+#define OKR_CLI_GLOBAL_LONGOPTS                                                                    \
+    {"server", required_argument, NULL, OKR_OPT_SERVER},                                          \
+        {"ca", required_argument, NULL, OKR_OPT_CA},                                               \
+        {"trust", no_argument, NULL, OKR_OPT_TRUST}, {"json", no_argument, NULL, OKR_OPT_JSON},    \
+        {"timeout", required_argument, NULL, OKR_OPT_TIMEOUT},                                    \
+        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}
+
+typedef struct okr_cli {
+    const char *command; /* "user add": for messages and help hints */
+    const char *usage;   /* the current command's help text */
+
+    /* global options */
+    const char *server_arg; /* --server, else $OKR_SERVER; NULL if neither */
+    int server_from_flag;
+    const char *ca_file;
+    int trust_new;
+    int json;
+    uint32_t timeout_ms;
+
+    /* resolved by okr_cli_resolve_server */
+    char server[OKR_HOSTPORT_MAX];
+    char host[OKR_HOST_MAX];
+    uint16_t port;
+
+    char config_err[512];
+    okr_session_t session;
+    int session_loaded; /* 1: loaded, -1: none or unreadable */
+
+    okr_client_t *client;
+    Okr__User *me; /* after okr_cli_connect_auth */
+} okr_cli_t;
+
+typedef struct okr_cli_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(okr_cli_t *cli, int argc, char **argv);
+} okr_cli_cmd_t;
+
+int okr_cli_main(int argc, char **argv);
+
+/* Commands (cmd_*.c). */
+int okr_cmd_login(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_whoami(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_passwd(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_user(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_trust(okr_cli_t *cli, int argc, char **argv);
+
+/* ---- command line (cli.c) ---- */
+
+/* getopt_long over a command's argv with its longopts (which must end with
+ * OKR_CLI_GLOBAL_LONGOPTS). Global options are applied to cli and skipped;
+ * --help prints cli->usage and yields 'h'. Returns the next option id, -1 at
+ * the end (positional arguments then start at optind), or '?' after printing
+ * a usage error. Set cli->command and cli->usage first. */
+int okr_cli_getopt(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
+                   const struct option *longopts);
+
+/* Prints "okr CMD: message" and the help hint; returns OKR_EXIT_USAGE. */
+int okr_cli_usage_error(okr_cli_t *cli, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ---- errors and output (cli.c) ---- */
+
+/* Prints an error (stderr; as {"error":{"status","message"}} with --json) and
+ * returns code. status is a short upper-case name ("FORBIDDEN", "TLS"). */
+int okr_cli_fail(okr_cli_t *cli, int code, const char *status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Same for an okr_err_t: picks the exit code and status name from err. */
+int okr_cli_fail_err(okr_cli_t *cli, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The exit code and status name for an okr_err_t. */
+int okr_cli_exit_code(int err);
+const char *okr_cli_status_name(int err);
+
+/* Prints j (and takes the reference) as JSON on stdout. */
+void okr_cli_print_json(json_t *j);
+
+/* ---- connecting (cli.c) ---- */
+
+/* Works out the server (--server, $OKR_SERVER, the saved session's, the
+ * default) into cli->server/host/port. Returns 0 or an exit code. */
+int okr_cli_resolve_server(okr_cli_t *cli);
+
+/* Loads the saved session once (cli->session); returns 1 if there is one. */
+int okr_cli_load_session(okr_cli_t *cli);
+
+/* The path of a file in the config directory; returns 0 or an exit code. */
+int okr_cli_config_file(okr_cli_t *cli, const char *name, char *out, size_t len, int create);
+
+/* Connects to the server (trust prompt on a terminal). 0 or an exit code. */
+int okr_cli_connect(okr_cli_t *cli);
+
+/* Connects and authenticates with the saved session's token; sets cli->me.
+ * Prints "not logged in to HOST:PORT — run: okr login" (exit 4) when there is
+ * no session for this server or the server refuses the token. */
+int okr_cli_connect_auth(okr_cli_t *cli);
+
+/* Sends req and waits. Returns 0 with *resp (status OK, result of kind
+ * expect, or any kind if expect is 0), else prints the error and returns an
+ * exit code. Free *resp with okr__response__free_unpacked. */
+int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                 Okr__Response **resp);
+
+/* ---- terminal input and formatting (cli_io.c) ---- */
+
+#define OKR_CLI_SECRET_MAX 1024
+
+/* 1 if a person is at a terminal we can ask (stdin is a tty and /dev/tty opens). */
+int okr_cli_interactive(void);
+
+/* Reads a line from the terminal (/dev/tty) after printing prompt there,
+ * with or without echo. Strips the newline. Returns 0, -1 if there is no
+ * terminal, -2 at end of input, -3 if the line does not fit. */
+int okr_cli_prompt(const char *prompt, int echo, char *buf, size_t len);
+
+/* Reads one line from stdin (for --password-stdin). Same returns. */
+int okr_cli_read_stdin_line(char *buf, size_t len);
+
+/* Reads a new password: twice without echo (must match), or one line from
+ * stdin. Prints the error and returns an exit code, or 0. */
+int okr_cli_read_new_password(okr_cli_t *cli, int from_stdin, const char *prompt, char *buf,
+                              size_t len);
+
+/* Wipes a secret buffer. */
+void okr_cli_wipe(char *buf, size_t len);
+
+/* confirm_new callback of okr_client_opts_t: shows the fingerprint, asks
+ * "Trust this server? [y/N]". */
+int okr_cli_confirm_new(void *arg, const char *hostport, const char *fingerprint_hex);
+
+/* A copy of s safe to print on a terminal: control characters (C0, DEL,
+ * C1) become '?'. keep_newlines keeps '\n'. NULL is "". Caller frees. */
+char *okr_cli_sanitize(const char *s, int keep_newlines);
+
+/* "admin", "member" or "unknown" / parses "admin" or "member" (0 or -1). */
+const char *okr_cli_role_name(Okr__Role role);
+int okr_cli_parse_role(const char *s, Okr__Role *role);
+
+/* "2026-11-27 10:35 CET" in local time, or "unknown" for 0. */
+void okr_cli_format_time(int64_t ms, char *buf, size_t len);
+
+/* A user as JSON (new reference). */
+json_t *okr_cli_user_json(const Okr__User *u);
+
+/* A text table whose columns line up by display width (CJK counts 2). */
+typedef struct okr_cli_table {
+    size_t ncols, nrows, cap; /* nrows includes the header */
+    char **cells;             /* sanitized copies, row-major */
+} okr_cli_table_t;
+
+/* header has ncols names. Returns 0 or -1 (out of memory). */
+int okr_cli_table_init(okr_cli_table_t *t, size_t ncols, const char *const *header);
+int okr_cli_table_add(okr_cli_table_t *t, const char *const *row);
+void okr_cli_table_print(const okr_cli_table_t *t, FILE *out);
+void okr_cli_table_free(okr_cli_table_t *t);
+
+#endif

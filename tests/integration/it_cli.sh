@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Integration: the okr binary end to end against a real okrd, as a person or
+# a script uses it. Usage: it_cli.sh OKRD OKR
+set -u
+OKRD=$1
+OKR=$2
+
+dir=$(mktemp -d /tmp/okr-cli-XXXXXX)
+export OKR_CONFIG_DIR=$dir/admin-config
+unset OKR_SERVER
+passed=0
+failed=0
+okrd_pid=""
+
+cleanup() {
+    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "FAIL - $1"
+    [ -f "$dir/out" ] && sed 's/^/    stdout: /' "$dir/out"
+    [ -f "$dir/err" ] && sed 's/^/    stderr: /' "$dir/err"
+}
+
+# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND (stdin from $input if
+# set), keeps its output in $dir/out and $dir/err, checks the exit code.
+expect() {
+    local want=$1 desc=$2
+    shift 3
+    "$@" <"${input:-/dev/null}" >"$dir/out" 2>"$dir/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
+}
+
+# check DESCRIPTION -- COMMAND...: a plain assertion.
+check() {
+    local desc=$1
+    shift 2
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+start_okrd() {
+    rm -f "$dir/port"
+    "$OKRD" --data-dir "$dir/data" --listen 127.0.0.1:0 --port-file "$dir/port" \
+        --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
+        >>"$dir/okrd.log" 2>&1 &
+    okrd_pid=$!
+    for _ in $(seq 1 600); do
+        [ -s "$dir/port" ] && break
+        sleep 0.1
+    done
+    port=$(cat "$dir/port")
+    S=127.0.0.1:$port
+}
+
+echo "admin-password-1" >"$dir/admin-pw"
+start_okrd
+
+okr() { "$OKR" --server "$S" "$@"; }
+
+# ---- help and usage
+expect 0 "okr --help" -- okr --help
+check "help lists the commands" -- grep -q "login" "$dir/out"
+expect 0 "okr login --help" -- okr login --help
+expect 0 "okr user --help" -- okr user --help
+expect 2 "unknown command is a usage error" -- okr frobnicate
+expect 2 "unknown option is a usage error" -- okr --no-such-option whoami
+
+# ---- trust on first use
+expect 4 "whoami before login says not logged in" -- okr whoami
+check "and says how to log in" -- grep -q "okr login" "$dir/err"
+input=$dir/admin-pw expect 3 "unknown server refused without a terminal or --trust" -- \
+    okr login admin --password-stdin
+check "the refusal shows the fingerprint and --trust" -- grep -q -- "--trust" "$dir/err"
+input=$dir/admin-pw expect 0 "login with --trust and --password-stdin" -- \
+    okr --trust login admin --password-stdin
+check "the pin is stored" -- grep -q "127.0.0.1:$port" "$OKR_CONFIG_DIR/known_servers"
+check "session file is private (0600)" -- \
+    test "$(stat -c %a "$OKR_CONFIG_DIR/session.json")" = 600
+
+# ---- whoami, human and JSON
+expect 0 "whoami" -- okr whoami
+check "whoami names admin" -- grep -q "admin" "$dir/out"
+expect 0 "whoami --json" -- okr --json whoami
+check "whoami --json is JSON with the username" -- \
+    test "$(jq -r '.. | .username? // empty' "$dir/out" | head -1)" = admin
+
+# ---- users
+echo "alice-password" >"$dir/alice-pw"
+input=$dir/alice-pw expect 0 "user add with a Chinese display name" -- \
+    okr user add alice --name "Alice 刘" --password-stdin
+input=$dir/alice-pw expect 5 "adding the same user again is refused" -- \
+    okr user add ALICE --password-stdin
+expect 0 "user list" -- okr user list
+check "user list shows alice and her name" -- grep -q "Alice 刘" "$dir/out"
+expect 0 "user list --json" -- okr --json user list
+check "user list --json has both users" -- \
+    test "$(jq '[.. | .username? // empty] | length' "$dir/out")" -ge 2
+
+# ---- a member is refused admin commands (exit 5)
+ADMIN_CONFIG=$OKR_CONFIG_DIR
+export OKR_CONFIG_DIR=$dir/alice-config
+input=$dir/alice-pw expect 0 "alice logs in" -- okr --trust login alice --password-stdin
+input=$dir/alice-pw expect 5 "alice cannot add users" -- okr user add bob --password-stdin
+check "the refusal says why" -- grep -qi "admin" "$dir/err"
+printf 'wrong-password\n' >"$dir/wrong-pw"
+input=$dir/wrong-pw expect 4 "wrong password is an authentication error" -- \
+    okr login alice --password-stdin
+export OKR_CONFIG_DIR=$ADMIN_CONFIG
+
+expect 0 "make alice an admin" -- okr user role alice admin
+expect 0 "deactivate alice" -- okr user deactivate alice
+export OKR_CONFIG_DIR=$dir/alice-config
+expect 4 "alice's session ended with her account" -- okr whoami
+export OKR_CONFIG_DIR=$ADMIN_CONFIG
+
+# ---- logout
+expect 0 "logout" -- okr logout
+expect 4 "whoami after logout" -- okr whoami
+
+# ---- a changed certificate is refused loudly
+kill -TERM "$okrd_pid"
+wait "$okrd_pid"
+code=$?
+okrd_pid=""
+check "okrd exits 0 on SIGTERM" -- test "$code" -eq 0
+expect 3 "no server: connection error" -- okr whoami
+rm -f "$dir/data/cert.pem" "$dir/data/key.pem"
+start_okrd
+input=$dir/admin-pw expect 3 "a changed certificate is refused even with --trust" -- \
+    okr --trust login admin --password-stdin
+check "the refusal is loud" -- grep -q "CHANGED" "$dir/err"
+expect 0 "trust --forget removes the old pin" -- okr trust --forget "$S"
+input=$dir/admin-pw expect 0 "then the new certificate can be trusted" -- \
+    okr --trust login admin --password-stdin
+
+kill -TERM "$okrd_pid"
+wait "$okrd_pid"
+okrd_pid=""
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
