@@ -10,12 +10,13 @@
 #include "okr_error.h"
 #include "paths.h"
 #include "tls_ctx.h"
+#include "trust.h"
 
 #ifndef OKR_VERSION
 #define OKR_VERSION "0.0.0"
 #endif
 
-#define CLI_DEFAULT_SERVER "127.0.0.1:7433"
+#define CLI_DEFAULT_SERVER    "127.0.0.1:7433"
 #define CLI_DEFAULT_TIMEOUT_S 10
 
 static const char cli_usage[] =
@@ -114,8 +115,10 @@ const char *okr_cli_status_name(int err)
 int okr_cli_exit_code(int err)
 {
     switch ((okr_err_t)err) {
-    case OKR_OK: return OKR_EXIT_OK;
-    case OKR_E_UNAUTHENTICATED: return OKR_EXIT_AUTH;
+    case OKR_OK:
+        return OKR_EXIT_OK;
+    case OKR_E_UNAUTHENTICATED:
+        return OKR_EXIT_AUTH;
     case OKR_E_BAD_REQUEST:
     case OKR_E_FORBIDDEN:
     case OKR_E_NOT_FOUND:
@@ -124,14 +127,17 @@ int okr_cli_exit_code(int err)
     case OKR_E_RATE_LIMITED:
     case OKR_E_UNAVAILABLE:
     case OKR_E_UNSUPPORTED:
-    case OKR_E_FULL: return OKR_EXIT_REFUSED;
+    case OKR_E_FULL:
+        return OKR_EXIT_REFUSED;
     case OKR_E_IO:
     case OKR_E_TLS:
     case OKR_E_TIMEOUT:
     case OKR_E_CLOSED:
-    case OKR_E_PROTOCOL: return OKR_EXIT_CONNECT;
+    case OKR_E_PROTOCOL:
+        return OKR_EXIT_CONNECT;
     case OKR_E_INTERNAL:
-    case OKR_E_NOMEM: break;
+    case OKR_E_NOMEM:
+        break;
     }
     return OKR_EXIT_ERROR;
 }
@@ -142,8 +148,8 @@ static int cli__vfail(okr_cli_t *cli, int code, const char *status, const char *
     vsnprintf(msg, sizeof msg, fmt, ap);
     char *safe = okr_cli_sanitize(msg, 1);
     if (cli->json) {
-        json_t *j = json_pack("{s:{s:s, s:s}}", "error", "status", status, "message",
-                              safe ? safe : msg);
+        json_t *j =
+            json_pack("{s:{s:s, s:s}}", "error", "status", status, "message", safe ? safe : msg);
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
         if (text)
             fprintf(stderr, "%s\n", text);
@@ -206,9 +212,15 @@ static int cli__global_opt(okr_cli_t *cli, int opt, const char *arg)
         cli->server_arg = arg;
         cli->server_from_flag = 1;
         return 0;
-    case OKR_OPT_CA: cli->ca_file = arg; return 0;
-    case OKR_OPT_TRUST: cli->trust_new = 1; return 0;
-    case OKR_OPT_JSON: cli->json = 1; return 0;
+    case OKR_OPT_CA:
+        cli->ca_file = arg;
+        return 0;
+    case OKR_OPT_TRUST:
+        cli->trust_new = 1;
+        return 0;
+    case OKR_OPT_JSON:
+        cli->json = 1;
+        return 0;
     case OKR_OPT_TIMEOUT: {
         char *end;
         errno = 0;
@@ -299,11 +311,8 @@ int okr_cli_resolve_server(okr_cli_t *cli)
     return 0;
 }
 
-int okr_cli_connect(okr_cli_t *cli)
+int okr_cli_try_connect(okr_cli_t *cli, char *err, size_t errlen)
 {
-    int rc = okr_cli_resolve_server(cli);
-    if (rc)
-        return rc;
     okr_client_opts_t opts = {
         .host = cli->host,
         .port = cli->port,
@@ -313,12 +322,9 @@ int okr_cli_connect(okr_cli_t *cli)
         .timeout_ms = cli->timeout_ms,
         .client_name = "okr " OKR_VERSION,
     };
-    char err[4096];
-    rc = okr_client_connect(&cli->client, &opts, err, sizeof err);
-    if (rc) {
-        int code = rc == OKR_E_NOMEM ? OKR_EXIT_ERROR : OKR_EXIT_CONNECT;
-        return okr_cli_fail(cli, code, okr_cli_status_name(rc), "%s", err);
-    }
+    int rc = okr_client_connect(&cli->client, &opts, err, errlen);
+    if (rc)
+        return rc;
     if (okr_client_pinned_new(cli->client) && !cli->json) {
         char pretty[96];
         okr_tls_fingerprint_pretty(okr_client_fingerprint(cli->client), pretty, sizeof pretty);
@@ -327,14 +333,53 @@ int okr_cli_connect(okr_cli_t *cli)
     return 0;
 }
 
+int okr_cli_connect(okr_cli_t *cli)
+{
+    int rc = okr_cli_resolve_server(cli);
+    if (rc)
+        return rc;
+    char err[4096];
+    rc = okr_cli_try_connect(cli, err, sizeof err);
+    if (rc)
+        return okr_cli_fail(cli, rc == OKR_E_NOMEM ? OKR_EXIT_ERROR : OKR_EXIT_CONNECT,
+                            okr_cli_status_name(rc), "%s", err);
+    return 0;
+}
+
 static int cli__not_logged_in(okr_cli_t *cli, const char *why)
 {
     if (cli->server_from_flag)
         return okr_cli_fail(cli, OKR_EXIT_AUTH, "UNAUTHENTICATED",
-                            "not logged in to %s%s — run: okr --server %s login", cli->server, why,
+                            "not logged in to %s%s — run: okr login --server %s", cli->server, why,
                             cli->server);
     return okr_cli_fail(cli, OKR_EXIT_AUTH, "UNAUTHENTICATED",
                         "not logged in to %s%s — run: okr login", cli->server, why);
+}
+
+/* 1 if connecting to cli->server needs no trust decision: a CA, --trust, or
+ * a pin on file. */
+static int cli__server_verifiable(okr_cli_t *cli)
+{
+    if (cli->ca_file || cli->trust_new)
+        return 1;
+    char path[PATH_MAX], pin[OKR_FINGERPRINT_LEN], msg[512];
+    if (okr_paths_config_file(OKR_KNOWN_SERVERS_FILE, path, sizeof path, 0, msg, sizeof msg))
+        return 0;
+    return okr_trust_lookup(path, cli->server, pin, msg, sizeof msg) == 0;
+}
+
+/* 1 if the saved session belongs to cli->server; else writes why not. */
+static int cli__session_matches(okr_cli_t *cli, char *why, size_t len)
+{
+    why[0] = '\0';
+    if (!okr_cli_load_session(cli))
+        return 0;
+    char canon[OKR_HOSTPORT_MAX], msg[512];
+    if (okr_hostport_canon(cli->session.server, canon, msg, sizeof msg) == 0 &&
+        strcmp(canon, cli->server) == 0)
+        return 1;
+    snprintf(why, len, " (the saved session is for %s)", cli->session.server);
+    return 0;
 }
 
 int okr_cli_connect_auth(okr_cli_t *cli)
@@ -342,13 +387,16 @@ int okr_cli_connect_auth(okr_cli_t *cli)
     int rc = okr_cli_resolve_server(cli);
     if (rc)
         return rc;
-    if (!okr_cli_load_session(cli))
-        return cli__not_logged_in(cli, "");
-    char canon[OKR_HOSTPORT_MAX], msg[512];
-    if (okr_hostport_canon(cli->session.server, canon, msg, sizeof msg) != 0 ||
-        strcmp(canon, cli->server) != 0) {
-        char why[OKR_HOSTPORT_MAX + 64];
-        snprintf(why, sizeof why, " (the saved session is for %s)", cli->session.server);
+    char why[OKR_HOSTPORT_MAX + 64];
+    if (!cli__session_matches(cli, why, sizeof why)) {
+        /* Without a session the answer is "log in"; but a server we know is
+         * still tried first, so a dead one is reported as such (exit 3).
+         * An unknown one is not: a trust question would be beside the point. */
+        if (cli__server_verifiable(cli)) {
+            rc = okr_cli_connect(cli);
+            if (rc)
+                return rc;
+        }
         return cli__not_logged_in(cli, why);
     }
     rc = okr_cli_connect(cli);
@@ -371,9 +419,8 @@ int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase ex
     Okr__Response *r = *resp;
     if (r->status != OKR__STATUS__STATUS_OK) {
         int err = okr_status_to_err(r->status);
-        int code = okr_cli_fail_err(cli, err, "%s", r->message && r->message[0]
-                                                         ? r->message
-                                                         : okr_strerror(err));
+        int code = okr_cli_fail_err(cli, err, "%s",
+                                    r->message && r->message[0] ? r->message : okr_strerror(err));
         okr__response__free_unpacked(r, NULL);
         *resp = NULL;
         return code;

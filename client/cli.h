@@ -30,21 +30,23 @@ enum okr_exit {
 
 /* Option ids of the global options, which every command also accepts. */
 enum okr_cli_opt {
-    OKR_OPT_SERVER = 1000,
+    OKR_OPT_VERSION = 999, /* top level only */
+    OKR_OPT_SERVER = 1000, /* global: SERVER .. TIMEOUT */
     OKR_OPT_CA,
     OKR_OPT_TRUST,
     OKR_OPT_JSON,
     OKR_OPT_TIMEOUT,
-    OKR_OPT_VERSION,
     OKR_OPT_FIRST_COMMAND_OPT, /* commands number their own options from here */
 };
 
 #define OKR_CLI_GLOBAL_LONGOPTS                                                                    \
-    {"server", required_argument, NULL, OKR_OPT_SERVER},                                          \
-        {"ca", required_argument, NULL, OKR_OPT_CA},                                               \
-        {"trust", no_argument, NULL, OKR_OPT_TRUST}, {"json", no_argument, NULL, OKR_OPT_JSON},    \
-        {"timeout", required_argument, NULL, OKR_OPT_TIMEOUT},                                    \
-        {"help", no_argument, NULL, 'h'}, {NULL, 0, NULL, 0}
+    {"server", required_argument, NULL, OKR_OPT_SERVER},                                           \
+        {"ca", required_argument, NULL, OKR_OPT_CA}, {"trust", no_argument, NULL, OKR_OPT_TRUST},  \
+        {"json", no_argument, NULL, OKR_OPT_JSON},                                                 \
+        {"timeout", required_argument, NULL, OKR_OPT_TIMEOUT}, {"help", no_argument, NULL, 'h'},   \
+    {                                                                                              \
+        NULL, 0, NULL, 0                                                                           \
+    }
 
 typedef struct okr_cli {
     const char *command; /* "user add": for messages and help hints */
@@ -98,8 +100,7 @@ int okr_cli_getopt(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
                    const struct option *longopts);
 
 /* Prints "okr CMD: message" and the help hint; returns OKR_EXIT_USAGE. */
-int okr_cli_usage_error(okr_cli_t *cli, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+int okr_cli_usage_error(okr_cli_t *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* ---- errors and output (cli.c) ---- */
 
@@ -130,6 +131,10 @@ int okr_cli_load_session(okr_cli_t *cli);
 
 /* The path of a file in the config directory; returns 0 or an exit code. */
 int okr_cli_config_file(okr_cli_t *cli, const char *name, char *out, size_t len, int create);
+
+/* Connects to cli->server (resolved first) without printing: returns 0 or an
+ * okr_err_t with the message in err. */
+int okr_cli_try_connect(okr_cli_t *cli, char *err, size_t errlen);
 
 /* Connects to the server (trust prompt on a terminal). 0 or an exit code. */
 int okr_cli_connect(okr_cli_t *cli);

@@ -132,16 +132,17 @@ void okr_cli_wipe(char *buf, size_t len)
     OPENSSL_cleanse(buf, len);
 }
 
+/* Password problems are usage errors (exit 2), but a --help hint would not help. */
+#define CLI_PW_FAIL(cli, ...) okr_cli_fail(cli, OKR_EXIT_USAGE, "USAGE", __VA_ARGS__)
+
 static int cli__secret_error(okr_cli_t *cli, int rc, int from_stdin)
 {
     if (rc == -1)
-        return okr_cli_usage_error(cli, "no terminal to read the password from; pipe it in "
-                                        "with --password-stdin");
+        return CLI_PW_FAIL(cli, "no terminal to read the password from; pipe it in with "
+                                "--password-stdin");
     if (rc == -3)
-        return okr_cli_usage_error(cli, "the password is longer than %d bytes",
-                                   OKR_CLI_SECRET_MAX - 1);
-    return okr_cli_usage_error(cli, "no password given%s",
-                               from_stdin ? " on standard input" : "");
+        return CLI_PW_FAIL(cli, "the password is longer than %d bytes", OKR_CLI_SECRET_MAX - 1);
+    return CLI_PW_FAIL(cli, "no password given%s", from_stdin ? " on standard input" : "");
 }
 
 int okr_cli_read_new_password(okr_cli_t *cli, int from_stdin, const char *prompt, char *buf,
@@ -151,7 +152,7 @@ int okr_cli_read_new_password(okr_cli_t *cli, int from_stdin, const char *prompt
     if (rc)
         return cli__secret_error(cli, rc, from_stdin);
     if (!buf[0])
-        return okr_cli_usage_error(cli, "the password must not be empty");
+        return CLI_PW_FAIL(cli, "the password must not be empty");
     if (from_stdin)
         return 0;
     char again[OKR_CLI_SECRET_MAX];
@@ -165,7 +166,7 @@ int okr_cli_read_new_password(okr_cli_t *cli, int from_stdin, const char *prompt
     okr_cli_wipe(again, sizeof again);
     if (!same) {
         okr_cli_wipe(buf, len);
-        return okr_cli_usage_error(cli, "the two passwords differ; nothing was changed");
+        return CLI_PW_FAIL(cli, "the two passwords differ; nothing was changed");
     }
     return 0;
 }
@@ -221,9 +222,12 @@ char *okr_cli_sanitize(const char *s, int keep_newlines)
 const char *okr_cli_role_name(Okr__Role role)
 {
     switch (role) {
-    case OKR__ROLE__ROLE_ADMIN: return "admin";
-    case OKR__ROLE__ROLE_MEMBER: return "member";
-    default: return "unknown";
+    case OKR__ROLE__ROLE_ADMIN:
+        return "admin";
+    case OKR__ROLE__ROLE_MEMBER:
+        return "member";
+    default:
+        return "unknown";
     }
 }
 

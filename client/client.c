@@ -75,10 +75,10 @@ struct okr_client {
     int connecting;
     int handshake_done;
     int handshake_status;
-    int verified;   /* the server passed the trust checks: frames are accepted */
-    int failed;     /* sticky okr_err_t once the connection is unusable */
-    int prompted;   /* confirm_new was asked during this connect */
-    int pinned_new; /* this connect stored a new pin */
+    int verified;            /* the server passed the trust checks: frames are accepted */
+    int failed;              /* sticky okr_err_t once the connection is unusable */
+    int prompted;            /* confirm_new was asked during this connect */
+    int pinned_new;          /* this connect stored a new pin */
     Okr__Status conn_status; /* status of a connection-level error (id 0) */
 
     uint64_t next_id;
@@ -97,8 +97,7 @@ struct okr_client {
     char err[2048];
 };
 
-__attribute__((format(printf, 2, 3))) static void client__err(okr_client_t *c, const char *fmt,
-                                                              ...)
+__attribute__((format(printf, 2, 3))) static void client__err(okr_client_t *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -179,8 +178,7 @@ static void client__close_now(okr_client_t *c)
 {
     if (!c->tls_open)
         return;
-    if (!okr_tls_is_closing(&c->tls))
-        okr_tls_close(&c->tls);
+    okr_tls_close(&c->tls); /* idempotent; also cuts a shutdown short */
     /* A close completes within one loop iteration; the bound is a guard. */
     client__run_until(c, cond_tls_closed, NULL, 5000);
 }
@@ -274,9 +272,14 @@ static int on_frame(void *arg, const uint8_t *payload, size_t len)
     }
     int stop = 0;
     switch (env->msg_case) {
-    case OKR__ENVELOPE__MSG_RESPONSE: stop = client__on_response(c, env); break;
-    case OKR__ENVELOPE__MSG_EVENT: stop = client__on_event(c, env); break;
-    default: /* a request from the server, or a kind added later: ignore */ break;
+    case OKR__ENVELOPE__MSG_RESPONSE:
+        stop = client__on_response(c, env);
+        break;
+    case OKR__ENVELOPE__MSG_EVENT:
+        stop = client__on_event(c, env);
+        break;
+    default: /* a request from the server, or a kind added later: ignore */
+        break;
     }
     okr__envelope__free_unpacked(env, NULL);
     return stop;
@@ -290,7 +293,10 @@ static void on_handshake(okr_tls_t *t, int status)
     c->handshake_done = 1;
     c->handshake_status = status;
     if (status)
-        client__err(c, "TLS handshake with %s failed: %s", c->hostport, okr_tls_last_error(t));
+        client__err(c, "%s: %s%s", c->hostport, okr_tls_last_error(t),
+                    c->ca_file ? "\n(was okrd's certificate signed by the CA given with the "
+                                 "CA file, and does it name this host?)"
+                               : "");
     /* The trust checks run in okr_client_connect, outside the loop, since
      * they may ask a person; nothing is queued for sending until then. */
 }
@@ -356,7 +362,8 @@ static void on_connect(uv_connect_t *req, int status)
     if (status == 0 && c->tls_open && !okr_tls_is_closing(&c->tls)) {
         int rc = okr_tls_start(&c->tls);
         if (rc) {
-            client__err(c, "cannot start TLS with %s: %s", c->hostport, okr_tls_last_error(&c->tls));
+            client__err(c, "cannot start TLS with %s: %s", c->hostport,
+                        okr_tls_last_error(&c->tls));
             c->handshake_done = 1;
             c->handshake_status = rc;
             client__fail(c, OKR_E_TLS);
@@ -410,8 +417,12 @@ static int client__attempt(okr_client_t *c, const struct sockaddr *addr, uint32_
     }
     c->tls.data = c;
     c->tls_open = 1;
-    if (!okr_host_is_ip_literal(c->host)) /* SNI is for DNS names only (RFC 6066) */
-        SSL_set_tlsext_host_name(okr_tls_ssl(&c->tls), c->host);
+    /* SNI for DNS names, and the host checked in the handshake with a CA. */
+    if (okr_tls_client_set_host(okr_tls_ssl(&c->tls), c->host) != 0) {
+        client__err(c, "cannot use '%s' as the TLS host name", c->host);
+        client__close_now(c);
+        return OKR_E_TLS;
+    }
     c->connect_req.data = c;
     int uvrc = uv_tcp_connect(&c->connect_req, &c->tls.tcp, addr, on_connect);
     if (uvrc) {
@@ -563,7 +574,10 @@ static int client__check_pin(okr_client_t *c)
         trust = c->confirm_new(c->confirm_arg, c->hostport, c->fingerprint) == 1;
     }
     if (!trust) {
-        client__pin_unknown(c);
+        if (c->prompted)
+            client__err(c, "%s was not trusted; nothing was sent to it", c->hostport);
+        else
+            client__pin_unknown(c);
         return OKR_E_TLS;
     }
     if (okr_trust_store(path, c->hostport, c->fingerprint, msg, sizeof msg) != 0) {
@@ -724,8 +738,7 @@ static void client__ignore_sigpipe(void)
     }
 }
 
-int okr_client_connect(okr_client_t **out, const okr_client_opts_t *opts, char *err,
-                       size_t errlen)
+int okr_client_connect(okr_client_t **out, const okr_client_opts_t *opts, char *err, size_t errlen)
 {
     *out = NULL;
     client__ignore_sigpipe();
@@ -963,8 +976,7 @@ static int client__login_result(okr_client_t *c, Okr__Response *resp, Okr__Login
     return 0;
 }
 
-static int client__login_call(okr_client_t *c, Okr__Request *req, int keep_token,
-                              Okr__User **user)
+static int client__login_call(okr_client_t *c, Okr__Request *req, int keep_token, Okr__User **user)
 {
     Okr__Response *resp;
     Okr__LoginResult *lr = NULL;
@@ -1004,8 +1016,7 @@ static int client__login_call(okr_client_t *c, Okr__Request *req, int keep_token
     return rc;
 }
 
-int okr_client_login(okr_client_t *c, const char *username, const char *password,
-                     Okr__User **user)
+int okr_client_login(okr_client_t *c, const char *username, const char *password, Okr__User **user)
 {
     Okr__LoginRequest login = OKR__LOGIN_REQUEST__INIT;
     login.username = (char *)username;

@@ -40,8 +40,8 @@ typedef struct okr_client_opts {
      * (the pin is then stored), 0 to refuse. NULL = refuse. */
     int (*confirm_new)(void *arg, const char *hostport, const char *fingerprint_hex);
     void *confirm_arg;
-    uint32_t timeout_ms;            /* connect+handshake+hello, and each call; default 10000 */
-    const char *client_name;        /* sent in Hello, default "okr-client" */
+    uint32_t timeout_ms;     /* connect+handshake+hello, and each call; default 10000 */
+    const char *client_name; /* sent in Hello, default "okr-client" */
 } okr_client_opts_t;
 
 /* Connects, completes the TLS handshake, verifies the server and exchanges
@@ -49,8 +49,7 @@ typedef struct okr_client_opts {
  * (OKR_E_IO: cannot connect, OKR_E_TLS: handshake or trust failed,
  * OKR_E_TIMEOUT, OKR_E_UNSUPPORTED: protocol version refused) and writes a
  * message for people into err. */
-int okr_client_connect(okr_client_t **out, const okr_client_opts_t *opts, char *err,
-                       size_t errlen);
+int okr_client_connect(okr_client_t **out, const okr_client_opts_t *opts, char *err, size_t errlen);
 
 /* Closes the connection (close_notify) and frees everything. NULL is a no-op. */
 void okr_client_free(okr_client_t *c);
@@ -110,8 +109,7 @@ int okr_client_pinned_new(const okr_client_t *c);
  * the client (okr_client_token) and fills *user if user is not NULL (free
  * with okr__user__free_unpacked). Otherwise returns the server's status as an
  * okr_err_t with its message in okr_client_error(). */
-int okr_client_login(okr_client_t *c, const char *username, const char *password,
-                     Okr__User **user);
+int okr_client_login(okr_client_t *c, const char *username, const char *password, Okr__User **user);
 
 /* Authenticates this connection with a token from an earlier login. */
 int okr_client_auth_token(okr_client_t *c, const char *token, Okr__User **user);

@@ -1,1 +1,7 @@
-int main(void) { return 0; }
+/* okr — the command-line client of okrd. Everything is in cli.c. */
+#include "cli.h"
+
+int main(int argc, char **argv)
+{
+    return okr_cli_main(argc, argv);
+}

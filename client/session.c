@@ -68,9 +68,8 @@ int okr_session_save(const char *path, const okr_session_t *s, char *err, size_t
     int rc = okr_paths_mkdir(dir, 0700, err, errlen);
     if (rc)
         return rc;
-    json_t *root = json_pack("{s:s, s:s, s:s, s:I}", "server", s->server, "username",
-                             s->username, "token", s->token, "expires_at",
-                             (json_int_t)s->expires_at);
+    json_t *root = json_pack("{s:s, s:s, s:s, s:I}", "server", s->server, "username", s->username,
+                             "token", s->token, "expires_at", (json_int_t)s->expires_at);
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (root) {
         json_t *tok = json_object_get(root, "token");

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 typedef struct okr_session {
-    char *server;       /* canonical host:port */
+    char *server; /* canonical host:port */
     char *username;
     char *token;
     int64_t expires_at; /* ms since the epoch; 0 if unknown */

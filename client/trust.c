@@ -246,8 +246,8 @@ static int trust__lock(const char *path, char *err, size_t errlen)
     return fd;
 }
 
-static int trust__rewrite(const char *path, const char *hostport, const char *new_line,
-                          char *err, size_t errlen)
+static int trust__rewrite(const char *path, const char *hostport, const char *new_line, char *err,
+                          size_t errlen)
 {
     int lock = trust__lock(path, err, errlen);
     if (lock < 0)

@@ -14,8 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OKR_FRAME_HEADER 4
-#define OKR_FRAME_MAX_DEFAULT (1024u * 1024u)
+#define OKR_FRAME_HEADER                   4
+#define OKR_FRAME_MAX_DEFAULT              (1024u * 1024u)
 #define OKR_FRAME_MAX_BEFORE_LOGIN_DEFAULT (64u * 1024u)
 
 /* Called for each complete frame. payload is valid only during the call.
@@ -24,14 +24,14 @@
 typedef int (*okr_frame_cb)(void *arg, const uint8_t *payload, size_t len);
 
 typedef struct okr_frame_decoder {
-    uint32_t max;          /* largest accepted payload */
+    uint32_t max; /* largest accepted payload */
     uint8_t header[OKR_FRAME_HEADER];
     size_t header_have;
-    uint8_t *payload;      /* allocated once the header is known */
+    uint8_t *payload; /* allocated once the header is known */
     size_t payload_len;
     size_t payload_have;
-    int failed;            /* sticky: a bad length was seen */
-    uint32_t bad_len;      /* the refused length, for the error message */
+    int failed;       /* sticky: a bad length was seen */
+    uint32_t bad_len; /* the refused length, for the error message */
 } okr_frame_decoder_t;
 
 void okr_frame_decoder_init(okr_frame_decoder_t *d, uint32_t max);

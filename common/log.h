@@ -13,8 +13,7 @@ void okr_log_set_level(okr_log_level_t level);
 /* Parses "debug", "info", "warn" or "error"; returns -1 for anything else. */
 int okr_log_parse_level(const char *name);
 
-void okr_log(okr_log_level_t level, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void okr_log(okr_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define okr_debug(...) okr_log(OKR_LOG_DEBUG, __VA_ARGS__)
 #define okr_info(...)  okr_log(OKR_LOG_INFO, __VA_ARGS__)

@@ -633,7 +633,7 @@ void okr_tls_peer_name(const okr_tls_t *t, char *buf, size_t len)
 {
     if (len == 0)
         return;
-    if (t->peer[0]) {
+    if (t->peer[0] && buf != t->peer) {
         snprintf(buf, len, "%s", t->peer);
         return;
     }

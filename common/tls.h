@@ -44,8 +44,8 @@ typedef struct okr_tls_callbacks {
 } okr_tls_callbacks_t;
 
 struct okr_tls {
-    uv_tcp_t tcp;  /* tcp.data points back to this struct; do not change it */
-    void *data;    /* free for the owner */
+    uv_tcp_t tcp; /* tcp.data points back to this struct; do not change it */
+    void *data;   /* free for the owner */
     /* private below */
     SSL *ssl;
     BIO *net_in;  /* ciphertext from the socket, read by OpenSSL */
@@ -57,11 +57,11 @@ struct okr_tls {
     size_t inflight_len, inflight_cap;
     uv_write_t write_req;
     uv_shutdown_t shutdown_req; /* FIN after close_notify, see okr_tls_shutdown */
-    uint8_t *pending; /* plaintext written before the handshake finished */
+    uint8_t *pending;           /* plaintext written before the handshake finished */
     size_t pending_len, pending_cap;
-    int state;    /* private state machine */
+    int state; /* private state machine */
     int flags;
-    int fail;     /* okr_err_t to report from the close callback, 0 if none */
+    int fail;      /* okr_err_t to report from the close callback, 0 if none */
     char peer[64]; /* "ip:port", cached at start so it is there after close */
     char error[256];
 };

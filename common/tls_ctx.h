@@ -43,8 +43,7 @@ int okr_tls_client_set_host(SSL *ssl, const char *host);
  * with mode 0600; both are written atomically (temp file, fsync, rename).
  * Returns 0 or fills err and returns -1. */
 int okr_tls_generate_self_signed(const char *cert_path, const char *key_path,
-                                 const char *const *hosts, size_t nhosts, char *err,
-                                 size_t errlen);
+                                 const char *const *hosts, size_t nhosts, char *err, size_t errlen);
 
 /* SHA-256 of the DER encoding of the first certificate in a PEM file, as
  * lowercase hex into out[OKR_FINGERPRINT_LEN]. Returns 0 or -1. */

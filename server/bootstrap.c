@@ -15,7 +15,7 @@
 #include "tls_ctx.h"
 #include "users.h"
 
-#define ADMIN_USERNAME "admin"
+#define ADMIN_USERNAME         "admin"
 #define GENERATED_PASSWORD_LEN 20
 
 static int file_exists(const char *path)
@@ -58,8 +58,8 @@ int okr_bootstrap_tls(okr_server_t *srv)
             char *list = strdup(cfg->cert_hosts);
             const char *hosts[32];
             size_t n = list ? split_hosts(list, hosts, 32) : 0;
-            int rc = n == 0 ? -1
-                            : okr_tls_generate_self_signed(cert, key, hosts, n, err, sizeof err);
+            int rc =
+                n == 0 ? -1 : okr_tls_generate_self_signed(cert, key, hosts, n, err, sizeof err);
             free(list);
             if (rc != 0) {
                 okr_error("tls: cannot generate a certificate in %s: %s", cfg->data_dir,

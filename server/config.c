@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 typedef enum { SETTING_STRING, SETTING_U64 } setting_type_t;
 
 typedef struct setting {
@@ -17,8 +16,14 @@ typedef struct setting {
     const char *help;
 } setting_t;
 
-#define S(sec, key, help, def) {sec, #key, SETTING_STRING, offsetof(okr_config_t, key), def, help}
-#define N(sec, key, help, def) {sec, #key, SETTING_U64, offsetof(okr_config_t, key), def, help}
+#define S(sec, key, help, def)                                                                     \
+    {                                                                                              \
+        sec, #key, SETTING_STRING, offsetof(okr_config_t, key), def, help                          \
+    }
+#define N(sec, key, help, def)                                                                     \
+    {                                                                                              \
+        sec, #key, SETTING_U64, offsetof(okr_config_t, key), def, help                             \
+    }
 
 /* The one list of settings. Keep README.md's table in step with it. */
 static const setting_t settings[] = {
@@ -128,8 +133,8 @@ static int config__on_ini(void *arg, const char *section, const char *key, const
     ini_ctx_t *ctx = arg;
     const setting_t *s = setting__find(section, key);
     if (!s) {
-        fprintf(stderr, "okrd: %s: unknown setting [%s] %s (see okrd --help)\n", ctx->path,
-                section, key);
+        fprintf(stderr, "okrd: %s: unknown setting [%s] %s (see okrd --help)\n", ctx->path, section,
+                key);
         ctx->failed = 1;
         return 0;
     }
@@ -157,20 +162,19 @@ static int config__load_file(okr_config_t *cfg, const char *path)
 
 void okr_config_print_help(FILE *out)
 {
-    fprintf(out,
-            "Usage: okrd [--config FILE] [--SETTING VALUE]...\n"
-            "\n"
-            "okrd is the okr server: it keeps the OKR store in LMDB and serves okr clients\n"
-            "over TLS. With no options it listens on 127.0.0.1:7433, keeps its data in\n"
-            "./okr-data, makes a self-signed certificate on first start and prints its\n"
-            "fingerprint, and creates the first admin, printing the password once.\n"
-            "\n"
-            "Options:\n"
-            "  --config FILE   read settings from an INI file ([section] key = value)\n"
-            "  --help          show this help\n"
-            "  --version       show the version\n"
-            "\n"
-            "Settings (flag --name-with-dashes, or in the config file as [section] name):\n");
+    fprintf(out, "Usage: okrd [--config FILE] [--SETTING VALUE]...\n"
+                 "\n"
+                 "okrd is the okr server: it keeps the OKR store in LMDB and serves okr clients\n"
+                 "over TLS. With no options it listens on 127.0.0.1:7433, keeps its data in\n"
+                 "./okr-data, makes a self-signed certificate on first start and prints its\n"
+                 "fingerprint, and creates the first admin, printing the password once.\n"
+                 "\n"
+                 "Options:\n"
+                 "  --config FILE   read settings from an INI file ([section] key = value)\n"
+                 "  --help          show this help\n"
+                 "  --version       show the version\n"
+                 "\n"
+                 "Settings (flag --name-with-dashes, or in the config file as [section] name):\n");
     const char *section = "";
     for (size_t i = 0; i < NSETTINGS; i++) {
         const setting_t *s = &settings[i];

@@ -23,17 +23,17 @@ typedef struct okr_config {
     char *log_level;           /* debug|info|warn|error */
     char *admin_password_file; /* first start: read the admin's password here */
     /* [tls] */
-    char *cert_file;           /* empty: generate a self-signed one in data_dir */
+    char *cert_file; /* empty: generate a self-signed one in data_dir */
     char *key_file;
-    char *cert_hosts;          /* comma-separated names for the generated certificate */
+    char *cert_hosts; /* comma-separated names for the generated certificate */
     /* [limits] */
     uint64_t max_frame;
     uint64_t max_frame_before_login;
     uint64_t max_connections;
-    uint64_t max_inflight;     /* requests in progress per connection */
-    uint64_t rate_limit_rps;   /* requests per second per connection, 0 = off */
+    uint64_t max_inflight;   /* requests in progress per connection */
+    uint64_t rate_limit_rps; /* requests per second per connection, 0 = off */
     uint64_t rate_limit_burst;
-    uint64_t out_queue_max;    /* bytes queued to a slow reader before it is cut off */
+    uint64_t out_queue_max; /* bytes queued to a slow reader before it is cut off */
     uint64_t handshake_timeout_ms;
     uint64_t login_timeout_ms;
     uint64_t frame_timeout_ms;

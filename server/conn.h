@@ -33,8 +33,8 @@ typedef struct okr_conn {
     struct okr_conn *prev, *next;
     uv_timer_t timer;
     okr_frame_decoder_t frames;
-    unsigned refs;      /* tls handle + timer + requests in flight */
-    unsigned inflight;  /* requests accepted and not answered */
+    unsigned refs;     /* tls handle + timer + requests in flight */
+    unsigned inflight; /* requests accepted and not answered */
     int closing;
     int hello_done;
     /* The session this connection is logged in with (authenticated = 1). */
@@ -48,9 +48,9 @@ typedef struct okr_conn {
     /* Token bucket for rate_limit_rps. */
     double tokens;
     uint64_t tokens_at;
-    char peer[64];      /* "ip:port" */
-    char peer_ip[64];   /* "ip", the key for throttling by address */
-    uint64_t id;        /* connection number, for logs */
+    char peer[64];    /* "ip:port" */
+    char peer_ip[64]; /* "ip", the key for throttling by address */
+    uint64_t id;      /* connection number, for logs */
 } okr_conn_t;
 
 /* Accepts a pending connection on the listener. Logs and drops it when the

@@ -11,7 +11,9 @@
 #include "users.h"
 
 #define OP(field, FIELD, fn, flags)                                                                \
-    {OKR__REQUEST__OP_##FIELD, #field, fn, flags}
+    {                                                                                              \
+        OKR__REQUEST__OP_##FIELD, #field, fn, flags                                                \
+    }
 
 /* The one list of operations: what each needs before its handler runs. */
 static const okr_op_t ops[] = {
@@ -24,8 +26,7 @@ static const okr_op_t ops[] = {
     OP(passwd, PASSWD, okr_handle_passwd, OKR_OP_LOGIN | OKR_OP_WRITES),
     OP(user_create, USER_CREATE, okr_handle_user_create, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(user_list, USER_LIST, okr_handle_user_list, OKR_OP_ADMIN),
-    OP(user_deactivate, USER_DEACTIVATE, okr_handle_user_deactivate,
-       OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(user_deactivate, USER_DEACTIVATE, okr_handle_user_deactivate, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(user_set_role, USER_SET_ROLE, okr_handle_user_set_role, OKR_OP_ADMIN | OKR_OP_WRITES),
 };
 

@@ -15,7 +15,7 @@
 
 #define SERVER_PROTOCOL_MAJOR 1
 #define SERVER_PROTOCOL_MINOR 0
-#define PING_PAYLOAD_MAX 1024
+#define PING_PAYLOAD_MAX      1024
 
 /* ---- hello ---- */
 
@@ -97,8 +97,8 @@ static void session__throttle_fail(okr_server_t *srv, const char *user_key, cons
 /* ---- login ---- */
 
 typedef struct login_state {
-    char *user_key;           /* folded username: the throttle key */
-    Okr__UserRecord *rec;     /* NULL if no such user */
+    char *user_key;       /* folded username: the throttle key */
+    Okr__UserRecord *rec; /* NULL if no such user */
     char token[OKR_TOKEN_HEX_LEN + 1];
     uint8_t token_hash[OKR_TOKEN_HASH_LEN];
     int64_t expires_at;
@@ -397,10 +397,8 @@ void okr_handle_passwd(okr_req_t *r)
     const Okr__PasswdRequest *in = r->msg->passwd;
     okr_server_t *srv = r->srv;
     char msg[256];
-    if (okr_check_string("old_password", in->old_password, 1, OKR_PASSWORD_MAX, msg,
-                         sizeof msg) ||
-        okr_check_string("new_password", in->new_password, 1, OKR_PASSWORD_MAX, msg,
-                         sizeof msg) ||
+    if (okr_check_string("old_password", in->old_password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
+        okr_check_string("new_password", in->new_password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
         okr_password_check_policy(in->new_password, msg, sizeof msg)) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
@@ -433,8 +431,7 @@ void okr_handle_passwd(okr_req_t *r)
         okr_req_fail(r, OKR_E_INTERNAL, "cannot read your account");
         return;
     }
-    rc = okr_hasher_verify(srv->hasher, rec->password_hash, in->old_password, passwd__verified,
-                           r);
+    rc = okr_hasher_verify(srv->hasher, rec->password_hash, in->old_password, passwd__verified, r);
     okr__user_record__free_unpacked(rec, NULL);
     if (rc != 0)
         okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is busy checking passwords; retry");

@@ -11,12 +11,12 @@
 #include "validate.h"
 
 #define USER_LIST_DEFAULT 100
-#define USER_LIST_MAX 500
+#define USER_LIST_MAX     500
 
 /* What a user write hands back from the writer thread. */
 typedef struct user_state {
-    Okr__UserRecord *rec;  /* the record as stored (create) or loaded and updated */
-    char message[256];     /* why apply refused, for the reply */
+    Okr__UserRecord *rec; /* the record as stored (create) or loaded and updated */
+    char message[256];    /* why apply refused, for the reply */
     char new_hash[OKR_HASH_ENCODED_MAX];
 } user_state_t;
 

@@ -38,13 +38,13 @@ typedef struct okr_op {
 } okr_op_t;
 
 struct okr_req {
-    okr_conn_t *conn;     /* holds a reference until the request finishes */
+    okr_conn_t *conn; /* holds a reference until the request finishes */
     okr_server_t *srv;
     uint64_t id;
-    Okr__Request *msg;    /* the decoded request; owned */
+    Okr__Request *msg; /* the decoded request; owned */
     const okr_op_t *op;
-    Okr__User *user;      /* the caller, fresh from the store (NULL before login); owned */
-    okr_write_t write;    /* for handlers that write; write.data == this request */
+    Okr__User *user;   /* the caller, fresh from the store (NULL before login); owned */
+    okr_write_t write; /* for handlers that write; write.data == this request */
     /* Handler state, e.g. results computed by apply() on the writer thread.
      * Freed with state_free (if set) when the request finishes. */
     void *state;

@@ -64,9 +64,8 @@ static int server__listen(okr_server_t *srv)
     struct sockaddr_storage bound;
     int len = sizeof bound;
     uv_tcp_getsockname(&srv->listener, (struct sockaddr *)&bound, &len);
-    int bound_port = ntohs(bound.ss_family == AF_INET6
-                               ? ((struct sockaddr_in6 *)&bound)->sin6_port
-                               : ((struct sockaddr_in *)&bound)->sin_port);
+    int bound_port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port
+                                                       : ((struct sockaddr_in *)&bound)->sin_port);
     okr_info("listening on %s port %d", host, bound_port);
     if (srv->cfg->port_file[0] && server__write_port_file(srv->cfg->port_file, bound_port) != 0) {
         okr_error("cannot write port_file %s: %s", srv->cfg->port_file, strerror(errno));
@@ -115,8 +114,8 @@ int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
     okr_kdf_params_default(&kdf);
     kdf.memory_kib = (uint32_t)cfg->kdf_memory_kib;
     kdf.iterations = (uint32_t)cfg->kdf_iterations;
-    srv->hasher = okr_hasher_new(loop, &kdf, (unsigned)cfg->hash_parallel,
-                                 (unsigned)cfg->hash_queue);
+    srv->hasher =
+        okr_hasher_new(loop, &kdf, (unsigned)cfg->hash_parallel, (unsigned)cfg->hash_queue);
     okr_throttle_params_t tp;
     okr_throttle_params_default(&tp);
     tp.free_failures = (unsigned)cfg->login_free_failures;
@@ -161,8 +160,8 @@ static void server__on_writer_stopped(void *arg)
              (unsigned long long)srv->nconns);
     for (okr_conn_t *c = srv->conns; c; c = c->next)
         okr_conn_shutdown(c);
-    uv_timer_start(&srv->shutdown_timer, server__on_shutdown_timeout,
-                   srv->cfg->shutdown_timeout_ms, 0);
+    uv_timer_start(&srv->shutdown_timer, server__on_shutdown_timeout, srv->cfg->shutdown_timeout_ms,
+                   0);
     server__maybe_finish(srv);
 }
 

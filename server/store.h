@@ -35,10 +35,10 @@ typedef enum okr_db {
 typedef struct okr_store okr_store_t;
 
 typedef struct okr_store_opts {
-    const char *dir;          /* data directory; created (0700) if missing */
-    size_t map_size;          /* initial map size in bytes (default 64 MiB if 0) */
-    size_t map_size_max;      /* growth stops here (default 64 GiB if 0) */
-    unsigned max_readers;     /* default 126 if 0 */
+    const char *dir;      /* data directory; created (0700) if missing */
+    size_t map_size;      /* initial map size in bytes (default 64 MiB if 0) */
+    size_t map_size_max;  /* growth stops here (default 64 GiB if 0) */
+    unsigned max_readers; /* default 126 if 0 */
 } okr_store_opts_t;
 
 /* Opens (creating if needed) the store. Returns 0, or an okr_err_t with a
@@ -61,7 +61,8 @@ void okr_store_read_end(okr_store_t *s, MDB_txn *txn);
 
 /* Write transaction, for the writer thread only (and for tests). */
 int okr_store_write_begin(okr_store_t *s, MDB_txn **txn);
-int okr_store_write_commit(okr_store_t *s, MDB_txn *txn); /* MDB_MAP_FULL passes through as OKR_E_FULL */
+int okr_store_write_commit(okr_store_t *s,
+                           MDB_txn *txn); /* MDB_MAP_FULL passes through as OKR_E_FULL */
 void okr_store_write_abort(okr_store_t *s, MDB_txn *txn);
 
 /* Doubles the map (capped by map_size_max). Must be called with no

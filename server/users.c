@@ -14,7 +14,8 @@ int okr_username_check(const char *name, char *msg, size_t msglen)
     int ok = len >= 1 && len <= OKR_USERNAME_MAX;
     for (size_t i = 0; ok && i < len; i++) {
         char ch = name[i];
-        int alnum = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+        int alnum =
+            (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
         ok = alnum || (i > 0 && (ch == '.' || ch == '_' || ch == '-'));
     }
     if (!ok) {

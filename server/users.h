@@ -19,7 +19,7 @@
 #include "okr.pb-c.h"
 #include "store.h"
 
-#define OKR_USERNAME_MAX 64
+#define OKR_USERNAME_MAX     64
 #define OKR_DISPLAY_NAME_MAX 128
 
 /* Usernames: 1-64 bytes of ASCII letters, digits, '.', '_' and '-',

@@ -38,17 +38,17 @@ typedef void (*okr_write_done_fn)(okr_write_t *w, int status);
 struct okr_write {
     okr_write_apply_fn apply;
     okr_write_done_fn done;
-    void *data;             /* the caller's */
+    void *data; /* the caller's */
     /* private */
     okr_write_t *next;
     int status;
 };
 
 typedef struct okr_writer_stats {
-    uint64_t commits;       /* transactions committed (each is one fsync) */
-    uint64_t writes;        /* writes applied successfully */
-    uint64_t failed;        /* writes whose apply returned an error */
-    uint64_t grows;         /* map growths */
+    uint64_t commits; /* transactions committed (each is one fsync) */
+    uint64_t writes;  /* writes applied successfully */
+    uint64_t failed;  /* writes whose apply returned an error */
+    uint64_t grows;   /* map growths */
 } okr_writer_stats_t;
 
 /* Starts the writer thread. The caller keeps store open until the writer is

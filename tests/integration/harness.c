@@ -81,13 +81,13 @@ void ts_start(okr_test_server_t *ts, const char *const *extra)
     snprintf(pw_file, sizeof pw_file, "%s/admin-password", ts->dir);
     unlink(port_file);
 
-    const char *argv[64] = {OKRD_PATH,
-                            "--data-dir", ts->data_dir,
-                            "--listen", "127.0.0.1:0",
-                            "--port-file", port_file,
-                            "--admin-password-file", pw_file,
-                            "--kdf-memory-kib", "1024",
-                            "--kdf-iterations", "1"};
+    /* A restart keeps the port: pins are per host:port. */
+    char listen[32];
+    snprintf(listen, sizeof listen, "127.0.0.1:%u", (unsigned)ts->port);
+    const char *argv[64] = {OKRD_PATH, "--data-dir",       ts->data_dir, "--listen",
+                            listen,    "--port-file",      port_file,    "--admin-password-file",
+                            pw_file,   "--kdf-memory-kib", "1024",       "--kdf-iterations",
+                            "1"};
     size_t argc = 13;
     for (size_t i = 0; ts->extra[i] && argc < 62; i++)
         argv[argc++] = ts->extra[i];
@@ -251,8 +251,7 @@ int ts_call(okr_client_t *c, Okr__Request *req, Okr__Response **out)
     return rc;
 }
 
-int ts_create_user(okr_client_t *admin, const char *username, const char *password,
-                   Okr__Role role)
+int ts_create_user(okr_client_t *admin, const char *username, const char *password, Okr__Role role)
 {
     Okr__UserCreateRequest uc = OKR__USER_CREATE_REQUEST__INIT;
     uc.username = (char *)username;
@@ -295,8 +294,8 @@ SSL *ts_tls_connect(okr_test_server_t *ts, int max_version)
         return NULL;
     set_timeout(fd, 10000);
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
-    SSL_CTX_set_min_proto_version(ctx, max_version == TLS1_2_VERSION ? TLS1_2_VERSION
-                                                                     : TLS1_3_VERSION);
+    SSL_CTX_set_min_proto_version(ctx,
+                                  max_version == TLS1_2_VERSION ? TLS1_2_VERSION : TLS1_3_VERSION);
     SSL_CTX_set_max_proto_version(ctx, max_version);
     static const unsigned char alpn[] = "\x05okr/1";
     SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1);

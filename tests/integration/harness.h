@@ -18,11 +18,11 @@
 #include "client.h"
 
 #define TS_ADMIN_PASSWORD "admin-password-1"
-#define TS_MAX_ARGS 32
+#define TS_MAX_ARGS       32
 
 typedef struct okr_test_server {
     pid_t pid;
-    char dir[256];          /* temporary directory: data/, okrd.log, known_servers */
+    char dir[256]; /* temporary directory: data/, okrd.log, known_servers */
     char data_dir[300];
     char log_path[300];
     char known_servers[300];
@@ -55,8 +55,7 @@ okr_client_t *ts_connect(okr_test_server_t *ts);
 okr_client_t *ts_login(okr_test_server_t *ts, const char *user, const char *password);
 
 /* Creates a user through an admin client. Returns the status as okr_err_t. */
-int ts_create_user(okr_client_t *admin, const char *username, const char *password,
-                   Okr__Role role);
+int ts_create_user(okr_client_t *admin, const char *username, const char *password, Okr__Role role);
 
 /* One request, returning the response status as okr_err_t (and the response
  * in *out if out is not NULL; free with okr__response__free_unpacked). */

@@ -27,8 +27,13 @@ static okr_test_server_t server;
 static int setup(void **state)
 {
     (void)state;
-    static const char *const extra[] = {"--frame-timeout-ms", "600", "--login-timeout-ms", "2500",
-                                        "--handshake-timeout-ms", "2000", NULL};
+    static const char *const extra[] = {"--frame-timeout-ms",
+                                        "600",
+                                        "--login-timeout-ms",
+                                        "2500",
+                                        "--handshake-timeout-ms",
+                                        "2000",
+                                        NULL};
     ts_start(&server, extra);
     return 0;
 }

@@ -45,7 +45,8 @@ check() {
 
 start_okrd() {
     rm -f "$dir/port"
-    "$OKRD" --data-dir "$dir/data" --listen 127.0.0.1:0 --port-file "$dir/port" \
+    # A restart keeps the port: pins are per host:port.
+    "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:${port:-0}" --port-file "$dir/port" \
         --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
         >>"$dir/okrd.log" 2>&1 &
     okrd_pid=$!

@@ -123,8 +123,7 @@ static void test_wrong_password_same_error_as_unknown_user(void **state)
 {
     (void)state;
     okr_client_t *c = ts_connect(&server);
-    assert_int_equal(okr_client_login(c, "admin", "not-the-password", NULL),
-                     OKR_E_UNAUTHENTICATED);
+    assert_int_equal(okr_client_login(c, "admin", "not-the-password", NULL), OKR_E_UNAUTHENTICATED);
     char wrong[256];
     snprintf(wrong, sizeof wrong, "%s", okr_client_error(c));
     assert_int_equal(okr_client_login(c, "nobody-here", "whatever-pass", NULL),
@@ -152,8 +151,7 @@ static void test_admin_only_refused_for_member(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    assert_int_equal(ts_create_user(admin, "mia", "mia-password", OKR__ROLE__ROLE_MEMBER),
-                     OKR_OK);
+    assert_int_equal(ts_create_user(admin, "mia", "mia-password", OKR__ROLE__ROLE_MEMBER), OKR_OK);
     okr_client_t *mia = ts_login(&server, "mia", "mia-password");
     assert_int_equal(ts_create_user(mia, "mallory", "mallory-pass", OKR__ROLE__ROLE_ADMIN),
                      OKR_E_FORBIDDEN);
@@ -164,8 +162,7 @@ static void test_admin_only_refused_for_member(void **state)
     assert_int_equal(ts_call(mia, &req, NULL), OKR_E_FORBIDDEN);
     /* Refused requests changed nothing: mallory does not exist. */
     okr_client_t *c = ts_connect(&server);
-    assert_int_equal(okr_client_login(c, "mallory", "mallory-pass", NULL),
-                     OKR_E_UNAUTHENTICATED);
+    assert_int_equal(okr_client_login(c, "mallory", "mallory-pass", NULL), OKR_E_UNAUTHENTICATED);
     okr_client_free(c);
     okr_client_free(mia);
     okr_client_free(admin);

@@ -33,8 +33,13 @@ static int wait_seconds(const char *msg)
 static void test_failed_logins_throttled_with_growing_delay(void **state)
 {
     (void)state;
-    static const char *const extra[] = {"--login-free-failures", "2", "--login-delay-base-ms",
-                                        "1500", "--login-delay-max-ms", "20000", NULL};
+    static const char *const extra[] = {"--login-free-failures",
+                                        "2",
+                                        "--login-delay-base-ms",
+                                        "1500",
+                                        "--login-delay-max-ms",
+                                        "20000",
+                                        NULL};
     ts_start(&server, extra);
     okr_client_t *c = ts_connect(&server);
 

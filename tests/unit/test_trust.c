@@ -24,9 +24,9 @@
 #define FP_C "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 typedef struct fixture {
-    char root[64];       /* mkdtemp */
-    char dir[128];       /* root/cfg, not created yet */
-    char path[256];      /* dir/known_servers */
+    char root[64];  /* mkdtemp */
+    char dir[128];  /* root/cfg, not created yet */
+    char path[256]; /* dir/known_servers */
 } fixture_t;
 
 static int setup(void **state)
@@ -209,8 +209,7 @@ static void test_bad_input(void **state)
 {
     fixture_t *f = *state;
     char err[512];
-    assert_int_equal(okr_trust_store(f->path, "a:7433", "abc", err, sizeof err),
-                     OKR_E_BAD_REQUEST);
+    assert_int_equal(okr_trust_store(f->path, "a:7433", "abc", err, sizeof err), OKR_E_BAD_REQUEST);
     assert_int_equal(okr_trust_store(f->path, "a:7433", FP_A "00", err, sizeof err),
                      OKR_E_BAD_REQUEST);
     assert_int_equal(okr_trust_store(f->path, "a b:7433", FP_A, err, sizeof err),
@@ -253,8 +252,7 @@ static void test_config_dir(void **state)
     assert_int_equal(okr_paths_config_dir(out, sizeof out, 0, err, sizeof err), 0);
     assert_string_equal(out, "/home/h/.config/okr");
     unsetenv("XDG_CONFIG_HOME");
-    assert_int_equal(okr_paths_config_file("session.json", out, sizeof out, 0, err, sizeof err),
-                     0);
+    assert_int_equal(okr_paths_config_file("session.json", out, sizeof out, 0, err, sizeof err), 0);
     assert_string_equal(out, "/home/h/.config/okr/session.json");
 }
 

@@ -22,13 +22,13 @@ static void test_utf8_valid(void **state)
 static void test_utf8_invalid(void **state)
 {
     (void)state;
-    assert_false(okr_utf8_valid("\xff", 1));               /* never valid */
-    assert_false(okr_utf8_valid("\xc3", 1));               /* truncated sequence */
-    assert_false(okr_utf8_valid("\xc0\xaf", 2));           /* overlong '/' */
-    assert_false(okr_utf8_valid("\xed\xa0\x80", 3));       /* UTF-16 surrogate */
-    assert_false(okr_utf8_valid("\xf4\x90\x80\x80", 4));   /* above U+10FFFF */
-    assert_false(okr_utf8_valid("a\0b", 3));               /* embedded NUL */
-    assert_false(okr_utf8_valid("\xe6\x8f", 2));           /* cut Chinese character */
+    assert_false(okr_utf8_valid("\xff", 1));             /* never valid */
+    assert_false(okr_utf8_valid("\xc3", 1));             /* truncated sequence */
+    assert_false(okr_utf8_valid("\xc0\xaf", 2));         /* overlong '/' */
+    assert_false(okr_utf8_valid("\xed\xa0\x80", 3));     /* UTF-16 surrogate */
+    assert_false(okr_utf8_valid("\xf4\x90\x80\x80", 4)); /* above U+10FFFF */
+    assert_false(okr_utf8_valid("a\0b", 3));             /* embedded NUL */
+    assert_false(okr_utf8_valid("\xe6\x8f", 2));         /* cut Chinese character */
 }
 
 static void test_check_string(void **state)
@@ -61,17 +61,17 @@ static void test_display_width(void **state)
 {
     (void)state;
     assert_int_equal(okr_display_width("abc"), 3);
-    assert_int_equal(okr_display_width("提高"), 4);           /* wide: 2 columns each */
+    assert_int_equal(okr_display_width("提高"), 4); /* wide: 2 columns each */
     assert_int_equal(okr_display_width("OKR 目标"), 8);
-    assert_int_equal(okr_display_width("e\xcc\x81"), 1);      /* e + combining acute */
+    assert_int_equal(okr_display_width("e\xcc\x81"), 1); /* e + combining acute */
     assert_int_equal(okr_display_width(""), 0);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_utf8_valid),       cmocka_unit_test(test_utf8_invalid),
-        cmocka_unit_test(test_check_string),     cmocka_unit_test(test_check_finite),
+        cmocka_unit_test(test_utf8_valid),    cmocka_unit_test(test_utf8_invalid),
+        cmocka_unit_test(test_check_string),  cmocka_unit_test(test_check_finite),
         cmocka_unit_test(test_display_width),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
