@@ -78,12 +78,20 @@ static void session__reply(okr_req_t *r, const char *token, Okr__User *user, int
 }
 
 /* Milliseconds the caller must wait, by user (folded name) and by address. */
-static uint64_t session__throttle_wait(okr_server_t *srv, const char *user_key, const char *ip)
+/* Refuses r with RATE_LIMITED (and returns 1) while its user (folded name,
+ * or NULL) or its address must still wait after failed attempts. */
+static int session__throttled(okr_req_t *r, const char *user_key)
 {
+    okr_server_t *srv = r->srv;
     uint64_t now = okr_mono_ms();
     uint64_t a = user_key ? okr_throttle_wait_ms(srv->throttle_user, user_key, now) : 0;
-    uint64_t b = okr_throttle_wait_ms(srv->throttle_addr, ip, now);
-    return a > b ? a : b;
+    uint64_t b = okr_throttle_wait_ms(srv->throttle_addr, r->conn->peer_ip, now);
+    uint64_t wait = a > b ? a : b;
+    if (wait == 0)
+        return 0;
+    okr_req_fail(r, OKR_E_RATE_LIMITED, "too many failed attempts; try again in %llu s",
+                 (unsigned long long)((wait + 999) / 1000));
+    return 1;
 }
 
 static void session__throttle_fail(okr_server_t *srv, const char *user_key, const char *ip)
@@ -191,12 +199,8 @@ void okr_handle_login(okr_req_t *r)
     }
     r->state = st;
     r->state_free = login__free;
-    uint64_t wait = session__throttle_wait(srv, st->user_key, r->conn->peer_ip);
-    if (wait > 0) {
-        okr_req_fail(r, OKR_E_RATE_LIMITED, "too many failed logins; try again in %llu s",
-                     (unsigned long long)((wait + 999) / 1000));
+    if (session__throttled(r, st->user_key))
         return;
-    }
     MDB_txn *txn;
     if (okr_store_read_begin(srv->store, &txn) != 0) {
         okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
@@ -230,12 +234,8 @@ void okr_handle_auth_token(okr_req_t *r)
 {
     okr_server_t *srv = r->srv;
     const char *token = r->msg->auth_token->token;
-    uint64_t wait = session__throttle_wait(srv, NULL, r->conn->peer_ip);
-    if (wait > 0) {
-        okr_req_fail(r, OKR_E_RATE_LIMITED, "too many failed attempts; try again in %llu s",
-                     (unsigned long long)((wait + 999) / 1000));
+    if (session__throttled(r, NULL))
         return;
-    }
     uint8_t hash[OKR_TOKEN_HASH_LEN];
     Okr__User *user = NULL;
     int64_t expires_at = 0;
@@ -413,12 +413,8 @@ void okr_handle_passwd(okr_req_t *r)
     memcpy(st->keep, r->conn->token_hash, OKR_TOKEN_HASH_LEN);
     r->state = st;
     r->state_free = passwd__free;
-    uint64_t wait = session__throttle_wait(srv, st->user_key, r->conn->peer_ip);
-    if (wait > 0) {
-        okr_req_fail(r, OKR_E_RATE_LIMITED, "too many wrong passwords; try again in %llu s",
-                     (unsigned long long)((wait + 999) / 1000));
+    if (session__throttled(r, st->user_key))
         return;
-    }
     MDB_txn *txn;
     Okr__UserRecord *rec = NULL;
     if (okr_store_read_begin(srv->store, &txn) != 0) {
