@@ -8,6 +8,7 @@
 #include "log.h"
 #include "okr_error.h"
 #include "request.h"
+#include "domain.h"
 #include "users.h"
 
 #define OP(field, FIELD, fn, flags)                                                                \
@@ -28,6 +29,50 @@ static const okr_op_t ops[] = {
     OP(user_list, USER_LIST, okr_handle_user_list, OKR_OP_ADMIN),
     OP(user_deactivate, USER_DEACTIVATE, okr_handle_user_deactivate, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(user_set_role, USER_SET_ROLE, okr_handle_user_set_role, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(user_get, USER_GET, okr_handle_user_get, OKR_OP_LOGIN),
+    OP(team_create, TEAM_CREATE, okr_handle_team_create, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(team_update, TEAM_UPDATE, okr_handle_team_update, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(team_get, TEAM_GET, okr_handle_team_get, OKR_OP_LOGIN),
+    OP(team_list, TEAM_LIST, okr_handle_team_list, OKR_OP_LOGIN),
+    OP(team_set_member, TEAM_SET_MEMBER, okr_handle_team_set_member, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(cycle_create, CYCLE_CREATE, okr_handle_cycle_create, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(cycle_update, CYCLE_UPDATE, okr_handle_cycle_update, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(cycle_get, CYCLE_GET, okr_handle_cycle_get, OKR_OP_LOGIN),
+    OP(cycle_list, CYCLE_LIST, okr_handle_cycle_list, OKR_OP_LOGIN),
+    OP(cycle_close, CYCLE_CLOSE, okr_handle_cycle_close, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(cycle_start_from, CYCLE_START_FROM, okr_handle_cycle_start_from,
+       OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(objective_create, OBJECTIVE_CREATE, okr_handle_objective_create,
+       OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(objective_update, OBJECTIVE_UPDATE, okr_handle_objective_update,
+       OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(objective_get, OBJECTIVE_GET, okr_handle_objective_get, OKR_OP_LOGIN),
+    OP(objective_list, OBJECTIVE_LIST, okr_handle_objective_list, OKR_OP_LOGIN),
+    OP(objective_archive, OBJECTIVE_ARCHIVE, okr_handle_objective_archive,
+       OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(objective_delete, OBJECTIVE_DELETE, okr_handle_objective_delete,
+       OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(objective_score, OBJECTIVE_SCORE, okr_handle_objective_score, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(objective_retro, OBJECTIVE_RETRO, okr_handle_objective_retro, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(key_result_create, KEY_RESULT_CREATE, okr_handle_key_result_create,
+       OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(key_result_update, KEY_RESULT_UPDATE, okr_handle_key_result_update,
+       OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(key_result_get, KEY_RESULT_GET, okr_handle_key_result_get, OKR_OP_LOGIN),
+    OP(key_result_list, KEY_RESULT_LIST, okr_handle_key_result_list, OKR_OP_LOGIN),
+    OP(key_result_delete, KEY_RESULT_DELETE, okr_handle_key_result_delete,
+       OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(checkin, CHECKIN, okr_handle_checkin, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(checkin_list, CHECKIN_LIST, okr_handle_checkin_list, OKR_OP_LOGIN),
+    OP(task_create, TASK_CREATE, okr_handle_task_create, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(task_update, TASK_UPDATE, okr_handle_task_update, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(task_list, TASK_LIST, okr_handle_task_list, OKR_OP_LOGIN),
+    OP(task_delete, TASK_DELETE, okr_handle_task_delete, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(comment_create, COMMENT_CREATE, okr_handle_comment_create, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(comment_list, COMMENT_LIST, okr_handle_comment_list, OKR_OP_LOGIN),
+    OP(lint, LINT, okr_handle_lint, OKR_OP_LOGIN),
+    OP(history, HISTORY, okr_handle_history, OKR_OP_LOGIN),
+    OP(mine, MINE, okr_handle_mine, OKR_OP_LOGIN),
 };
 
 static const okr_op_t *dispatch__find(Okr__Request__OpCase op)
@@ -40,6 +85,8 @@ static const okr_op_t *dispatch__find(Okr__Request__OpCase op)
 
 static void req__free(okr_req_t *r)
 {
+    if (r->result)
+        protobuf_c_message_free_unpacked(r->result, NULL);
     if (r->state_free)
         r->state_free(r->state);
     if (r->user)
@@ -83,6 +130,50 @@ void okr_req_fail(okr_req_t *r, int err, const char *fmt, ...)
         okr_error("conn %llu: %s failed: %s", (unsigned long long)r->conn->id,
                   r->op ? r->op->name : "request", msg);
     okr_req_reply(r, &resp);
+}
+
+int okr_req_set_result(okr_req_t *r, Okr__Response__ResultCase rc, const ProtobufCMessage *msg)
+{
+    if (r->result)
+        protobuf_c_message_free_unpacked(r->result, NULL);
+    r->result = msg ? okr_msg_dup(msg) : NULL;
+    r->result_case = r->result ? rc : OKR__RESPONSE__RESULT__NOT_SET;
+    return msg && !r->result ? OKR_E_NOMEM : 0;
+}
+
+int okr_req_refuse(okr_req_t *r, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->error, sizeof r->error, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+void okr_req_finish(okr_req_t *r, int err)
+{
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.status = okr_err_to_status(err);
+    if (err != 0)
+        resp.message = r->error[0] ? r->error : (char *)okr_strerror(err);
+    if (err == OKR_E_INTERNAL)
+        okr_error("conn %llu: %s failed: %s", (unsigned long long)r->conn->id,
+                  r->op ? r->op->name : "request", resp.message);
+    if (r->result) {
+        /* Every member of the result oneof is a message pointer at one offset. */
+        resp.result_case = r->result_case;
+        resp.empty = (Okr__Empty *)r->result;
+    } else if (err == 0) {
+        static Okr__Empty empty = OKR__EMPTY__INIT;
+        resp.result_case = OKR__RESPONSE__RESULT_EMPTY;
+        resp.empty = &empty;
+    }
+    okr_req_reply(r, &resp);
+}
+
+void okr_req_write_done(okr_write_t *w, int status)
+{
+    okr_req_finish(okr_req_of_write(w), status);
 }
 
 int okr_req_submit_write(okr_req_t *r, okr_write_apply_fn apply, okr_write_done_fn done)

@@ -299,3 +299,39 @@ void okr_handle_user_set_role(okr_req_t *r)
     if (user_state__attach(r))
         okr_req_submit_write(r, set_role__apply, user__committed);
 }
+
+/* ---- get: any logged-in user may look a user up by id or name ---- */
+
+void okr_handle_user_get(okr_req_t *r)
+{
+    const Okr__UserGetRequest *in = r->msg->user_get;
+    okr_store_t *store = r->srv->store;
+    char msg[256];
+    if (in->id == 0 &&
+        okr_check_string("username", in->username, 1, OKR_USERNAME_MAX, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "name a user by id or username: %s", msg);
+        return;
+    }
+    MDB_txn *txn;
+    if (okr_store_read_begin(store, &txn) != 0) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
+        return;
+    }
+    Okr__UserRecord *rec = NULL;
+    int rc = in->id ? okr_users_get(store, txn, in->id, &rec)
+                    : okr_users_find(store, txn, in->username, &rec);
+    okr_store_read_end(store, txn);
+    if (rc == OKR_E_NOT_FOUND) {
+        if (in->id)
+            okr_req_fail(r, rc, "no user with id %llu", (unsigned long long)in->id);
+        else
+            okr_req_fail(r, rc, "no user named \"%s\"", in->username);
+        return;
+    }
+    if (rc != 0) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the user");
+        return;
+    }
+    user__reply(r, rec->user);
+    okr__user_record__free_unpacked(rec, NULL);
+}

@@ -45,6 +45,11 @@ struct okr_req {
     const okr_op_t *op;
     Okr__User *user;   /* the caller, fresh from the store (NULL before login); owned */
     okr_write_t write; /* for handlers that write; write.data == this request */
+    /* The reply's result and refusal message, which apply() may fill on the
+     * writer thread (see okr_req_set_result and okr_req_refuse). */
+    Okr__Response__ResultCase result_case;
+    ProtobufCMessage *result; /* owned */
+    char error[256];
     /* Handler state, e.g. results computed by apply() on the writer thread.
      * Freed with state_free (if set) when the request finishes. */
     void *state;
@@ -68,6 +73,23 @@ void okr_req_fail(okr_req_t *r, int err, const char *fmt, ...)
  * (server stopping) fails r with UNAVAILABLE and returns -1. */
 int okr_req_submit_write(okr_req_t *r, okr_write_apply_fn apply, okr_write_done_fn done);
 
+/* Sets the reply's result to a copy of msg (replacing an earlier one: apply
+ * may run twice). Safe on the writer thread. Returns 0 or OKR_E_NOMEM. */
+int okr_req_set_result(okr_req_t *r, Okr__Response__ResultCase rc, const ProtobufCMessage *msg);
+
+/* Records why a request is refused and returns err, for apply():
+ *   return okr_req_refuse(r, OKR_E_NOT_FOUND, "no objective O%llu", id);
+ * A result set before (e.g. the current state with CONFLICT) is sent along. */
+int okr_req_refuse(okr_req_t *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Replies with status OK (or err with r->error) and r->result; frees r. */
+void okr_req_finish(okr_req_t *r, int err);
+
+/* A done() for okr_req_submit_write that finishes the request with the
+ * write's status, apply's refusal message and result. */
+void okr_req_write_done(okr_write_t *w, int status);
+
 /* The request a write belongs to. */
 static inline okr_req_t *okr_req_of_write(okr_write_t *w)
 {
@@ -86,5 +108,49 @@ void okr_handle_user_create(okr_req_t *r);
 void okr_handle_user_list(okr_req_t *r);
 void okr_handle_user_deactivate(okr_req_t *r);
 void okr_handle_user_set_role(okr_req_t *r);
+void okr_handle_user_get(okr_req_t *r);
+/* handle_team.c */
+void okr_handle_team_create(okr_req_t *r);
+void okr_handle_team_update(okr_req_t *r);
+void okr_handle_team_get(okr_req_t *r);
+void okr_handle_team_list(okr_req_t *r);
+void okr_handle_team_set_member(okr_req_t *r);
+/* handle_cycle.c */
+void okr_handle_cycle_create(okr_req_t *r);
+void okr_handle_cycle_update(okr_req_t *r);
+void okr_handle_cycle_get(okr_req_t *r);
+void okr_handle_cycle_list(okr_req_t *r);
+void okr_handle_cycle_close(okr_req_t *r);
+void okr_handle_cycle_start_from(okr_req_t *r);
+/* handle_objective.c */
+void okr_handle_objective_create(okr_req_t *r);
+void okr_handle_objective_update(okr_req_t *r);
+void okr_handle_objective_get(okr_req_t *r);
+void okr_handle_objective_list(okr_req_t *r);
+void okr_handle_objective_archive(okr_req_t *r);
+void okr_handle_objective_delete(okr_req_t *r);
+void okr_handle_objective_score(okr_req_t *r);
+void okr_handle_objective_retro(okr_req_t *r);
+/* handle_key_result.c */
+void okr_handle_key_result_create(okr_req_t *r);
+void okr_handle_key_result_update(okr_req_t *r);
+void okr_handle_key_result_get(okr_req_t *r);
+void okr_handle_key_result_list(okr_req_t *r);
+void okr_handle_key_result_delete(okr_req_t *r);
+/* handle_checkin.c */
+void okr_handle_checkin(okr_req_t *r);
+void okr_handle_checkin_list(okr_req_t *r);
+/* handle_task.c */
+void okr_handle_task_create(okr_req_t *r);
+void okr_handle_task_update(okr_req_t *r);
+void okr_handle_task_list(okr_req_t *r);
+void okr_handle_task_delete(okr_req_t *r);
+/* handle_comment.c */
+void okr_handle_comment_create(okr_req_t *r);
+void okr_handle_comment_list(okr_req_t *r);
+/* handle_coach.c: lint, history, mine */
+void okr_handle_lint(okr_req_t *r);
+void okr_handle_history(okr_req_t *r);
+void okr_handle_mine(okr_req_t *r);
 
 #endif

@@ -23,7 +23,7 @@
 #include "log.h"
 #include "okr_error.h"
 
-#define STORE_MAX_DBS         32 /* room for future databases; opened ones are in okr_db_t */
+#define STORE_MAX_DBS 64
 #define STORE_DEFAULT_MAP     ((uint64_t)64 << 20)
 #define STORE_DEFAULT_MAXMAP  ((uint64_t)64 << 30)
 #define STORE_DEFAULT_READERS 126
@@ -36,6 +36,29 @@ static const char *const store__db_names[OKR_DB__COUNT] = {
     [OKR_DB_USERS_BY_NAME] = "users_by_name",
     [OKR_DB_SESSIONS] = "sessions",
     [OKR_DB_CHANGES] = "changes",
+    [OKR_DB_TEAMS] = "teams",
+    [OKR_DB_TEAMS_BY_NAME] = "teams_by_name",
+    [OKR_DB_CYCLES] = "cycles",
+    [OKR_DB_CYCLES_BY_NAME] = "cycles_by_name",
+    [OKR_DB_OBJECTIVES] = "objectives",
+    [OKR_DB_KEY_RESULTS] = "key_results",
+    [OKR_DB_CHECKINS] = "checkins",
+    [OKR_DB_TASKS] = "tasks",
+    [OKR_DB_COMMENTS] = "comments",
+    [OKR_DB_IDX_TEAM_CHILDREN] = "idx_team_children",
+    [OKR_DB_IDX_CYCLE_OBJECTIVES] = "idx_cycle_objectives",
+    [OKR_DB_IDX_TEAM_OBJECTIVES] = "idx_team_objectives",
+    [OKR_DB_IDX_USER_OBJECTIVES] = "idx_user_objectives",
+    [OKR_DB_IDX_CHILD_OBJECTIVES] = "idx_child_objectives",
+    [OKR_DB_IDX_OBJECTIVE_KRS] = "idx_objective_krs",
+    [OKR_DB_IDX_USER_KRS] = "idx_user_krs",
+    [OKR_DB_IDX_LINKED_KRS] = "idx_linked_krs",
+    [OKR_DB_IDX_KR_CHECKINS] = "idx_kr_checkins",
+    [OKR_DB_IDX_KR_TASKS] = "idx_kr_tasks",
+    [OKR_DB_IDX_USER_TASKS] = "idx_user_tasks",
+    [OKR_DB_IDX_OBJECTIVE_COMMENTS] = "idx_objective_comments",
+    [OKR_DB_IDX_KR_COMMENTS] = "idx_kr_comments",
+    [OKR_DB_IDX_ENTITY_CHANGES] = "idx_entity_changes",
 };
 
 struct okr_store {

@@ -29,6 +29,31 @@ typedef enum okr_db {
     OKR_DB_USERS_BY_NAME, /* folded username -> user id (u64)                  */
     OKR_DB_SESSIONS,      /* SHA-256(token) (32 bytes) -> SessionRecord        */
     OKR_DB_CHANGES,       /* seq (u64) -> Change                               */
+    /* The OKR domain: id (u64) -> record, and names -> id. */
+    OKR_DB_TEAMS,
+    OKR_DB_TEAMS_BY_NAME,
+    OKR_DB_CYCLES,
+    OKR_DB_CYCLES_BY_NAME,
+    OKR_DB_OBJECTIVES,
+    OKR_DB_KEY_RESULTS,
+    OKR_DB_CHECKINS,
+    OKR_DB_TASKS,
+    OKR_DB_COMMENTS,
+    /* Indexes: key = big-endian (a, b) or (a, b, c), empty value. */
+    OKR_DB_IDX_TEAM_CHILDREN,      /* (parent team, team)              */
+    OKR_DB_IDX_CYCLE_OBJECTIVES,   /* (cycle, objective)               */
+    OKR_DB_IDX_TEAM_OBJECTIVES,    /* (team, objective)                */
+    OKR_DB_IDX_USER_OBJECTIVES,    /* (owner user, objective)          */
+    OKR_DB_IDX_CHILD_OBJECTIVES,   /* (parent objective, objective)    */
+    OKR_DB_IDX_OBJECTIVE_KRS,      /* (objective, key result)          */
+    OKR_DB_IDX_USER_KRS,           /* (owner user, key result)         */
+    OKR_DB_IDX_LINKED_KRS,         /* (linked objective, key result)   */
+    OKR_DB_IDX_KR_CHECKINS,        /* (key result, check-in): by time  */
+    OKR_DB_IDX_KR_TASKS,           /* (key result, task)               */
+    OKR_DB_IDX_USER_TASKS,         /* (assignee, task)                 */
+    OKR_DB_IDX_OBJECTIVE_COMMENTS, /* (objective, comment)             */
+    OKR_DB_IDX_KR_COMMENTS,        /* (key result, comment)            */
+    OKR_DB_IDX_ENTITY_CHANGES,     /* (entity kind, entity id, seq)    */
     OKR_DB__COUNT
 } okr_db_t;
 

@@ -1,0 +1,491 @@
+/* cmd_checkin.c — okr checkin: the weekly heartbeat of a key result.
+ *
+ * Meant to be typed every week, so it takes values the way people say them:
+ * "42", "42%", "+5", "done". Only a plain number goes straight to the server;
+ * the other forms read the key result first (one more round trip) to turn
+ * them into the value to record. */
+#include "cli.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "json_out.h"
+#include "okr_error.h"
+#include "refs.h"
+#include "render.h"
+#include "validate.h"
+
+enum { OPT_CONFIDENCE = OKR_OPT_FIRST_COMMAND_OPT, OPT_NOTE };
+
+#define CHECKIN_MAX_ANCESTORS 8
+#define CHECKIN_VALUE_MAX     64
+
+static const char checkin_usage[] =
+    "Usage: okr checkin KR VALUE [--confidence N] [-m NOTE]\n"
+    "\n"
+    "Records this week's value of a key result (a check-in), then shows its new\n"
+    "progress and how its objective and the objectives above it moved.\n"
+    "\n"
+    "VALUE is one of:\n"
+    "  42          the new value\n"
+    "  =-3         a negative value (a bare -3 means \"3 less than now\")\n"
+    "  +5, -3      relative to the current value\n"
+    "  42%         for a percent key result: 42 percent. For any other key\n"
+    "              result: 42% of the way from its start to its target\n"
+    "              (start 10, target 30: 42% is 18.4); +10% moves it a tenth\n"
+    "              of that way further\n"
+    "  done, yes   a yes/no key result is done (1); for any other key result\n"
+    "              done means its target is reached\n"
+    "  undone, no  a yes/no key result is not done (0)\n"
+    "Thousands separators are accepted: 1,200 or 1_200.\n"
+    "\n"
+    "Options:\n"
+    "  -c, --confidence N   how sure you are the target will be reached, 0 to 10\n"
+    "                       (also 7/10); 3 or less marks the key result off track\n"
+    "  -m, --note NOTE      what happened this week\n"
+    "  (and the global options: okr --help)\n"
+    "\n"
+    "Examples:\n"
+    "  okr checkin K34 42\n"
+    "  okr checkin K34 +5 -c 8 -m \"two big deals closed\"\n"
+    "  okr checkin K12 60%\n"
+    "  okr checkin K7 done -m \"launched on Monday\"\n"
+    "  okr checkin K34 42 --json\n";
+
+typedef enum value_kind {
+    VALUE_ABSOLUTE, /* 42, =-3 */
+    VALUE_RELATIVE, /* +5, -3 */
+    VALUE_SHARE,    /* 42%: of the range, or percent points */
+    VALUE_SHARE_REL,
+    VALUE_DONE,
+    VALUE_UNDONE,
+} value_kind_t;
+
+typedef struct checkin_opts {
+    int has_confidence;
+    uint32_t confidence;
+    const char *note;
+} checkin_opts_t;
+
+/* ---------------------------------------------------------------- parsing */
+
+/* Copies text without thousands separators ("1,200" -> "1200"); a comma not
+ * followed by exactly three digits is left alone so that strtod rejects it. */
+static void checkin__strip_separators(const char *text, char *out, size_t len)
+{
+    size_t o = 0;
+    for (size_t i = 0; text[i] && o + 1 < len; i++) {
+        char ch = text[i];
+        if ((ch == ',' || ch == '_') && i > 0 && isdigit((unsigned char)text[i - 1]) &&
+            isdigit((unsigned char)text[i + 1]) && isdigit((unsigned char)text[i + 2]) &&
+            isdigit((unsigned char)text[i + 3]) && !isdigit((unsigned char)text[i + 4]))
+            continue;
+        out[o++] = ch;
+    }
+    out[o] = '\0';
+}
+
+static int checkin__number(const char *text, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(text, &end);
+    return end != text && *end == '\0' && errno == 0 && isfinite(*v) ? 0 : -1;
+}
+
+static int checkin__is_word(const char *s, const char *const *words)
+{
+    for (size_t i = 0; words[i]; i++)
+        if (strcasecmp(s, words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Parses VALUE into its kind and number. Returns 0 or -1. */
+static int checkin__parse_value(const char *text, value_kind_t *kind, double *v)
+{
+    static const char *const done_words[] = {"done", "yes", "y", "true", NULL};
+    static const char *const undone_words[] = {"undone", "no", "n", "false", "not-done", NULL};
+    char buf[CHECKIN_VALUE_MAX];
+    while (isspace((unsigned char)*text))
+        text++;
+    if (strlen(text) >= sizeof buf)
+        return -1;
+    checkin__strip_separators(text, buf, sizeof buf);
+    size_t n = strlen(buf);
+    while (n > 0 && isspace((unsigned char)buf[n - 1]))
+        buf[--n] = '\0';
+    *v = 0;
+    if (checkin__is_word(buf, done_words)) {
+        *kind = VALUE_DONE;
+        return 0;
+    }
+    if (checkin__is_word(buf, undone_words)) {
+        *kind = VALUE_UNDONE;
+        return 0;
+    }
+    const char *num = buf;
+    int relative = buf[0] == '+' || buf[0] == '-';
+    if (buf[0] == '=')
+        num++;
+    int share = n > 0 && buf[n - 1] == '%';
+    if (share)
+        buf[--n] = '\0';
+    if (n == 0 || checkin__number(num, v) != 0)
+        return -1;
+    if (share)
+        *kind = relative ? VALUE_SHARE_REL : VALUE_SHARE;
+    else
+        *kind = relative ? VALUE_RELATIVE : VALUE_ABSOLUTE;
+    return 0;
+}
+
+static int checkin__parse_confidence(const char *text, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    long c = strtol(text, &end, 10);
+    if (end == text || errno)
+        return -1;
+    if (strcmp(end, "/10") != 0 && *end != '\0')
+        return -1;
+    if (c < 0 || c > 10)
+        return -1;
+    *out = (uint32_t)c;
+    return 0;
+}
+
+/* The value to record for a VALUE that needs the key result. Returns 0, or
+ * prints why it cannot be used and returns an exit code. */
+static int checkin__resolve(okr_cli_t *cli, const Okr__KeyResult *kr, const char *ref,
+                            value_kind_t kind, double v, double *out)
+{
+    int boolean = kr->metric == OKR__METRIC__METRIC_BOOLEAN;
+    int percent = kr->metric == OKR__METRIC__METRIC_PERCENT;
+    double range = kr->target - kr->start;
+    switch (kind) {
+    case VALUE_ABSOLUTE:
+        *out = v;
+        break;
+    case VALUE_RELATIVE:
+        *out = kr->current + v;
+        break;
+    case VALUE_SHARE:
+        *out = percent ? v : kr->start + v / 100.0 * range;
+        break;
+    case VALUE_SHARE_REL:
+        *out = kr->current + (percent ? v : v / 100.0 * range);
+        break;
+    case VALUE_DONE:
+        *out = boolean ? 1 : kr->target;
+        break;
+    case VALUE_UNDONE:
+        if (!boolean)
+            return okr_cli_usage_error(cli,
+                                       "%s is not a yes/no key result: give its value, e.g. "
+                                       "okr checkin %s 42",
+                                       ref, ref);
+        *out = 0;
+        break;
+    }
+    if (boolean && *out != 0 && *out != 1)
+        return okr_cli_usage_error(cli, "%s is a yes/no key result: check in done or undone", ref);
+    if (kr->linked_objective_id) {
+        char oref[32];
+        okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, oref, sizeof oref);
+        return okr_cli_fail(cli, OKR_EXIT_REFUSED, "BAD_REQUEST",
+                            "%s takes its progress from %s, which it is linked to: check in on "
+                            "that objective's key results instead",
+                            ref, oref);
+    }
+    if (!isfinite(*out))
+        return okr_cli_usage_error(cli, "the value is out of range");
+    return 0;
+}
+
+/* ---------------------------------------------------------------- server calls */
+
+static int checkin__get_kr(okr_cli_t *cli, uint64_t id, Okr__Response **resp)
+{
+    Okr__KeyResultGetRequest get = OKR__KEY_RESULT_GET_REQUEST__INIT;
+    get.id = id;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_KEY_RESULT_GET;
+    req.key_result_get = &get;
+    int rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_KEY_RESULT, resp);
+    if (!rc && !(*resp)->key_result) {
+        okr__response__free_unpacked(*resp, NULL);
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL", "the server sent no key result");
+    }
+    return rc;
+}
+
+/* Titles of the ancestors' objectives, asked for together (pipelined). A
+ * title that cannot be read (not visible to the caller) stays NULL. */
+static void checkin__ancestor_titles(okr_cli_t *cli, const Okr__CheckInResult *res, size_t n,
+                                     Okr__Response **details)
+{
+    uint64_t ids[CHECKIN_MAX_ANCESTORS];
+    int sent[CHECKIN_MAX_ANCESTORS] = {0};
+    for (size_t i = 0; i < n; i++) {
+        Okr__ObjectiveGetRequest get = OKR__OBJECTIVE_GET_REQUEST__INIT;
+        get.id = res->ancestors[i]->objective_id;
+        Okr__Request req = OKR__REQUEST__INIT;
+        req.op_case = OKR__REQUEST__OP_OBJECTIVE_GET;
+        req.objective_get = &get;
+        sent[i] = okr_client_send(cli->client, &req, &ids[i]) == 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        details[i] = NULL;
+        if (!sent[i] || okr_client_wait(cli->client, ids[i], &details[i]) != 0)
+            continue;
+        if (details[i]->status != OKR__STATUS__STATUS_OK || !details[i]->objective_detail ||
+            !details[i]->objective_detail->objective) {
+            okr__response__free_unpacked(details[i], NULL);
+            details[i] = NULL;
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- output */
+
+static void checkin__pad(const char *s, size_t width)
+{
+    fputs(s, stdout);
+    for (size_t w = okr_display_width(s); w < width; w++)
+        fputc(' ', stdout);
+}
+
+static void checkin__print_text(okr_cli_t *cli, const Okr__CheckInResult *res)
+{
+    const Okr__KeyResult *kr = res->key_result;
+    const Okr__CheckIn *ci = res->checkin;
+    char ref[32], now[96], was[96], bar[160];
+    okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref);
+    okr_render_value(kr, kr->current, now, sizeof now);
+    okr_render_bar(kr->progress, 10, OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, bar,
+                   sizeof bar);
+    char *title = okr_cli_sanitize(kr->title, 0);
+    printf("%s %s\n", ref, title ? title : "");
+    free(title);
+    if (ci) {
+        okr_render_value(kr, ci->previous_value, was, sizeof was);
+        printf("  %s → %s  %s", was, now, bar);
+        if (ci->has_confidence)
+            printf("  confidence %u/10", (unsigned)ci->confidence);
+        printf("\n");
+    } else {
+        printf("  now %s  %s\n", now, bar);
+    }
+
+    size_t n = res->n_ancestors < CHECKIN_MAX_ANCESTORS ? res->n_ancestors : CHECKIN_MAX_ANCESTORS;
+    if (n == 0)
+        return;
+    Okr__Response *details[CHECKIN_MAX_ANCESTORS];
+    checkin__ancestor_titles(cli, res, n, details);
+    char *titles[CHECKIN_MAX_ANCESTORS];
+    size_t width = 0;
+    for (size_t i = 0; i < n; i++) {
+        titles[i] = okr_cli_sanitize(
+            details[i] ? details[i]->objective_detail->objective->title : "(not visible to you)",
+            0);
+        size_t w = titles[i] ? okr_display_width(titles[i]) : 0;
+        if (w > width)
+            width = w;
+    }
+    printf("Rolled up:\n");
+    for (size_t i = 0; i < n; i++) {
+        const Okr__ProgressUpdate *u = res->ancestors[i];
+        char oref[32], status[64];
+        okr_ref_format(OKR_REF_OBJECTIVE, u->objective_id, oref, sizeof oref);
+        okr_render_bar(u->progress, 10, u->status, bar, sizeof bar);
+        okr_render_status(u->status, status, sizeof status);
+        printf("  %s", i == 0 ? "" : "↑ ");
+        checkin__pad(oref, 6);
+        checkin__pad(titles[i] ? titles[i] : "", width + (i == 0 ? 4 : 2));
+        printf("%s  %s\n", bar, status);
+        free(titles[i]);
+        if (details[i])
+            okr__response__free_unpacked(details[i], NULL);
+    }
+    if (res->n_ancestors > n)
+        printf("  (and %zu more above)\n", res->n_ancestors - n);
+}
+
+static json_t *checkin__json(const Okr__CheckInResult *res)
+{
+    json_t *ancestors = json_array();
+    for (size_t i = 0; ancestors && i < res->n_ancestors; i++)
+        json_array_append_new(ancestors, okr_json_progress_update(res->ancestors[i]));
+    return json_pack("{s:o?, s:o?, s:o?}", "checkin",
+                     res->checkin ? okr_json_checkin(res->checkin) : NULL, "key_result",
+                     okr_json_key_result(res->key_result), "ancestors", ancestors);
+}
+
+/* ---------------------------------------------------------------- command */
+
+static int checkin__opt(okr_cli_t *cli, int opt, checkin_opts_t *o)
+{
+    switch (opt) {
+    case 'c':
+    case OPT_CONFIDENCE:
+        if (checkin__parse_confidence(optarg, &o->confidence) != 0)
+            return okr_cli_usage_error(cli, "--confidence is a whole number from 0 to 10, not '%s'",
+                                       optarg);
+        o->has_confidence = 1;
+        return -1;
+    case 'm':
+    case OPT_NOTE:
+        o->note = optarg;
+        return -1;
+    }
+    return OKR_EXIT_USAGE;
+}
+
+/* 1 if arg is a negative number ("-3", "-2.5", "-10%") rather than an option. */
+static int checkin__is_negative(const char *arg)
+{
+    if (arg[0] != '-' || !(isdigit((unsigned char)arg[1]) || arg[1] == '.'))
+        return 0;
+    for (const char *p = arg + 1; *p; p++)
+        if (!isdigit((unsigned char)*p) && !strchr(".,_%", *p))
+            return 0;
+    return 1;
+}
+
+/* 1 if opt (an argv element) is an option that takes the next element as its value. */
+static int checkin__takes_value(const char *opt)
+{
+    static const char *const with_value[] = {"-c",     "-m",       "--confidence", "--note",
+                                             "--message", "--server", "--ca",         "--timeout",
+                                             NULL};
+    for (size_t i = 0; with_value[i]; i++)
+        if (strcmp(opt, with_value[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Parses the command line into o, *kr and *value; -1 to go on, else an exit
+ * code. A relative "-3" would be taken for an option by getopt, so a
+ * negative number is set aside first and counted as the VALUE. */
+static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t *o,
+                          const char **kr, const char **value)
+{
+    static const struct option longopts[] = {
+        {"confidence", required_argument, NULL, OPT_CONFIDENCE},
+        {"note", required_argument, NULL, OPT_NOTE},
+        {"message", required_argument, NULL, OPT_NOTE},
+        OKR_CLI_GLOBAL_LONGOPTS};
+    char **args = calloc((size_t)argc + 1, sizeof *args);
+    if (!args)
+        return okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
+    const char *negative = NULL;
+    int n = 0, extra_negative = 0;
+    for (int i = 0; i < argc; i++) {
+        if (i > 0 && strcmp(argv[i - 1], "--") == 0) { /* the rest is positional */
+            while (i < argc)
+                args[n++] = argv[i++];
+            break;
+        }
+        if (i > 0 && checkin__is_negative(argv[i]) && !checkin__takes_value(argv[i - 1])) {
+            extra_negative += negative != NULL;
+            negative = argv[i];
+            continue;
+        }
+        args[n++] = argv[i];
+    }
+    int rc = -1, opt;
+    while (rc < 0 && (opt = okr_cli_getopt(cli, n, args, ":hc:m:", longopts)) != -1) {
+        if (opt == 'h')
+            rc = OKR_EXIT_OK;
+        else if (opt == '?')
+            rc = OKR_EXIT_USAGE;
+        else
+            rc = checkin__opt(cli, opt, o);
+    }
+    if (rc < 0) {
+        const char *pos[3] = {NULL, NULL, NULL};
+        int have = 0;
+        for (int i = optind; i < n && have < 3; i++)
+            pos[have++] = args[i];
+        if (negative && have < 3)
+            pos[have++] = negative;
+        have += extra_negative + (n - optind > 3 ? 1 : 0);
+        if (have < 2)
+            rc = okr_cli_usage_error(cli, have == 0 ? "missing KR and VALUE" : "missing VALUE");
+        else if (have > 2)
+            rc = okr_cli_usage_error(cli, "too many arguments (quote a note: -m \"...\")");
+        *kr = pos[0];
+        *value = pos[1];
+    }
+    free(args);
+    return rc;
+}
+
+int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
+{
+    cli->command = "checkin";
+    cli->usage = checkin_usage;
+    checkin_opts_t o = {0};
+    const char *ref_text = NULL, *value_text = NULL;
+    int rc = checkin__parse(cli, argc, argv, &o, &ref_text, &value_text);
+    if (rc >= 0)
+        return rc;
+    uint64_t kr_id;
+    if (okr_ref_parse(ref_text, OKR_REF_KEY_RESULT, &kr_id) != 0)
+        return okr_cli_usage_error(cli, "'%s' is not a key result: use its id, e.g. K34", ref_text);
+    value_kind_t kind;
+    double v;
+    if (checkin__parse_value(value_text, &kind, &v) != 0)
+        return okr_cli_usage_error(cli,
+                                   "'%s' is not a value: give a number (42), a change (+5, -3), "
+                                   "a share (42%%) or done/undone",
+                                   value_text);
+    char ref[32];
+    okr_ref_format(OKR_REF_KEY_RESULT, kr_id, ref, sizeof ref);
+
+    rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
+    double value = v;
+    if (kind != VALUE_ABSOLUTE) {
+        Okr__Response *got;
+        rc = checkin__get_kr(cli, kr_id, &got);
+        if (rc)
+            return rc;
+        rc = checkin__resolve(cli, got->key_result, ref, kind, v, &value);
+        okr__response__free_unpacked(got, NULL);
+        if (rc)
+            return rc;
+    }
+
+    Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
+    ci.key_result_id = kr_id;
+    ci.value = value;
+    ci.has_confidence = o.has_confidence;
+    ci.confidence = o.confidence;
+    ci.note = (char *)(o.note ? o.note : "");
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_CHECKIN;
+    req.checkin = &ci;
+    Okr__Response *resp;
+    rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_CHECKIN, &resp);
+    if (rc)
+        return rc;
+    const Okr__CheckInResult *res = resp->checkin;
+    if (!res || !res->key_result) {
+        okr__response__free_unpacked(resp, NULL);
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                            "the server sent no key result with the check-in");
+    }
+    if (cli->json)
+        okr_cli_print_json(checkin__json(res));
+    else
+        checkin__print_text(cli, res);
+    okr__response__free_unpacked(resp, NULL);
+    return OKR_EXIT_OK;
+}

@@ -1,0 +1,54 @@
+/* refs.h — how people name things on okr's command line, and turning those
+ * names into ids with the server's help.
+ *
+ * Friendly short ids: objectives "O12", key results "K34", tasks "T5",
+ * check-ins "C7" (the letter is case-insensitive; a bare number is accepted
+ * where the kind is known). Teams and cycles are named by their name (or
+ * "#ID"), users by username. okr_ref_format prints the short form.
+ */
+#ifndef OKR_REFS_H
+#define OKR_REFS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+
+typedef enum okr_ref_kind {
+    OKR_REF_OBJECTIVE = 'O',
+    OKR_REF_KEY_RESULT = 'K',
+    OKR_REF_TASK = 'T',
+    OKR_REF_CHECKIN = 'C',
+} okr_ref_kind_t;
+
+/* Parses "O12", "o12" or "12" (when the kind is known) into *id. Returns 0,
+ * or -1 if text is not a reference of that kind. */
+int okr_ref_parse(const char *text, okr_ref_kind_t kind, uint64_t *id);
+
+/* Parses "O12" or "K34" when either is allowed (comments, history): sets
+ * *kind and *id. Returns 0 or -1. */
+int okr_ref_parse_any(const char *text, okr_ref_kind_t *kind, uint64_t *id);
+
+/* "O12" into buf. Returns buf. */
+const char *okr_ref_format(okr_ref_kind_t kind, uint64_t id, char *buf, size_t len);
+
+/* Name lookups through the connected client (cli->client). Each returns 0 and
+ * the id, or prints a clear error (e.g. "no team named 'Sales'") and returns
+ * the exit code to use. "#12" is accepted as a raw id for teams and cycles. */
+int okr_ref_team(okr_cli_t *cli, const char *name, uint64_t *id);
+int okr_ref_cycle(okr_cli_t *cli, const char *name, uint64_t *id);
+int okr_ref_user(okr_cli_t *cli, const char *username, uint64_t *id);
+
+/* The cycle a command uses when --cycle is not given: the only active cycle,
+ * else the most recent one not closed. Prints guidance and returns the exit
+ * code when there is none or several are active. */
+int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id);
+
+/* Username of a user id for display ("?" when unknown). Cached per process.
+ * The returned string lives until the process exits. */
+const char *okr_ref_username(okr_cli_t *cli, uint64_t id);
+
+/* Team name of a team id for display ("?" when unknown). Cached likewise. */
+const char *okr_ref_team_name(okr_cli_t *cli, uint64_t id);
+
+#endif

@@ -1,0 +1,175 @@
+/* handle_comment.c — comments and kudos on objectives and key results: the
+ * seed's feedback and encouragement. Anyone who can read the target may
+ * comment on it, in any cycle state (retrospectives happen after close). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "acl.h"
+#include "clock.h"
+#include "domain.h"
+#include "log.h"
+#include "okr_error.h"
+#include "request.h"
+#include "users.h"
+#include "validate.h"
+
+/* The objective a comment is about: the target itself, or the key result's.
+ * Returns 0 with *obj (caller frees), or a refusal recorded on r. */
+static int comment__target(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t objective_id,
+                           uint64_t key_result_id, Okr__Objective **obj)
+{
+    if (key_result_id) {
+        Okr__KeyResult *kr;
+        if (okr_kr_get(s, txn, key_result_id, &kr) != 0)
+            return okr_req_refuse(r, OKR_E_NOT_FOUND, "no key result K%llu",
+                                  (unsigned long long)key_result_id);
+        objective_id = kr->objective_id;
+        okr__key_result__free_unpacked(kr, NULL);
+    }
+    int rc = okr_objective_get(s, txn, objective_id, obj);
+    if (rc == 0 && !okr_acl_can_read_objective(s, txn, r->user, *obj)) {
+        okr__objective__free_unpacked(*obj, NULL);
+        *obj = NULL;
+        rc = OKR_E_NOT_FOUND; /* what you may not read does not exist for you */
+    }
+    if (rc != 0)
+        return okr_req_refuse(r, rc == OKR_E_NOT_FOUND ? OKR_E_NOT_FOUND : rc, "no objective O%llu",
+                              (unsigned long long)objective_id);
+    return 0;
+}
+
+/* ---- create ---- */
+
+static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    const Okr__Comment *in = r->msg->comment_create->comment;
+    Okr__Objective *obj = NULL;
+    int rc = comment__target(r, s, txn, in->objective_id, in->key_result_id, &obj);
+    if (rc != 0)
+        return rc;
+    okr__objective__free_unpacked(obj, NULL);
+    if (in->to_user_id) {
+        Okr__UserRecord *to;
+        if (okr_users_get(s, txn, in->to_user_id, &to) != 0)
+            return okr_req_refuse(r, OKR_E_BAD_REQUEST, "no user with id %llu to thank",
+                                  (unsigned long long)in->to_user_id);
+        okr__user_record__free_unpacked(to, NULL);
+    }
+    Okr__Comment c = OKR__COMMENT__INIT;
+    c.objective_id = in->key_result_id ? 0 : in->objective_id;
+    c.key_result_id = in->key_result_id;
+    c.author_id = r->user->id;
+    c.time = okr_wall_ms();
+    c.body = in->body;
+    c.kind = in->kind == OKR__COMMENT_KIND__COMMENT_KIND_UNSPECIFIED
+                 ? OKR__COMMENT_KIND__COMMENT_KIND_COMMENT
+                 : in->kind;
+    c.to_user_id = in->to_user_id;
+    rc = okr_entity_new_id(s, txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT, &c.id);
+    if (rc == 0)
+        rc = okr_comment_add(s, txn, &c);
+    if (rc == 0)
+        rc = okr_change_record(s, txn, r->user->id, OKR__CHANGE_OP__CHANGE_OP_CREATE,
+                               OKR__ENTITY_KIND__ENTITY_KIND_COMMENT, c.id, &c.base, NULL, NULL);
+    if (rc == 0)
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_COMMENT, &c.base);
+    return rc;
+}
+
+void okr_handle_comment_create(okr_req_t *r)
+{
+    const Okr__Comment *in = r->msg->comment_create->comment;
+    char msg[256];
+    if (!in) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "comment is missing");
+        return;
+    }
+    if ((in->objective_id == 0) == (in->key_result_id == 0)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST,
+                     "a comment is about exactly one objective or one key result");
+        return;
+    }
+    if (okr_check_string("body", in->body, 1, OKR_TEXT_MAX, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    if (in->kind != OKR__COMMENT_KIND__COMMENT_KIND_UNSPECIFIED &&
+        in->kind != OKR__COMMENT_KIND__COMMENT_KIND_COMMENT &&
+        in->kind != OKR__COMMENT_KIND__COMMENT_KIND_KUDOS) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "kind must be comment or kudos");
+        return;
+    }
+    okr_req_submit_write(r, create__apply, okr_req_write_done);
+}
+
+/* ---- list (oldest first, paged by comment id) ---- */
+
+typedef struct list_ctx {
+    okr_store_t *s;
+    MDB_txn *txn;
+    Okr__Comment **items;
+    size_t n, limit;
+    uint64_t next_after;
+    int rc;
+} list_ctx_t;
+
+static int list__on_comment(void *arg, uint64_t id)
+{
+    list_ctx_t *l = arg;
+    if (l->n == l->limit) {
+        l->next_after = l->items[l->n - 1]->id;
+        return 1; /* one more exists: this page is full */
+    }
+    Okr__Comment *c;
+    int rc = okr_comment_get(l->s, l->txn, id, &c);
+    if (rc == OKR_E_NOT_FOUND)
+        return 0;
+    if (rc != 0) {
+        l->rc = rc;
+        return 1;
+    }
+    l->items[l->n++] = c;
+    return 0;
+}
+
+void okr_handle_comment_list(okr_req_t *r)
+{
+    const Okr__CommentListRequest *in = r->msg->comment_list;
+    okr_store_t *s = r->srv->store;
+    if ((in->objective_id == 0) == (in->key_result_id == 0)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "name exactly one objective or one key result");
+        return;
+    }
+    MDB_txn *txn;
+    if (okr_store_read_begin(s, &txn) != 0) {
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
+        return;
+    }
+    Okr__Objective *obj = NULL;
+    int rc = comment__target(r, s, txn, in->objective_id, in->key_result_id, &obj);
+    list_ctx_t l = {.s = s, .txn = txn, .limit = okr_page_limit(in->page)};
+    if (rc == 0) {
+        okr__objective__free_unpacked(obj, NULL);
+        l.items = calloc(l.limit, sizeof *l.items);
+        rc = l.items ? 0 : okr_req_refuse(r, OKR_E_INTERNAL, "out of memory");
+    }
+    if (rc == 0) {
+        okr_db_t idx = in->key_result_id ? OKR_DB_IDX_KR_COMMENTS : OKR_DB_IDX_OBJECTIVE_COMMENTS;
+        uint64_t target = in->key_result_id ? in->key_result_id : in->objective_id;
+        okr_index_each(s, txn, idx, target, okr_page_after(in->page), list__on_comment, &l);
+        rc = l.rc;
+    }
+    okr_store_read_end(s, txn);
+    if (rc == 0) {
+        Okr__CommentList list = OKR__COMMENT_LIST__INIT;
+        list.comments = l.items;
+        list.n_comments = l.n;
+        list.next_after_id = l.next_after;
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_COMMENT_LIST, &list.base);
+    }
+    for (size_t i = 0; i < l.n; i++)
+        okr__comment__free_unpacked(l.items[i], NULL);
+    free(l.items);
+    okr_req_finish(r, rc);
+}

@@ -1,0 +1,226 @@
+#include "rollup.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "domain.h"
+#include "okr_error.h"
+#include "progress.h"
+
+/* Bounds a walk through corrupt data; real trees are a few levels deep. */
+#define ROLLUP_MAX_VISITS 10000
+#define ROLLUP_EPSILON    1e-9
+
+void okr_updates_free(okr_updates_t *u)
+{
+    for (size_t i = 0; i < u->n; i++)
+        free(u->items[i]);
+    free(u->items);
+    u->items = NULL;
+    u->n = u->cap = 0;
+}
+
+static int updates__add(okr_updates_t *u, uint64_t id, double progress, Okr__ProgressStatus status)
+{
+    if (u->n == u->cap) {
+        size_t cap = u->cap ? u->cap * 2 : 8;
+        void *grown = realloc(u->items, cap * sizeof *u->items);
+        if (!grown)
+            return OKR_E_NOMEM;
+        u->items = grown;
+        u->cap = cap;
+    }
+    Okr__ProgressUpdate *p = malloc(sizeof *p);
+    if (!p)
+        return OKR_E_NOMEM;
+    okr__progress_update__init(p);
+    p->objective_id = id;
+    p->progress = progress;
+    p->status = status;
+    u->items[u->n++] = p;
+    return 0;
+}
+
+double okr_rollup_kr_progress(okr_store_t *s, MDB_txn *txn, const Okr__KeyResult *kr)
+{
+    if (kr->linked_objective_id == 0)
+        return okr_kr_progress(kr);
+    Okr__Objective *linked;
+    if (okr_objective_get(s, txn, kr->linked_objective_id, &linked) != 0)
+        return okr_kr_progress(kr);
+    double p = okr_kr_progress_linked(kr, linked->progress);
+    okr__objective__free_unpacked(linked, NULL);
+    return p;
+}
+
+/* What one objective's figures are, from its key results or children. */
+typedef struct figures {
+    okr_store_t *s;
+    MDB_txn *txn;
+    double *progress, *weights;
+    size_t n, cap;
+    int min_confidence; /* -1: none known */
+    int rc;
+} figures_t;
+
+static int figures__push(figures_t *f, double p, double w)
+{
+    if (f->n == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        double *np = realloc(f->progress, cap * sizeof *np);
+        if (!np)
+            return OKR_E_NOMEM;
+        f->progress = np;
+        double *nw = realloc(f->weights, cap * sizeof *nw);
+        if (!nw)
+            return OKR_E_NOMEM;
+        f->weights = nw;
+        f->cap = cap;
+    }
+    f->progress[f->n] = p;
+    f->weights[f->n] = w;
+    f->n++;
+    return 0;
+}
+
+/* A key result's stored progress is refreshed here too: a linked one moves
+ * whenever its objective does. */
+static int figures__on_kr(void *arg, uint64_t kr_id)
+{
+    figures_t *f = arg;
+    Okr__KeyResult *kr;
+    int rc = okr_kr_get(f->s, f->txn, kr_id, &kr);
+    if (rc != 0)
+        return rc == OKR_E_NOT_FOUND ? 0 : rc;
+    if (!kr->archived) {
+        double p = okr_rollup_kr_progress(f->s, f->txn, kr);
+        if (fabs(p - kr->progress) > ROLLUP_EPSILON) {
+            kr->progress = p;
+            rc = okr_kr_save(f->s, f->txn, kr, kr);
+        }
+        if (kr->has_confidence &&
+            (f->min_confidence < 0 || (int)kr->confidence < f->min_confidence))
+            f->min_confidence = (int)kr->confidence;
+        if (rc == 0)
+            rc = figures__push(f, p, kr->weight);
+    }
+    okr__key_result__free_unpacked(kr, NULL);
+    return rc;
+}
+
+static int figures__on_child(void *arg, uint64_t child_id)
+{
+    figures_t *f = arg;
+    Okr__Objective *child;
+    int rc = okr_objective_get(f->s, f->txn, child_id, &child);
+    if (rc != 0)
+        return rc == OKR_E_NOT_FOUND ? 0 : rc;
+    if (child->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
+        rc = figures__push(f, child->progress, 1.0);
+    okr__objective__free_unpacked(child, NULL);
+    return rc;
+}
+
+/* Computes obj's progress and status into the out parameters. */
+static int rollup__compute(okr_store_t *s, MDB_txn *txn, const Okr__Objective *obj, int64_t now_ms,
+                           double *progress, Okr__ProgressStatus *status)
+{
+    figures_t f = {.s = s, .txn = txn, .min_confidence = -1};
+    int rc = okr_index_each(s, txn, OKR_DB_IDX_OBJECTIVE_KRS, obj->id, 0, figures__on_kr, &f);
+    if (rc == 0 && f.n > 0) {
+        *progress = okr_weighted_progress(f.progress, f.weights, f.n);
+    } else if (rc == 0) {
+        rc = okr_index_each(s, txn, OKR_DB_IDX_CHILD_OBJECTIVES, obj->id, 0, figures__on_child, &f);
+        *progress = okr_mean_progress(f.progress, f.n);
+    }
+    free(f.progress);
+    free(f.weights);
+    if (rc != 0)
+        return rc;
+    Okr__Cycle *cycle;
+    double expected = 0;
+    if (okr_cycle_get(s, txn, obj->cycle_id, &cycle) == 0) {
+        expected = okr_expected_progress(cycle->start_at, cycle->end_at, now_ms);
+        okr__cycle__free_unpacked(cycle, NULL);
+    }
+    *status = okr_progress_status(*progress, expected, f.min_confidence);
+    return 0;
+}
+
+/* The work list: objectives still to recompute. */
+typedef struct pending {
+    uint64_t *ids;
+    size_t head, n, cap;
+} pending_t;
+
+static int pending__push(void *arg, uint64_t id)
+{
+    pending_t *q = arg;
+    if (id == 0)
+        return 0;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        void *grown = realloc(q->ids, cap * sizeof *q->ids);
+        if (!grown)
+            return OKR_E_NOMEM;
+        q->ids = grown;
+        q->cap = cap;
+    }
+    q->ids[q->n++] = id;
+    return 0;
+}
+
+/* Queues the objective of a key result linked to the one that moved. */
+static int pending__push_kr_objective(void *arg, uint64_t kr_id)
+{
+    pending_t *q = ((void **)arg)[0];
+    figures_t *f = ((void **)arg)[1];
+    Okr__KeyResult *kr;
+    int rc = okr_kr_get(f->s, f->txn, kr_id, &kr);
+    if (rc != 0)
+        return rc == OKR_E_NOT_FOUND ? 0 : rc;
+    rc = pending__push(q, kr->objective_id);
+    okr__key_result__free_unpacked(kr, NULL);
+    return rc;
+}
+
+int okr_rollup(okr_store_t *s, MDB_txn *txn, uint64_t objective_id, int64_t now_ms,
+               okr_updates_t *out)
+{
+    pending_t q = {0};
+    int rc = pending__push(&q, objective_id);
+    for (size_t visits = 0; rc == 0 && q.head < q.n && visits < ROLLUP_MAX_VISITS; visits++) {
+        uint64_t id = q.ids[q.head++];
+        Okr__Objective *obj;
+        rc = okr_objective_get(s, txn, id, &obj);
+        if (rc == OKR_E_NOT_FOUND) {
+            rc = 0;
+            continue;
+        }
+        if (rc != 0)
+            break;
+        double progress = 0;
+        Okr__ProgressStatus status = OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED;
+        rc = rollup__compute(s, txn, obj, now_ms, &progress, &status);
+        int moved = fabs(progress - obj->progress) > ROLLUP_EPSILON || status != obj->status;
+        if (rc == 0 && moved) {
+            obj->progress = progress;
+            obj->status = status;
+            rc = okr_objective_save(s, txn, obj, obj);
+        }
+        if (rc == 0 && (moved || id == objective_id))
+            rc = updates__add(out, id, progress, status);
+        /* Only a move travels on: parents and linked key results' objectives. */
+        if (rc == 0 && moved) {
+            rc = pending__push(&q, obj->parent_id);
+            figures_t f = {.s = s, .txn = txn};
+            void *ctx[2] = {&q, &f};
+            if (rc == 0)
+                rc = okr_index_each(s, txn, OKR_DB_IDX_LINKED_KRS, id, 0,
+                                    pending__push_kr_objective, ctx);
+        }
+        okr__objective__free_unpacked(obj, NULL);
+    }
+    free(q.ids);
+    return rc;
+}
