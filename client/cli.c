@@ -31,6 +31,12 @@ static const char cli_usage[] =
     "  passwd                change your password\n"
     "  user                  manage users: add, list, deactivate, role (admins)\n"
     "  trust                 list or forget pinned server certificates\n"
+    "  team                  the organisation's teams: add, list, show, edit, rm, member\n"
+    "  cycle                 OKR cycles (2026-Q1): add, list, show, edit, activate,\n"
+    "                        close, start-from\n"
+    "  obj                   objectives: add, list, show, edit, rm, archive\n"
+    "  kr                    key results: add, list, show, edit, rm\n"
+    "  score OBJ SCORE       score an objective of a closed cycle; --retro TEXT\n"
     "  help [COMMAND]        show the help of a command\n"
     "\n"
     "Options (also accepted after the command):\n"
@@ -79,6 +85,11 @@ static const okr_cli_cmd_t cli_commands[] = {
     {"passwd", "change your password", okr_cmd_passwd},
     {"user", "manage users", okr_cmd_user},
     {"trust", "manage pinned server certificates", okr_cmd_trust},
+    {"team", "manage teams", okr_cmd_team},
+    {"cycle", "manage OKR cycles", okr_cmd_cycle},
+    {"obj", "manage objectives", okr_cmd_obj},
+    {"kr", "manage key results", okr_cmd_kr},
+    {"score", "score an objective", okr_cmd_score},
 };
 
 /* ---------------------------------------------------------------- errors */

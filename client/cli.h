@@ -88,6 +88,11 @@ int okr_cmd_whoami(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_passwd(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_user(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_trust(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_team(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_cycle(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_obj(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_kr(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_score(okr_cli_t *cli, int argc, char **argv);
 
 /* ---- command line (cli.c) ---- */
 

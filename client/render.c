@@ -113,7 +113,7 @@ static int render__percent(double p)
 const char *okr_render_bar(double p, int width, Okr__ProgressStatus status, char *buf, size_t len)
 {
     /* Eighth blocks give a bar eight times finer than its cells. */
-    static const char *const partial[8] = {"",  "\u258f", "\u258e", "\u258d",
+    static const char *const partial[8] = {"",       "\u258f", "\u258e", "\u258d",
                                            "\u258c", "\u258b", "\u258a", "\u2589"};
     p = okr_clamp01(p);
     if (width < 1)

@@ -18,8 +18,7 @@ int okr_render_color(void);
 /* A progress bar of width cells for p in [0,1], e.g. "███████░░░  70%", into
  * buf (UTF-8; display width = width + 5). Coloured by status when colour is
  * on and status is not UNSPECIFIED. Returns buf. */
-const char *okr_render_bar(double p, int width, Okr__ProgressStatus status, char *buf,
-                           size_t len);
+const char *okr_render_bar(double p, int width, Okr__ProgressStatus status, char *buf, size_t len);
 
 /* "on track" / "at risk" / "off track", coloured green/yellow/red when on. */
 const char *okr_render_status(Okr__ProgressStatus status, char *buf, size_t len);

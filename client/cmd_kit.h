@@ -1,0 +1,152 @@
+/* cmd_kit.h — what the OKR-domain commands (team, cycle, obj, kr, score)
+ * share: option and argument parsing, sub-command dispatch, calls that let
+ * the caller handle a refusal, paging through lists, enum words, and the
+ * objective and key result tables.
+ *
+ * Every function that returns an exit code has already printed the error
+ * when it is not OKR_EXIT_OK.
+ */
+#ifndef OKR_CMD_KIT_H
+#define OKR_CMD_KIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "json_out.h"
+#include "refs.h"
+#include "render.h"
+
+/* Title columns in tables are cut to this many display columns. */
+#define OKR_KIT_TITLE_WIDTH 40
+#define OKR_KIT_BAR_WIDTH   10
+
+/* ---- command line */
+
+/* Called for each command option; returns -1 to go on, or an exit code. */
+typedef int (*okr_kit_opt_fn)(okr_cli_t *cli, int opt, void *arg);
+
+/* Parses the options of a command (shortopts without the leading ":h", e.g.
+ * "d:"). Returns -1 to go on (positional arguments start at optind),
+ * OKR_EXIT_OK after --help, or an exit code. */
+int okr_kit_options(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
+                    const struct option *longopts, okr_kit_opt_fn on_opt, void *arg);
+
+/* Checks there are min..max positional arguments; -1 to go on, else the
+ * usage error's exit code. what names the missing ones. */
+int okr_kit_positional(okr_cli_t *cli, int argc, char **argv, int min, int max, const char *what);
+
+typedef struct okr_kit_sub {
+    const char *name;
+    int (*run)(okr_cli_t *cli, int argc, char **argv);
+} okr_kit_sub_t;
+
+/* Runs the sub-command named by argv[1] (argv[0] is the group, "team"). */
+int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, const char *usage,
+                     const okr_kit_sub_t *subs, size_t nsubs);
+
+/* A finite number ("12", "-3.5", "1e6"); 0 or -1. */
+int okr_kit_parse_number(const char *s, double *out);
+
+/* Parses a date option's value into *ms, or prints a usage error naming
+ * the option. Returns -1 to go on or the exit code. */
+int okr_kit_date_opt(okr_cli_t *cli, const char *opt, const char *value, int end_of_day,
+                     int64_t *ms);
+
+/* "O12" etc. into *id, or prints a usage error saying what a reference of
+ * that kind looks like. Returns -1 to go on or the exit code. */
+int okr_kit_ref(okr_cli_t *cli, const char *text, okr_ref_kind_t kind, uint64_t *id);
+
+/* ---- words */
+
+const char *okr_kit_kind_name(Okr__ObjectiveKind k);
+const char *okr_kit_visibility_name(Okr__Visibility v);
+const char *okr_kit_state_name(Okr__ObjectiveState s);
+const char *okr_kit_cycle_state_name(Okr__CycleState s);
+const char *okr_kit_metric_name(Okr__Metric m);
+int okr_kit_parse_kind(const char *s, Okr__ObjectiveKind *k);
+int okr_kit_parse_visibility(const char *s, Okr__Visibility *v);
+int okr_kit_parse_metric(const char *s, Okr__Metric *m);
+
+/* Prints "  label  value" with value sanitized (keep_newlines: a multi-line
+ * value is indented under the label). */
+void okr_kit_field(const char *label, const char *value);
+
+/* Prints s sanitized (NULL is ""). */
+void okr_kit_puts(const char *s);
+
+/* ---- errors */
+
+int okr_kit_nomem(okr_cli_t *cli);
+int okr_kit_no_result(okr_cli_t *cli, const char *what);
+
+/* ---- calls */
+
+/* Sends req. Returns 0 with *resp (OK, of kind expect unless 0); -1 when the
+ * server refused: nothing printed, *status and msg (the server's message, or
+ * a generic one) say why; else prints the error and returns an exit code. */
+int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                     Okr__Response **resp, Okr__Status *status, char *msg, size_t msglen);
+
+/* Prints a refusal got from okr_kit_try_call, with a hint on a second line
+ * (NULL: none). Returns the exit code. */
+int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const char *hint);
+
+/* Gets an objective (ObjectiveDetail), key result, team or cycle by the name
+ * or reference people type. 0 with *resp (free it), or an exit code. */
+int okr_kit_get_objective(okr_cli_t *cli, const char *ref, Okr__Response **resp);
+int okr_kit_get_objective_id(okr_cli_t *cli, uint64_t id, Okr__Response **resp);
+int okr_kit_get_key_result(okr_cli_t *cli, const char *ref, Okr__Response **resp);
+int okr_kit_get_team(okr_cli_t *cli, const char *name, Okr__Response **resp);
+int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp);
+
+/* Name of a cycle for display ("?" if unknown); cached for the process. */
+const char *okr_kit_cycle_name(okr_cli_t *cli, uint64_t id);
+
+/* ---- lists: every page, in order */
+
+/* The responses of all pages, kept alive, and pointers to their items. */
+typedef struct okr_kit_pages {
+    Okr__Response **resp;
+    size_t nresp, capresp;
+    void **items;
+    size_t n, cap;
+} okr_kit_pages_t;
+
+/* Sends req again and again with page->after_id = the last next_after_id
+ * until it is 0, collecting the items of a TEAM_LIST, CYCLE_LIST,
+ * OBJECTIVE_LIST, KEY_RESULT_LIST or CHECKIN_LIST answer. page must be the
+ * Page inside req. 0 or an exit code (out is freed then). */
+int okr_kit_fetch_all(okr_cli_t *cli, Okr__Request *req, Okr__Page *page,
+                      Okr__Response__ResultCase expect, okr_kit_pages_t *out);
+void okr_kit_pages_free(okr_kit_pages_t *p);
+
+/* Fetches the objectives matching the filter (its page is set here). */
+int okr_kit_list_objectives(okr_cli_t *cli, Okr__ObjectiveListRequest *filter,
+                            okr_kit_pages_t *out);
+
+/* A JSON array of the items of pages with conv; NULL when out of memory. */
+json_t *okr_kit_json_array(const okr_kit_pages_t *p, json_t *(*conv)(const void *item));
+
+/* ---- tables */
+
+/* "alice", or "Sales (team)" for a team-owned objective; into buf. */
+const char *okr_kit_owner(okr_cli_t *cli, const Okr__Objective *o, char *buf, size_t len);
+
+/* Prints objectives as a table: ID, TITLE, OWNER, PROGRESS, STATUS. tree: in
+ * alignment order, children indented under their parents. scores: ID,
+ * TITLE, OWNER, KIND, PROGRESS, SCORE instead (a closed cycle). 0 or an exit
+ * code. */
+int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t n, int tree,
+                             int scores);
+
+/* Prints key results as a table: ID, TITLE, CURRENT -> TARGET, PROGRESS,
+ * CONF, LAST CHECK-IN, OWNER. expected: the objective's expected progress
+ * now, to colour each bar by its status (< 0: no colour). */
+int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n,
+                              double expected);
+
+/* "120 -> 200 customers", "$1,200 -> $5,000", "not done" (boolean). */
+const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,690 @@
+/* cmd_kr.c — okr kr add, list, show, edit and rm: the key results that
+ * measure an objective. Check-ins themselves are `okr checkin`. */
+#include "cmd_kit.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+
+enum {
+    OPT_TARGET = OKR_OPT_FIRST_COMMAND_OPT,
+    OPT_START,
+    OPT_METRIC,
+    OPT_UNIT,
+    OPT_WEIGHT,
+    OPT_OWNER,
+    OPT_LINK,
+    OPT_NO_LINK,
+    OPT_DUE,
+    OPT_NO_DUE,
+    OPT_TITLE,
+};
+
+#define KR_SHOW_CHECKINS 10
+
+static const char kr_usage[] =
+    "Usage: okr kr COMMAND [ARGS]\n"
+    "\n"
+    "Manages key results: the 3 to 5 measurable results that say an objective\n"
+    "is reached. Progress = (current - start) / (target - start), so a target\n"
+    "below the start means \"lower is better\". Key results are named by their\n"
+    "id, like K34; check in with 'okr checkin'.\n"
+    "\n"
+    "Commands:\n"
+    "  add O TITLE --target N [--start N] [--metric M] [--unit U] [--weight W]\n"
+    "      [--owner USER] [--link O] [--due DATE]\n"
+    "                          add a key result to objective O\n"
+    "  list O                  the key results of objective O\n"
+    "  show K                  a key result and its last check-ins\n"
+    "  edit K [...]            change a key result\n"
+    "  rm K                    delete a key result\n"
+    "\n"
+    "Examples:\n"
+    "  okr kr add O12 \"Reach 200 paying customers\" --target 200 --unit customers\n"
+    "  okr kr add O12 \"Cut p95 latency\" --start 800 --target 200 --unit ms\n"
+    "  okr kr add O12 \"Launch in Japan\" --metric boolean\n"
+    "  okr kr show K34\n";
+
+static const char add_usage[] =
+    "Usage: okr kr add O TITLE --target N [--start N] [--metric M] [--unit U]\n"
+    "                  [--weight W] [--owner USER] [--link O] [--due DATE]\n"
+    "\n"
+    "Adds a key result to objective O. It starts at its start value.\n"
+    "\n"
+    "Options:\n"
+    "  --target N       the value that means done (not needed for boolean)\n"
+    "  --start N        the value today (default 0); a target below it means\n"
+    "                   lower is better\n"
+    "  --metric M       number (default), percent, currency or boolean (done or\n"
+    "                   not: start 0, target 1)\n"
+    "  --unit U         shown with the values: customers, ms, USD, $\n"
+    "  --weight W       its weight in the objective's progress (default 1)\n"
+    "  --owner USER     who checks in on it (default: the objective's owner, or\n"
+    "                   you for a team's objective)\n"
+    "  --link O         take the progress of objective O (aligned to this one)\n"
+    "                   instead of check-ins\n"
+    "  --due DATE       when it is due (default: the end of the cycle)\n"
+    "\n"
+    "Examples:\n"
+    "  okr kr add O12 \"Reach 200 paying customers\" --target 200 --unit customers\n"
+    "  okr kr add O12 \"月活跃用户达到 5 万\" --target 50000 --owner bob\n"
+    "  okr kr add O12 \"Raise NPS to 50\" --start 32 --target 50 --weight 2\n"
+    "  okr kr add O12 \"Revenue\" --metric currency --unit $ --target 1200000\n"
+    "  okr kr add O3 \"Sales wins APAC\" --link O12 --target 1\n";
+
+static const char list_usage[] = "Usage: okr kr list O\n"
+                                 "\n"
+                                 "Lists the key results of objective O: figures, progress, "
+                                 "confidence, last\n"
+                                 "check-in and owner.\n"
+                                 "\n"
+                                 "Examples:\n"
+                                 "  okr kr list O12\n"
+                                 "  okr kr list O12 --json\n";
+
+static const char show_usage[] = "Usage: okr kr show K\n"
+                                 "\n"
+                                 "Shows a key result and its last 10 check-ins (newest first).\n"
+                                 "\n"
+                                 "Examples:\n"
+                                 "  okr kr show K34\n"
+                                 "  okr kr show K34 --json\n";
+
+static const char edit_usage[] =
+    "Usage: okr kr edit K [--title T] [--metric M] [--unit U] [--start N] [--target N]\n"
+    "                     [--weight W] [--owner USER] [--link O | --no-link]\n"
+    "                     [--due DATE | --no-due]\n"
+    "\n"
+    "Changes a key result; only what is given changes. Its current value is\n"
+    "changed by check-ins (okr checkin), not here.\n"
+    "\n"
+    "Options:\n"
+    "  --title TITLE    a new title\n"
+    "  --metric M       number, percent, currency or boolean\n"
+    "  --unit U         the unit shown with the values\n"
+    "  --start N        the start value\n"
+    "  --target N       the target value\n"
+    "  --weight W       its weight in the objective's progress\n"
+    "  --owner USER     who checks in on it\n"
+    "  --link O         take the progress of objective O\n"
+    "  --no-link        measure it by check-ins again\n"
+    "  --due DATE       when it is due\n"
+    "  --no-due         due at the end of the cycle\n"
+    "\n"
+    "Examples:\n"
+    "  okr kr edit K34 --target 250\n"
+    "  okr kr edit K34 --owner carol --due 2026-03-15\n";
+
+static const char rm_usage[] = "Usage: okr kr rm K\n"
+                               "\n"
+                               "Deletes a key result. Its objective's progress is recomputed "
+                               "without it.\n"
+                               "\n"
+                               "Example:\n"
+                               "  okr kr rm K34\n";
+
+/* ---------------------------------------------------------------- options */
+
+typedef struct kr_opts {
+    const char *target, *start, *metric, *unit, *weight, *owner, *link, *due, *title;
+    int no_link, no_due;
+} kr_opts_t;
+
+static int kr__opt(okr_cli_t *cli, int opt, void *arg)
+{
+    kr_opts_t *o = arg;
+    switch (opt) {
+    case OPT_TARGET:
+        o->target = optarg;
+        return -1;
+    case OPT_START:
+        o->start = optarg;
+        return -1;
+    case OPT_METRIC:
+        o->metric = optarg;
+        return -1;
+    case OPT_UNIT:
+        o->unit = optarg;
+        return -1;
+    case OPT_WEIGHT:
+        o->weight = optarg;
+        return -1;
+    case OPT_OWNER:
+        o->owner = optarg;
+        return -1;
+    case OPT_LINK:
+        o->link = optarg;
+        return -1;
+    case OPT_NO_LINK:
+        o->no_link = 1;
+        return -1;
+    case OPT_DUE:
+        o->due = optarg;
+        return -1;
+    case OPT_NO_DUE:
+        o->no_due = 1;
+        return -1;
+    case OPT_TITLE:
+        o->title = optarg;
+        return -1;
+    }
+    (void)cli;
+    return OKR_EXIT_USAGE;
+}
+
+/* The figures given on the command line, parsed. */
+typedef struct kr_figures {
+    double target, start, weight;
+    Okr__Metric metric;
+    uint64_t link;
+    int64_t due;
+} kr_figures_t;
+
+/* Parses the numeric and reference options (no server needed). -1 to go
+ * on, else an exit code. */
+static int kr__parse_figures(okr_cli_t *cli, const kr_opts_t *o, kr_figures_t *f)
+{
+    if (o->target && okr_kit_parse_number(o->target, &f->target) != 0)
+        return okr_cli_usage_error(cli, "--target takes a number, not '%s'", o->target);
+    if (o->start && okr_kit_parse_number(o->start, &f->start) != 0)
+        return okr_cli_usage_error(cli, "--start takes a number, not '%s'", o->start);
+    if (o->weight && (okr_kit_parse_number(o->weight, &f->weight) != 0 || f->weight <= 0))
+        return okr_cli_usage_error(cli, "--weight takes a number above 0, not '%s'", o->weight);
+    if (o->metric && okr_kit_parse_metric(o->metric, &f->metric) != 0)
+        return okr_cli_usage_error(
+            cli, "--metric is number, percent, currency or boolean, not '%s'", o->metric);
+    if (o->link && o->no_link)
+        return okr_cli_usage_error(cli, "give --link or --no-link, not both");
+    if (o->due && o->no_due)
+        return okr_cli_usage_error(cli, "give --due or --no-due, not both");
+    int rc;
+    if (o->link && (rc = okr_kit_ref(cli, o->link, OKR_REF_OBJECTIVE, &f->link)) >= 0)
+        return rc;
+    if (o->due && (rc = okr_kit_date_opt(cli, "--due", o->due, 1, &f->due)) >= 0)
+        return rc;
+    return -1;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static json_t *kr__json(const void *kr)
+{
+    return okr_json_key_result(kr);
+}
+
+/* 'Added K34 to O12: "Title" (0 -> 200 customers).' */
+static void kr__say(const char *verb, const Okr__KeyResult *kr)
+{
+    char ref[32], oref[32], start[128], target[128];
+    printf("%s %s", verb, okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
+    printf(" of %s: \"", okr_ref_format(OKR_REF_OBJECTIVE, kr->objective_id, oref, sizeof oref));
+    okr_kit_puts(kr->title);
+    printf("\" (");
+    okr_kit_puts(okr_render_value(kr, kr->start, start, sizeof start));
+    printf(" \u2192 ");
+    okr_kit_puts(okr_render_value(kr, kr->target, target, sizeof target));
+    printf(")\n");
+}
+
+/* Prints a key result's fields for people (kr show and after a conflict). */
+static void kr__print_fields(okr_cli_t *cli, const Okr__KeyResult *kr)
+{
+    char ref[32], buf[1024], a[128], b[128], bar[256];
+    printf("%s  ", okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
+    okr_kit_puts(kr->title);
+    printf("%s\n", kr->archived ? "  [archived]" : "");
+    okr_kit_field("objective",
+                  okr_ref_format(OKR_REF_OBJECTIVE, kr->objective_id, ref, sizeof ref));
+    okr_kit_field("owner", okr_ref_username(cli, kr->owner_user_id));
+    snprintf(buf, sizeof buf, "%s%s%s%s", okr_kit_metric_name(kr->metric),
+             kr->unit && kr->unit[0] ? " (" : "", kr->unit ? kr->unit : "",
+             kr->unit && kr->unit[0] ? ")" : "");
+    okr_kit_field("metric", buf);
+    okr_kit_figures(kr, buf, sizeof buf);
+    size_t used = strlen(buf);
+    snprintf(buf + used, sizeof buf - used, "  (start %s%s)",
+             okr_render_value(kr, kr->start, a, sizeof a),
+             kr->target < kr->start ? ", lower is better" : "");
+    okr_kit_field("figures", buf);
+    printf("  %-12s%s\n", "progress",
+           okr_render_bar(kr->progress, 20, OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, bar,
+                          sizeof bar));
+    snprintf(buf, sizeof buf, "%g", kr->weight > 0 ? kr->weight : 1.0);
+    okr_kit_field("weight", buf);
+    if (kr->has_confidence) {
+        snprintf(buf, sizeof buf, "%u/10", kr->confidence);
+        okr_kit_field("confidence", buf);
+    }
+    if (kr->last_checkin_at)
+        snprintf(buf, sizeof buf, "%s (%s)",
+                 okr_render_ago(kr->last_checkin_at, okr_wall_ms(), a, sizeof a),
+                 okr_render_date(kr->last_checkin_at, b, sizeof b));
+    else
+        snprintf(buf, sizeof buf, "never");
+    okr_kit_field("checked in", buf);
+    okr_kit_field("due",
+                  kr->due_at ? okr_render_date(kr->due_at, a, sizeof a) : "the end of the cycle");
+    if (kr->linked_objective_id) {
+        snprintf(buf, sizeof buf, "%s (its progress is this key result's)",
+                 okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref));
+        okr_kit_field("linked", buf);
+    }
+}
+
+/* ---------------------------------------------------------------- add */
+
+static int kr__add(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"target", required_argument, NULL, OPT_TARGET},
+                                             {"start", required_argument, NULL, OPT_START},
+                                             {"metric", required_argument, NULL, OPT_METRIC},
+                                             {"unit", required_argument, NULL, OPT_UNIT},
+                                             {"weight", required_argument, NULL, OPT_WEIGHT},
+                                             {"owner", required_argument, NULL, OPT_OWNER},
+                                             {"link", required_argument, NULL, OPT_LINK},
+                                             {"due", required_argument, NULL, OPT_DUE},
+                                             OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "kr add";
+    cli->usage = add_usage;
+    kr_opts_t o = {0};
+    kr_figures_t f = {.metric = OKR__METRIC__METRIC_NUMBER, .weight = 1};
+    Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, kr__opt, &o);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 2, 2, "the objective and a TITLE");
+    if (rc < 0)
+        rc = okr_kit_ref(cli, argv[optind], OKR_REF_OBJECTIVE, &kr.objective_id);
+    if (rc < 0)
+        rc = kr__parse_figures(cli, &o, &f);
+    if (rc >= 0)
+        return rc;
+    if (f.metric == OKR__METRIC__METRIC_BOOLEAN) {
+        /* done or not: 0 -> 1 unless said otherwise */
+        if (!o.target)
+            f.target = 1;
+    } else if (!o.target && !o.link) {
+        return okr_cli_usage_error(cli, "give the value that means done: --target N");
+    } else if (o.link && !o.target) {
+        f.target = 1;
+    }
+    if (f.target == f.start)
+        return okr_cli_usage_error(cli, "a key result must be measurable: --target must differ "
+                                        "from --start (default 0)");
+    rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
+    kr.title = argv[optind + 1];
+    kr.metric = f.metric;
+    kr.unit = (char *)(o.unit ? o.unit : "");
+    kr.start = f.start;
+    kr.target = f.target;
+    kr.current = f.start;
+    kr.weight = f.weight;
+    kr.linked_objective_id = f.link;
+    kr.due_at = f.due;
+    if (o.owner) {
+        rc = okr_ref_user(cli, o.owner, &kr.owner_user_id);
+    } else {
+        /* the objective's owner when a person owns it, else the one adding it */
+        Okr__Response *got;
+        rc = okr_kit_get_objective_id(cli, kr.objective_id, &got);
+        if (!rc) {
+            uint64_t owner = got->objective_detail->objective->owner_user_id;
+            kr.owner_user_id = owner ? owner : cli->me->id;
+            okr__response__free_unpacked(got, NULL);
+        }
+    }
+    if (rc)
+        return rc;
+    Okr__KeyResultCreateRequest c = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
+    c.key_result = &kr;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
+    req.key_result_create = &c;
+    Okr__Response *resp;
+    rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_KEY_RESULT, &resp);
+    if (rc)
+        return rc;
+    if (!resp->key_result) {
+        okr__response__free_unpacked(resp, NULL);
+        return okr_kit_no_result(cli, "key result");
+    }
+    if (cli->json) {
+        okr_cli_print_json(okr_json_key_result(resp->key_result));
+    } else {
+        char ref[32];
+        kr__say("Added", resp->key_result);
+        printf("Check in on it every week: okr checkin %s VALUE\n",
+               okr_ref_format(OKR_REF_KEY_RESULT, resp->key_result->id, ref, sizeof ref));
+    }
+    okr__response__free_unpacked(resp, NULL);
+    return OKR_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- list */
+
+static int kr__list(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "kr list";
+    cli->usage = list_usage;
+    uint64_t id;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the objective (like O12)");
+    if (rc < 0)
+        rc = okr_kit_ref(cli, argv[optind], OKR_REF_OBJECTIVE, &id);
+    if (rc >= 0)
+        return rc;
+    rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
+    /* The objective first: a clear "no objective O12", and the pace that
+     * colours the bars. */
+    Okr__Response *got;
+    rc = okr_kit_get_objective_id(cli, id, &got);
+    if (rc)
+        return rc;
+    double expected = got->objective_detail->expected;
+    Okr__Page page = OKR__PAGE__INIT;
+    Okr__KeyResultListRequest lr = OKR__KEY_RESULT_LIST_REQUEST__INIT;
+    lr.objective_id = id;
+    lr.page = &page;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_KEY_RESULT_LIST;
+    req.key_result_list = &lr;
+    okr_kit_pages_t krs;
+    rc = okr_kit_fetch_all(cli, &req, &page, OKR__RESPONSE__RESULT_KEY_RESULT_LIST, &krs);
+    if (rc) {
+        okr__response__free_unpacked(got, NULL);
+        return rc;
+    }
+    if (cli->json) {
+        json_t *a = okr_kit_json_array(&krs, kr__json);
+        if (!a)
+            rc = okr_kit_nomem(cli);
+        else
+            okr_cli_print_json(json_pack("{s:o}", "key_results", a));
+    } else if (krs.n == 0) {
+        char ref[32];
+        printf("No key results yet. Add 3 to 5: okr kr add %s \"TITLE\" --target N\n",
+               okr_ref_format(OKR_REF_OBJECTIVE, id, ref, sizeof ref));
+    } else {
+        rc = okr_kit_print_key_results(cli, (Okr__KeyResult *const *)krs.items, krs.n,
+                                       isfinite(expected) ? expected : -1);
+    }
+    okr_kit_pages_free(&krs);
+    okr__response__free_unpacked(got, NULL);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- show */
+
+static int kr__print_checkins(okr_cli_t *cli, const Okr__KeyResult *kr, const okr_kit_pages_t *cis,
+                              size_t first)
+{
+    static const char *const header[] = {"ID", "DATE", "AUTHOR", "VALUE", "CONF", "NOTE"};
+    okr_cli_table_t t;
+    if (okr_cli_table_init(&t, 6, header) != 0)
+        return okr_kit_nomem(cli);
+    int rc = OKR_EXIT_OK;
+    for (size_t i = cis->n; rc == OKR_EXIT_OK && i-- > first;) {
+        const Okr__CheckIn *ci = cis->items[i];
+        char id[32], date[32], value[128], conf[16], note[512];
+        okr_ref_format(OKR_REF_CHECKIN, ci->id, id, sizeof id);
+        okr_render_date(ci->time, date, sizeof date);
+        okr_render_value(kr, ci->value, value, sizeof value);
+        if (ci->has_confidence)
+            snprintf(conf, sizeof conf, "%u/10", ci->confidence);
+        else
+            snprintf(conf, sizeof conf, "-");
+        okr_render_truncate(ci->note, 50, note, sizeof note);
+        /* one line per check-in: a note's line breaks become spaces */
+        for (char *p = note; *p; p++)
+            if (*p == '\n' || *p == '\r' || *p == '\t')
+                *p = ' ';
+        const char *row[] = {id, date, okr_ref_username(cli, ci->author_id), value, conf, note};
+        if (okr_cli_table_add(&t, row) != 0)
+            rc = okr_kit_nomem(cli);
+    }
+    if (!rc)
+        okr_cli_table_print(&t, stdout);
+    okr_cli_table_free(&t);
+    return rc;
+}
+
+static int kr__show(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "kr show";
+    cli->usage = show_usage;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the key result (like K34)");
+    if (rc >= 0)
+        return rc;
+    uint64_t id;
+    if ((rc = okr_kit_ref(cli, argv[optind], OKR_REF_KEY_RESULT, &id)) >= 0)
+        return rc;
+    rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
+    Okr__Response *resp;
+    rc = okr_kit_get_key_result(cli, argv[optind], &resp);
+    if (rc)
+        return rc;
+    const Okr__KeyResult *kr = resp->key_result;
+    Okr__Page page = OKR__PAGE__INIT;
+    Okr__CheckInListRequest lr = OKR__CHECK_IN_LIST_REQUEST__INIT;
+    lr.key_result_id = kr->id;
+    lr.page = &page;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_CHECKIN_LIST;
+    req.checkin_list = &lr;
+    okr_kit_pages_t cis;
+    rc = okr_kit_fetch_all(cli, &req, &page, OKR__RESPONSE__RESULT_CHECKIN_LIST, &cis);
+    if (rc) {
+        okr__response__free_unpacked(resp, NULL);
+        return rc;
+    }
+    /* the list ascends by id, oldest first: the last ten are at the end */
+    size_t first = cis.n > KR_SHOW_CHECKINS ? cis.n - KR_SHOW_CHECKINS : 0;
+    if (cli->json) {
+        json_t *a = json_array();
+        for (size_t i = cis.n; a && i-- > first;)
+            json_array_append_new(a, okr_json_checkin(cis.items[i]));
+        json_t *j = a ? json_pack("{s:o, s:o, s:I}", "key_result", okr_json_key_result(kr),
+                                  "checkins", a, "checkin_count", (json_int_t)cis.n)
+                      : NULL;
+        if (!j)
+            rc = okr_kit_nomem(cli);
+        else
+            okr_cli_print_json(j);
+    } else {
+        kr__print_fields(cli, kr);
+        printf("\n");
+        if (cis.n == 0) {
+            char ref[32];
+            printf("No check-ins yet: okr checkin %s VALUE\n",
+                   okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
+        } else {
+            if (cis.n > KR_SHOW_CHECKINS)
+                printf("Check-ins (the last %d of %zu, newest first):\n", KR_SHOW_CHECKINS, cis.n);
+            else
+                printf("Check-ins (newest first):\n");
+            rc = kr__print_checkins(cli, kr, &cis, first);
+        }
+    }
+    okr_kit_pages_free(&cis);
+    okr__response__free_unpacked(resp, NULL);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- edit */
+
+static int kr__edit(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"title", required_argument, NULL, OPT_TITLE},
+                                             {"target", required_argument, NULL, OPT_TARGET},
+                                             {"start", required_argument, NULL, OPT_START},
+                                             {"metric", required_argument, NULL, OPT_METRIC},
+                                             {"unit", required_argument, NULL, OPT_UNIT},
+                                             {"weight", required_argument, NULL, OPT_WEIGHT},
+                                             {"owner", required_argument, NULL, OPT_OWNER},
+                                             {"link", required_argument, NULL, OPT_LINK},
+                                             {"no-link", no_argument, NULL, OPT_NO_LINK},
+                                             {"due", required_argument, NULL, OPT_DUE},
+                                             {"no-due", no_argument, NULL, OPT_NO_DUE},
+                                             OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "kr edit";
+    cli->usage = edit_usage;
+    kr_opts_t o = {0};
+    kr_figures_t f = {0};
+    uint64_t id;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, kr__opt, &o);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the key result (like K34)");
+    if (rc < 0)
+        rc = okr_kit_ref(cli, argv[optind], OKR_REF_KEY_RESULT, &id);
+    if (rc < 0)
+        rc = kr__parse_figures(cli, &o, &f);
+    if (rc >= 0)
+        return rc;
+    if (!o.title && !o.target && !o.start && !o.metric && !o.unit && !o.weight && !o.owner &&
+        !o.link && !o.no_link && !o.due && !o.no_due)
+        return okr_cli_usage_error(cli, "nothing to change: see okr kr edit --help");
+    rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
+    uint64_t owner = 0;
+    if (o.owner && (rc = okr_ref_user(cli, o.owner, &owner)) != 0)
+        return rc;
+    Okr__Response *resp;
+    rc = okr_kit_get_key_result(cli, argv[optind], &resp);
+    if (rc)
+        return rc;
+    Okr__KeyResult *kr = resp->key_result;
+    char *old_title = kr->title, *old_unit = kr->unit;
+    if (o.title)
+        kr->title = (char *)o.title;
+    if (o.unit)
+        kr->unit = (char *)o.unit;
+    if (o.metric)
+        kr->metric = f.metric;
+    if (o.start)
+        kr->start = f.start;
+    if (o.target)
+        kr->target = f.target;
+    if (o.weight)
+        kr->weight = f.weight;
+    if (o.owner)
+        kr->owner_user_id = owner;
+    if (o.link)
+        kr->linked_objective_id = f.link;
+    if (o.no_link)
+        kr->linked_objective_id = 0;
+    if (o.due)
+        kr->due_at = f.due;
+    if (o.no_due)
+        kr->due_at = 0;
+    if (kr->target == kr->start) {
+        rc = okr_cli_usage_error(cli, "a key result must be measurable: the target would equal "
+                                      "the start");
+    } else {
+        Okr__KeyResultUpdateRequest u = OKR__KEY_RESULT_UPDATE_REQUEST__INIT;
+        u.key_result = kr; /* with the version read: the server checks it */
+        Okr__Request req = OKR__REQUEST__INIT;
+        req.op_case = OKR__REQUEST__OP_KEY_RESULT_UPDATE;
+        req.key_result_update = &u;
+        Okr__Response *upd;
+        Okr__Status status;
+        char msg[1024];
+        rc = okr_kit_try_call(cli, &req, OKR__RESPONSE__RESULT_KEY_RESULT, &upd, &status, msg,
+                              sizeof msg);
+        if (rc < 0 && status == OKR__STATUS__STATUS_CONFLICT) {
+            rc = okr_cli_fail(cli, OKR_EXIT_REFUSED, "CONFLICT",
+                              "someone else changed %s since it was read (a check-in, maybe); "
+                              "nothing was written. See it now with: okr kr show %s, then run "
+                              "the edit again.",
+                              argv[optind], argv[optind]);
+        } else if (rc < 0) {
+            rc = okr_kit_refused(cli, status, msg, NULL);
+        } else if (rc == 0) {
+            if (!upd->key_result)
+                rc = okr_kit_no_result(cli, "key result");
+            else if (cli->json)
+                okr_cli_print_json(okr_json_key_result(upd->key_result));
+            else
+                kr__say("Updated", upd->key_result);
+            okr__response__free_unpacked(upd, NULL);
+        }
+    }
+    kr->title = old_title;
+    kr->unit = old_unit;
+    okr__response__free_unpacked(resp, NULL);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- rm */
+
+static int kr__rm(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "kr rm";
+    cli->usage = rm_usage;
+    uint64_t id;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the key result (like K34)");
+    if (rc < 0)
+        rc = okr_kit_ref(cli, argv[optind], OKR_REF_KEY_RESULT, &id);
+    if (rc >= 0)
+        return rc;
+    rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
+    Okr__Response *got;
+    rc = okr_kit_get_key_result(cli, argv[optind], &got);
+    if (rc)
+        return rc;
+    Okr__KeyResultDeleteRequest d = OKR__KEY_RESULT_DELETE_REQUEST__INIT;
+    d.id = id;
+    d.version = got->key_result->version;
+    okr__response__free_unpacked(got, NULL);
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_KEY_RESULT_DELETE;
+    req.key_result_delete = &d;
+    Okr__Response *resp;
+    Okr__Status status;
+    char msg[1024];
+    rc = okr_kit_try_call(cli, &req, 0, &resp, &status, msg, sizeof msg);
+    if (rc < 0)
+        return okr_kit_refused(cli, status, msg,
+                               status == OKR__STATUS__STATUS_CONFLICT
+                                   ? "Someone else changed it meanwhile: look (okr kr show), then "
+                                     "run the command again."
+                                   : NULL);
+    if (rc)
+        return rc;
+    char ref[32];
+    okr_ref_format(OKR_REF_KEY_RESULT, id, ref, sizeof ref);
+    if (cli->json)
+        okr_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1));
+    else
+        printf("Deleted %s.\n", ref);
+    okr__response__free_unpacked(resp, NULL);
+    return OKR_EXIT_OK;
+}
+
+/* ---------------------------------------------------------------- dispatch */
+
+int okr_cmd_kr(okr_cli_t *cli, int argc, char **argv)
+{
+    static const okr_kit_sub_t subs[] = {
+        {"add", kr__add},   {"list", kr__list}, {"show", kr__show},
+        {"edit", kr__edit}, {"rm", kr__rm},
+    };
+    return okr_kit_dispatch(cli, argc, argv, "kr", kr_usage, subs, sizeof subs / sizeof subs[0]);
+}

@@ -1,0 +1,315 @@
+/* refs_lookup.c — the half of refs.h that asks the server: teams, cycles and
+ * users by name, the default cycle, and the per-process caches of user and
+ * team names for display. (Parsing short ids is in refs.c.) */
+#include "refs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "okr_error.h"
+
+/* ---------------------------------------------------------------- calls */
+
+/* Sends req. Returns 0 with *resp (OK, of kind expect); -1 when the server
+ * answered NOT_FOUND (nothing printed, *resp NULL); else prints the error
+ * and returns the exit code. quiet: print nothing at all on failure (for
+ * display lookups, where "?" is enough). */
+static int refs__call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                      Okr__Response **resp, int quiet)
+{
+    *resp = NULL;
+    if (!cli->client)
+        return quiet ? OKR_EXIT_ERROR
+                     : okr_cli_fail(cli, OKR_EXIT_ERROR, "INTERNAL", "not connected");
+    Okr__Response *r;
+    int rc = okr_client_call(cli->client, req, &r);
+    if (rc)
+        return quiet ? okr_cli_exit_code(rc)
+                     : okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+    if (r->status == OKR__STATUS__STATUS_NOT_FOUND) {
+        okr__response__free_unpacked(r, NULL);
+        return -1;
+    }
+    if (r->status != OKR__STATUS__STATUS_OK) {
+        int err = okr_status_to_err(r->status);
+        int code =
+            quiet ? okr_cli_exit_code(err)
+                  : okr_cli_fail_err(cli, err, "%s",
+                                     r->message && r->message[0] ? r->message : okr_strerror(err));
+        okr__response__free_unpacked(r, NULL);
+        return code;
+    }
+    if (r->result_case != expect) {
+        okr__response__free_unpacked(r, NULL);
+        return quiet ? OKR_EXIT_CONNECT
+                     : okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                                    "the server answered with an unexpected result; is it an "
+                                    "older okrd?");
+    }
+    *resp = r;
+    return 0;
+}
+
+/* "#12" into *id: 1 if text is a raw id, 0 if it is a name, -1 if it starts
+ * with '#' but is not a valid id. */
+static int refs__raw(const char *text, uint64_t *id)
+{
+    if (text[0] != '#')
+        return 0;
+    return okr_ref_parse(text, OKR_REF_OBJECTIVE, id) == 0 ? 1 : -1;
+}
+
+/* ---------------------------------------------------------------- caches */
+
+typedef struct refs_name {
+    uint64_t id;
+    char *name;
+} refs_name_t;
+
+typedef struct refs_cache {
+    refs_name_t *v;
+    size_t n, cap;
+} refs_cache_t;
+
+static refs_cache_t refs_users, refs_teams;
+
+static const char *refs__cached(const refs_cache_t *c, uint64_t id)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].id == id)
+            return c->v[i].name;
+    return NULL;
+}
+
+/* Remembers id -> name (a copy); returns the cached copy, or NULL when out of
+ * memory. The cache lives until the process exits, like the strings it
+ * hands out. */
+static const char *refs__remember(refs_cache_t *c, uint64_t id, const char *name)
+{
+    const char *have = refs__cached(c, id);
+    if (have)
+        return have;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        refs_name_t *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        c->v = v;
+        c->cap = cap;
+    }
+    char *copy = strdup(name ? name : "");
+    if (!copy)
+        return NULL;
+    c->v[c->n].id = id;
+    c->v[c->n].name = copy;
+    c->n++;
+    return copy;
+}
+
+/* ---------------------------------------------------------------- teams */
+
+int okr_ref_team(okr_cli_t *cli, const char *name, uint64_t *id)
+{
+    if (!name || !name[0])
+        return okr_cli_usage_error(cli, "a team name is empty");
+    int raw = refs__raw(name, id);
+    if (raw < 0)
+        return okr_cli_usage_error(cli, "'%s' is not a team id (use #12 or the team's name)", name);
+    if (raw > 0)
+        return 0;
+    Okr__TeamGetRequest g = OKR__TEAM_GET_REQUEST__INIT;
+    g.name = (char *)name;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_TEAM_GET;
+    req.team_get = &g;
+    Okr__Response *resp;
+    int rc = refs__call(cli, &req, OKR__RESPONSE__RESULT_TEAM, &resp, 0);
+    if (rc < 0)
+        return okr_cli_fail(cli, OKR_EXIT_REFUSED, "NOT_FOUND",
+                            "no team named '%s' — see: okr team list", name);
+    if (rc)
+        return rc;
+    *id = resp->team->id;
+    refs__remember(&refs_teams, resp->team->id, resp->team->name);
+    okr__response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+const char *okr_ref_team_name(okr_cli_t *cli, uint64_t id)
+{
+    if (id == 0)
+        return "-";
+    const char *name = refs__cached(&refs_teams, id);
+    if (name)
+        return name;
+    Okr__TeamGetRequest g = OKR__TEAM_GET_REQUEST__INIT;
+    g.id = id;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_TEAM_GET;
+    req.team_get = &g;
+    Okr__Response *resp;
+    /* A failed lookup is cached as "?" too: one question per id. */
+    if (refs__call(cli, &req, OKR__RESPONSE__RESULT_TEAM, &resp, 1) != 0) {
+        name = refs__remember(&refs_teams, id, "?");
+        return name ? name : "?";
+    }
+    name = refs__remember(&refs_teams, id, resp->team->name);
+    okr__response__free_unpacked(resp, NULL);
+    return name ? name : "?";
+}
+
+/* ---------------------------------------------------------------- users */
+
+int okr_ref_user(okr_cli_t *cli, const char *username, uint64_t *id)
+{
+    if (!username || !username[0])
+        return okr_cli_usage_error(cli, "a user name is empty");
+    int raw = refs__raw(username, id);
+    if (raw < 0)
+        return okr_cli_usage_error(cli, "'%s' is not a user id (use the user name)", username);
+    if (raw > 0)
+        return 0;
+    Okr__UserGetRequest g = OKR__USER_GET_REQUEST__INIT;
+    g.username = (char *)username;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_USER_GET;
+    req.user_get = &g;
+    Okr__Response *resp;
+    int rc = refs__call(cli, &req, OKR__RESPONSE__RESULT_USER, &resp, 0);
+    if (rc < 0)
+        return okr_cli_fail(cli, OKR_EXIT_REFUSED, "NOT_FOUND",
+                            "no user named '%s' — see: okr user list", username);
+    if (rc)
+        return rc;
+    *id = resp->user->id;
+    refs__remember(&refs_users, resp->user->id, resp->user->username);
+    okr__response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+const char *okr_ref_username(okr_cli_t *cli, uint64_t id)
+{
+    if (id == 0)
+        return "-";
+    const char *name = refs__cached(&refs_users, id);
+    if (name)
+        return name;
+    if (cli->me && cli->me->id == id) {
+        name = refs__remember(&refs_users, id, cli->me->username);
+        return name ? name : "?";
+    }
+    Okr__UserGetRequest g = OKR__USER_GET_REQUEST__INIT;
+    g.id = id;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_USER_GET;
+    req.user_get = &g;
+    Okr__Response *resp;
+    if (refs__call(cli, &req, OKR__RESPONSE__RESULT_USER, &resp, 1) != 0) {
+        name = refs__remember(&refs_users, id, "?");
+        return name ? name : "?";
+    }
+    name = refs__remember(&refs_users, id, resp->user->username);
+    okr__response__free_unpacked(resp, NULL);
+    return name ? name : "?";
+}
+
+/* ---------------------------------------------------------------- cycles */
+
+int okr_ref_cycle(okr_cli_t *cli, const char *name, uint64_t *id)
+{
+    if (!name || !name[0])
+        return okr_cli_usage_error(cli, "a cycle name is empty");
+    int raw = refs__raw(name, id);
+    if (raw < 0)
+        return okr_cli_usage_error(cli, "'%s' is not a cycle id (use #12 or the cycle's name)",
+                                   name);
+    if (raw > 0)
+        return 0;
+    Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
+    g.name = (char *)name;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_CYCLE_GET;
+    req.cycle_get = &g;
+    Okr__Response *resp;
+    int rc = refs__call(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp, 0);
+    if (rc < 0)
+        return okr_cli_fail(cli, OKR_EXIT_REFUSED, "NOT_FOUND",
+                            "no cycle named '%s' — see: okr cycle list --all", name);
+    if (rc)
+        return rc;
+    *id = resp->cycle->id;
+    okr__response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+/* What the default-cycle search found across all pages. */
+typedef struct refs_pick {
+    uint64_t active_id, recent_id;
+    int64_t recent_start;
+    size_t active_count;
+    char active_names[256];
+} refs_pick_t;
+
+static void refs__consider(refs_pick_t *pick, const Okr__Cycle *c)
+{
+    if (c->state == OKR__CYCLE_STATE__CYCLE_STATE_CLOSED)
+        return;
+    if (c->state == OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE) {
+        pick->active_id = c->id;
+        size_t used = strlen(pick->active_names);
+        snprintf(pick->active_names + used, sizeof pick->active_names - used, "%s%s",
+                 pick->active_count ? ", " : "", c->name ? c->name : "?");
+        pick->active_count++;
+    }
+    /* "Most recent": the latest start; ties go to the newer cycle (higher id). */
+    if (!pick->recent_id || c->start_at >= pick->recent_start) {
+        pick->recent_id = c->id;
+        pick->recent_start = c->start_at;
+    }
+}
+
+int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
+{
+    refs_pick_t pick = {0};
+    uint64_t after = 0;
+    for (;;) {
+        Okr__Page page = OKR__PAGE__INIT;
+        page.after_id = after;
+        Okr__CycleListRequest lr = OKR__CYCLE_LIST_REQUEST__INIT;
+        lr.page = &page;
+        lr.include_closed = 0;
+        Okr__Request req = OKR__REQUEST__INIT;
+        req.op_case = OKR__REQUEST__OP_CYCLE_LIST;
+        req.cycle_list = &lr;
+        Okr__Response *resp;
+        int rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_CYCLE_LIST, &resp);
+        if (rc)
+            return rc;
+        const Okr__CycleList *list = resp->cycle_list;
+        for (size_t i = 0; i < list->n_cycles; i++)
+            refs__consider(&pick, list->cycles[i]);
+        uint64_t next = list->next_after_id;
+        okr__response__free_unpacked(resp, NULL);
+        if (next == 0)
+            break;
+        if (next <= after) /* a cursor that does not move would loop */
+            return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                                "the server repeated a page of the cycle list");
+        after = next;
+    }
+    if (pick.active_count > 1)
+        return okr_cli_fail(cli, OKR_EXIT_USAGE, "USAGE",
+                            "several cycles are active (%s): say which one with --cycle NAME",
+                            pick.active_names);
+    if (pick.active_count == 1) {
+        *id = pick.active_id;
+        return 0;
+    }
+    if (pick.recent_id) {
+        *id = pick.recent_id;
+        return 0;
+    }
+    return okr_cli_fail(cli, OKR_EXIT_ERROR, "NO_CYCLE",
+                        "there is no open cycle — an admin can create one: okr cycle add 2026-Q1 "
+                        "--start 2026-01-01 --end 2026-03-31 (or name a closed one with --cycle)");
+}
