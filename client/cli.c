@@ -37,6 +37,14 @@ static const char cli_usage[] =
     "  obj                   objectives: add, list, show, edit, rm, archive\n"
     "  kr                    key results: add, list, show, edit, rm\n"
     "  score OBJ SCORE       score an objective of a closed cycle; --retro TEXT\n"
+    "  checkin KR VALUE      record this week's value of a key result\n"
+    "  history K|O|T         check-ins of a key result, or the change log\n"
+    "  task                  tasks under key results: add, list, start, done, edit, rm\n"
+    "  comment O|K TEXT      comment (okr comment list O|K to read them)\n"
+    "  kudos O|K TEXT        thank someone: --to USER\n"
+    "  mine                  your objectives, key results and open tasks\n"
+    "  lint                  the OKR coach: what to fix in a cycle's OKRs\n"
+    "  demo                  load a demo organisation into an empty server (admins)\n"
     "  help [COMMAND]        show the help of a command\n"
     "\n"
     "Options (also accepted after the command):\n"
@@ -90,6 +98,14 @@ static const okr_cli_cmd_t cli_commands[] = {
     {"obj", "manage objectives", okr_cmd_obj},
     {"kr", "manage key results", okr_cmd_kr},
     {"score", "score an objective", okr_cmd_score},
+    {"checkin", "record a check-in", okr_cmd_checkin},
+    {"history", "check-ins and change log", okr_cmd_history},
+    {"task", "manage tasks", okr_cmd_task},
+    {"comment", "comment on an objective or key result", okr_cmd_comment},
+    {"kudos", "give kudos", okr_cmd_kudos},
+    {"mine", "what is yours", okr_cmd_mine},
+    {"lint", "the OKR coach", okr_cmd_lint},
+    {"demo", "load a demo organisation", okr_cmd_demo},
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -522,6 +538,8 @@ int okr_cli_main(int argc, char **argv)
         rc = okr_cli_usage_error(&cli, "'%s' is not an okr command", cmd_argv[0]);
     else
         rc = cmd->run(&cli, cmd_argc, cmd_argv);
+    if (rc == OKR_EXIT_OK && cli.client && cli.me)
+        okr_cli_stale_reminder(&cli);
     cli__cleanup(&cli);
     return rc;
 }

@@ -93,6 +93,20 @@ int okr_cmd_cycle(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_obj(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_kr(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_score(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_history(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_task(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_comment(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_kudos(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_lint(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv);
+
+/* After a successful command on an authenticated connection (not in --json
+ * mode, not after mine or logout): asks the server for the caller's stale
+ * key results and, if there are any, prints one reminder line on stderr.
+ * Never fails and never changes the exit status (cmd_mine.c). */
+void okr_cli_stale_reminder(okr_cli_t *cli);
 
 /* ---- command line (cli.c) ---- */
 

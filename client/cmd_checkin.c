@@ -290,9 +290,9 @@ static void checkin__print_text(okr_cli_t *cli, const Okr__CheckInResult *res)
     char *titles[CHECKIN_MAX_ANCESTORS];
     size_t width = 0;
     for (size_t i = 0; i < n; i++) {
-        titles[i] = okr_cli_sanitize(
-            details[i] ? details[i]->objective_detail->objective->title : "(not visible to you)",
-            0);
+        titles[i] = okr_cli_sanitize(details[i] ? details[i]->objective_detail->objective->title
+                                                : "(not visible to you)",
+                                     0);
         size_t w = titles[i] ? okr_display_width(titles[i]) : 0;
         if (w > width)
             width = w;
@@ -360,9 +360,8 @@ static int checkin__is_negative(const char *arg)
 /* 1 if opt (an argv element) is an option that takes the next element as its value. */
 static int checkin__takes_value(const char *opt)
 {
-    static const char *const with_value[] = {"-c",     "-m",       "--confidence", "--note",
-                                             "--message", "--server", "--ca",         "--timeout",
-                                             NULL};
+    static const char *const with_value[] = {
+        "-c", "-m", "--confidence", "--note", "--message", "--server", "--ca", "--timeout", NULL};
     for (size_t i = 0; with_value[i]; i++)
         if (strcmp(opt, with_value[i]) == 0)
             return 1;
@@ -372,8 +371,8 @@ static int checkin__takes_value(const char *opt)
 /* Parses the command line into o, *kr and *value; -1 to go on, else an exit
  * code. A relative "-3" would be taken for an option by getopt, so a
  * negative number is set aside first and counted as the VALUE. */
-static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t *o,
-                          const char **kr, const char **value)
+static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t *o, const char **kr,
+                          const char **value)
 {
     static const struct option longopts[] = {
         {"confidence", required_argument, NULL, OPT_CONFIDENCE},

@@ -168,8 +168,7 @@ static void comment__print(okr_cli_t *cli, const Okr__Comment *c, int64_t now)
     char *author = okr_cli_sanitize(okr_ref_username(cli, c->author_id), 0);
     if (c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS) {
         char *to = c->to_user_id ? okr_cli_sanitize(okr_ref_username(cli, c->to_user_id), 0) : NULL;
-        printf("%s%s%s ★ kudos · %s\n", author ? author : "?", to ? " → " : "", to ? to : "",
-               ago);
+        printf("%s%s%s ★ kudos · %s\n", author ? author : "?", to ? " → " : "", to ? to : "", ago);
         free(to);
     } else {
         printf("%s · %s\n", author ? author : "?", ago);

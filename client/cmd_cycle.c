@@ -275,9 +275,13 @@ static int cycle__add(okr_cli_t *cli, int argc, char **argv)
     req.cycle_create = &c;
     Okr__Response *resp;
     rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp);
-    return rc ? rc
-              : cycle__result(cli, resp, "Created",
-                              "\nStart it when ready: okr cycle activate NAME\n");
+    if (rc)
+        return rc;
+    char tail[512], *safe = okr_cli_sanitize(c.name, 0);
+    snprintf(tail, sizeof tail, "\nStart it when ready: okr cycle activate %s\n",
+             safe ? safe : "NAME");
+    free(safe);
+    return cycle__result(cli, resp, "Created", tail);
 }
 
 static int cycle__fetch(okr_cli_t *cli, int include_closed, okr_kit_pages_t *out)
@@ -333,8 +337,11 @@ static int cycle__list(okr_cli_t *cli, int argc, char **argv)
             const Okr__Cycle *c = cycles.items[i];
             char start[32], end[32], elapsed[16], name[256];
             okr_render_truncate(c->name, OKR_KIT_TITLE_WIDTH, name, sizeof name);
-            snprintf(elapsed, sizeof elapsed, "%.0f%%",
-                     okr_expected_progress(c->start_at, c->end_at, now) * 100.0);
+            if (c->state == OKR__CYCLE_STATE__CYCLE_STATE_CLOSED)
+                snprintf(elapsed, sizeof elapsed, "-");
+            else
+                snprintf(elapsed, sizeof elapsed, "%.0f%%",
+                         okr_expected_progress(c->start_at, c->end_at, now) * 100.0);
             const char *row[] = {name, okr_kit_cycle_state_name(c->state),
                                  okr_render_date(c->start_at, start, sizeof start),
                                  okr_render_date(c->end_at, end, sizeof end), elapsed};
@@ -703,8 +710,11 @@ static int cycle__start_from(okr_cli_t *cli, int argc, char **argv)
         fputs(res->n_objectives ? ":\n\n" : ".\n", stdout);
         if (res->n_objectives)
             rc = okr_kit_print_objectives(cli, res->objectives, res->n_objectives, 1, 0);
-        if (!rc)
-            printf("\nStart it when ready: okr cycle activate %s\n", argv[optind + 1]);
+        if (!rc && res->cycle->state == OKR__CYCLE_STATE__CYCLE_STATE_PLANNING) {
+            printf("\nStart it when ready: okr cycle activate ");
+            okr_kit_puts(res->cycle->name);
+            printf("\n");
+        }
     }
     okr__response__free_unpacked(resp, NULL);
     return rc;

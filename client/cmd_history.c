@@ -153,7 +153,7 @@ static void history__objective(okr_cli_t *cli, const Okr__Objective *o, const Ok
     if (o->kind != prev->kind)
         history__add(buf, len, "%s",
                      o->kind == OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_ASPIRATIONAL ? "aspirational"
-                                                                                   : "committed");
+                                                                                 : "committed");
     if (o->visibility != prev->visibility)
         history__add(buf, len, "visible to %s",
                      o->visibility == OKR__VISIBILITY__VISIBILITY_TEAM ? "the team" : "everyone");
@@ -163,7 +163,8 @@ static void history__objective(okr_cli_t *cli, const Okr__Objective *o, const Ok
         history__add(buf, len, "progress %s → %s", a, b);
     }
     if (o->score != prev->score || o->score_overridden != prev->score_overridden)
-        history__add(buf, len, "score %.2f%s", o->score, o->score_overridden ? " (overridden)" : "");
+        history__add(buf, len, "score %.2f%s", o->score,
+                     o->score_overridden ? " (overridden)" : "");
     if (history__str_changed(o->retrospective, prev->retrospective))
         history__add(buf, len, "retrospective written");
     if (o->key_result_count != prev->key_result_count)
@@ -208,8 +209,7 @@ static void history__key_result(okr_cli_t *cli, const Okr__KeyResult *k, const O
     if (k->has_confidence && (!prev->has_confidence || k->confidence != prev->confidence))
         history__add(buf, len, "confidence %u/10", (unsigned)k->confidence);
     if (fabs(k->progress - prev->progress) >= 0.005)
-        history__add(buf, len, "progress %.0f%% → %.0f%%", prev->progress * 100,
-                     k->progress * 100);
+        history__add(buf, len, "progress %.0f%% → %.0f%%", prev->progress * 100, k->progress * 100);
     if (k->archived != prev->archived)
         history__add(buf, len, "%s", k->archived ? "archived" : "restored");
 }
@@ -244,8 +244,8 @@ typedef struct history_prev {
     const Okr__Task *task;
 } history_prev_t;
 
-static void history__summary(okr_cli_t *cli, const Okr__Change *c, history_prev_t *prev,
-                             char *buf, size_t len)
+static void history__summary(okr_cli_t *cli, const Okr__Change *c, history_prev_t *prev, char *buf,
+                             size_t len)
 {
     buf[0] = '\0';
     char a[96];
@@ -287,9 +287,10 @@ static void history__summary(okr_cli_t *cli, const Okr__Change *c, history_prev_
         break;
     }
     if (!buf[0])
-        history__add(buf, len, "%s", c->op == OKR__CHANGE_OP__CHANGE_OP_ARCHIVE ? "archived"
-                                     : c->op == OKR__CHANGE_OP__CHANGE_OP_CLOSE ? "closed"
-                                                                                : "no visible change");
+        history__add(buf, len, "%s",
+                     c->op == OKR__CHANGE_OP__CHANGE_OP_ARCHIVE ? "archived"
+                     : c->op == OKR__CHANGE_OP__CHANGE_OP_CLOSE ? "closed"
+                                                                : "no visible change");
 }
 
 /* ---------------------------------------------------------------- change log */

@@ -201,11 +201,11 @@ void okr_kit_puts(const char *s)
 void okr_kit_field(const char *label, const char *value)
 {
     char *safe = okr_cli_sanitize(value, 1);
-    printf("  %-12s", label);
+    printf("  %-13s", label);
     const char *p = safe ? safe : "?";
     /* Continuation lines line up under the first one. */
     for (const char *nl; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
-        printf("%.*s\n  %-12s", (int)(nl - p), p, "");
+        printf("%.*s\n  %-13s", (int)(nl - p), p, "");
     printf("%s\n", p);
     free(safe);
 }
@@ -675,27 +675,31 @@ int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t
     return rc;
 }
 
-const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len)
+const char *okr_kit_span(const Okr__KeyResult *kr, double from, double to, char *buf, size_t len)
 {
-    char cur[128], bare[128], target[128];
-    if (kr->metric == OKR__METRIC__METRIC_BOOLEAN) {
-        okr_render_value(kr, kr->current, buf, len);
-        return buf;
-    }
-    okr_render_value(kr, kr->current, cur, sizeof cur);
-    okr_render_value(kr, kr->target, target, sizeof target);
+    char a[128], bare[128], b[128];
+    okr_render_value(kr, from, a, sizeof a);
+    okr_render_value(kr, to, b, sizeof b);
     /* "120 -> 200 customers": a unit written after the number once is enough */
     Okr__KeyResult plain = *kr;
     plain.unit = "";
-    okr_render_value(&plain, kr->current, bare, sizeof bare);
-    size_t cl = strlen(cur), bl = strlen(bare);
+    okr_render_value(&plain, from, bare, sizeof bare);
+    size_t al = strlen(a), bl = strlen(bare);
     const char *unit = kr->unit ? kr->unit : "";
-    if (unit[0] && cl > bl && strncmp(cur, bare, bl) == 0 && cur[bl] == ' ' &&
-        strcmp(cur + bl + 1, unit) == 0)
-        snprintf(buf, len, "%s \u2192 %s", bare, target);
+    if (unit[0] && al > bl && strncmp(a, bare, bl) == 0 && a[bl] == ' ' &&
+        strcmp(a + bl + 1, unit) == 0)
+        snprintf(buf, len, "%s \u2192 %s", bare, b);
     else
-        snprintf(buf, len, "%s \u2192 %s", cur, target);
+        snprintf(buf, len, "%s \u2192 %s", a, b);
     return buf;
+}
+
+const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len)
+{
+    /* done or not: the target says nothing more */
+    if (kr->metric == OKR__METRIC__METRIC_BOOLEAN)
+        return okr_render_value(kr, kr->current, buf, len);
+    return okr_kit_span(kr, kr->current, kr->target, buf, len);
 }
 
 int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n, double expected)

@@ -146,7 +146,11 @@ int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t
 int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n,
                               double expected);
 
-/* "120 -> 200 customers", "$1,200 -> $5,000", "not done" (boolean). */
+/* "120 -> 200 customers", "$1,200 -> $5,000", "not done" (boolean): the
+ * current value and the target. */
 const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len);
+
+/* The same for any two values: "0 -> 200 customers". */
+const char *okr_kit_span(const Okr__KeyResult *kr, double from, double to, char *buf, size_t len);
 
 #endif

@@ -217,26 +217,30 @@ static json_t *kr__json(const void *kr)
 /* 'Added K34 to O12: "Title" (0 -> 200 customers).' */
 static void kr__say(const char *verb, const Okr__KeyResult *kr)
 {
-    char ref[32], oref[32], start[128], target[128];
+    char ref[32], oref[32], span[300];
     printf("%s %s", verb, okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
     printf(" of %s: \"", okr_ref_format(OKR_REF_OBJECTIVE, kr->objective_id, oref, sizeof oref));
     okr_kit_puts(kr->title);
     printf("\" (");
-    okr_kit_puts(okr_render_value(kr, kr->start, start, sizeof start));
-    printf(" \u2192 ");
-    okr_kit_puts(okr_render_value(kr, kr->target, target, sizeof target));
+    okr_kit_puts(okr_kit_span(kr, kr->start, kr->target, span, sizeof span));
     printf(")\n");
 }
 
 /* Prints a key result's fields for people (kr show and after a conflict). */
-static void kr__print_fields(okr_cli_t *cli, const Okr__KeyResult *kr)
+static void kr__print_fields(okr_cli_t *cli, const Okr__KeyResult *kr,
+                             const Okr__ObjectiveDetail *parent)
 {
     char ref[32], buf[1024], a[128], b[128], bar[256];
     printf("%s  ", okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
     okr_kit_puts(kr->title);
     printf("%s\n", kr->archived ? "  [archived]" : "");
-    okr_kit_field("objective",
-                  okr_ref_format(OKR_REF_OBJECTIVE, kr->objective_id, ref, sizeof ref));
+    okr_ref_format(OKR_REF_OBJECTIVE, kr->objective_id, ref, sizeof ref);
+    if (parent && parent->objective) {
+        snprintf(buf, sizeof buf, "%s %s", ref, parent->objective->title);
+        okr_kit_field("objective", buf);
+    } else {
+        okr_kit_field("objective", ref);
+    }
     okr_kit_field("owner", okr_ref_username(cli, kr->owner_user_id));
     snprintf(buf, sizeof buf, "%s%s%s%s", okr_kit_metric_name(kr->metric),
              kr->unit && kr->unit[0] ? " (" : "", kr->unit ? kr->unit : "",
@@ -248,9 +252,17 @@ static void kr__print_fields(okr_cli_t *cli, const Okr__KeyResult *kr)
              okr_render_value(kr, kr->start, a, sizeof a),
              kr->target < kr->start ? ", lower is better" : "");
     okr_kit_field("figures", buf);
-    printf("  %-12s%s\n", "progress",
-           okr_render_bar(kr->progress, 20, OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, bar,
-                          sizeof bar));
+    /* the status of a key result: its progress against the objective's pace */
+    Okr__ProgressStatus status = OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED;
+    if (parent && isfinite(parent->expected))
+        status = okr_progress_status(kr->progress, parent->expected,
+                                     kr->has_confidence ? (int)kr->confidence : -1);
+    char st[64];
+    printf("  %-13s%s", "progress", okr_render_bar(kr->progress, 20, status, bar, sizeof bar));
+    if (status != OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED)
+        printf("  expected %.0f%%  %s", okr_clamp01(parent->expected) * 100.0,
+               okr_render_status(status, st, sizeof st));
+    printf("\n");
     snprintf(buf, sizeof buf, "%g", kr->weight > 0 ? kr->weight : 1.0);
     okr_kit_field("weight", buf);
     if (kr->has_confidence) {
@@ -503,7 +515,25 @@ static int kr__show(okr_cli_t *cli, int argc, char **argv)
         else
             okr_cli_print_json(j);
     } else {
-        kr__print_fields(cli, kr);
+        /* the objective, for its title and pace; not essential if refused */
+        Okr__ObjectiveGetRequest g = OKR__OBJECTIVE_GET_REQUEST__INIT;
+        g.id = kr->objective_id;
+        Okr__Request oreq = OKR__REQUEST__INIT;
+        oreq.op_case = OKR__REQUEST__OP_OBJECTIVE_GET;
+        oreq.objective_get = &g;
+        Okr__Response *parent = NULL;
+        Okr__Status ostatus;
+        char msg[256];
+        int orc = okr_kit_try_call(cli, &oreq, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL, &parent,
+                                   &ostatus, msg, sizeof msg);
+        if (orc > 0) { /* the connection failed: already said */
+            okr_kit_pages_free(&cis);
+            okr__response__free_unpacked(resp, NULL);
+            return orc;
+        }
+        kr__print_fields(cli, kr, parent ? parent->objective_detail : NULL);
+        if (parent)
+            okr__response__free_unpacked(parent, NULL);
         printf("\n");
         if (cis.n == 0) {
             char ref[32];

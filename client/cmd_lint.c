@@ -189,11 +189,10 @@ int okr_cmd_lint(okr_cli_t *cli, int argc, char **argv)
         json_t *findings = json_array();
         for (size_t i = 0; findings && i < res->n_findings; i++)
             json_array_append_new(findings, okr_json_lint_finding(res->findings[i]));
-        okr_cli_print_json(json_pack("{s:I, s:I, s:o?, s:I, s:b}", "cycle_id",
-                                     (json_int_t)lr.cycle_id, "team_id", (json_int_t)lr.team_id,
-                                     "findings", findings, "objectives_checked",
-                                     (json_int_t)res->objectives_checked, "truncated",
-                                     (int)res->truncated));
+        okr_cli_print_json(
+            json_pack("{s:I, s:I, s:o?, s:I, s:b}", "cycle_id", (json_int_t)lr.cycle_id, "team_id",
+                      (json_int_t)lr.team_id, "findings", findings, "objectives_checked",
+                      (json_int_t)res->objectives_checked, "truncated", (int)res->truncated));
         rc = OKR_EXIT_OK;
     } else {
         rc = lint__print(cli, res);

@@ -337,12 +337,12 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d)
     }
     /* The bar and status carry colour codes: printed directly, not through
      * okr_kit_field, which would sanitize them away. */
-    printf("  %-12s%s  expected %.0f%%  %s\n", "progress",
+    printf("  %-13s%s  expected %.0f%%  %s\n", "progress",
            okr_render_bar(o->progress, 20, o->status, bar, sizeof bar),
            okr_clamp01(d->expected) * 100.0, okr_render_status(o->status, status, sizeof status));
     if (o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED || o->score_overridden) {
         char score[64];
-        printf("  %-12s%s (expected for %s: %.1f)%s", "score",
+        printf("  %-13s%s (expected for %s: %.1f)%s", "score",
                okr_render_score(o->score, score, sizeof score), okr_kit_kind_name(o->kind),
                okr_score_expected(o->kind), o->score_overridden ? ", overridden: " : "");
         if (o->score_overridden)
@@ -517,7 +517,12 @@ static int obj__list(okr_cli_t *cli, int argc, char **argv)
         else
             okr_cli_print_json(json_pack("{s:o}", "objectives", a));
     } else if (objs.n == 0) {
-        printf("No objectives here%s. Create one: okr obj add \"TITLE\"\n",
+        printf("No objectives");
+        if (f.cycle_id) {
+            printf(" in cycle ");
+            okr_kit_puts(okr_kit_cycle_name(cli, f.cycle_id));
+        }
+        printf("%s. Create one: okr obj add \"TITLE\"\n",
                o.all ? "" : " (add --all to include archived ones)");
     } else {
         rc = okr_kit_print_objectives(cli, (Okr__Objective *const *)objs.items, objs.n, 1, 0);

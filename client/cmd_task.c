@@ -229,8 +229,8 @@ static void task__say(okr_cli_t *cli, const char *verb, const Okr__Task *t)
     okr_ref_format(OKR_REF_KEY_RESULT, t->key_result_id, kref, sizeof kref);
     task__due(t, task__now_ms(), due, sizeof due);
     char *title = okr_cli_sanitize(t->title, 0);
-    char *who = okr_cli_sanitize(t->assignee_id ? okr_ref_username(cli, t->assignee_id) : "nobody",
-                                 0);
+    char *who =
+        okr_cli_sanitize(t->assignee_id ? okr_ref_username(cli, t->assignee_id) : "nobody", 0);
     printf("%s %s %s (%s): %s, %s, due %s\n", verb, ref, title ? title : "", kref,
            task__state_name(t->state), who ? who : "?", due);
     free(title);
@@ -335,9 +335,8 @@ static int task__update(okr_cli_t *cli, Okr__Task *t, const char *verb)
     }
     if (resp->status != OKR__STATUS__STATUS_OK) {
         int err = okr_status_to_err(resp->status);
-        rc = okr_cli_fail_err(cli, err, "%s",
-                              resp->message && resp->message[0] ? resp->message
-                                                                : okr_strerror(err));
+        rc = okr_cli_fail_err(
+            cli, err, "%s", resp->message && resp->message[0] ? resp->message : okr_strerror(err));
         okr__response__free_unpacked(resp, NULL);
         return rc;
     }
@@ -399,8 +398,8 @@ static int task__add(okr_cli_t *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (argc - optind < 2)
-        return okr_cli_usage_error(cli, argc - optind == 0 ? "missing KR and TITLE"
-                                                           : "missing TITLE");
+        return okr_cli_usage_error(cli,
+                                   argc - optind == 0 ? "missing KR and TITLE" : "missing TITLE");
     uint64_t kr_id;
     if (okr_ref_parse(argv[optind], OKR_REF_KEY_RESULT, &kr_id) != 0)
         return okr_cli_usage_error(cli, "'%s' is not a key result: use its id, e.g. K34",
@@ -496,12 +495,10 @@ static int list__add_page(okr_cli_t *cli, list_out_t *out, const Okr__TaskList *
             okr_ref_format(OKR_REF_TASK, t->id, ref, sizeof ref);
             okr_ref_format(OKR_REF_KEY_RESULT, t->key_result_id, kref, sizeof kref);
             task__due(t, out->now, due, sizeof due);
-            const char *row[] = {ref,
-                                 task__state_name(t->state),
-                                 t->title,
-                                 t->assignee_id ? okr_ref_username(cli, t->assignee_id) : "-",
-                                 due,
-                                 kref};
+            const char *row[] = {
+                ref,      task__state_name(t->state),
+                t->title, t->assignee_id ? okr_ref_username(cli, t->assignee_id) : "-",
+                due,      kref};
             if (okr_cli_table_add(&out->table, row) != 0)
                 return -1;
         }
@@ -588,7 +585,9 @@ static int task__list(okr_cli_t *cli, int argc, char **argv)
             okr_cli_print_json(json_pack("{s:O}", "tasks", out.tasks));
         } else if (out.count == 0) {
             printf("No %stasks%s.\n", o.all ? "" : "open ",
-                   kr_id ? " for this key result" : o.assignee ? " for this user" : " for you");
+                   kr_id        ? " for this key result"
+                   : o.assignee ? " for this user"
+                                : " for you");
         } else {
             okr_cli_table_print(&out.table, stdout);
             if (out.overdue)
@@ -755,9 +754,8 @@ static int task__rm(okr_cli_t *cli, int argc, char **argv)
                           ref, ref);
     } else if (resp->status != OKR__STATUS__STATUS_OK) {
         int err = okr_status_to_err(resp->status);
-        rc = okr_cli_fail_err(cli, err, "%s",
-                              resp->message && resp->message[0] ? resp->message
-                                                                : okr_strerror(err));
+        rc = okr_cli_fail_err(
+            cli, err, "%s", resp->message && resp->message[0] ? resp->message : okr_strerror(err));
     } else if (cli->json) {
         okr_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1));
     } else {
@@ -777,7 +775,7 @@ static const struct {
     const char *name;
     int (*run)(okr_cli_t *cli, int argc, char **argv);
 } task_commands[] = {
-    {"add", task__add},   {"list", task__list}, {"ls", task__list},  {"start", task__start},
+    {"add", task__add},   {"list", task__list}, {"ls", task__list}, {"start", task__start},
     {"done", task__done}, {"edit", task__edit}, {"rm", task__rm},
 };
 

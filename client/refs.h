@@ -40,8 +40,9 @@ int okr_ref_cycle(okr_cli_t *cli, const char *name, uint64_t *id);
 int okr_ref_user(okr_cli_t *cli, const char *username, uint64_t *id);
 
 /* The cycle a command uses when --cycle is not given: the only active cycle,
- * else the most recent one not closed. Prints guidance and returns the exit
- * code when there is none or several are active. */
+ * else the most recent one not closed (the one covering today, else the
+ * next to start, else the last to have started). Prints guidance and
+ * returns the exit code when there is none or several are active. */
 int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id);
 
 /* Username of a user id for display ("?" when unknown). Cached per process.

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "okr_error.h"
 
 /* ---------------------------------------------------------------- calls */
@@ -242,12 +243,19 @@ int okr_ref_cycle(okr_cli_t *cli, const char *name, uint64_t *id)
     return 0;
 }
 
-/* What the default-cycle search found across all pages. */
+/* What the default-cycle search found across all pages.
+ *
+ * With no active cycle, "the most recent one not closed" is read as the one
+ * people mean: the cycle whose dates cover today, else the next one to
+ * start, else the last one to have started. A far-future cycle planned
+ * early (2027-Q3 while 2027-Q1 is next) must not win just by its dates. */
 typedef struct refs_pick {
-    uint64_t active_id, recent_id;
-    int64_t recent_start;
+    int64_t now;
+    uint64_t active_id;
     size_t active_count;
     char active_names[256];
+    uint64_t current_id, next_id, past_id;
+    int64_t current_start, next_start, past_start;
 } refs_pick_t;
 
 static void refs__consider(refs_pick_t *pick, const Okr__Cycle *c)
@@ -261,16 +269,26 @@ static void refs__consider(refs_pick_t *pick, const Okr__Cycle *c)
                  pick->active_count ? ", " : "", c->name ? c->name : "?");
         pick->active_count++;
     }
-    /* "Most recent": the latest start; ties go to the newer cycle (higher id). */
-    if (!pick->recent_id || c->start_at >= pick->recent_start) {
-        pick->recent_id = c->id;
-        pick->recent_start = c->start_at;
+    /* Ties go to the newer cycle (ids ascend through the pages). */
+    if (c->start_at <= pick->now && pick->now <= c->end_at) {
+        if (!pick->current_id || c->start_at >= pick->current_start) {
+            pick->current_id = c->id;
+            pick->current_start = c->start_at;
+        }
+    } else if (c->start_at > pick->now) {
+        if (!pick->next_id || c->start_at < pick->next_start) {
+            pick->next_id = c->id;
+            pick->next_start = c->start_at;
+        }
+    } else if (!pick->past_id || c->start_at >= pick->past_start) {
+        pick->past_id = c->id;
+        pick->past_start = c->start_at;
     }
 }
 
 int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
 {
-    refs_pick_t pick = {0};
+    refs_pick_t pick = {.now = okr_wall_ms()};
     uint64_t after = 0;
     for (;;) {
         Okr__Page page = OKR__PAGE__INIT;
@@ -305,8 +323,11 @@ int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
         *id = pick.active_id;
         return 0;
     }
-    if (pick.recent_id) {
-        *id = pick.recent_id;
+    uint64_t chosen = pick.current_id ? pick.current_id
+                      : pick.next_id  ? pick.next_id
+                                      : pick.past_id;
+    if (chosen) {
+        *id = chosen;
         return 0;
     }
     return okr_cli_fail(cli, OKR_EXIT_ERROR, "NO_CYCLE",

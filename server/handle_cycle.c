@@ -61,9 +61,9 @@ static int cycle__load(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, 
 {
     int rc = okr_cycle_get(s, txn, id, out);
     if (rc == OKR_E_NOT_FOUND)
-        return okr_req_refuse(r, rc, "no cycle C%llu", (unsigned long long)id);
+        return okr_req_refuse(r, rc, "no cycle #%llu", (unsigned long long)id);
     if (rc != 0)
-        return okr_req_refuse(r, OKR_E_INTERNAL, "cannot read cycle C%llu", (unsigned long long)id);
+        return okr_req_refuse(r, OKR_E_INTERNAL, "cannot read cycle #%llu", (unsigned long long)id);
     return 0;
 }
 
@@ -214,7 +214,7 @@ void okr_handle_cycle_get(okr_req_t *r)
     if (rc == 0)
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_CYCLE, &c->base);
     else if (rc == OKR_E_NOT_FOUND && in->id)
-        okr_req_refuse(r, rc, "no cycle C%llu", (unsigned long long)in->id);
+        okr_req_refuse(r, rc, "no cycle #%llu", (unsigned long long)in->id);
     else if (rc == OKR_E_NOT_FOUND)
         okr_req_refuse(r, rc, "no cycle named \"%s\"", in->name);
     okr_store_read_end(s, txn);
@@ -600,7 +600,7 @@ static void start__done(okr_write_t *w, int status)
     okr_req_t *r = okr_req_of_write(w);
     if (status == 0 && r->result_case == OKR__RESPONSE__RESULT_CYCLE_START_FROM) {
         const Okr__CycleStartFromResult *res = (const Okr__CycleStartFromResult *)r->result;
-        okr_info("cycle %s started from C%llu: %zu objectives copied", res->cycle->name,
+        okr_info("cycle %s started from cycle #%llu: %zu objectives copied", res->cycle->name,
                  (unsigned long long)r->msg->cycle_start_from->from_cycle_id, res->n_objectives);
     }
     okr_req_finish(r, status);

@@ -12,7 +12,11 @@
  *   - Update: kind, visibility and state of 0, and an owner of 0/0, keep what
  *     the objective has; an archived objective may be restored to draft or
  *     active by an update; nothing becomes archived or closed through update.
+ *   - Update never moves an objective to another cycle (a cycle_id other than
+ *     its own is refused; 0 is fine).
  *   - Delete also refuses an objective a key result is linked to.
+ *   - Get's child_count counts the readable children that are not archived
+ *     (the ones its progress is the mean of).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -421,6 +425,11 @@ static int update__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
     next.version = cur->version + 1;
     next.updated_at = okr_wall_ms();
 
+    if (rc == 0 && in->cycle_id && in->cycle_id != cur->cycle_id)
+        rc = okr_req_refuse(r, OKR_E_BAD_REQUEST,
+                            "O%llu stays in cycle %s: to carry it into another cycle, start that "
+                            "cycle from this one",
+                            ULL(cur->id), cycle->name);
     if (rc == 0 && next.state != cur->state &&
         next.state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
         rc = okr_req_refuse(r, OKR_E_BAD_REQUEST,

@@ -36,9 +36,9 @@ static int team__load(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, O
 {
     int rc = okr_team_get(s, txn, id, out);
     if (rc == OKR_E_NOT_FOUND)
-        return okr_req_refuse(r, rc, "no team T%llu", (unsigned long long)id);
+        return okr_req_refuse(r, rc, "no team #%llu", (unsigned long long)id);
     if (rc != 0)
-        return okr_req_refuse(r, OKR_E_INTERNAL, "cannot read team T%llu", (unsigned long long)id);
+        return okr_req_refuse(r, OKR_E_INTERNAL, "cannot read team #%llu", (unsigned long long)id);
     return 0;
 }
 
@@ -52,9 +52,9 @@ static int team__check_parent(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64
     Okr__Team *parent;
     int rc = okr_team_get(s, txn, parent_id, &parent);
     if (rc == OKR_E_NOT_FOUND)
-        return okr_req_refuse(r, rc, "no parent team T%llu", (unsigned long long)parent_id);
+        return okr_req_refuse(r, rc, "no parent team #%llu", (unsigned long long)parent_id);
     if (rc != 0)
-        return okr_req_refuse(r, OKR_E_INTERNAL, "cannot read team T%llu",
+        return okr_req_refuse(r, OKR_E_INTERNAL, "cannot read team #%llu",
                               (unsigned long long)parent_id);
     if (parent->archived && !team_archived)
         rc = okr_req_refuse(r, OKR_E_BAD_REQUEST,
@@ -134,12 +134,13 @@ static int update__check_loop(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const 
     uint64_t id = parent_id;
     for (int depth = 0; id != 0; depth++) {
         if (id == team->id)
-            return okr_req_refuse(r, OKR_E_BAD_REQUEST,
-                                  "T%llu is below team \"%s\" in the tree; making it the parent "
-                                  "would make a loop",
-                                  (unsigned long long)parent_id, team->name);
+            return okr_req_refuse(
+                r, OKR_E_BAD_REQUEST,
+                "team #%llu is below team \"%s\" in the tree; making it the parent "
+                "would make a loop",
+                (unsigned long long)parent_id, team->name);
         if (depth == TEAM_MAX_DEPTH)
-            return okr_req_refuse(r, OKR_E_INTERNAL, "the team tree above T%llu is too deep",
+            return okr_req_refuse(r, OKR_E_INTERNAL, "the team tree above team #%llu is too deep",
                                   (unsigned long long)parent_id);
         Okr__Team *t;
         int rc = team__load(r, s, txn, id, &t);
@@ -184,7 +185,7 @@ static int update__check_archive(okr_req_t *r, okr_store_t *s, MDB_txn *txn, con
     if (c.active > 0)
         return okr_req_refuse(r, OKR_E_BAD_REQUEST,
                               "team \"%s\" still has %llu sub-team(s) that are not archived "
-                              "(T%llu first); archive or move them first",
+                              "(#%llu first); archive or move them first",
                               team->name, (unsigned long long)c.active,
                               (unsigned long long)c.first_active);
     return 0;
@@ -275,7 +276,7 @@ void okr_handle_team_get(okr_req_t *r)
     if (rc == 0)
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_TEAM, &t->base);
     else if (rc == OKR_E_NOT_FOUND && in->id)
-        okr_req_refuse(r, rc, "no team T%llu", (unsigned long long)in->id);
+        okr_req_refuse(r, rc, "no team #%llu", (unsigned long long)in->id);
     else if (rc == OKR_E_NOT_FOUND)
         okr_req_refuse(r, rc, "no team named \"%s\"", in->name);
     okr_store_read_end(s, txn);
@@ -340,7 +341,7 @@ void okr_handle_team_list(okr_req_t *r)
         if (rc == 0)
             okr__team__free_unpacked(parent, NULL);
         else if (rc == OKR_E_NOT_FOUND)
-            okr_req_refuse(r, rc, "no team T%llu", (unsigned long long)in->parent_id);
+            okr_req_refuse(r, rc, "no team #%llu", (unsigned long long)in->parent_id);
     }
     if (rc == 0) {
         l.items = calloc(l.limit, sizeof *l.items);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "domain.h"
 #include "keys.h"
 #include "okr_error.h"
 
@@ -81,15 +82,8 @@ static int users__store(okr_store_t *s, MDB_txn *txn, Okr__UserRecord *rec, uint
     int rc = okr_store_put_msg(s, txn, OKR_DB_USERS, key, sizeof key, &rec->base);
     if (rc != 0)
         return rc;
-    Okr__Change change = OKR__CHANGE__INIT;
-    change.time = rec->user->updated_at;
-    change.actor_id = actor_id;
-    change.kind = OKR__ENTITY_KIND__ENTITY_KIND_USER;
-    change.entity_id = rec->user->id;
-    change.op = op;
-    change.entity_case = OKR__CHANGE__ENTITY_USER;
-    change.user = rec->user;
-    return okr_store_append_change(s, txn, &change);
+    return okr_change_record(s, txn, actor_id, op, OKR__ENTITY_KIND__ENTITY_KIND_USER,
+                             rec->user->id, &rec->user->base, NULL, NULL);
 }
 
 int okr_users_insert(okr_store_t *s, MDB_txn *txn, Okr__UserRecord *rec, uint64_t actor_id)

@@ -173,7 +173,7 @@ static void expect_create(okr_client_t *c, Okr__Objective *o, int status, const 
     expect_msg(c, OKR__REQUEST__OP_OBJECTIVE_CREATE, &oc, status, what);
 }
 
-/* A public objective owned by the caller (or as o_fill says). Asserts OK. */
+/* A public objective owned by the caller. Asserts OK. */
 static uint64_t obj_new(okr_client_t *c, const char *title, uint64_t cycle, uint64_t parent)
 {
     Okr__Objective o = OKR__OBJECTIVE__INIT;
@@ -244,8 +244,13 @@ static void edit_parent(Okr__Objective *o, void *arg)
 
 static void edit_title(Okr__Objective *o, void *arg)
 {
-    o->title = arg; /* freed by free_unpacked: replace with a heap copy */
+    free(o->title); /* the default allocator's: free_unpacked frees the copy */
     o->title = strdup(arg);
+}
+
+static void edit_cycle(Okr__Objective *o, void *arg)
+{
+    o->cycle_id = *(uint64_t *)arg;
 }
 
 static void edit_owner_user(Okr__Objective *o, void *arg)
@@ -618,8 +623,10 @@ static void test_update_versions_and_alignment(void **state)
     assert_int_equal(obj_edit(admin, c, edit_parent, &x, msg, sizeof msg), OKR_E_BAD_REQUEST);
     assert_non_null(strstr(msg, "align within one cycle"));
     uint64_t nowhere = 999999;
-    assert_int_equal(obj_edit(admin, c, edit_parent, &nowhere, msg, sizeof msg),
-                     OKR_E_BAD_REQUEST);
+    assert_int_equal(obj_edit(admin, c, edit_parent, &nowhere, msg, sizeof msg), OKR_E_BAD_REQUEST);
+    /* An objective stays in its cycle. */
+    assert_int_equal(obj_edit(admin, x, edit_cycle, &cyc, msg, sizeof msg), OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "stays in cycle upd-other"));
     /* A legal move: C from B to A; B's and A's children change. */
     assert_int_equal(obj_edit(admin, c, edit_parent, &a, NULL, 0), OKR_OK);
     resp = NULL;
@@ -695,7 +702,7 @@ static void test_team_visibility(void **state)
     l.cycle_id = 0;
     l.team_id = team;
     assert_int_equal(obj_list_all(out, &l, 100, ids, 64, &pages), 0);
-    /* Nor can the outsider align under it or comment... align is enough here. */
+    /* Nor can the outsider align under it. */
     Okr__Objective child = OKR__OBJECTIVE__INIT;
     child.title = "Sneaky child";
     child.cycle_id = cyc;
@@ -717,8 +724,7 @@ static void test_team_visibility(void **state)
     }
     /* The parent team's lead may edit it too; the member may not. */
     assert_int_equal(obj_edit(top, secret, edit_title, "Secret plan v2", NULL, 0), OKR_OK);
-    assert_int_equal(obj_edit(mem, secret, edit_title, "Secret plan v3", NULL, 0),
-                     OKR_E_FORBIDDEN);
+    assert_int_equal(obj_edit(mem, secret, edit_title, "Secret plan v3", NULL, 0), OKR_E_FORBIDDEN);
 
     /* A child the outsider cannot read does not count for them. */
     o.title = "Secret child";
@@ -1052,23 +1058,39 @@ static void test_rollup(void **state)
     assert_true(fabs(obj_progress(admin, top)) < EPS);
     assert_true(fabs(obj_progress(admin, top2) - 0.5) < EPS);
 
-    /* Weighted key results: weight 3 done, weight 1 at zero -> 0.75. */
+    /* Weighted key results: weight 3 half way, weight 1 at zero -> 1.5 / 4. */
     uint64_t w = obj_new(admin, "Weighted", cyc, 0);
     uint64_t heavy = kr_new(admin, w, 0, 10, 3, 0);
     kr_new(admin, w, 0, 10, 1, 0);
     assert_int_equal(kr_set_start(admin, heavy, -10), OKR_OK);
-    /* start -10, target 10, current 0: 0.5; make it done: target 0 is not
-     * allowed to equal... move target to 0 instead. */
     Okr__KeyResult *hk = kr_fetch(admin, heavy);
-    hk->target = 0;
-    Okr__KeyResultUpdateRequest ku = OKR__KEY_RESULT_UPDATE_REQUEST__INIT;
-    ku.key_result = hk;
-    Okr__Response *resp = NULL;
-    assert_int_equal(call(admin, OKR__REQUEST__OP_KEY_RESULT_UPDATE, &ku, &resp), OKR_OK);
-    assert_true(fabs(resp->key_result->progress - 1.0) < EPS);
-    okr__response__free_unpacked(resp, NULL);
+    assert_true(fabs(hk->progress - 0.5) < EPS);
+    assert_int_equal(hk->version, 2);
     okr__key_result__free_unpacked(hk, NULL);
-    assert_true(fabs(obj_progress(admin, w) - 0.75) < EPS);
+    assert_true(fabs(obj_progress(admin, w) - 0.375) < EPS);
+    /* Each write made one change; the update's carries the objective's new figures. */
+    Okr__HistoryRequest h = OKR__HISTORY_REQUEST__INIT;
+    h.kind = OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT;
+    h.entity_id = heavy;
+    Okr__Response *resp = NULL;
+    assert_int_equal(call(admin, OKR__REQUEST__OP_HISTORY, &h, &resp), OKR_OK);
+    assert_int_equal(resp->history->n_changes, 2);
+    Okr__Change *ch0 = resp->history->changes[0], *ch1 = resp->history->changes[1];
+    assert_int_equal(ch0->op, OKR__CHANGE_OP__CHANGE_OP_CREATE);
+    assert_int_equal(ch1->op, OKR__CHANGE_OP__CHANGE_OP_UPDATE);
+    assert_int_equal(ch1->entity_case, OKR__CHANGE__ENTITY_KEY_RESULT);
+    assert_int_equal(ch1->key_result->version, 2);
+    assert_true(ch1->n_ancestors >= 1);
+    assert_int_equal(ch1->ancestors[0]->objective_id, w);
+    assert_true(fabs(ch1->ancestors[0]->progress - 0.375) < EPS);
+    okr__response__free_unpacked(resp, NULL);
+    h.kind = OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE;
+    h.entity_id = c1; /* created, then moved */
+    resp = NULL;
+    assert_int_equal(call(admin, OKR__REQUEST__OP_HISTORY, &h, &resp), OKR_OK);
+    assert_int_equal(resp->history->n_changes, 2);
+    assert_int_equal(resp->history->changes[1]->objective->parent_id, top2);
+    okr__response__free_unpacked(resp, NULL);
 
     /* A linked key result takes its child's progress, and follows it. */
     uint64_t p = obj_new(admin, "Linked parent", cyc, 0);

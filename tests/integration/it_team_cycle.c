@@ -515,13 +515,13 @@ static void test_team_create_get(void **state)
 
     /* An unknown parent. */
     assert_int_equal(team_create(admin, "Orphans", 999999, &resp), OKR_E_NOT_FOUND);
-    assert_non_null(strstr(resp->message, "T999999"));
+    assert_non_null(strstr(resp->message, "#999999"));
     okr__response__free_unpacked(resp, NULL);
     assert_int_equal(team_get(admin, 0, "Orphans", NULL), OKR_E_NOT_FOUND);
 
     /* Lookups of what does not exist say what was asked for. */
     assert_int_equal(team_get(admin, 424242, NULL, &resp), OKR_E_NOT_FOUND);
-    assert_non_null(strstr(resp->message, "T424242"));
+    assert_non_null(strstr(resp->message, "#424242"));
     okr__response__free_unpacked(resp, NULL);
     assert_int_equal(team_get(admin, 0, "Nobody Team", &resp), OKR_E_NOT_FOUND);
     assert_non_null(strstr(resp->message, "Nobody Team"));
@@ -773,7 +773,7 @@ static void test_cycle_create_get_update(void **state)
     assert_int_equal(resp->cycle->id, q1);
     okr__response__free_unpacked(resp, NULL);
     assert_int_equal(cycle_get(admin, 999999, NULL, &resp), OKR_E_NOT_FOUND);
-    assert_non_null(strstr(resp->message, "C999999"));
+    assert_non_null(strstr(resp->message, "#999999"));
     okr__response__free_unpacked(resp, NULL);
     assert_int_equal(cycle_get(admin, 0, "1999-Q9", &resp), OKR_E_NOT_FOUND);
     assert_non_null(strstr(resp->message, "1999-Q9"));
