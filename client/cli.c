@@ -31,7 +31,7 @@ static const char cli_usage[] =
     "  passwd                change your password\n"
     "  user                  manage users: add, list, deactivate, role (admins)\n"
     "  trust                 list or forget pinned server certificates\n"
-    "  team                  the organisation's teams: add, list, show, edit, rm, member\n"
+    "  team                  teams: add, list, show, edit, rm, member\n"
     "  cycle                 OKR cycles (2026-Q1): add, list, show, edit, activate,\n"
     "                        close, start-from\n"
     "  obj                   objectives: add, list, show, edit, rm, archive\n"

@@ -33,7 +33,7 @@ static const char cycle_usage[] =
     "  activate CYCLE                        start a cycle (planning -> active)\n"
     "  close CYCLE                           close it: scores become final\n"
     "  start-from PREV NAME --start D --end D [--copy O1,O2 | --copy-unfinished]\n"
-    "                                        a new cycle with objectives carried over\n"
+    "                                        a new cycle, objectives carried over\n"
     "\n"
     "Dates are YYYY-MM-DD in local time, 'today', or '+7d' (days from today).\n"
     "\n"
@@ -41,8 +41,8 @@ static const char cycle_usage[] =
     "  okr cycle add 2026-Q1 --start 2026-01-01 --end 2026-03-31\n"
     "  okr cycle activate 2026-Q1\n"
     "  okr cycle close 2026-Q1\n"
-    "  okr cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 "
-    "--copy-unfinished\n";
+    "  okr cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 \\\n"
+    "      --copy-unfinished\n";
 
 static const char add_usage[] = "Usage: okr cycle add NAME --start DATE --end DATE\n"
                                 "\n"
@@ -132,9 +132,10 @@ static const char start_from_usage[] =
     "  --copy-unfinished    copy every objective of PREV not yet at 100%\n"
     "\n"
     "Examples:\n"
-    "  okr cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 "
-    "--copy-unfinished\n"
-    "  okr cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 --copy O3,O7\n";
+    "  okr cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 \\\n"
+    "      --copy-unfinished\n"
+    "  okr cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 \\\n"
+    "      --copy O3,O7\n";
 
 /* ---------------------------------------------------------------- output */
 

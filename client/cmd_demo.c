@@ -128,9 +128,13 @@ static const demo_user_def_t demo_users[DEMO_NUSERS] = {
 /* ---------------------------------------------------------------- the objectives
  *
  * A key result is "title|metric|unit|start|target" with metric n (number),
- * % (percent), $ (currency) or b (yes/no: start 0, target 1). */
+ * % (percent), $ (currency) or b (yes/no: start 0, target 1).
+ *
+ * Two things are left for the coach (okr lint) to find, as in any real
+ * organisation: an objective with six key results, and a new objective whose
+ * key results are not written yet. */
 
-#define DEMO_MAX_KR_DEFS 5
+#define DEMO_MAX_KR_DEFS 6
 
 typedef struct demo_obj_def {
     const char *title;
@@ -290,7 +294,9 @@ static const demo_obj_def_t demo_squads[DEMO_NSQUADS][6] = {
              "Teams with their own dashboard|n|teams|3|12",
              "Ad-hoc data requests per week|n|requests|60|15",
              "Dashboard load time|n|s|9|2",
-             "Analysts trained on the BI tool|n|people|4|30"}},
+             "Analysts trained on the BI tool|n|people|4|30",
+             "Dashboards with a named owner|%|%|30|100",
+             "Analyst satisfaction with the BI tool|n|/10|6|8"}},
         {"Predict churn before it happens", 'a', 2, NULL, {
              "Churn model precision|%|%|0|70",
              "Accounts scored every week|%|%|0|100",
@@ -436,6 +442,12 @@ static const demo_obj_def_t demo_squads[DEMO_NSQUADS][6] = {
     },
 };
 /* clang-format on */
+
+/* A new objective of Sales West (demo_teams[8]) under the department's
+ * first objective, its key results still to be written. */
+static const demo_obj_def_t demo_draft = {
+    "Explore a partner programme in Japan", 'a', 3, NULL, {NULL}};
+#define DEMO_DRAFT_TEAM 8
 
 /* Personal objectives visible to their team only. */
 static const char *const demo_team_visible[] = {"成为产品专家", "Master causal inference"};
@@ -1119,11 +1131,14 @@ static void demo__parse_kr(const char *spec, demo_kr_t *kr)
     }
 }
 
-/* How the key result's check-ins will go. */
-static void demo__fate(demo_t *d, demo_cycle_t *c, demo_kr_t *kr)
+/* How the key result's check-ins will go. The key results of an objective
+ * share its mood — on track (0), at risk (1) or off track (2): the first one
+ * has it, the others have it or do better. (The server rates an objective by
+ * its least confident key result, so independent fates would make nearly
+ * every objective look at risk.) */
+static void demo__fate(demo_t *d, demo_cycle_t *c, demo_kr_t *kr, int mood, int first)
 {
-    double r = demo__uniform(d, 0, 1);
-    kr->fate = r < 0.58 ? 0 : r < 0.83 ? 1 : 2;
+    kr->fate = first ? mood : (int)demo__pick(d, (size_t)mood + 1);
     static const double lo[3] = {0.95, 0.68, 0.30}, hi[3] = {1.35, 0.84, 0.58};
     kr->final = c->pace * demo__uniform(d, lo[kr->fate], hi[kr->fate]);
     if (kr->final > 1)
@@ -1172,6 +1187,8 @@ static void demo__plan_krs(demo_t *d, demo_cycle_t *c, int i, const int *dept_id
                            const int (*squad_idx)[6], size_t *rotation)
 {
     demo_obj_t *o = &c->objs[i];
+    double r = demo__uniform(d, 0, 1);
+    int mood = r < 0.55 ? 0 : r < 0.85 ? 1 : 2;
     for (int k = 0; k < DEMO_MAX_KR_DEFS && o->def->krs[k]; k++) {
         int owner = o->owner >= 0   ? o->owner
                     : o->level <= 1 ? demo__lead_of(o->team)
@@ -1182,7 +1199,7 @@ static void demo__plan_krs(demo_t *d, demo_cycle_t *c, int i, const int *dept_id
         demo__parse_kr(o->def->krs[k], kr);
         if (k == 0 && demo__uniform(d, 0, 1) < 0.3)
             kr->weight = 2; /* the key result that matters most */
-        demo__fate(d, c, kr);
+        demo__fate(d, c, kr, mood, k == 0);
     }
     int owner = o->owner >= 0 ? o->owner : demo__lead_of(o->team);
     if (o->level == 0) {
@@ -1224,6 +1241,8 @@ static void demo__plan(demo_t *d, demo_cycle_t *c, int full)
                 squad_idx[t][i] = demo__add_obj(c, &demo_squads[t][i], 3, 4 + t,
                                                 demo__user(demo_squads[t][i].owner),
                                                 squad_idx[t][demo_squads[t][i].parent]);
+    if (full)
+        demo__add_obj(c, &demo_draft, 2, DEMO_DRAFT_TEAM, -1, dept_idx[demo_draft.parent]);
     size_t rotation = 0;
     for (size_t i = 0; i < c->nobjs; i++)
         demo__plan_krs(d, c, (int)i, dept_idx, (const int(*)[6])squad_idx, &rotation);
@@ -1455,11 +1474,13 @@ static int demo__key_results(demo_t *d, demo_cycle_t *c)
 
 /* ---------------------------------------------------------------- check-ins */
 
-/* A figure as people would report it: whole numbers for big ranges. */
+/* A figure as people would report it: counts stay whole (start and target
+ * are whole numbers), ratings and rates keep a decimal or two. */
 static double demo__round(const demo_kr_t *kr, double v)
 {
     double range = fabs(kr->target - kr->start);
-    double step = range >= 100000 ? 100 : range >= 50 ? 1 : range >= 5 ? 0.1 : 0.01;
+    int whole = kr->start == floor(kr->start) && kr->target == floor(kr->target);
+    double step = range >= 100000 ? 100 : whole ? 1 : range >= 5 ? 0.1 : 0.01;
     return round(v / step) * step;
 }
 
@@ -1736,15 +1757,16 @@ static void demo__summary(demo_t *d)
 {
     double seconds = (double)(demo__now_ms() - d->t0) / 1000.0;
     if (d->cli->json) {
-        okr_cli_print_json(json_pack(
-            "{s:s, s:i, s:i, s:I, s:s, s:I, s:[o,o], s:I, s:I, s:I, s:I, s:I, s:f}", "server",
-            d->cli->server, "teams", DEMO_NTEAMS, "users", DEMO_NUSERS, "memberships",
-            (json_int_t)d->memberships, "password_rule", DEMO_PASSWORD_PFX "USERNAME",
-            "users_logged_in", (json_int_t)d->logins, "cycles", demo__cycle_json(&d->cycles[0]),
-            demo__cycle_json(&d->cycles[1]), "checkins",
-            (json_int_t)(d->cycles[0].checkins + d->cycles[1].checkins), "tasks",
-            (json_int_t)d->tasks, "tasks_done", (json_int_t)d->tasks_done, "comments",
-            (json_int_t)d->comments, "kudos", (json_int_t)d->kudos, "seconds", seconds));
+        okr_cli_print_json(
+            json_pack("{s:s, s:i, s:i, s:I, s:s, s:I, s:[o,o], s:I, s:I, s:I, s:I, s:I, s:I}",
+                      "server", d->cli->server, "teams", DEMO_NTEAMS, "users", DEMO_NUSERS,
+                      "memberships", (json_int_t)d->memberships, "password_rule",
+                      DEMO_PASSWORD_PFX "USERNAME", "users_logged_in", (json_int_t)d->logins,
+                      "cycles", demo__cycle_json(&d->cycles[0]), demo__cycle_json(&d->cycles[1]),
+                      "checkins", (json_int_t)(d->cycles[0].checkins + d->cycles[1].checkins),
+                      "tasks", (json_int_t)d->tasks, "tasks_done", (json_int_t)d->tasks_done,
+                      "comments", (json_int_t)d->comments, "kudos", (json_int_t)d->kudos,
+                      "elapsed_ms", (json_int_t)(demo__now_ms() - d->t0)));
         return;
     }
     printf("Done in %.1f s. Log in as a demo user to see it from their side, e.g.\n"

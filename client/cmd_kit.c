@@ -34,9 +34,10 @@ int okr_kit_positional(okr_cli_t *cli, int argc, char **argv, int min, int max, 
     if (have < min)
         return okr_cli_usage_error(cli, "missing %s", what);
     if (have > max)
-        return okr_cli_usage_error(
-            cli, "unexpected argument '%s'%s", argv[optind + max],
-            argv[optind + max][0] != '-' && max > 0 ? " (quote a title with spaces)" : "");
+        return okr_cli_usage_error(cli, "unexpected argument '%s'%s", argv[optind + max],
+                                   argv[optind + max][0] != '-' && max > 0
+                                       ? " (quote a name or title that has spaces)"
+                                       : "");
     return -1;
 }
 

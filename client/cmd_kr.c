@@ -93,8 +93,9 @@ static const char show_usage[] = "Usage: okr kr show K\n"
                                  "  okr kr show K34 --json\n";
 
 static const char edit_usage[] =
-    "Usage: okr kr edit K [--title T] [--metric M] [--unit U] [--start N] [--target N]\n"
-    "                     [--weight W] [--owner USER] [--link O | --no-link]\n"
+    "Usage: okr kr edit K [--title T] [--metric M] [--unit U] [--start N]\n"
+    "                     [--target N] [--weight W] [--owner USER]\n"
+    "                     [--link O | --no-link]\n"
     "                     [--due DATE | --no-due]\n"
     "\n"
     "Changes a key result; only what is given changes. Its current value is\n"

@@ -54,9 +54,9 @@ static const char obj_usage[] =
     "  okr obj show O12\n";
 
 static const char add_usage[] =
-    "Usage: okr obj add TITLE [--cycle C] [--owner USER | --team TEAM] [--in-team TEAM]\n"
-    "                   [--parent O] [--aspirational] [--visibility public|team]\n"
-    "                   [-d DESC] [--draft]\n"
+    "Usage: okr obj add TITLE [--cycle C] [--owner USER | --team TEAM]\n"
+    "                   [--in-team TEAM] [--parent O] [--aspirational]\n"
+    "                   [--visibility public|team] [-d DESC] [--draft]\n"
     "\n"
     "Creates an objective. It is yours unless --owner or --team says otherwise.\n"
     "\n"
@@ -116,8 +116,8 @@ static const char show_usage[] =
 static const char edit_usage[] =
     "Usage: okr obj edit O [--title T] [-d DESC] [--owner USER | --team TEAM]\n"
     "                      [--in-team TEAM] [--parent O | --no-parent]\n"
-    "                      [--kind committed|aspirational] [--visibility public|team]\n"
-    "                      [--state draft|active]\n"
+    "                      [--kind committed|aspirational]\n"
+    "                      [--visibility public|team] [--state draft|active]\n"
     "\n"
     "Changes an objective; only what is given changes. If someone else changed\n"
     "it meanwhile, nothing is written and its current state is shown.\n"

@@ -383,30 +383,10 @@ void okr_handle_objective_create(okr_req_t *r)
 
 /* ---- update ---- */
 
-static int update__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+/* The objective as it is to be: cur's fields with the request's edits. A
+ * shallow copy: its strings belong to cur or to the request. */
+static Okr__Objective update__next(const Okr__Objective *cur, const Okr__Objective *in)
 {
-    okr_req_t *r = okr_req_of_write(w);
-    const Okr__Objective *in = r->msg->objective_update->objective;
-    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL);
-    Okr__Objective *cur = NULL;
-    int rc = obj__load_readable(r, s, txn, in->id, &cur);
-    if (rc != 0)
-        return rc;
-    Okr__Cycle *cycle = NULL;
-    if (!okr_acl_can_edit_objective(s, txn, r->user, cur))
-        rc = okr_req_refuse(r, OKR_E_FORBIDDEN,
-                            "you may edit objectives you own, or those of teams you lead; O%llu "
-                            "is neither",
-                            ULL(cur->id));
-    if (rc == 0)
-        rc = obj__check_version(r, cur, in->version);
-    if (rc == 0)
-        rc = obj__load_cycle(r, s, txn, cur->cycle_id, &cycle);
-    if (rc == 0 && obj__cycle_closed(cycle))
-        rc = obj__refuse_closed(r, cycle, cur->id);
-
-    /* The objective as it is to be: cur's fields with the request's edits.
-     * A shallow copy: its strings belong to cur or to the request. */
     Okr__Objective next = *cur;
     next.title = in->title;
     next.description = in->description;
@@ -424,41 +404,76 @@ static int update__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         next.state = in->state;
     next.version = cur->version + 1;
     next.updated_at = okr_wall_ms();
+    return next;
+}
 
-    if (rc == 0 && in->cycle_id && in->cycle_id != cur->cycle_id)
-        rc = okr_req_refuse(r, OKR_E_BAD_REQUEST,
-                            "O%llu stays in cycle %s: to carry it into another cycle, start that "
-                            "cycle from this one",
-                            ULL(cur->id), cycle->name);
-    if (rc == 0 && next.state != cur->state &&
-        next.state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
-        rc = okr_req_refuse(r, OKR_E_BAD_REQUEST,
-                            "archive an objective with archive (okr obj archive O%llu)",
-                            ULL(cur->id));
-    if (rc == 0 && next.state != cur->state &&
-        next.state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED)
-        rc = okr_req_refuse(r, OKR_E_BAD_REQUEST, "objectives are closed by closing their cycle");
-    if (rc == 0 && next.visibility == OKR__VISIBILITY__VISIBILITY_TEAM && next.team_id == 0)
-        rc = okr_req_refuse(r, OKR_E_BAD_REQUEST, "team visibility needs a team: set team_id");
-    if (rc == 0 && next.owner_user_id && next.owner_user_id != cur->owner_user_id)
-        rc = obj__check_owner_user(r, s, txn, next.owner_user_id);
-    if (rc == 0 && next.team_id && next.team_id != cur->team_id)
-        rc = obj__check_team(r, s, txn, next.team_id, next.owner_team_id != 0);
-    else if (rc == 0 && next.owner_team_id && next.owner_team_id != cur->owner_team_id)
-        rc = obj__check_team(r, s, txn, next.owner_team_id, 1);
-    if (rc == 0 && next.parent_id && next.parent_id != cur->parent_id) {
-        rc = obj__check_parent(r, s, txn, next.parent_id, cycle);
+/* The rules an edit from cur to next must follow (the caller may edit cur,
+ * the version matched, the cycle is open). */
+static int update__check(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr__Objective *cur,
+                         const Okr__Objective *next, const Okr__Cycle *cycle)
+{
+    const Okr__Objective *in = r->msg->objective_update->objective;
+    if (in->cycle_id && in->cycle_id != cur->cycle_id)
+        return okr_req_refuse(r, OKR_E_BAD_REQUEST,
+                              "O%llu stays in cycle %s: to carry it into another cycle, start "
+                              "that cycle from this one",
+                              ULL(cur->id), cycle->name);
+    if (next->state != cur->state && next->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
+        return okr_req_refuse(r, OKR_E_BAD_REQUEST,
+                              "archive an objective with archive (okr obj archive O%llu)",
+                              ULL(cur->id));
+    if (next->state != cur->state && next->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED)
+        return okr_req_refuse(r, OKR_E_BAD_REQUEST, "objectives are closed by closing their cycle");
+    if (next->visibility == OKR__VISIBILITY__VISIBILITY_TEAM && next->team_id == 0)
+        return okr_req_refuse(r, OKR_E_BAD_REQUEST, "team visibility needs a team: set team_id");
+    int rc = 0;
+    if (next->owner_user_id && next->owner_user_id != cur->owner_user_id)
+        rc = obj__check_owner_user(r, s, txn, next->owner_user_id);
+    if (rc == 0 && next->team_id && next->team_id != cur->team_id)
+        rc = obj__check_team(r, s, txn, next->team_id, next->owner_team_id != 0);
+    else if (rc == 0 && next->owner_team_id && next->owner_team_id != cur->owner_team_id)
+        rc = obj__check_team(r, s, txn, next->owner_team_id, 1);
+    if (rc == 0 && next->parent_id && next->parent_id != cur->parent_id) {
+        rc = obj__check_parent(r, s, txn, next->parent_id, cycle);
         if (rc == 0)
-            rc = obj__check_no_loop(r, s, txn, cur->id, next.parent_id);
+            rc = obj__check_no_loop(r, s, txn, cur->id, next->parent_id);
     }
-    if (rc == 0 && !okr_acl_can_edit_objective(s, txn, r->user, &next))
+    if (rc == 0 && !okr_acl_can_edit_objective(s, txn, r->user, next))
         rc = okr_req_refuse(r, OKR_E_FORBIDDEN,
                             "after this edit you could no longer edit O%llu: you may only give "
                             "objectives to yourself or to teams you lead",
                             ULL(cur->id));
+    return rc;
+}
+
+static int update__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    const Okr__Objective *in = r->msg->objective_update->objective;
+    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL); /* apply may run twice */
+    Okr__Objective *cur = NULL;
+    int rc = obj__load_readable(r, s, txn, in->id, &cur);
+    if (rc != 0)
+        return rc;
+    Okr__Cycle *cycle = NULL;
+    if (!okr_acl_can_edit_objective(s, txn, r->user, cur))
+        rc = okr_req_refuse(r, OKR_E_FORBIDDEN,
+                            "you may edit objectives you own, or those of teams you lead; O%llu "
+                            "is neither",
+                            ULL(cur->id));
+    if (rc == 0)
+        rc = obj__check_version(r, cur, in->version);
+    if (rc == 0)
+        rc = obj__load_cycle(r, s, txn, cur->cycle_id, &cycle);
+    if (rc == 0 && obj__cycle_closed(cycle))
+        rc = obj__refuse_closed(r, cycle, cur->id);
+    Okr__Objective next = update__next(cur, in);
+    if (rc == 0)
+        rc = update__check(r, s, txn, cur, &next, cycle);
     if (rc == 0)
         rc = okr_objective_save(s, txn, cur, &next);
 
+    /* The parents' means of children move with a new parent or (un)archiving. */
     okr_updates_t u = {0};
     int was_archived = cur->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED;
     int is_archived = next.state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED;
