@@ -45,6 +45,8 @@ static const char cli_usage[] =
     "  mine                  your objectives, key results and open tasks\n"
     "  lint                  the OKR coach: what to fix in a cycle's OKRs\n"
     "  demo                  load a demo organisation into an empty server (admins)\n"
+    "  watch                 show changes live as they are committed\n"
+    "  admin stats           the server's counters (admins)\n"
     "  help [COMMAND]        show the help of a command\n"
     "\n"
     "Options (also accepted after the command):\n"
@@ -106,6 +108,8 @@ static const okr_cli_cmd_t cli_commands[] = {
     {"mine", "what is yours", okr_cmd_mine},
     {"lint", "the OKR coach", okr_cmd_lint},
     {"demo", "load a demo organisation", okr_cmd_demo},
+    {"watch", "show changes live", okr_cmd_watch},
+    {"admin", "server administration", okr_cmd_admin},
 };
 
 /* ---------------------------------------------------------------- errors */

@@ -101,6 +101,8 @@ int okr_cmd_kudos(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_lint(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_watch(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_admin(okr_cli_t *cli, int argc, char **argv);
 
 /* After a successful command on an authenticated connection (not in --json
  * mode, not after mine or logout): asks the server for the caller's stale

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd_kit.h"
 #include "json_out.h"
 #include "okr_error.h"
 #include "refs.h"
@@ -290,9 +291,11 @@ static void checkin__print_text(okr_cli_t *cli, const Okr__CheckInResult *res)
     char *titles[CHECKIN_MAX_ANCESTORS];
     size_t width = 0;
     for (size_t i = 0; i < n; i++) {
-        titles[i] = okr_cli_sanitize(details[i] ? details[i]->objective_detail->objective->title
-                                                : "(not visible to you)",
-                                     0);
+        char cut[512];
+        okr_render_truncate(details[i] ? details[i]->objective_detail->objective->title
+                                       : "(not visible to you)",
+                            OKR_KIT_TITLE_WIDTH, cut, sizeof cut);
+        titles[i] = okr_cli_sanitize(cut, 0);
         size_t w = titles[i] ? okr_display_width(titles[i]) : 0;
         if (w > width)
             width = w;

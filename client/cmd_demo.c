@@ -586,6 +586,7 @@ struct demo {
     uint64_t rng;
     int64_t t0;
     int progress; /* print a line per phase */
+    int started;  /* writes began: a failure leaves a partial demo */
 
     demo_pending_t pending[DEMO_BATCH];
     size_t npending;
@@ -1188,7 +1189,7 @@ static void demo__plan_krs(demo_t *d, demo_cycle_t *c, int i, const int *dept_id
 {
     demo_obj_t *o = &c->objs[i];
     double r = demo__uniform(d, 0, 1);
-    int mood = r < 0.55 ? 0 : r < 0.85 ? 1 : 2;
+    int mood = r < 0.6 ? 0 : r < 0.87 ? 1 : 2;
     for (int k = 0; k < DEMO_MAX_KR_DEFS && o->def->krs[k]; k++) {
         int owner = o->owner >= 0   ? o->owner
                     : o->level <= 1 ? demo__lead_of(o->team)
@@ -1789,6 +1790,7 @@ static int demo__run(demo_t *d)
                    d->nonempty_cycle);
         return d->err;
     }
+    d->started = 1;
     demo__phase(d, "Loading the demo organisation into %s\n", d->cli->server);
     if (demo__teams(d) || demo__users(d) || demo__logins(d))
         return d->err;
@@ -1834,11 +1836,13 @@ int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv)
     demo__flush(d);
     demo__logouts(d);
     if (d->err) {
-        int loaded = d->teams_created > 0;
-        rc = okr_cli_fail_err(cli, d->err, "demo stopped: %s%s", d->errmsg,
-                              loaded ? " (what was loaded so far stays on the server; to start "
-                                       "over, start okrd with an empty --data-dir)"
-                                     : "");
+        if (d->started)
+            rc = okr_cli_fail_err(cli, d->err,
+                                  "demo stopped: %s (what was loaded so far stays on the server; "
+                                  "to start over, start okrd with an empty --data-dir)",
+                                  d->errmsg);
+        else
+            rc = okr_cli_fail_err(cli, d->err, "%s", d->errmsg);
     } else {
         demo__summary(d);
         rc = OKR_EXIT_OK;

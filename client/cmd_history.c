@@ -2,7 +2,6 @@
  * (the audit trail) of an objective, a key result or a task. */
 #include "cli.h"
 
-#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,12 +121,15 @@ static const char *history__task_state(Okr__TaskState s)
 /* ---------------------------------------------------------------- change summaries */
 
 /* Each summary says what the change did, comparing with the entity's state
- * in the previous change of the log (prev, NULL for the first one). */
+ * in the previous change of the log (prev, NULL for the first one). Figures
+ * the server keeps (progress, key result counts) move with every check-in
+ * below, without a change of their own, so they are not compared: they
+ * would be blamed on whatever change comes next. */
 
 static void history__objective(okr_cli_t *cli, const Okr__Objective *o, const Okr__Objective *prev,
                                Okr__ChangeOp op, char *buf, size_t len)
 {
-    char a[32], b[32];
+    char a[32];
     if (op == OKR__CHANGE_OP__CHANGE_OP_CREATE || !prev) {
         history__add(buf, len, "created “%s” (%s)", o->title, history__objective_state(o->state));
         if (o->parent_id)
@@ -157,18 +159,11 @@ static void history__objective(okr_cli_t *cli, const Okr__Objective *o, const Ok
     if (o->visibility != prev->visibility)
         history__add(buf, len, "visible to %s",
                      o->visibility == OKR__VISIBILITY__VISIBILITY_TEAM ? "the team" : "everyone");
-    if (fabs(o->progress - prev->progress) >= 0.005) {
-        snprintf(a, sizeof a, "%.0f%%", prev->progress * 100);
-        snprintf(b, sizeof b, "%.0f%%", o->progress * 100);
-        history__add(buf, len, "progress %s → %s", a, b);
-    }
     if (o->score != prev->score || o->score_overridden != prev->score_overridden)
         history__add(buf, len, "score %.2f%s", o->score,
                      o->score_overridden ? " (overridden)" : "");
     if (history__str_changed(o->retrospective, prev->retrospective))
         history__add(buf, len, "retrospective written");
-    if (o->key_result_count != prev->key_result_count)
-        history__add(buf, len, "%u key results", (unsigned)o->key_result_count);
 }
 
 static void history__key_result(okr_cli_t *cli, const Okr__KeyResult *k, const Okr__KeyResult *prev,
@@ -208,8 +203,6 @@ static void history__key_result(okr_cli_t *cli, const Okr__KeyResult *k, const O
         history__add(buf, len, "due %s", okr_render_date(k->due_at, a, sizeof a));
     if (k->has_confidence && (!prev->has_confidence || k->confidence != prev->confidence))
         history__add(buf, len, "confidence %u/10", (unsigned)k->confidence);
-    if (fabs(k->progress - prev->progress) >= 0.005)
-        history__add(buf, len, "progress %.0f%% → %.0f%%", prev->progress * 100, k->progress * 100);
     if (k->archived != prev->archived)
         history__add(buf, len, "%s", k->archived ? "archived" : "restored");
 }
@@ -234,7 +227,8 @@ static void history__task(okr_cli_t *cli, const Okr__Task *t, const Okr__Task *p
         history__add(buf, len, "assigned to %s",
                      t->assignee_id ? okr_ref_username(cli, t->assignee_id) : "nobody");
     if (t->due_at != prev->due_at)
-        history__add(buf, len, "due %s", okr_render_date(t->due_at, a, sizeof a));
+        history__add(buf, len, "due %s",
+                     t->due_at ? okr_render_date(t->due_at, a, sizeof a) : "date removed");
 }
 
 /* The state carried by the previous change of the same kind, per kind. */

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_kit.h"
 #include "json_out.h"
 #include "okr_error.h"
 #include "refs.h"
@@ -131,7 +132,9 @@ static int lint__print(okr_cli_t *cli, const Okr__LintResult *res)
             okr_ref_format((okr_ref_kind_t)letter, f->entity_id, ref, sizeof ref);
         else if (f->entity_id)
             snprintf(ref, sizeof ref, "#%llu", (unsigned long long)f->entity_id);
-        const char *row[] = {f->rule, ref, f->title, f->message};
+        char title[512];
+        okr_render_truncate(f->title, OKR_KIT_TITLE_WIDTH, title, sizeof title);
+        const char *row[] = {f->rule, ref, title, f->message};
         if (okr_cli_table_add(&table, row) != 0) {
             okr_cli_table_free(&table);
             return okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");

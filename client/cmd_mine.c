@@ -6,15 +6,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd_kit.h"
 #include "json_out.h"
 #include "okr_error.h"
 #include "refs.h"
 #include "render.h"
-#include "validate.h"
 
 enum { OPT_CYCLE = OKR_OPT_FIRST_COMMAND_OPT };
 
-#define MINE_BAR_WIDTH      10
+#define MINE_BAR_WIDTH      OKR_KIT_BAR_WIDTH
+#define MINE_TITLE_WIDTH    OKR_KIT_TITLE_WIDTH
 #define REMINDER_MAX_LISTED 5
 
 static const char mine_usage[] =
@@ -50,153 +51,188 @@ static int mine__is_stale(const Okr__MineResult *res, uint64_t kr_id)
 
 /* ---------------------------------------------------------------- text output */
 
-/* The tables here hold coloured bars, which okr_cli_table would sanitize
- * (ESC is a control character), so the columns are padded here instead. */
+/* Tables hold plain text (okr_cli_table turns ESC into '?'); colours are
+ * given per cell to okr_render_table_print: sgr[row] for the columns
+ * col_a and col_b. */
+typedef struct mine_colors {
+    const char **sgr;
+    size_t col_a, col_b;
+} mine_colors_t;
 
-static void mine__pad(const char *s, size_t width)
+static const char *mine__color(void *arg, size_t row, size_t col)
 {
-    fputs(s, stdout);
-    for (size_t w = okr_display_width(s); w < width; w++)
-        fputc(' ', stdout);
+    const mine_colors_t *c = arg;
+    if (row == 0 || (col != c->col_a && col != c->col_b))
+        return NULL;
+    return c->sgr[row];
 }
 
-/* Widest display width of the sanitized strings, capped. */
-static size_t mine__width(char **cells, size_t n, size_t min)
+#define MINE_RED "31"
+
+static int mine__objectives(okr_cli_t *cli, const Okr__MineResult *res)
 {
-    size_t width = min;
-    for (size_t i = 0; i < n; i++) {
-        size_t w = cells[i] ? okr_display_width(cells[i]) : 0;
-        if (w > width)
-            width = w;
+    static const char *const header[] = {"ID", "OBJECTIVE", "PROGRESS", "STATUS"};
+    size_t n = res->n_objectives;
+    okr_cli_table_t t;
+    const char **sgr = calloc(n + 1, sizeof *sgr);
+    if (!sgr || okr_cli_table_init(&t, 4, header) != 0) {
+        free(sgr);
+        return okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
     }
-    return width;
-}
-
-static void mine__free_cells(char **cells, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(cells[i]);
-    free(cells);
-}
-
-static void mine__objectives(const Okr__MineResult *res)
-{
-    printf("Objectives (%zu)\n", res->n_objectives);
-    char **titles = calloc(res->n_objectives + 1, sizeof *titles);
-    if (!titles)
-        return;
-    for (size_t i = 0; i < res->n_objectives; i++)
-        titles[i] = okr_cli_sanitize(res->objectives[i]->title, 0);
-    size_t width = mine__width(titles, res->n_objectives, 5);
-    for (size_t i = 0; i < res->n_objectives; i++) {
+    int rc = OKR_EXIT_OK;
+    for (size_t i = 0; rc == OKR_EXIT_OK && i < n; i++) {
         const Okr__Objective *o = res->objectives[i];
-        char ref[32], bar[160], status[64];
+        char ref[32], title[512], bar[160];
         okr_ref_format(OKR_REF_OBJECTIVE, o->id, ref, sizeof ref);
-        okr_render_bar(o->progress, MINE_BAR_WIDTH, o->status, bar, sizeof bar);
-        okr_render_status(o->status, status, sizeof status);
-        printf("  ");
-        mine__pad(ref, 7);
-        mine__pad(titles[i] ? titles[i] : "", width + 2);
-        printf("%s  %s\n", bar, status);
+        okr_render_truncate(o->title, MINE_TITLE_WIDTH, title, sizeof title);
+        okr_render_bar(o->progress, MINE_BAR_WIDTH,
+                       OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, bar, sizeof bar);
+        const char *row[] = {ref, title, bar, okr_status_name(o->status)};
+        sgr[i + 1] = okr_render_status_sgr(o->status);
+        if (okr_cli_table_add(&t, row) != 0)
+            rc = okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
     }
-    mine__free_cells(titles, res->n_objectives);
+    if (rc == OKR_EXIT_OK) {
+        mine_colors_t colors = {sgr, 2, 3};
+        okr_render_table_print(&t, stdout, mine__color, &colors);
+    }
+    okr_cli_table_free(&t);
+    free(sgr);
+    return rc;
 }
 
-static void mine__key_results(const Okr__MineResult *res, int64_t now)
+/* "245 -> 200 ms", "done", or "linked to O66". */
+static void mine__figures(const Okr__KeyResult *kr, char *buf, size_t len)
 {
+    char ref[32];
+    if (kr->linked_objective_id)
+        snprintf(buf, len, "from %s",
+                 okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref));
+    else
+        okr_kit_figures(kr, buf, len);
+}
+
+static int mine__key_results(okr_cli_t *cli, const Okr__MineResult *res, int64_t now)
+{
+    static const char *const header[] = {"ID",       "KEY RESULT", "CURRENT \u2192 TARGET",
+                                         "PROGRESS", "CONF",       "LAST CHECK-IN"};
     size_t n = res->n_key_results;
-    printf("Key results (%zu)\n", n);
-    char **titles = calloc(n + 1, sizeof *titles);
-    char **values = calloc(n + 1, sizeof *values);
-    if (!titles || !values) {
-        free(titles);
-        free(values);
-        return;
+    okr_cli_table_t t;
+    const char **sgr = calloc(n + 1, sizeof *sgr);
+    if (!sgr || okr_cli_table_init(&t, 6, header) != 0) {
+        free(sgr);
+        return okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
     }
-    for (size_t i = 0; i < n; i++) {
+    int rc = OKR_EXIT_OK;
+    for (size_t i = 0; rc == OKR_EXIT_OK && i < n; i++) {
         const Okr__KeyResult *kr = res->key_results[i];
-        char cur[96], target[96], both[200];
-        titles[i] = okr_cli_sanitize(kr->title, 0);
-        okr_render_value(kr, kr->current, cur, sizeof cur);
-        if (kr->metric == OKR__METRIC__METRIC_BOOLEAN || kr->linked_objective_id) {
-            snprintf(both, sizeof both, "%s", kr->linked_objective_id ? "linked" : cur);
-        } else {
-            okr_render_value(kr, kr->target, target, sizeof target);
-            snprintf(both, sizeof both, "%s of %s", cur, target);
-        }
-        values[i] = okr_cli_sanitize(both, 0);
-    }
-    size_t tw = mine__width(titles, n, 5), vw = mine__width(values, n, 5);
-    for (size_t i = 0; i < n; i++) {
-        const Okr__KeyResult *kr = res->key_results[i];
-        char ref[32], bar[160], ago[64];
+        char ref[32], title[512], figures[300], bar[160], conf[16], ago[64], last[96];
         okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref);
+        okr_render_truncate(kr->title, MINE_TITLE_WIDTH, title, sizeof title);
+        mine__figures(kr, figures, sizeof figures);
         okr_render_bar(kr->progress, MINE_BAR_WIDTH,
                        OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, bar, sizeof bar);
-        okr_render_ago(kr->last_checkin_at, now, ago, sizeof ago);
-        printf("  ");
-        mine__pad(ref, 7);
-        mine__pad(titles[i] ? titles[i] : "", tw + 2);
-        mine__pad(values[i] ? values[i] : "", vw + 2);
-        printf("%s  %s%s%s\n", bar, kr->last_checkin_at ? "checked in " : "never checked in",
-               kr->last_checkin_at ? ago : "",
-               mine__is_stale(res, kr->id) ? "  STALE: check in" : "");
+        if (kr->has_confidence)
+            snprintf(conf, sizeof conf, "%u/10", (unsigned)kr->confidence);
+        else
+            snprintf(conf, sizeof conf, "-");
+        int stale = mine__is_stale(res, kr->id);
+        if (kr->linked_objective_id)
+            snprintf(last, sizeof last, "-");
+        else
+            snprintf(last, sizeof last, "%s%s",
+                     okr_render_ago(kr->last_checkin_at, now, ago, sizeof ago),
+                     stale ? " — stale" : "");
+        const char *row[] = {ref, title, figures, bar, conf, last};
+        sgr[i + 1] = stale ? MINE_RED : NULL;
+        if (okr_cli_table_add(&t, row) != 0)
+            rc = okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
     }
-    mine__free_cells(titles, n);
-    mine__free_cells(values, n);
+    if (rc == OKR_EXIT_OK) {
+        mine_colors_t colors = {sgr, 5, 5};
+        okr_render_table_print(&t, stdout, mine__color, &colors);
+    }
+    okr_cli_table_free(&t);
+    free(sgr);
+    return rc;
 }
 
-static size_t mine__tasks(const Okr__MineResult *res, int64_t now)
+static int mine__tasks(okr_cli_t *cli, const Okr__MineResult *res, int64_t now, size_t *overdue)
 {
-    size_t n = res->n_tasks, overdue = 0;
-    printf("Open tasks (%zu)\n", n);
-    char **titles = calloc(n + 1, sizeof *titles);
-    if (!titles)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        titles[i] = okr_cli_sanitize(res->tasks[i]->title, 0);
-    size_t width = mine__width(titles, n, 5);
-    for (size_t i = 0; i < n; i++) {
-        const Okr__Task *t = res->tasks[i];
-        char ref[32], kref[32], due[32];
-        okr_ref_format(OKR_REF_TASK, t->id, ref, sizeof ref);
-        okr_ref_format(OKR_REF_KEY_RESULT, t->key_result_id, kref, sizeof kref);
-        okr_render_date(t->due_at, due, sizeof due);
-        int late = t->due_at && t->due_at < now && t->state != OKR__TASK_STATE__TASK_STATE_DONE;
-        overdue += late;
-        printf("  ");
-        mine__pad(ref, 7);
-        mine__pad(t->state == OKR__TASK_STATE__TASK_STATE_DOING ? "doing" : "todo", 7);
-        mine__pad(titles[i] ? titles[i] : "", width + 2);
-        mine__pad(kref, 8);
-        printf("due %s%s\n", due, late ? "  OVERDUE" : "");
+    static const char *const header[] = {"ID", "STATE", "TASK", "DUE", "KR"};
+    size_t n = res->n_tasks;
+    okr_cli_table_t t;
+    const char **sgr = calloc(n + 1, sizeof *sgr);
+    if (!sgr || okr_cli_table_init(&t, 5, header) != 0) {
+        free(sgr);
+        return okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
     }
-    mine__free_cells(titles, n);
-    return overdue;
+    int rc = OKR_EXIT_OK;
+    *overdue = 0;
+    for (size_t i = 0; rc == OKR_EXIT_OK && i < n; i++) {
+        const Okr__Task *task = res->tasks[i];
+        char ref[32], kref[32], title[512], date[32], due[64];
+        okr_ref_format(OKR_REF_TASK, task->id, ref, sizeof ref);
+        okr_ref_format(OKR_REF_KEY_RESULT, task->key_result_id, kref, sizeof kref);
+        okr_render_truncate(task->title, MINE_TITLE_WIDTH, title, sizeof title);
+        okr_render_date(task->due_at, date, sizeof date);
+        int late =
+            task->due_at && task->due_at < now && task->state != OKR__TASK_STATE__TASK_STATE_DONE;
+        *overdue += (size_t)late;
+        snprintf(due, sizeof due, "%s%s", date, late ? " — overdue" : "");
+        const char *row[] = {ref,
+                             task->state == OKR__TASK_STATE__TASK_STATE_DOING ? "doing" : "todo",
+                             title, due, kref};
+        sgr[i + 1] = late ? MINE_RED : NULL;
+        if (okr_cli_table_add(&t, row) != 0)
+            rc = okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
+    }
+    if (rc == OKR_EXIT_OK) {
+        mine_colors_t colors = {sgr, 3, 3};
+        okr_render_table_print(&t, stdout, mine__color, &colors);
+    }
+    okr_cli_table_free(&t);
+    free(sgr);
+    return rc;
 }
 
-static void mine__print(const Okr__MineResult *res)
+static int mine__print(okr_cli_t *cli, const Okr__MineResult *res)
 {
     int64_t now = mine__now_ms();
     if (res->n_objectives == 0 && res->n_key_results == 0 && res->n_tasks == 0) {
-        printf("Nothing is yours yet in the active cycles. See the team's objectives with "
+        printf("Nothing is yours yet in the active cycles. See your team's objectives with "
                "'okr obj list', or start one with 'okr obj add'.\n");
-        return;
+        return OKR_EXIT_OK;
     }
-    mine__objectives(res);
-    printf("\n");
-    mine__key_results(res, now);
-    printf("\n");
-    size_t overdue = mine__tasks(res, now);
-    printf("\n");
+    int rc = OKR_EXIT_OK;
+    size_t overdue = 0;
+    if (res->n_objectives) {
+        rc = mine__objectives(cli, res);
+        printf("\n");
+    }
+    if (rc == OKR_EXIT_OK && res->n_key_results) {
+        rc = mine__key_results(cli, res, now);
+        printf("\n");
+    }
+    if (rc == OKR_EXIT_OK && res->n_tasks) {
+        rc = mine__tasks(cli, res, now, &overdue);
+        printf("\n");
+    }
+    if (rc)
+        return rc;
+    printf("%zu objective%s, %zu key result%s, %zu open task%s.", res->n_objectives,
+           res->n_objectives == 1 ? "" : "s", res->n_key_results,
+           res->n_key_results == 1 ? "" : "s", res->n_tasks, res->n_tasks == 1 ? "" : "s");
     if (res->n_stale)
-        printf("%zu key result%s without a check-in for %u days: okr checkin K VALUE\n",
+        printf(" %zu key result%s without a check-in for %u days: okr checkin K VALUE.",
                res->n_stale, res->n_stale == 1 ? "" : "s", (unsigned)res->stale_days);
     if (overdue)
-        printf("%zu task%s overdue: okr task done T, or move it with okr task edit T --due DATE\n",
-               overdue, overdue == 1 ? "" : "s");
+        printf(" %zu task%s overdue: okr task done T, or okr task edit T --due DATE.", overdue,
+               overdue == 1 ? "" : "s");
     if (!res->n_stale && !overdue)
-        printf("All your key results are checked in and no task is overdue.\n");
+        printf(" Everything is checked in and nothing is overdue.");
+    printf("\n");
+    return OKR_EXIT_OK;
 }
 
 static json_t *mine__json(const Okr__MineResult *res)
@@ -252,12 +288,14 @@ int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv)
         okr__response__free_unpacked(resp, NULL);
         return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL", "the server sent nothing");
     }
-    if (cli->json)
+    if (cli->json) {
         okr_cli_print_json(mine__json(resp->mine));
-    else
-        mine__print(resp->mine);
+        rc = OKR_EXIT_OK;
+    } else {
+        rc = mine__print(cli, resp->mine);
+    }
     okr__response__free_unpacked(resp, NULL);
-    return OKR_EXIT_OK;
+    return rc;
 }
 
 /* ---------------------------------------------------------------- the reminder */
@@ -296,6 +334,7 @@ void okr_cli_stale_reminder(okr_cli_t *cli)
     }
     if (res->n_stale > REMINDER_MAX_LISTED)
         snprintf(list + used, sizeof list - used, ", …");
+    fflush(stdout); /* after the command's own output */
     fprintf(stderr,
             "Reminder: %zu of your key results %s had no check-in for %u days: %s — okr checkin "
             "%s VALUE\n",

@@ -227,7 +227,10 @@ static void task__say(okr_cli_t *cli, const char *verb, const Okr__Task *t)
     char ref[32], due[64], kref[32];
     okr_ref_format(OKR_REF_TASK, t->id, ref, sizeof ref);
     okr_ref_format(OKR_REF_KEY_RESULT, t->key_result_id, kref, sizeof kref);
-    task__due(t, task__now_ms(), due, sizeof due);
+    if (t->due_at)
+        task__due(t, task__now_ms(), due, sizeof due);
+    else
+        snprintf(due, sizeof due, "none");
     char *title = okr_cli_sanitize(t->title, 0);
     char *who =
         okr_cli_sanitize(t->assignee_id ? okr_ref_username(cli, t->assignee_id) : "nobody", 0);

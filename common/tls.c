@@ -294,6 +294,8 @@ static void tls__on_write(uv_write_t *req, int status)
         return;
     }
     tls__shutdown_progress(t);
+    if (t->cb.on_drain && t->state == ST_ESTABLISHED)
+        t->cb.on_drain(t);
 }
 
 /* --- plaintext out ------------------------------------------------------ */

@@ -41,6 +41,10 @@ typedef struct okr_tls_callbacks {
     void (*on_error)(okr_tls_t *t, int status);
     /* The handle is closed; the owner may free the memory now. */
     void (*on_close)(okr_tls_t *t);
+    /* A socket write completed, so okr_tls_pending_bytes() went down: the
+     * moment to hand over more output a slow reader was kept waiting for.
+     * May be NULL. The callback may write and may close. */
+    void (*on_drain)(okr_tls_t *t);
 } okr_tls_callbacks_t;
 
 struct okr_tls {

@@ -45,6 +45,12 @@ static const setting_t settings[] = {
     N("limits", rate_limit_burst, "requests a connection may send in a burst", "2000"),
     N("limits", out_queue_max, "bytes queued to a slow reader before it is disconnected",
       "8388608"),
+    N("limits", out_queue_soft, "bytes queued before events for one entity coalesce", "262144"),
+    N("limits", max_subscriptions, "subscriptions per connection", "64"),
+    N("limits", socket_sndbuf, "kernel send buffer per connection, bytes (0 = OS default)", "0"),
+    N("push", replay_window_changes, "a resume further back than this many changes gets a snapshot",
+      "100000"),
+    N("push", replay_window_s, "a resume older than this many seconds gets a snapshot", "604800"),
     N("limits", handshake_timeout_ms, "TLS handshake must finish within", "10000"),
     N("limits", login_timeout_ms, "a connection must log in within", "30000"),
     N("limits", frame_timeout_ms, "a frame that started must arrive whole within", "10000"),
@@ -261,6 +267,10 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
     }
     if (cfg->kdf_memory_kib < 8 || cfg->kdf_iterations < 1 || cfg->hash_parallel < 1) {
         fprintf(stderr, "okrd: kdf_memory_kib >= 8, kdf_iterations >= 1, hash_parallel >= 1\n");
+        return -1;
+    }
+    if (cfg->out_queue_soft < 1024 || cfg->out_queue_soft > cfg->out_queue_max) {
+        fprintf(stderr, "okrd: need 1024 <= out_queue_soft <= out_queue_max\n");
         return -1;
     }
     if (cfg->max_inflight < 1 || cfg->max_connections < 1 || cfg->session_ttl_s < 60) {

@@ -31,6 +31,8 @@ void okr_conn_unref(okr_conn_t *c)
 {
     if (--c->refs > 0)
         return;
+    if (c->srv->pubsub)
+        okr_pubsub_forget(c->srv->pubsub, c);
     okr_frame_decoder_free(&c->frames);
     okr_server_conn_closed(c->srv, c);
     free(c);
@@ -230,7 +232,15 @@ static void conn__on_error(okr_tls_t *t, int status)
     uv_timer_stop(&c->timer);
 }
 
+static void conn__on_drain(okr_tls_t *t)
+{
+    okr_conn_t *c = conn__of(t);
+    if (c->push.head && c->srv->pubsub)
+        okr_pubsub_drain(c->srv->pubsub, c);
+}
+
 static const okr_tls_callbacks_t conn_callbacks = {
+    .on_drain = conn__on_drain,
     .on_handshake = conn__on_handshake,
     .on_read = conn__on_read,
     .on_error = conn__on_error,
@@ -283,6 +293,12 @@ void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
         return;
     }
     uv_tcp_nodelay(&c->tls.tcp, 1);
+    if (srv->cfg->socket_sndbuf) {
+        /* A smaller kernel buffer per connection: memory per idle client,
+         * and slow readers reach the server's own (coalescing) queue sooner. */
+        int size = (int)srv->cfg->socket_sndbuf;
+        uv_send_buffer_size((uv_handle_t *)&c->tls.tcp, &size);
+    }
     okr_debug("conn %llu %s: accepted", (unsigned long long)c->id, c->peer);
     if (okr_tls_start(&c->tls) != 0) {
         okr_conn_close(c, "cannot start TLS");

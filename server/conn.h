@@ -23,6 +23,7 @@
 #include "frame.h"
 #include "okr_error.h"
 #include "okr.pb-c.h"
+#include "pubsub.h"
 #include "tls.h"
 
 typedef struct okr_server okr_server_t;
@@ -39,6 +40,7 @@ typedef struct okr_conn {
     int hello_done;
     /* The session this connection is logged in with (authenticated = 1). */
     int authenticated;
+    int admin; /* the user's role as of their latest request */
     uint64_t user_id;
     uint8_t token_hash[OKR_TOKEN_HASH_LEN];
     /* Deadlines, on the monotonic clock (ms). */
@@ -48,9 +50,10 @@ typedef struct okr_conn {
     /* Token bucket for rate_limit_rps. */
     double tokens;
     uint64_t tokens_at;
-    char peer[64];    /* "ip:port" */
-    char peer_ip[64]; /* "ip", the key for throttling by address */
-    uint64_t id;      /* connection number, for logs */
+    char peer[64];         /* "ip:port" */
+    char peer_ip[64];      /* "ip", the key for throttling by address */
+    uint64_t id;           /* connection number, for logs */
+    okr_push_state_t push; /* subscriptions and events waiting (pubsub.c) */
 } okr_conn_t;
 
 /* Accepts a pending connection on the listener. Logs and drops it when the

@@ -73,6 +73,9 @@ static const okr_op_t ops[] = {
     OP(lint, LINT, okr_handle_lint, OKR_OP_LOGIN),
     OP(history, HISTORY, okr_handle_history, OKR_OP_LOGIN),
     OP(mine, MINE, okr_handle_mine, OKR_OP_LOGIN),
+    OP(subscribe, SUBSCRIBE, okr_handle_subscribe, OKR_OP_LOGIN),
+    OP(unsubscribe, UNSUBSCRIBE, okr_handle_unsubscribe, OKR_OP_LOGIN),
+    OP(stats, STATS, okr_handle_stats, OKR_OP_ADMIN),
 };
 
 static const okr_op_t *dispatch__find(Okr__Request__OpCase op)
@@ -211,7 +214,11 @@ static int dispatch__load_caller(okr_req_t *r)
 {
     okr_conn_t *c = r->conn;
     int rc = okr_session_check(r->srv->store, c->token_hash, &r->user, NULL);
+    if (rc == 0)
+        c->admin = r->user->role == OKR__ROLE__ROLE_ADMIN;
     if (rc != 0) {
+        if (r->srv->pubsub)
+            okr_pubsub_forget(r->srv->pubsub, c);
         c->authenticated = 0;
         c->user_id = 0;
         okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame_before_login);

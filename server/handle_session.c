@@ -57,8 +57,10 @@ void okr_handle_hello(okr_req_t *r)
 
 /* ---- shared by login and token auth ---- */
 
-static void session__authenticate(okr_conn_t *c, uint64_t user_id, const uint8_t *token_hash)
+static void session__authenticate(okr_conn_t *c, const Okr__User *user, const uint8_t *token_hash)
 {
+    uint64_t user_id = user->id;
+    c->admin = user->role == OKR__ROLE__ROLE_ADMIN;
     c->authenticated = 1;
     c->user_id = user_id;
     memcpy(c->token_hash, token_hash, OKR_TOKEN_HASH_LEN);
@@ -144,7 +146,7 @@ static void login__committed(okr_write_t *w, int status)
     }
     okr_info("conn %llu %s: user %s logged in", (unsigned long long)r->conn->id, r->conn->peer,
              st->rec->user->username);
-    session__authenticate(r->conn, st->rec->user->id, st->token_hash);
+    session__authenticate(r->conn, st->rec->user, st->token_hash);
     session__reply(r, st->token, st->rec->user, st->expires_at);
 }
 
@@ -250,7 +252,7 @@ void okr_handle_auth_token(okr_req_t *r)
                      "the session has expired or was revoked; log in again");
         return;
     }
-    session__authenticate(r->conn, user->id, hash);
+    session__authenticate(r->conn, user, hash);
     session__reply(r, NULL, user, expires_at);
     okr__user__free_unpacked(user, NULL);
 }
@@ -272,6 +274,7 @@ static void logout__committed(okr_write_t *w, int status)
     }
     okr_conn_t *c = r->conn;
     if (memcmp(c->token_hash, r->state, OKR_TOKEN_HASH_LEN) == 0) {
+        okr_pubsub_forget(r->srv->pubsub, c);
         c->authenticated = 0;
         c->user_id = 0;
         okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame_before_login);

@@ -131,6 +131,12 @@ int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
         okr_error("cannot start the writer thread");
         return -1;
     }
+    srv->pubsub = okr_pubsub_new(srv);
+    if (!srv->pubsub) {
+        okr_error("out of memory");
+        return -1;
+    }
+    okr_writer_on_committed(srv->writer, okr_pubsub_on_committed, srv->pubsub);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
     uv_signal_init(loop, &srv->sigint);
@@ -189,6 +195,8 @@ static void server__maybe_finish(okr_server_t *srv)
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
     okr_hasher_free(srv->hasher);
     srv->hasher = NULL;
+    okr_pubsub_free(srv->pubsub);
+    srv->pubsub = NULL;
     okr_store_close(srv->store);
     srv->store = NULL;
     okr_info("shutdown: store closed");

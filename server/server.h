@@ -19,6 +19,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "pubsub.h"
 #include "store.h"
 #include "throttle.h"
 #include "writer.h"
@@ -31,6 +32,7 @@ typedef struct okr_server {
     okr_store_t *store;
     okr_writer_t *writer;
     okr_hasher_t *hasher;
+    okr_pubsub_t *pubsub;
     okr_throttle_t *throttle_user;
     okr_throttle_t *throttle_addr;
     SSL_CTX *tls;

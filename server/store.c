@@ -23,7 +23,7 @@
 #include "log.h"
 #include "okr_error.h"
 
-#define STORE_MAX_DBS 64
+#define STORE_MAX_DBS         64
 #define STORE_DEFAULT_MAP     ((uint64_t)64 << 20)
 #define STORE_DEFAULT_MAXMAP  ((uint64_t)64 << 30)
 #define STORE_DEFAULT_READERS 126

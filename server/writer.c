@@ -41,6 +41,8 @@ struct okr_writer {
 
     void (*on_stopped)(void *arg);
     void *on_stopped_arg;
+    void (*on_committed)(void *arg); /* loop thread, after each batch of done()s */
+    void *on_committed_arg;
 };
 
 /* ------------------------------------------------------------ writer thread */
@@ -197,12 +199,16 @@ static void writer__on_async(uv_async_t *h)
     bool exited = wr->exited;
     pthread_mutex_unlock(&wr->mu);
 
+    bool delivered = w != NULL;
     while (w != NULL) {
         okr_write_t *next = w->next; /* done() may free or resubmit w */
         w->next = NULL;
         w->done(w, w->status);
         w = next;
     }
+    /* Acknowledgements first, then the push of what they committed. */
+    if (delivered && wr->on_committed)
+        wr->on_committed(wr->on_committed_arg);
 
     /* exited was read after the thread queued its last group, so nothing is
      * left to deliver; the thread only has to return. */
@@ -298,4 +304,10 @@ void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out)
     pthread_mutex_lock(&wr->mu);
     *out = wr->stats;
     pthread_mutex_unlock(&wr->mu);
+}
+
+void okr_writer_on_committed(okr_writer_t *wr, void (*fn)(void *arg), void *arg)
+{
+    wr->on_committed = fn;
+    wr->on_committed_arg = arg;
 }

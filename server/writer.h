@@ -64,6 +64,11 @@ int okr_writer_submit(okr_writer_t *wr, okr_write_t *w);
  * thread) and frees wr. The loop must keep running until on_stopped. */
 void okr_writer_stop(okr_writer_t *wr, void (*on_stopped)(void *arg), void *arg);
 
+/* fn(arg) runs on the loop thread after the done()s of every batch of
+ * completed writes: the moment to publish what they committed (okrd's push
+ * reads the change log from there). NULL removes it. */
+void okr_writer_on_committed(okr_writer_t *wr, void (*fn)(void *arg), void *arg);
+
 /* Counters, read on the loop thread. */
 void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out);
 

@@ -1,0 +1,197 @@
+/* cmd_admin.c — okr admin: server administration. For now one command,
+ * `okr admin stats`: the server's counters (connections, subscriptions,
+ * commits, push fan-out) from a StatsRequest, which only admins may send. */
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cmd_kit.h"
+#include "okr_error.h"
+
+static const char admin_usage[] = "Usage: okr admin COMMAND [ARGS]\n"
+                                  "\n"
+                                  "Server administration (admins only).\n"
+                                  "\n"
+                                  "Commands:\n"
+                                  "  stats    the server's counters: connections, subscriptions,\n"
+                                  "           commits, events pushed, fan-out time, memory\n"
+                                  "\n"
+                                  "Run 'okr admin COMMAND --help' for the details of one.\n"
+                                  "\n"
+                                  "Examples:\n"
+                                  "  okr admin stats\n"
+                                  "  okr admin stats --json\n";
+
+static const char stats_usage[] =
+    "Usage: okr admin stats\n"
+    "\n"
+    "Shows the server's counters (admins only):\n"
+    "  connections        connections open now\n"
+    "  subscriptions      live subscriptions (okr watch, dashboards)\n"
+    "  queued bytes       output waiting for slow readers, all connections\n"
+    "  commits            writer transactions since the server started\n"
+    "  writes             writes in them (several requests commit together)\n"
+    "  events sent        event frames pushed to connections\n"
+    "  events coalesced   events dropped for a newer state of the same entity\n"
+    "                     (a slow reader's queue was over its cap)\n"
+    "  slow disconnects   connections cut for being too slow to read\n"
+    "  current seq        the newest committed change\n"
+    "  fan-out last/max   time to push a commit group to its subscribers\n"
+    "  resident memory    the server's resident set size\n"
+    "  started            when the server started\n"
+    "\n"
+    "Options:\n"
+    "  --json   the fields as JSON (proto names; times in ms since the epoch,\n"
+    "           durations in microseconds, sizes in bytes)\n"
+    "  (and the global options: okr --help)\n"
+    "\n"
+    "Examples:\n"
+    "  okr admin stats\n"
+    "  okr admin stats --json | jq .events_sent\n";
+
+/* "512 B", "1.5 KiB", "23.4 MiB", "1.2 GiB". */
+static const char *admin__bytes(uint64_t n, char *buf, size_t len)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+    if (n < 1024) {
+        snprintf(buf, len, "%llu B", (unsigned long long)n);
+        return buf;
+    }
+    double v = (double)n / 1024.0;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024.0;
+        u++;
+    }
+    snprintf(buf, len, "%.1f %s", v, units[u]);
+    return buf;
+}
+
+/* "850 µs", "12.3 ms", "1.20 s". */
+static const char *admin__micros(uint64_t us, char *buf, size_t len)
+{
+    if (us < 1000)
+        snprintf(buf, len, "%llu \u00b5s", (unsigned long long)us);
+    else if (us < 1000000)
+        snprintf(buf, len, "%.1f ms", (double)us / 1000.0);
+    else
+        snprintf(buf, len, "%.2f s", (double)us / 1000000.0);
+    return buf;
+}
+
+static const char *admin__count(uint64_t n, char *buf, size_t len)
+{
+    snprintf(buf, len, "%llu", (unsigned long long)n);
+    return buf;
+}
+
+/* "2026-03-02 10:00 CET (3 h 12 min ago)". */
+static const char *admin__started(int64_t ms, char *buf, size_t len)
+{
+    char when[64];
+    okr_cli_format_time(ms, when, sizeof when);
+    int64_t up = okr_wall_ms() - ms;
+    if (ms <= 0 || up < 0) {
+        snprintf(buf, len, "%s", when);
+        return buf;
+    }
+    int64_t min = up / 60000;
+    if (min < 60)
+        snprintf(buf, len, "%s (%lld min ago)", when, (long long)min);
+    else if (min < 48 * 60)
+        snprintf(buf, len, "%s (%lld h %lld min ago)", when, (long long)(min / 60),
+                 (long long)(min % 60));
+    else
+        snprintf(buf, len, "%s (%lld days ago)", when, (long long)(min / 1440));
+    return buf;
+}
+
+static json_t *admin__stats_json(const Okr__Stats *s)
+{
+    return json_pack(
+        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "connections",
+        (json_int_t)s->connections, "subscriptions", (json_int_t)s->subscriptions, "queued_bytes",
+        (json_int_t)s->queued_bytes, "commits", (json_int_t)s->commits, "writes",
+        (json_int_t)s->writes, "events_sent", (json_int_t)s->events_sent, "events_coalesced",
+        (json_int_t)s->events_coalesced, "slow_disconnects", (json_int_t)s->slow_disconnects,
+        "current_seq", (json_int_t)s->current_seq, "fanout_last_us", (json_int_t)s->fanout_last_us,
+        "fanout_max_us", (json_int_t)s->fanout_max_us, "resident_bytes",
+        (json_int_t)s->resident_bytes, "started_at", (json_int_t)s->started_at);
+}
+
+static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
+{
+    char v[13][128];
+    const char *const rows[][2] = {
+        {"connections", admin__count(s->connections, v[0], sizeof v[0])},
+        {"subscriptions", admin__count(s->subscriptions, v[1], sizeof v[1])},
+        {"queued bytes", admin__bytes(s->queued_bytes, v[2], sizeof v[2])},
+        {"commits", admin__count(s->commits, v[3], sizeof v[3])},
+        {"writes", admin__count(s->writes, v[4], sizeof v[4])},
+        {"events sent", admin__count(s->events_sent, v[5], sizeof v[5])},
+        {"events coalesced", admin__count(s->events_coalesced, v[6], sizeof v[6])},
+        {"slow disconnects", admin__count(s->slow_disconnects, v[7], sizeof v[7])},
+        {"current seq", admin__count(s->current_seq, v[8], sizeof v[8])},
+        {"fan-out last", admin__micros(s->fanout_last_us, v[9], sizeof v[9])},
+        {"fan-out max", admin__micros(s->fanout_max_us, v[10], sizeof v[10])},
+        {"resident memory", admin__bytes(s->resident_bytes, v[11], sizeof v[11])},
+        {"started", admin__started(s->started_at, v[12], sizeof v[12])},
+    };
+    static const char *const header[] = {"STAT", "VALUE"};
+    okr_cli_table_t t;
+    if (okr_cli_table_init(&t, 2, header) != 0)
+        return okr_kit_nomem(cli);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        if (okr_cli_table_add(&t, rows[i]) != 0) {
+            okr_cli_table_free(&t);
+            return okr_kit_nomem(cli);
+        }
+    }
+    printf("Server %s\n", cli->server);
+    okr_cli_table_print(&t, stdout);
+    okr_cli_table_free(&t);
+    return OKR_EXIT_OK;
+}
+
+static int admin__stats(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "admin stats";
+    cli->usage = stats_usage;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
+    if (rc >= 0)
+        return rc;
+    if ((rc = okr_cli_connect_auth(cli)) != 0)
+        return rc;
+    Okr__StatsRequest sr = OKR__STATS_REQUEST__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_STATS;
+    req.stats = &sr;
+    Okr__Response *resp;
+    if ((rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_STATS, &resp)) != 0)
+        return rc;
+    if (!resp->stats) {
+        okr__response__free_unpacked(resp, NULL);
+        return okr_kit_no_result(cli, "statistics");
+    }
+    if (cli->json) {
+        json_t *j = admin__stats_json(resp->stats);
+        rc = j ? OKR_EXIT_OK : okr_kit_nomem(cli);
+        okr_cli_print_json(j);
+    } else {
+        rc = admin__stats_table(cli, resp->stats);
+    }
+    okr__response__free_unpacked(resp, NULL);
+    return rc;
+}
+
+int okr_cmd_admin(okr_cli_t *cli, int argc, char **argv)
+{
+    static const okr_kit_sub_t subs[] = {{"stats", admin__stats}};
+    return okr_kit_dispatch(cli, argc, argv, "admin", admin_usage, subs,
+                            sizeof subs / sizeof subs[0]);
+}

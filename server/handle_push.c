@@ -1,0 +1,45 @@
+/* handle_push.c — subscribe, unsubscribe and server statistics. */
+#include <stdio.h>
+
+#include "okr_error.h"
+#include "pubsub.h"
+#include "request.h"
+
+void okr_handle_subscribe(okr_req_t *r)
+{
+    Okr__SubscribeResult res;
+    char err[256] = "";
+    int rc = okr_pubsub_subscribe(r->srv->pubsub, r->conn, r->user, r->msg->subscribe, &res, err,
+                                  sizeof err);
+    if (rc != 0) {
+        okr_req_fail(r, rc, "%s", err[0] ? err : okr_strerror(rc));
+        return;
+    }
+    /* The answer follows any replay or snapshot already queued for this
+     * connection: a client sees the past before it hears it is live. */
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_SUBSCRIBE;
+    resp.subscribe = &res;
+    okr_req_reply(r, &resp);
+}
+
+void okr_handle_unsubscribe(okr_req_t *r)
+{
+    uint64_t id = r->msg->unsubscribe->subscription_id;
+    if (okr_pubsub_unsubscribe(r->srv->pubsub, r->conn, id) != 0) {
+        okr_req_fail(r, OKR_E_NOT_FOUND, "this connection has no subscription %llu",
+                     (unsigned long long)id);
+        return;
+    }
+    okr_req_reply_empty(r);
+}
+
+void okr_handle_stats(okr_req_t *r)
+{
+    Okr__Stats stats = OKR__STATS__INIT;
+    okr_pubsub_stats(r->srv->pubsub, &stats);
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_STATS;
+    resp.stats = &stats;
+    okr_req_reply(r, &resp);
+}
