@@ -177,13 +177,13 @@ static int lint__measurable(const Okr__KeyResult *kr, okr_lint_findings_t *out)
     if (bad)
         return lint__add(out, "not-measurable", OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT, kr->id,
                          kr->title,
-                         "KR%" PRIu64 " has a %s that is not a finite number: set finite start, "
+                         "K%" PRIu64 " has a %s that is not a finite number: set finite start, "
                          "target and current values",
                          kr->id, bad);
     if (kr->metric != OKR__METRIC__METRIC_BOOLEAN && kr->target == kr->start)
         return lint__add(out, "not-measurable", OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT, kr->id,
                          kr->title,
-                         "KR%" PRIu64 " has its target equal to its start (%g): set a target "
+                         "K%" PRIu64 " has its target equal to its start (%g): set a target "
                          "that differs from the start so progress can be measured",
                          kr->id, kr->start);
     return 0;
@@ -194,7 +194,7 @@ static int lint__kr_owner(const Okr__KeyResult *kr, okr_lint_findings_t *out)
     if (kr->owner_user_id != 0)
         return 0;
     return lint__add(out, "no-owner", OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT, kr->id, kr->title,
-                     "KR%" PRIu64 " has no owner: name the person who checks it in", kr->id);
+                     "K%" PRIu64 " has no owner: name the person who checks it in", kr->id);
 }
 
 static int lint__stale(const Okr__KeyResult *kr, const okr_lint_input_t *in, uint32_t stale_days,
@@ -218,12 +218,12 @@ static int lint__stale(const Okr__KeyResult *kr, const okr_lint_input_t *in, uin
     const char *ds = days == 1 ? "" : "s", *ls = stale_days == 1 ? "day" : "days";
     if (never)
         return lint__add(out, "stale", OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT, kr->id, kr->title,
-                         "KR%" PRIu64 " has had no check-in since it was created %" PRIu64
+                         "K%" PRIu64 " has had no check-in since it was created %" PRIu64
                          " day%s ago (the coach asks for one every %" PRIu32
                          " %s): check in its current value and confidence",
                          kr->id, days, ds, stale_days, ls);
     return lint__add(out, "stale", OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT, kr->id, kr->title,
-                     "KR%" PRIu64 " has had no check-in for %" PRIu64
+                     "K%" PRIu64 " has had no check-in for %" PRIu64
                      " day%s (the coach asks for one every %" PRIu32
                      " %s): check in its current value and confidence",
                      kr->id, days, ds, stale_days, ls);
@@ -241,7 +241,7 @@ static int lint__due(const Okr__KeyResult *kr, const Okr__Cycle *c, okr_lint_fin
     lint__date(c->start_at, start, sizeof start);
     lint__date(c->end_at, end, sizeof end);
     return lint__add(out, "dates", OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT, kr->id, kr->title,
-                     "KR%" PRIu64 " is due %s, outside its cycle %s (%s to %s): move the due "
+                     "K%" PRIu64 " is due %s, outside its cycle %s (%s to %s): move the due "
                      "date into the cycle",
                      kr->id, due, name, start, end);
 }

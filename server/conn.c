@@ -33,6 +33,8 @@ void okr_conn_unref(okr_conn_t *c)
         return;
     if (c->srv->pubsub)
         okr_pubsub_forget(c->srv->pubsub, c);
+    if (c->dashboard)
+        okr__dashboard_token__free_unpacked(c->dashboard, NULL);
     okr_frame_decoder_free(&c->frames);
     okr_server_conn_closed(c->srv, c);
     free(c);

@@ -41,6 +41,9 @@ typedef struct okr_conn {
     /* The session this connection is logged in with (authenticated = 1). */
     int authenticated;
     int admin; /* the user's role as of their latest request */
+    /* Set when authenticated with a dashboard token (then user_id is 0):
+     * read-only, bound to the token's scope. Owned. */
+    Okr__DashboardToken *dashboard;
     uint64_t user_id;
     uint8_t token_hash[OKR_TOKEN_HASH_LEN];
     /* Deadlines, on the monotonic clock (ms). */

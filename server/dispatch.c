@@ -8,6 +8,7 @@
 #include "log.h"
 #include "okr_error.h"
 #include "request.h"
+#include "dashboard.h"
 #include "domain.h"
 #include "users.h"
 
@@ -18,10 +19,10 @@
 
 /* The one list of operations: what each needs before its handler runs. */
 static const okr_op_t ops[] = {
-    OP(hello, HELLO, okr_handle_hello, 0),
+    OP(hello, HELLO, okr_handle_hello, OKR_OP_DASHBOARD),
     OP(login, LOGIN, okr_handle_login, 0),
-    OP(auth_token, AUTH_TOKEN, okr_handle_auth_token, 0),
-    OP(ping, PING, okr_handle_ping, 0),
+    OP(auth_token, AUTH_TOKEN, okr_handle_auth_token, OKR_OP_DASHBOARD),
+    OP(ping, PING, okr_handle_ping, OKR_OP_DASHBOARD),
     OP(logout, LOGOUT, okr_handle_logout, OKR_OP_LOGIN | OKR_OP_WRITES),
     OP(whoami, WHOAMI, okr_handle_whoami, OKR_OP_LOGIN),
     OP(passwd, PASSWD, okr_handle_passwd, OKR_OP_LOGIN | OKR_OP_WRITES),
@@ -29,7 +30,7 @@ static const okr_op_t ops[] = {
     OP(user_list, USER_LIST, okr_handle_user_list, OKR_OP_ADMIN),
     OP(user_deactivate, USER_DEACTIVATE, okr_handle_user_deactivate, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(user_set_role, USER_SET_ROLE, okr_handle_user_set_role, OKR_OP_ADMIN | OKR_OP_WRITES),
-    OP(user_get, USER_GET, okr_handle_user_get, OKR_OP_LOGIN),
+    OP(user_get, USER_GET, okr_handle_user_get, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
     OP(team_create, TEAM_CREATE, okr_handle_team_create, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(team_update, TEAM_UPDATE, okr_handle_team_update, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(team_get, TEAM_GET, okr_handle_team_get, OKR_OP_LOGIN),
@@ -73,9 +74,12 @@ static const okr_op_t ops[] = {
     OP(lint, LINT, okr_handle_lint, OKR_OP_LOGIN),
     OP(history, HISTORY, okr_handle_history, OKR_OP_LOGIN),
     OP(mine, MINE, okr_handle_mine, OKR_OP_LOGIN),
-    OP(subscribe, SUBSCRIBE, okr_handle_subscribe, OKR_OP_LOGIN),
-    OP(unsubscribe, UNSUBSCRIBE, okr_handle_unsubscribe, OKR_OP_LOGIN),
+    OP(subscribe, SUBSCRIBE, okr_handle_subscribe, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
+    OP(unsubscribe, UNSUBSCRIBE, okr_handle_unsubscribe, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
     OP(stats, STATS, okr_handle_stats, OKR_OP_ADMIN),
+    OP(token_create, TOKEN_CREATE, okr_handle_token_create, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(token_list, TOKEN_LIST, okr_handle_token_list, OKR_OP_ADMIN),
+    OP(token_revoke, TOKEN_REVOKE, okr_handle_token_revoke, OKR_OP_ADMIN | OKR_OP_WRITES),
 };
 
 static const okr_op_t *dispatch__find(Okr__Request__OpCase op)
@@ -208,11 +212,32 @@ static int dispatch__rate_ok(okr_conn_t *c)
     return 1;
 }
 
+/* A dashboard connection has no user: handlers that name the caller see a
+ * read-only stand-in (id 0), after the token is re-checked for revocation. */
+static int dispatch__load_dashboard(okr_req_t *r)
+{
+    okr_conn_t *c = r->conn;
+    if (!okr_dashboard_live(r->srv->store, c->dashboard->id))
+        return OKR_E_UNAUTHENTICATED;
+    r->user = malloc(sizeof *r->user);
+    if (!r->user)
+        return OKR_E_NOMEM;
+    okr__user__init(r->user);
+    r->user->username = strdup("dashboard");
+    r->user->display_name = strdup(c->dashboard->label);
+    r->user->role = OKR__ROLE__ROLE_MEMBER;
+    if (!r->user->username || !r->user->display_name)
+        return OKR_E_NOMEM;
+    return 0;
+}
+
 /* Re-checks the connection's session on every request that needs one, so a
  * logout elsewhere, an expiry or a deactivation takes effect at once. */
 static int dispatch__load_caller(okr_req_t *r)
 {
     okr_conn_t *c = r->conn;
+    if (c->dashboard)
+        return dispatch__load_dashboard(r);
     int rc = okr_session_check(r->srv->store, c->token_hash, &r->user, NULL);
     if (rc == 0)
         c->admin = r->user->role == OKR__ROLE__ROLE_ADMIN;
@@ -291,6 +316,11 @@ void okr_dispatch_frame(okr_conn_t *c, const uint8_t *payload, size_t len)
     }
     if (!c->hello_done && msg->op_case != OKR__REQUEST__OP_HELLO) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "send Hello first");
+        return;
+    }
+    if (c->dashboard && !(r->op->flags & OKR_OP_DASHBOARD)) {
+        okr_req_fail(r, OKR_E_FORBIDDEN,
+                     "a dashboard token is read-only: it may only subscribe to its scope");
         return;
     }
     if (r->op->flags & (OKR_OP_LOGIN | OKR_OP_ADMIN)) {

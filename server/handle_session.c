@@ -6,6 +6,7 @@
 #include <openssl/crypto.h>
 
 #include "clock.h"
+#include "dashboard.h"
 #include "keys.h"
 #include "log.h"
 #include "okr_error.h"
@@ -60,6 +61,10 @@ void okr_handle_hello(okr_req_t *r)
 static void session__authenticate(okr_conn_t *c, const Okr__User *user, const uint8_t *token_hash)
 {
     uint64_t user_id = user->id;
+    if (c->dashboard) {
+        okr__dashboard_token__free_unpacked(c->dashboard, NULL);
+        c->dashboard = NULL;
+    }
     c->admin = user->role == OKR__ROLE__ROLE_ADMIN;
     c->authenticated = 1;
     c->user_id = user_id;
@@ -232,12 +237,48 @@ static int session__token_valid(const char *token)
     return 1;
 }
 
+/* A TV authenticates with a dashboard token: read-only, scope-bound. */
+static void session__dashboard(okr_req_t *r, const char *secret)
+{
+    okr_conn_t *c = r->conn;
+    Okr__DashboardToken *t = NULL;
+    if (okr_dashboard_find(r->srv->store, secret, &t) != 0) {
+        session__throttle_fail(r->srv, NULL, c->peer_ip);
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED,
+                     "this dashboard token is unknown or revoked; ask an admin for a new one "
+                     "(okr token create)");
+        return;
+    }
+    if (c->dashboard)
+        okr__dashboard_token__free_unpacked(c->dashboard, NULL);
+    okr_pubsub_forget(r->srv->pubsub, c);
+    c->dashboard = t;
+    c->authenticated = 1;
+    c->admin = 0;
+    c->user_id = 0;
+    memset(c->token_hash, 0, sizeof c->token_hash);
+    okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame);
+    okr_info("conn %llu %s: dashboard \"%s\" connected", (unsigned long long)c->id, c->peer,
+             t->label);
+    Okr__LoginResult res = OKR__LOGIN_RESULT__INIT;
+    res.token = "";
+    res.dashboard = t;
+    Okr__Response resp = OKR__RESPONSE__INIT;
+    resp.result_case = OKR__RESPONSE__RESULT_LOGIN;
+    resp.login = &res;
+    okr_req_reply(r, &resp);
+}
+
 void okr_handle_auth_token(okr_req_t *r)
 {
     okr_server_t *srv = r->srv;
     const char *token = r->msg->auth_token->token;
     if (session__throttled(r, NULL))
         return;
+    if (okr_dashboard_is_secret(token)) {
+        session__dashboard(r, token);
+        return;
+    }
     uint8_t hash[OKR_TOKEN_HASH_LEN];
     Okr__User *user = NULL;
     int64_t expires_at = 0;

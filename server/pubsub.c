@@ -10,6 +10,7 @@
 #include "acl.h"
 #include "clock.h"
 #include "conn.h"
+#include "dashboard.h"
 #include "domain.h"
 #include "frame.h"
 #include "keys.h"
@@ -21,6 +22,8 @@
 #define PUSH_MAX_ENCODINGS 8    /* visibility classes kept per change */
 #define PUSH_MAX_ANCESTORS 64   /* ancestors considered for filtering (a mask) */
 #define PUSH_SNAPSHOT_MAX  100000
+#define PUSH_RECENT        30   /* check-ins and comments a snapshot ends with */
+#define PUSH_RECENT_SCAN   5000 /* how far back the change log is searched for them */
 
 struct okr_sub {
     uint64_t id;
@@ -370,6 +373,8 @@ static int sub__matches(const okr_sub_t *sub, const change_ctx_t *x)
 static int conn__may_read(okr_store_t *s, MDB_txn *txn, const okr_conn_t *c,
                           const Okr__Objective *o)
 {
+    if (c->dashboard)
+        return okr_dashboard_may_read(s, txn, c->dashboard, o);
     if (!o || o->visibility != OKR__VISIBILITY__VISIBILITY_TEAM || c->admin)
         return 1;
     Okr__User u = OKR__USER__INIT;
@@ -629,6 +634,62 @@ static int snapshot__on_cycle(void *arg, uint64_t id)
     return snapshot__on_record(arg, id, OKR__ENTITY_KIND__ENTITY_KIND_CYCLE);
 }
 
+/* The scope's latest check-ins and comments, oldest first, marked as part of
+ * the snapshot: what a dashboard's ticker starts with. */
+static void snapshot__recent(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr_conn_t *c,
+                             okr_sub_t *sub)
+{
+    uint64_t found[PUSH_RECENT];
+    size_t n = 0;
+    uint64_t stop = ps->published > PUSH_RECENT_SCAN ? ps->published - PUSH_RECENT_SCAN : 0;
+    for (uint64_t seq = ps->published; seq > stop && n < PUSH_RECENT; seq--) {
+        Okr__Change *ch = change__get(s, txn, seq);
+        if (!ch)
+            continue;
+        if (ch->kind == OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN ||
+            ch->kind == OKR__ENTITY_KIND__ENTITY_KIND_COMMENT) {
+            change_ctx_t x = {.change = ch};
+            ctx__load(s, txn, &x);
+            if (sub__matches(sub, &x) && conn__may_read(s, txn, c, x.obj))
+                found[n++] = seq;
+            ctx__free(&x);
+        }
+        okr__change__free_unpacked(ch, NULL);
+    }
+    while (n > 0) {
+        Okr__Change *ch = change__get(s, txn, found[--n]);
+        if (!ch)
+            continue;
+        change_ctx_t x = {.change = ch};
+        ctx__load(s, txn, &x);
+        Okr__Event ev = OKR__EVENT__INIT;
+        ev.seq = ch->seq;
+        ev.change = ch;
+        ev.snapshot = 1;
+        ev.subscription_id = sub->id;
+        /* Only the ancestors the reader may see. */
+        uint64_t mask = conn__ancestor_mask(s, txn, c, &x);
+        Okr__ProgressUpdate *kept[PUSH_MAX_ANCESTORS];
+        size_t nk = 0;
+        for (size_t i = 0; i < x.nanc; i++)
+            if (mask & (UINT64_C(1) << i))
+                kept[nk++] = ch->ancestors[i];
+        Okr__ProgressUpdate **all = ch->ancestors;
+        size_t nall = ch->n_ancestors;
+        ch->ancestors = kept;
+        ch->n_ancestors = nk;
+        size_t len;
+        uint8_t *frame = encode_event(&ev, &len);
+        ch->ancestors = all;
+        ch->n_ancestors = nall;
+        if (frame)
+            push__send(ps, c, frame, len, x.key ^ ch->seq, 1);
+        free(frame);
+        ctx__free(&x);
+        okr__change__free_unpacked(ch, NULL);
+    }
+}
+
 static void pubsub__snapshot(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr_conn_t *c,
                              okr_sub_t *sub)
 {
@@ -658,6 +719,7 @@ static void pubsub__snapshot(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr
                         &sn);
         break;
     }
+    snapshot__recent(ps, s, txn, c, sub);
     Okr__Event done = OKR__EVENT__INIT;
     done.seq = ps->published;
     done.snapshot_done = 1;
@@ -700,7 +762,9 @@ static int scope__check(okr_store_t *s, MDB_txn *txn, const Okr__User *user, con
         return 0;
     case OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE:
         rc = okr_entity_get(s, txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, sc->id, &m);
-        if (rc == 0 && !okr_acl_can_read_objective(s, txn, user, (Okr__Objective *)m))
+        /* (Dashboards, user id 0, are checked against their token instead.) */
+        if (rc == 0 && user->id != 0 &&
+            !okr_acl_can_read_objective(s, txn, user, (Okr__Objective *)m))
             rc = OKR_E_NOT_FOUND;
         if (rc)
             snprintf(err, errlen, "no objective O%llu", (unsigned long long)sc->id);
@@ -745,6 +809,10 @@ int okr_pubsub_subscribe(okr_pubsub_t *ps, okr_conn_t *c, const Okr__User *user,
         return OKR_E_INTERNAL;
     }
     int rc = scope__check(s, txn, user, sc, err, errlen);
+    if (rc == 0 && c->dashboard && !okr_dashboard_scope_allowed(s, txn, c->dashboard, sc)) {
+        snprintf(err, errlen, "this dashboard token is for another scope");
+        rc = OKR_E_FORBIDDEN;
+    }
     okr_sub_t *sub = rc ? NULL : calloc(1, sizeof *sub);
     if (!rc && !sub)
         rc = OKR_E_NOMEM;
@@ -778,7 +846,7 @@ int okr_pubsub_subscribe(okr_pubsub_t *ps, okr_conn_t *c, const Okr__User *user,
         sub->from_seq = req->since_seq;
         pubsub__replay(ps, s, txn, c, sub, req->since_seq, &out->replayed);
         sub->from_seq = req->since_seq;
-    } else if (req->resume) {
+    } else if (req->resume || req->snapshot) {
         out->snapshot = 1;
         pubsub__snapshot(ps, s, txn, c, sub);
     }

@@ -25,9 +25,10 @@ typedef struct okr_req okr_req_t;
 typedef void (*okr_handler_fn)(okr_req_t *r);
 
 enum {
-    OKR_OP_LOGIN = 1 << 0,  /* needs an authenticated session */
-    OKR_OP_ADMIN = 1 << 1,  /* needs the admin role (implies LOGIN) */
-    OKR_OP_WRITES = 1 << 2, /* goes through the writer; refused while stopping */
+    OKR_OP_LOGIN = 1 << 0,     /* needs an authenticated session */
+    OKR_OP_ADMIN = 1 << 1,     /* needs the admin role (implies LOGIN) */
+    OKR_OP_WRITES = 1 << 2,    /* goes through the writer; refused while stopping */
+    OKR_OP_DASHBOARD = 1 << 3, /* open to dashboard-token connections too */
 };
 
 typedef struct okr_op {
@@ -156,5 +157,9 @@ void okr_handle_mine(okr_req_t *r);
 void okr_handle_subscribe(okr_req_t *r);
 void okr_handle_unsubscribe(okr_req_t *r);
 void okr_handle_stats(okr_req_t *r);
+/* handle_token.c */
+void okr_handle_token_create(okr_req_t *r);
+void okr_handle_token_list(okr_req_t *r);
+void okr_handle_token_revoke(okr_req_t *r);
 
 #endif

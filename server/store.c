@@ -59,6 +59,8 @@ static const char *const store__db_names[OKR_DB__COUNT] = {
     [OKR_DB_IDX_OBJECTIVE_COMMENTS] = "idx_objective_comments",
     [OKR_DB_IDX_KR_COMMENTS] = "idx_kr_comments",
     [OKR_DB_IDX_ENTITY_CHANGES] = "idx_entity_changes",
+    [OKR_DB_DASH_TOKENS] = "dash_tokens",
+    [OKR_DB_DASH_TOKEN_HASHES] = "dash_token_hashes",
 };
 
 struct okr_store {

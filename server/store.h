@@ -54,6 +54,8 @@ typedef enum okr_db {
     OKR_DB_IDX_OBJECTIVE_COMMENTS, /* (objective, comment)             */
     OKR_DB_IDX_KR_COMMENTS,        /* (key result, comment)            */
     OKR_DB_IDX_ENTITY_CHANGES,     /* (entity kind, entity id, seq)    */
+    OKR_DB_DASH_TOKENS,            /* token id -> DashboardToken       */
+    OKR_DB_DASH_TOKEN_HASHES,      /* SHA-256(secret) -> token id      */
     OKR_DB__COUNT
 } okr_db_t;
 

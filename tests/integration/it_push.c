@@ -554,6 +554,106 @@ static void test_two_hundred_subscribers(void **state)
     free(subs);
 }
 
+/* Collects the objective ids of snapshot events. */
+typedef struct snap_objs {
+    uint64_t ids[64];
+    size_t n;
+    int done;
+} snap_objs_t;
+
+static void on_snapshot_event(void *arg, const Okr__Event *ev)
+{
+    snap_objs_t *s = arg;
+    if (ev->snapshot_done)
+        s->done = 1;
+    else if (ev->snapshot && ev->change->entity_case == OKR__CHANGE__ENTITY_OBJECTIVE && s->n < 64)
+        s->ids[s->n++] = ev->change->objective->id;
+}
+
+static int has_id(const snap_objs_t *s, uint64_t id)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (s->ids[i] == id)
+            return 1;
+    return 0;
+}
+
+/* A dashboard token reads its scope through subscribe and nothing else. */
+static void test_dashboard_token(void **state)
+{
+    (void)state;
+    uint64_t team_a = make_team("TV Team A"), team_b = make_team("TV Team B");
+    uint64_t cycle = make_cycle("push-dash");
+    uint64_t a_open = make_objective(cycle, 0, team_a, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    uint64_t a_hidden = make_objective(cycle, 0, team_a, OKR__VISIBILITY__VISIBILITY_TEAM);
+    uint64_t b_hidden = make_objective(cycle, 0, team_b, OKR__VISIBILITY__VISIBILITY_TEAM);
+    uint64_t a_kr = make_kr(a_open);
+
+    Okr__Scope scope = OKR__SCOPE__INIT;
+    scope.kind = OKR__SCOPE_KIND__SCOPE_KIND_TEAM;
+    scope.id = team_a;
+    Okr__TokenCreateRequest tc = OKR__TOKEN_CREATE_REQUEST__INIT;
+    tc.scope = &scope;
+    tc.label = "3rd floor TV";
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_TOKEN_CREATE;
+    req.token_create = &tc;
+    Okr__Response *resp = call_ok(admin, &req);
+    char secret[128];
+    snprintf(secret, sizeof secret, "%s", resp->token_create->secret);
+    uint64_t token_id = resp->token_create->token->id;
+    assert_int_equal(strncmp(secret, "dash-", 5), 0);
+    okr__response__free_unpacked(resp, NULL);
+
+    okr_client_t *tv = ts_connect(&server);
+    assert_int_equal(okr_client_auth_token(tv, secret, NULL), OKR_OK);
+    /* Read-only: a check-in and a plain read are refused. */
+    Okr__CheckInRequest ci;
+    Okr__Request write = checkin_request(&ci, a_kr, 5, NULL);
+    assert_int_equal(ts_call(tv, &write, NULL), OKR_E_FORBIDDEN);
+    Okr__ObjectiveGetRequest og = OKR__OBJECTIVE_GET_REQUEST__INIT;
+    og.id = a_open;
+    Okr__Request read = OKR__REQUEST__INIT;
+    read.op_case = OKR__REQUEST__OP_OBJECTIVE_GET;
+    read.objective_get = &og;
+    assert_int_equal(ts_call(tv, &read, NULL), OKR_E_FORBIDDEN);
+    /* Another scope is refused; its own scope starts with a snapshot. */
+    Okr__Scope org = OKR__SCOPE__INIT;
+    org.kind = OKR__SCOPE_KIND__SCOPE_KIND_ORG;
+    Okr__SubscribeRequest sr = OKR__SUBSCRIBE_REQUEST__INIT;
+    sr.scope = &org;
+    Okr__Request sub = OKR__REQUEST__INIT;
+    sub.op_case = OKR__REQUEST__OP_SUBSCRIBE;
+    sub.subscribe = &sr;
+    assert_int_equal(ts_call(tv, &sub, NULL), OKR_E_FORBIDDEN);
+    snap_objs_t snap = {0};
+    okr_client_on_event(tv, on_snapshot_event, &snap);
+    sr.scope = &scope;
+    sr.snapshot = 1;
+    assert_int_equal(ts_call(tv, &sub, NULL), OKR_OK);
+    for (int i = 0; i < 100 && !snap.done; i++)
+        okr_client_poll(tv, 20);
+    assert_true(snap.done);
+    assert_true(has_id(&snap, a_open));
+    assert_true(has_id(&snap, a_hidden)); /* its own team's team-only objective */
+    assert_false(has_id(&snap, b_hidden));
+
+    /* Revoking it closes the screen's connection. */
+    Okr__TokenRevokeRequest rv = OKR__TOKEN_REVOKE_REQUEST__INIT;
+    rv.id = token_id;
+    req.op_case = OKR__REQUEST__OP_TOKEN_REVOKE;
+    req.token_revoke = &rv;
+    okr__response__free_unpacked(call_ok(admin, &req), NULL);
+    int closed = 0;
+    for (int i = 0; i < 100 && !closed; i++)
+        closed = okr_client_poll(tv, 20) == OKR_E_CLOSED;
+    assert_true(closed);
+    okr_client_free(tv);
+    tv = ts_connect(&server);
+    assert_int_equal(okr_client_auth_token(tv, secret, NULL), OKR_E_UNAUTHENTICATED);
+    okr_client_free(tv);
+}
+
 static void test_subscribe_refusals(void **state)
 {
     (void)state;
@@ -593,6 +693,7 @@ int main(void)
         cmocka_unit_test(test_stalled_subscriber_is_cut_off),
         cmocka_unit_test(test_two_hundred_subscribers),
         cmocka_unit_test(test_subscribe_refusals),
+        cmocka_unit_test(test_dashboard_token),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
