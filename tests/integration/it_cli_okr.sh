@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Integration: a whole OKR cycle through the okr binary against a real okrd,
+# from setting up teams to closing the cycle — what an admin, a lead and a
+# member type. Usage: it_cli_okr.sh OKRD OKR
+set -u
+OKRD=$1
+OKR=$2
+
+dir=$(mktemp -d /tmp/okr-cli-okr-XXXXXX)
+unset OKR_SERVER
+passed=0
+failed=0
+okrd_pid=""
+
+cleanup() {
+    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "FAIL - $1"
+    sed 's/^/    stdout: /' "$dir/out"
+    sed 's/^/    stderr: /' "$dir/err"
+}
+
+# as USER CODE DESCRIPTION -- ARGS...: runs okr as USER, checks the exit code.
+as() {
+    local user=$1 want=$2 desc=$3
+    shift 4
+    OKR_CONFIG_DIR=$dir/$user "$OKR" --server "$S" "$@" <"${input:-/dev/null}" \
+        >"$dir/out" 2>"$dir/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
+}
+
+check() {
+    local desc=$1
+    shift 2
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# field JQ: a value from the last --json output.
+field() { jq -r "$1" "$dir/out"; }
+
+echo "admin-password-1" >"$dir/admin-pw"
+"$OKRD" --data-dir "$dir/data" --listen 127.0.0.1:0 --port-file "$dir/port" \
+    --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
+    >"$dir/okrd.log" 2>&1 &
+okrd_pid=$!
+for _ in $(seq 1 600); do
+    [ -s "$dir/port" ] && break
+    sleep 0.1
+done
+S=127.0.0.1:$(cat "$dir/port")
+
+# ---- setting up: people, teams, a cycle
+input=$dir/admin-pw as admin 0 "admin logs in" -- --trust login admin --password-stdin
+for u in lena max; do
+    echo "$u-password-1" >"$dir/$u-pw"
+    input=$dir/$u-pw as admin 0 "add user $u" -- user add "$u" --password-stdin
+done
+as admin 0 "company team" -- team add Acme
+as admin 0 "a department with a Chinese name" -- team add 销售部 --parent Acme
+as admin 0 "lena leads it" -- team member add 销售部 lena --lead
+as admin 0 "max is a member" -- team member add 销售部 max
+as admin 0 "team tree" -- team list --tree
+check "the tree shows the department" -- grep -q "销售部" "$dir/out"
+as admin 0 "a cycle" -- cycle add 2026-Q1 --start 2026-01-01 --end 2026-03-31
+as admin 0 "activate it" -- cycle activate 2026-Q1
+
+# ---- objectives aligned company -> department -> person, key results
+as admin 0 "company objective" -- --json obj add "Grow revenue 提高收入" --team Acme --cycle 2026-Q1
+O1=O$(field '.id // .objective.id')
+for u in lena max; do
+    input=$dir/$u-pw as "$u" 0 "$u logs in" -- --trust login "$u" --password-stdin
+done
+as lena 0 "the lead adds the department's objective" -- \
+    --json obj add "Win new customers 新增客户" --team 销售部 --parent "$O1"
+O2=O$(field '.id // .objective.id')
+as lena 0 "a key result for max" -- --json kr add "$O2" "New customers" --target 100 --owner max
+K1=K$(field '.id // .key_result.id')
+as lena 0 "a decrease-is-better key result" -- \
+    --json kr add "$O2" "Churn" --start 10 --target 2 --unit % --weight 2
+K2=K$(field '.id // .key_result.id')
+as max 5 "a member cannot add key results to the department's objective" -- \
+    kr add "$O2" "Sneaky" --target 5
+
+# ---- the weekly check-in, forgiving values
+as max 0 "max checks in 40" -- checkin "$K1" 40 --confidence 7 -m "good week"
+as max 0 "and +10 the week after" -- --json checkin "$K1" +10
+check "the key result is at 50" -- test "$(field '.. | .current? // empty' | head -1)" = 50
+as lena 0 "churn down to 6" -- checkin "$K2" 6
+as admin 0 "show the company objective" -- --json obj show "$O1"
+# K1 0.5 (weight 1), K2 (10-6)/(10-2) = 0.5 (weight 2): O2 = 0.5, and O1 = O2.
+check "the company objective rolled up to 50%" -- \
+    test "$(field '.objective.progress')" = 0.5
+as max 0 "history of the key result" -- history "$K1"
+check "history lists both check-ins" -- test "$(grep -c '40\|50' "$dir/out")" -ge 2
+
+# ---- tasks, comments, kudos, the coach, what is mine
+as lena 0 "a task for max" -- --json task add "$K1" Call ten customers --assignee max
+T1=T$(field '.id // .task.id')
+as max 0 "max finishes it" -- task done "$T1"
+as max 0 "a comment" -- comment "$K1" "Two deals closing next week"
+as lena 0 "kudos" -- kudos "$O2" "Great quarter so far" --to max
+as admin 0 "the coach" -- lint --cycle 2026-Q1
+check "the coach flags objectives with too few key results" -- grep -q "kr-count" "$dir/out"
+as max 0 "mine" -- mine
+check "mine lists max's key result" -- grep -q "New customers" "$dir/out"
+
+# ---- an edit bumps the version (a stale one is refused: it_objective tests that)
+as admin 0 "read the objective" -- --json obj show "$O2"
+version=$(field '.objective.version')
+as lena 0 "lena edits it" -- obj edit "$O2" --title "Win new customers in APAC"
+as admin 0 "read it again" -- --json obj show "$O2"
+check "its version moved on by one" -- test "$(field '.objective.version')" -eq $((version + 1))
+check "with the new title" -- test "$(field '.objective.title')" = "Win new customers in APAC"
+
+# ---- closing the cycle: scores, grades, override, retrospective
+as admin 0 "close the cycle" -- cycle close 2026-Q1
+as max 5 "no check-ins after close" -- checkin "$K1" 90
+as lena 0 "the lead overrides the score with a note" -- \
+    score "$O2" 0.7 -m "Two big deals slipped to Q2"
+as lena 0 "and writes the retrospective" -- score "$O2" --retro "Start outreach earlier"
+as admin 0 "the closed objective" -- --json obj show "$O2"
+check "score is the override" -- test "$(field '.objective.score')" = 0.7
+check "the retrospective is kept" -- \
+    test "$(field '.objective.retrospective')" = "Start outreach earlier"
+as admin 0 "start the next cycle from this one" -- \
+    cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 --copy-unfinished
+as admin 0 "the new cycle has the copies" -- --json obj list --cycle 2026-Q2
+check "unfinished objectives were copied" -- test "$(jq '[.. | .title? // empty] | length' "$dir/out")" -ge 1
+
+kill -TERM "$okrd_pid"
+wait "$okrd_pid"
+okrd_pid=""
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
