@@ -1,0 +1,812 @@
+/* view_model.c — a cycle's objectives and key results as an alignment tree
+ * (see view_model.h). */
+#include "view_model.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "cmd_kit.h"
+#include "json_out.h"
+#include "okr_error.h"
+
+/* Requests in flight at once: well under okrd's max_inflight (128). */
+#define VIEW_WINDOW 32
+/* A RATE_LIMITED answer is retried this many times, this far apart. */
+#define VIEW_RETRIES  100
+#define VIEW_RETRY_MS 100
+
+/* ---------------------------------------------------------------- copies */
+
+void *okr_view_dup(const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size(m);
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return NULL;
+    protobuf_c_message_pack(m, buf);
+    ProtobufCMessage *copy = protobuf_c_message_unpack(m->descriptor, NULL, len, buf);
+    free(buf);
+    return copy;
+}
+
+static void view__free_msg(void *m)
+{
+    if (m)
+        protobuf_c_message_free_unpacked(m, NULL);
+}
+
+static void view__obj_free(okr_view_obj_t *o)
+{
+    for (size_t k = 0; k < o->nkrs; k++)
+        view__free_msg(o->krs[k].kr);
+    free(o->krs);
+    free(o->kids);
+    view__free_msg(o->o);
+    memset(o, 0, sizeof *o);
+}
+
+void okr_view_free(okr_view_t *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        view__obj_free(&v->objs[i]);
+    free(v->objs);
+    free(v->order);
+    free(v->roots);
+    view__free_msg(v->cycle);
+    memset(v, 0, sizeof *v);
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+okr_view_obj_t *okr_view_find(const okr_view_t *v, uint64_t id)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        uint64_t have = v->objs[mid].o->id;
+        if (have == id)
+            return &v->objs[mid];
+        if (have < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* Where id is or would go in v->objs. */
+static size_t view__slot(const okr_view_t *v, uint64_t id)
+{
+    size_t lo = 0, hi = v->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v->objs[mid].o->id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static okr_view_kr_t *view__find_kr(okr_view_obj_t *o, uint64_t id)
+{
+    for (size_t k = 0; k < o->nkrs; k++)
+        if (o->krs[k].kr->id == id)
+            return &o->krs[k];
+    return NULL;
+}
+
+/* The objective holding key result id (any objective), or NULL. */
+static okr_view_obj_t *view__kr_owner(const okr_view_t *v, uint64_t id, okr_view_kr_t **kr)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        okr_view_kr_t *k = view__find_kr(&v->objs[i], id);
+        if (k) {
+            *kr = k;
+            return &v->objs[i];
+        }
+    }
+    return NULL;
+}
+
+/* ---------------------------------------------------------------- names */
+
+static void view__name_objective(okr_cli_t *cli, okr_view_obj_t *o)
+{
+    const Okr__Objective *obj = o->o;
+    o->owner_team = obj->owner_team_id != 0;
+    o->owner = o->owner_team ? okr_ref_team_name(cli, obj->owner_team_id)
+                             : okr_ref_username(cli, obj->owner_user_id);
+    o->team = obj->team_id ? okr_ref_team_name(cli, obj->team_id) : NULL;
+}
+
+static void view__name_kr(okr_cli_t *cli, okr_view_kr_t *k)
+{
+    k->owner = okr_ref_username(cli, k->kr->owner_user_id);
+}
+
+/* ---------------------------------------------------------------- adding */
+
+/* Appends a copy of kr to o (kept in id order). 0 or -1. */
+static int view__add_kr(okr_view_obj_t *o, const Okr__KeyResult *kr)
+{
+    if (o->nkrs == o->capkrs) {
+        size_t cap = o->capkrs ? o->capkrs * 2 : 8;
+        okr_view_kr_t *grown = realloc(o->krs, cap * sizeof *grown);
+        if (!grown)
+            return -1;
+        o->krs = grown;
+        o->capkrs = cap;
+    }
+    Okr__KeyResult *copy = okr_view_dup(&kr->base);
+    if (!copy)
+        return -1;
+    size_t at = o->nkrs;
+    while (at > 0 && o->krs[at - 1].kr->id > kr->id)
+        at--;
+    memmove(o->krs + at + 1, o->krs + at, (o->nkrs - at) * sizeof *o->krs);
+    memset(&o->krs[at], 0, sizeof o->krs[at]);
+    o->krs[at].kr = copy;
+    o->krs[at].owner = "-";
+    o->nkrs++;
+    return 0;
+}
+
+static void view__remove_kr(okr_view_obj_t *o, uint64_t id)
+{
+    for (size_t k = 0; k < o->nkrs; k++) {
+        if (o->krs[k].kr->id != id)
+            continue;
+        view__free_msg(o->krs[k].kr);
+        memmove(o->krs + k, o->krs + k + 1, (o->nkrs - k - 1) * sizeof *o->krs);
+        o->nkrs--;
+        return;
+    }
+}
+
+/* Inserts a copy of obj (in id order); returns it, or NULL when out of
+ * memory. The caller names it. */
+static okr_view_obj_t *view__insert(okr_view_t *v, const Okr__Objective *obj)
+{
+    if (v->n == v->cap) {
+        size_t cap = v->cap ? v->cap * 2 : 64;
+        okr_view_obj_t *grown = realloc(v->objs, cap * sizeof *grown);
+        if (!grown)
+            return NULL;
+        v->objs = grown;
+        v->cap = cap;
+    }
+    Okr__Objective *copy = okr_view_dup(&obj->base);
+    if (!copy)
+        return NULL;
+    size_t at = view__slot(v, obj->id);
+    memmove(v->objs + at + 1, v->objs + at, (v->n - at) * sizeof *v->objs);
+    memset(&v->objs[at], 0, sizeof v->objs[at]);
+    v->objs[at].o = copy;
+    v->objs[at].parent = -1;
+    v->n++;
+    return &v->objs[at];
+}
+
+static void view__remove(okr_view_t *v, uint64_t id)
+{
+    okr_view_obj_t *o = okr_view_find(v, id);
+    if (!o)
+        return;
+    size_t at = (size_t)(o - v->objs);
+    view__obj_free(o);
+    memmove(v->objs + at, v->objs + at + 1, (v->n - at - 1) * sizeof *v->objs);
+    v->n--;
+}
+
+/* ---------------------------------------------------------------- the tree */
+
+static double view__weight(const Okr__KeyResult *kr)
+{
+    /* as okr_weighted_progress counts them */
+    return isfinite(kr->weight) && kr->weight > 0 ? kr->weight : 1.0;
+}
+
+/* Parents, with any loop in the data (which okrd never allows) broken so the
+ * tree stays a tree: an objective whose chain of parents does not end within
+ * n steps becomes a root. */
+static void view__link_parents(okr_view_t *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        okr_view_obj_t *p = v->objs[i].o->parent_id ? okr_view_find(v, v->objs[i].o->parent_id)
+                                                    : NULL;
+        v->objs[i].parent = p && p != &v->objs[i] ? (long)(p - v->objs) : -1;
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        long at = v->objs[i].parent;
+        size_t steps = 0;
+        while (at >= 0 && steps <= v->n) {
+            at = v->objs[at].parent;
+            steps++;
+        }
+        if (at >= 0)
+            v->objs[i].parent = -1;
+    }
+}
+
+static int view__link_children(okr_view_t *v)
+{
+    for (size_t i = 0; i < v->n; i++) {
+        free(v->objs[i].kids);
+        v->objs[i].kids = NULL;
+        v->objs[i].nkids = 0;
+    }
+    size_t *count = calloc(v->n ? v->n : 1, sizeof *count);
+    if (!count)
+        return -1;
+    for (size_t i = 0; i < v->n; i++)
+        if (v->objs[i].parent >= 0)
+            count[v->objs[i].parent]++;
+    int rc = 0;
+    for (size_t i = 0; i < v->n && rc == 0; i++)
+        if (count[i] && !(v->objs[i].kids = malloc(count[i] * sizeof(size_t))))
+            rc = -1;
+    /* ids ascend with i, so each child list is in id order */
+    for (size_t i = 0; i < v->n && rc == 0; i++) {
+        long p = v->objs[i].parent;
+        if (p >= 0)
+            v->objs[p].kids[v->objs[p].nkids++] = i;
+    }
+    free(count);
+    return rc;
+}
+
+/* Alignment order, depth-first from each root, without recursion. */
+static int view__order(okr_view_t *v)
+{
+    free(v->order);
+    free(v->roots);
+    v->nroots = 0;
+    v->order = malloc((v->n ? v->n : 1) * sizeof *v->order);
+    v->roots = malloc((v->n ? v->n : 1) * sizeof *v->roots);
+    size_t *stack = malloc((v->n ? v->n : 1) * sizeof *stack);
+    if (!v->order || !v->roots || !stack) {
+        free(stack);
+        return -1;
+    }
+    size_t out = 0;
+    for (size_t r = 0; r < v->n; r++) {
+        if (v->objs[r].parent >= 0)
+            continue;
+        v->roots[v->nroots++] = r;
+        size_t sp = 0;
+        stack[sp++] = r;
+        v->objs[r].depth = 0;
+        while (sp > 0) {
+            size_t i = stack[--sp];
+            v->order[out++] = i;
+            okr_view_obj_t *o = &v->objs[i];
+            for (size_t k = o->nkids; k-- > 0;) {
+                v->objs[o->kids[k]].depth = o->depth + 1;
+                stack[sp++] = o->kids[k];
+            }
+        }
+    }
+    free(stack);
+    return 0;
+}
+
+int okr_view_reindex(okr_view_t *v)
+{
+    v->now_ms = okr_wall_ms();
+    v->expected = v->cycle ? okr_expected_progress(v->cycle->start_at, v->cycle->end_at, v->now_ms)
+                           : 0.0;
+    for (size_t i = 0; i < v->n; i++) {
+        okr_view_obj_t *o = &v->objs[i];
+        o->weight_total = 0;
+        for (size_t k = 0; k < o->nkrs; k++)
+            o->weight_total += view__weight(o->krs[k].kr);
+        for (size_t k = 0; k < o->nkrs; k++) {
+            okr_view_kr_t *kr = &o->krs[k];
+            kr->share = o->weight_total > 0 ? view__weight(kr->kr) / o->weight_total : 0;
+            kr->status = okr_progress_status(kr->kr->progress, v->expected,
+                                             kr->kr->has_confidence ? (int)kr->kr->confidence : -1);
+        }
+    }
+    view__link_parents(v);
+    if (view__link_children(v) != 0)
+        return -1;
+    return view__order(v);
+}
+
+/* ---------------------------------------------------------------- pipelines */
+
+static int view__sleep_ms(unsigned ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    return nanosleep(&ts, NULL);
+}
+
+static uint64_t view__next_after(const Okr__Response *r)
+{
+    switch (r->result_case) {
+    case OKR__RESPONSE__RESULT_KEY_RESULT_LIST:
+        return r->key_result_list->next_after_id;
+    case OKR__RESPONSE__RESULT_CHECKIN_LIST:
+        return r->checkin_list->next_after_id;
+    case OKR__RESPONSE__RESULT_COMMENT_LIST:
+        return r->comment_list->next_after_id;
+    case OKR__RESPONSE__RESULT_OBJECTIVE_LIST:
+        return r->objective_list->next_after_id;
+    default:
+        return 0;
+    }
+}
+
+/* Handles the answer to request i (taking resp) and fetches its further
+ * pages one by one. 0 or an exit code. */
+static int view__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, okr_view_build_fn build,
+                        okr_view_page_fn page, void *arg)
+{
+    uint64_t after = 0;
+    int tries = 0;
+    for (;;) {
+        if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && tries++ < VIEW_RETRIES) {
+            okr__response__free_unpacked(resp, NULL);
+            view__sleep_ms(VIEW_RETRY_MS);
+        } else if (resp->status == OKR__STATUS__STATUS_NOT_FOUND ||
+                   resp->status == OKR__STATUS__STATUS_FORBIDDEN) {
+            okr__response__free_unpacked(resp, NULL);
+            return 0;
+        } else if (resp->status != OKR__STATUS__STATUS_OK) {
+            int err = okr_status_to_err(resp->status);
+            int code = okr_cli_fail_err(cli, err, "%s",
+                                        resp->message && resp->message[0] ? resp->message
+                                                                          : okr_strerror(err));
+            okr__response__free_unpacked(resp, NULL);
+            return code;
+        } else {
+            tries = 0;
+            int rc = page(arg, i, resp);
+            uint64_t next = view__next_after(resp);
+            okr__response__free_unpacked(resp, NULL);
+            if (rc)
+                return rc;
+            if (next == 0)
+                return 0;
+            if (next <= after)
+                return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                                    "the server repeated a page of a list");
+            after = next;
+        }
+        okr_view_req_t r;
+        memset(&r, 0, sizeof r);
+        build(arg, i, &r);
+        r.page.after_id = after;
+        int rc = okr_client_call(cli->client, &r.req, &resp);
+        if (rc)
+            return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+    }
+}
+
+int okr_view_pipeline(okr_cli_t *cli, size_t n, okr_view_build_fn build, okr_view_page_fn page,
+                      void *arg)
+{
+    uint64_t ids[VIEW_WINDOW];
+    size_t sent = 0, done = 0;
+    while (done < n) {
+        while (sent < n && sent - done < VIEW_WINDOW) {
+            okr_view_req_t r;
+            memset(&r, 0, sizeof r);
+            build(arg, sent, &r);
+            int rc = okr_client_send(cli->client, &r.req, &ids[sent % VIEW_WINDOW]);
+            if (rc)
+                return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+            sent++;
+        }
+        Okr__Response *resp;
+        int rc = okr_client_wait(cli->client, ids[done % VIEW_WINDOW], &resp);
+        if (rc)
+            return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+        rc = view__follow(cli, done, resp, build, page, arg);
+        if (rc)
+            return rc;
+        done++;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------- loading */
+
+int okr_view_cycle_arg(okr_cli_t *cli, const char *name, uint64_t *id)
+{
+    if (name)
+        return okr_ref_cycle(cli, name, id);
+    return okr_ref_default_cycle(cli, id);
+}
+
+typedef struct view_load {
+    okr_view_t *v;
+    int nomem;
+} view_load_t;
+
+static void view__build_krs(void *arg, size_t i, okr_view_req_t *r)
+{
+    view_load_t *l = arg;
+    Okr__KeyResultListRequest init = OKR__KEY_RESULT_LIST_REQUEST__INIT;
+    Okr__Page page = OKR__PAGE__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    r->u.kr_list = init;
+    r->page = page;
+    r->page.limit = 500;
+    r->u.kr_list.objective_id = l->v->objs[i].o->id;
+    r->u.kr_list.page = &r->page;
+    r->req = req;
+    r->req.op_case = OKR__REQUEST__OP_KEY_RESULT_LIST;
+    r->req.key_result_list = &r->u.kr_list;
+}
+
+static int view__page_krs(void *arg, size_t i, const Okr__Response *resp)
+{
+    view_load_t *l = arg;
+    if (resp->result_case != OKR__RESPONSE__RESULT_KEY_RESULT_LIST)
+        return 0;
+    okr_view_obj_t *o = &l->v->objs[i];
+    const Okr__KeyResultList *list = resp->key_result_list;
+    for (size_t k = 0; k < list->n_key_results; k++) {
+        const Okr__KeyResult *kr = list->key_results[k];
+        if (kr->archived || kr->objective_id != o->o->id || view__find_kr(o, kr->id))
+            continue;
+        if (view__add_kr(o, kr) != 0) {
+            l->nomem = 1;
+            return OKR_EXIT_ERROR;
+        }
+    }
+    return 0;
+}
+
+static int view__load_cycle(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
+{
+    Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
+    g.id = cycle_id;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_CYCLE_GET;
+    req.cycle_get = &g;
+    Okr__Response *resp;
+    int rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp);
+    if (rc)
+        return rc;
+    if (resp->cycle)
+        v->cycle = okr_view_dup(&resp->cycle->base);
+    okr__response__free_unpacked(resp, NULL);
+    return v->cycle ? 0 : okr_kit_nomem(cli);
+}
+
+static int view__load_objectives(okr_cli_t *cli, okr_view_t *v)
+{
+    Okr__ObjectiveListRequest f = OKR__OBJECTIVE_LIST_REQUEST__INIT;
+    f.cycle_id = v->cycle->id;
+    okr_kit_pages_t pages;
+    int rc = okr_kit_list_objectives(cli, &f, &pages);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < pages.n && rc == 0; i++) {
+        const Okr__Objective *o = pages.items[i];
+        if (o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED || okr_view_find(v, o->id))
+            continue;
+        if (!view__insert(v, o))
+            rc = okr_kit_nomem(cli);
+    }
+    okr_kit_pages_free(&pages);
+    return rc;
+}
+
+int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
+{
+    memset(v, 0, sizeof *v);
+    int rc = view__load_cycle(cli, cycle_id, v);
+    if (rc == 0)
+        rc = view__load_objectives(cli, v);
+    view_load_t l = {.v = v};
+    if (rc == 0)
+        rc = okr_view_pipeline(cli, v->n, view__build_krs, view__page_krs, &l);
+    if (rc && l.nomem)
+        rc = okr_kit_nomem(cli);
+    for (size_t i = 0; rc == 0 && i < v->n; i++) {
+        view__name_objective(cli, &v->objs[i]);
+        for (size_t k = 0; k < v->objs[i].nkrs; k++)
+            view__name_kr(cli, &v->objs[i].krs[k]);
+    }
+    if (rc == 0 && okr_view_reindex(v) != 0)
+        rc = okr_kit_nomem(cli);
+    if (rc)
+        okr_view_free(v);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- live changes */
+
+static int view__apply_objective(okr_cli_t *cli, okr_view_t *v, const Okr__Change *ch)
+{
+    const Okr__Objective *o = ch->objective;
+    uint64_t id = o ? o->id : ch->entity_id;
+    int gone = ch->op == OKR__CHANGE_OP__CHANGE_OP_DELETE ||
+               ch->op == OKR__CHANGE_OP__CHANGE_OP_ARCHIVE || !o ||
+               o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED ||
+               o->cycle_id != v->cycle->id;
+    okr_view_obj_t *have = okr_view_find(v, id);
+    if (gone) {
+        if (!have)
+            return OKR_VIEW_SAME;
+        view__remove(v, id);
+        return OKR_VIEW_CHANGED;
+    }
+    if (have) {
+        Okr__Objective *copy = okr_view_dup(&o->base);
+        if (!copy)
+            return -1;
+        view__free_msg(have->o);
+        have->o = copy;
+    } else if (!(have = view__insert(v, o))) {
+        return -1;
+    }
+    view__name_objective(cli, have);
+    return OKR_VIEW_CHANGED;
+}
+
+/* Puts kr (its new state) into the view. */
+static int view__put_kr(okr_cli_t *cli, okr_view_t *v, const Okr__KeyResult *kr, int gone)
+{
+    okr_view_kr_t *k = NULL;
+    okr_view_obj_t *holder = view__kr_owner(v, kr->id, &k);
+    if (gone || kr->archived) {
+        if (!holder)
+            return OKR_VIEW_SAME;
+        view__remove_kr(holder, kr->id);
+        return OKR_VIEW_CHANGED;
+    }
+    if (holder && holder->o->id != kr->objective_id) {
+        view__remove_kr(holder, kr->id); /* moved (okrd does not do that today) */
+        holder = NULL;
+    }
+    if (holder) {
+        Okr__KeyResult *copy = okr_view_dup(&kr->base);
+        if (!copy)
+            return -1;
+        view__free_msg(k->kr);
+        k->kr = copy;
+        view__name_kr(cli, k);
+        return OKR_VIEW_CHANGED;
+    }
+    okr_view_obj_t *o = okr_view_find(v, kr->objective_id);
+    if (!o)
+        return OKR_VIEW_SAME;
+    if (view__add_kr(o, kr) != 0)
+        return -1;
+    view__name_kr(cli, view__find_kr(o, kr->id));
+    return OKR_VIEW_CHANGED;
+}
+
+static int view__apply_kr(okr_cli_t *cli, okr_view_t *v, const Okr__Change *ch)
+{
+    if (ch->key_result)
+        return view__put_kr(cli, v, ch->key_result,
+                            ch->op == OKR__CHANGE_OP__CHANGE_OP_DELETE ||
+                                ch->op == OKR__CHANGE_OP__CHANGE_OP_ARCHIVE);
+    if (ch->op == OKR__CHANGE_OP__CHANGE_OP_DELETE || ch->op == OKR__CHANGE_OP__CHANGE_OP_ARCHIVE) {
+        okr_view_kr_t *k;
+        okr_view_obj_t *holder = view__kr_owner(v, ch->entity_id, &k);
+        if (!holder)
+            return OKR_VIEW_SAME;
+        view__remove_kr(holder, ch->entity_id);
+        return OKR_VIEW_CHANGED;
+    }
+    return OKR_VIEW_SAME;
+}
+
+static int view__apply_cycle(okr_view_t *v, const Okr__Change *ch)
+{
+    if (ch->entity_id != v->cycle->id || !ch->cycle)
+        return OKR_VIEW_SAME;
+    /* Closing scores every objective: read them all again. */
+    if (ch->op == OKR__CHANGE_OP__CHANGE_OP_CLOSE ||
+        (ch->cycle->state == OKR__CYCLE_STATE__CYCLE_STATE_CLOSED &&
+         v->cycle->state != OKR__CYCLE_STATE__CYCLE_STATE_CLOSED))
+        return OKR_VIEW_RELOAD;
+    Okr__Cycle *copy = okr_view_dup(&ch->cycle->base);
+    if (!copy)
+        return -1;
+    view__free_msg(v->cycle);
+    v->cycle = copy;
+    return OKR_VIEW_CHANGED;
+}
+
+int okr_view_apply(okr_cli_t *cli, okr_view_t *v, const Okr__Change *ch)
+{
+    int rc = OKR_VIEW_SAME;
+    switch (ch->kind) {
+    case OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE:
+        rc = view__apply_objective(cli, v, ch);
+        break;
+    case OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT:
+        rc = view__apply_kr(cli, v, ch);
+        break;
+    case OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN:
+        if (ch->key_result_after)
+            rc = view__put_kr(cli, v, ch->key_result_after, 0);
+        break;
+    case OKR__ENTITY_KIND__ENTITY_KIND_CYCLE:
+        rc = view__apply_cycle(v, ch);
+        break;
+    default:
+        break;
+    }
+    if (rc < 0 || rc == OKR_VIEW_RELOAD)
+        return rc;
+    /* The roll-up: the objectives this change moved, nearest first. */
+    for (size_t i = 0; i < ch->n_ancestors; i++) {
+        const Okr__ProgressUpdate *u = ch->ancestors[i];
+        okr_view_obj_t *o = okr_view_find(v, u->objective_id);
+        if (!o)
+            continue;
+        if (o->o->progress != u->progress || o->o->status != u->status)
+            rc = OKR_VIEW_CHANGED;
+        o->o->progress = u->progress;
+        o->o->status = u->status;
+    }
+    if (rc == OKR_VIEW_CHANGED && okr_view_reindex(v) != 0)
+        return -1;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- selections */
+
+size_t okr_view_select_team(const okr_view_t *v, uint64_t team_id, char *mark)
+{
+    memset(mark, 0, v->n);
+    size_t selected = 0;
+    /* In alignment order a parent comes before its children, so one pass
+     * carries the selection down. */
+    for (size_t k = 0; k < v->n; k++) {
+        size_t i = v->order[k];
+        const okr_view_obj_t *o = &v->objs[i];
+        if (o->o->team_id == team_id || o->o->owner_team_id == team_id ||
+            (o->parent >= 0 && mark[o->parent] == 2)) {
+            mark[i] = 2;
+            selected++;
+        }
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        if (mark[i] != 2)
+            continue;
+        for (long p = v->objs[i].parent; p >= 0 && mark[p] == 0; p = v->objs[p].parent)
+            mark[p] = 1;
+    }
+    return selected;
+}
+
+/* ---------------------------------------------------------------- words */
+
+const char *okr_view_status_key(Okr__ProgressStatus s)
+{
+    switch (s) {
+    case OKR__PROGRESS_STATUS__PROGRESS_STATUS_ON_TRACK:
+        return "on_track";
+    case OKR__PROGRESS_STATUS__PROGRESS_STATUS_AT_RISK:
+        return "at_risk";
+    case OKR__PROGRESS_STATUS__PROGRESS_STATUS_OFF_TRACK:
+        return "off_track";
+    default:
+        return "unspecified";
+    }
+}
+
+int okr_view_closed(const okr_view_t *v)
+{
+    return v->cycle && v->cycle->state == OKR__CYCLE_STATE__CYCLE_STATE_CLOSED;
+}
+
+/* %g without exponent noise: 2, 0.5, 1.25. */
+static void view__num(double x, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.4g", x);
+}
+
+const char *okr_view_share_label(const okr_view_obj_t *o, const okr_view_kr_t *k, char *buf,
+                                 size_t len)
+{
+    char a[32], b[32];
+    view__num(view__weight(k->kr), a, sizeof a);
+    view__num(o->weight_total, b, sizeof b);
+    snprintf(buf, len, "%s/%s", a, b);
+    return buf;
+}
+
+const char *okr_view_rollup_key(const okr_view_obj_t *o)
+{
+    if (o->nkrs)
+        return "key_results";
+    return o->nkids ? "children" : "none";
+}
+
+const char *okr_view_rollup_label(const okr_view_obj_t *o, char *buf, size_t len)
+{
+    if (o->nkrs)
+        snprintf(buf, len, "weighted mean of %zu key result%s", o->nkrs, o->nkrs == 1 ? "" : "s");
+    else if (o->nkids)
+        snprintf(buf, len, "mean of %zu child%s", o->nkids, o->nkids == 1 ? "" : "ren");
+    else
+        snprintf(buf, len, "no key results");
+    return buf;
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static int view__set(json_t *obj, const char *key, json_t *value)
+{
+    return value && json_object_set_new(obj, key, value) == 0 ? 0 : -1;
+}
+
+static json_t *view__real(double x)
+{
+    return isfinite(x) ? json_real(x) : json_null();
+}
+
+json_t *okr_view_cycle_json(const okr_view_t *v)
+{
+    json_t *j = okr_json_cycle(v->cycle);
+    if (!j)
+        return NULL;
+    int bad = view__set(j, "expected", view__real(v->expected));
+    bad |= view__set(j, "generated_at", json_integer((json_int_t)v->now_ms));
+    if (bad) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+json_t *okr_view_kr_json(const okr_view_obj_t *o, const okr_view_kr_t *k)
+{
+    json_t *j = okr_json_key_result(k->kr);
+    if (!j)
+        return NULL;
+    char ref[32], share[64];
+    int bad = view__set(j, "ref", json_string(okr_ref_format(OKR_REF_KEY_RESULT, k->kr->id, ref,
+                                                             sizeof ref)));
+    bad |= view__set(j, "owner", json_string(k->owner ? k->owner : "-"));
+    bad |= view__set(j, "weight_share", view__real(k->share));
+    bad |= view__set(j, "weight_label", json_string(okr_view_share_label(o, k, share,
+                                                                         sizeof share)));
+    bad |= view__set(j, "status", json_string(okr_view_status_key(k->status)));
+    if (bad) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+json_t *okr_view_objective_json(const okr_view_t *v, const okr_view_obj_t *o, int with_krs)
+{
+    (void)v;
+    json_t *j = okr_json_objective(o->o);
+    if (!j)
+        return NULL;
+    char ref[32];
+    int bad = view__set(j, "ref", json_string(okr_ref_format(OKR_REF_OBJECTIVE, o->o->id, ref,
+                                                             sizeof ref)));
+    bad |= view__set(j, "owner", json_string(o->owner ? o->owner : "-"));
+    bad |= view__set(j, "owner_kind", json_string(o->owner_team ? "team" : "user"));
+    bad |= view__set(j, "team", o->team ? json_string(o->team) : json_null());
+    bad |= view__set(j, "rollup", json_string(okr_view_rollup_key(o)));
+    if (with_krs) {
+        json_t *a = json_array();
+        for (size_t k = 0; a && k < o->nkrs; k++)
+            if (json_array_append_new(a, okr_view_kr_json(o, &o->krs[k])) != 0)
+                bad = -1;
+        bad |= view__set(j, "key_results", a);
+    }
+    if (bad) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
