@@ -46,6 +46,11 @@ static const char cli_usage[] =
     "  lint                  the OKR coach: what to fix in a cycle's OKRs\n"
     "  demo                  load a demo organisation into an empty server (admins)\n"
     "  watch                 show changes live as they are committed\n"
+    "  tree                  the alignment tree of a cycle, live with --live\n"
+    "  export                a cycle as HTML, SVG, Graphviz, CSV, JSON or Markdown\n"
+    "  report                the end-of-cycle report: scores by team\n"
+    "  review                the agenda of this week's OKR meeting\n"
+    "  token                 dashboard tokens for okr-dash: create, list, revoke\n"
     "  admin stats           the server's counters (admins)\n"
     "  help [COMMAND]        show the help of a command\n"
     "\n"
@@ -109,6 +114,11 @@ static const okr_cli_cmd_t cli_commands[] = {
     {"lint", "the OKR coach", okr_cmd_lint},
     {"demo", "load a demo organisation", okr_cmd_demo},
     {"watch", "show changes live", okr_cmd_watch},
+    {"tree", "the alignment tree", okr_cmd_tree},
+    {"export", "export a cycle", okr_cmd_export},
+    {"report", "the end-of-cycle report", okr_cmd_report},
+    {"review", "the OKR meeting's agenda", okr_cmd_review},
+    {"token", "dashboard tokens", okr_cmd_token},
     {"admin", "server administration", okr_cmd_admin},
 };
 

@@ -102,6 +102,11 @@ int okr_cmd_lint(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_watch(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_tree(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_export(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_report(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_review(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_token(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_admin(okr_cli_t *cli, int argc, char **argv);
 
 /* After a successful command on an authenticated connection (not in --json

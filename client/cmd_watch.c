@@ -48,6 +48,7 @@ enum {
 #define WATCH_LINE_MAX   4096
 #define WATCH_MAX_FOR_S  (366.0 * 86400.0)
 #define WATCH_DETAIL_MAX 300
+#define WATCH_SAY_MS     10000u
 
 static const char watch_usage[] =
     "Usage: okr watch [--org | --team TEAM | --cycle CYCLE | --objective O]\n"
@@ -73,7 +74,7 @@ static const char watch_usage[] =
     "  --since SEQ        first show the changes after SEQ (the seq of a change,\n"
     "                     as --json prints it); if the server no longer keeps\n"
     "                     them, it sends the scope's current state instead\n"
-    "  --count N          exit after N changes\n"
+    "  --count N          exit after N changes (a snapshot's lines do not count)\n"
     "  --for SECONDS      exit after this long\n"
     "  --json             one compact JSON object per line: seq, time, actor,\n"
     "                     op, kind, entity_id, entity, ancestors (and\n"
@@ -101,7 +102,9 @@ typedef struct watch {
     uint64_t count; /* 0 = no limit */
     uint64_t printed;
     int any_event;
-    int output_closed; /* stdout went away (EPIPE): stop quietly */
+    int output_closed;           /* stdout went away (EPIPE): stop quietly */
+    char said[WATCH_DETAIL_MAX]; /* the last "reconnecting" reason shown */
+    uint64_t said_at;
 } watch_t;
 
 static volatile sig_atomic_t watch_stop;
@@ -511,16 +514,23 @@ static void watch__what(okr_cli_t *cli, line_t *l, const Okr__Change *ch, const 
     }
 }
 
-/* "  O3 61% → O1 47%": the objectives the change moved, nearest first. */
+/* "  O3 61% → O1 47%": the objectives the change moved, nearest first. An
+ * objective's own figure is on the line already: its chain starts at its
+ * parent ("  → O1 47%"). */
 static void watch__ancestors(line_t *l, const Okr__Change *ch)
 {
-    size_t n = ch->n_ancestors < WATCH_ANCESTORS ? ch->n_ancestors : WATCH_ANCESTORS;
-    for (size_t i = 0; i < n; i++) {
-        line__add(l, "%s", i == 0 ? "  " : " \u2192 ");
+    size_t first = 0;
+    if (ch->kind == OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE && ch->n_ancestors > 0 &&
+        ch->ancestors[0]->objective_id == ch->entity_id)
+        first = 1;
+    size_t end =
+        ch->n_ancestors < first + WATCH_ANCESTORS ? ch->n_ancestors : first + WATCH_ANCESTORS;
+    for (size_t i = first; i < end; i++) {
+        line__add(l, "%s", i == 0 ? "  " : i == first ? "  \u2192 " : " \u2192 ");
         watch__ref(l, OKR_REF_OBJECTIVE, ch->ancestors[i]->objective_id);
         line__add(l, " %d%%", watch__pct(ch->ancestors[i]->progress));
     }
-    if (ch->n_ancestors > n)
+    if (ch->n_ancestors > end)
         line__add(l, " \u2192 \u2026");
 }
 
@@ -562,13 +572,17 @@ static void watch__text(watch_t *w, const Okr__Event *ev)
     const Okr__Change *ch = ev->change;
     char when[64], who[128];
     watch__time(ch->time, when, sizeof when);
-    if (ev->snapshot)
+    /* A snapshot holds the state of each entity (no actor, no time: shown
+     * as "(now)") and the scope's recent check-ins and comments, which are
+     * shown like any change. */
+    int state = ev->snapshot && ch->actor_id == 0 && ch->time == 0;
+    if (state)
         snprintf(who, sizeof who, "(now)");
     else
         watch__actor(w->cli, ch->actor_id, who, sizeof who);
     line_t l = {.used = 0};
     line__add(&l, "%s  %s  ", when, who);
-    watch__what(w->cli, &l, ch, ev->snapshot ? NULL : watch__op_verb(ch->op));
+    watch__what(w->cli, &l, ch, state ? NULL : watch__op_verb(ch->op));
     watch__ancestors(&l, ch);
     printf("%s\n", l.buf);
 }
@@ -621,7 +635,9 @@ static json_t *watch__event_json(watch_t *w, const Okr__Event *ev)
                 bad = -1;
         bad |= watch__set(j, "time", json_integer((json_int_t)ch->time));
         bad |= watch__set(j, "actor_id", json_integer((json_int_t)ch->actor_id));
-        bad |= watch__set(j, "actor", json_string(who));
+        /* A snapshot's state of an entity has no actor. */
+        bad |= watch__set(j, "actor",
+                          ev->snapshot && ch->actor_id == 0 ? json_null() : json_string(who));
         bad |= watch__set(j, "op", json_string(watch__op_name(ch->op)));
         bad |= watch__set(j, "kind", json_string(watch__kind_name(ch->kind)));
         bad |= watch__set(j, "entity_id", json_integer((json_int_t)ch->entity_id));
@@ -676,7 +692,8 @@ static void watch__on_event(void *arg, const Okr__Event *ev)
             watch__json(w, ev);
         else
             watch__text(w, ev);
-        w->printed++;
+        if (!ev->snapshot) /* --count counts changes; a snapshot is shown whole */
+            w->printed++;
     }
     w->cli->client = NULL;
     if (fflush(stdout) != 0 || ferror(stdout))
@@ -729,13 +746,21 @@ static void watch__on_state(void *arg, okr_live_state_t st, const char *detail,
     if (st == OKR_LIVE_CONNECTED) {
         fprintf(stderr, "okr: connected again; resumed after change %llu\n",
                 (unsigned long long)seq);
-    } else if (w->any_event) {
+        w->said[0] = '\0';
+        return;
+    }
+    /* One line when the link goes down, then one when the reason changes or
+     * every WATCH_SAY_MS: the retries themselves are not news. */
+    uint64_t now = okr_mono_ms();
+    if (strcmp(why, w->said) == 0 && now < w->said_at + WATCH_SAY_MS)
+        return;
+    snprintf(w->said, sizeof w->said, "%s", why);
+    w->said_at = now;
+    if (w->any_event)
         fprintf(stderr, "okr: reconnecting\u2026 (last event %s ago)%s%s\n", ago,
                 why[0] ? ": " : "", why);
-    } else {
-        fprintf(stderr, "okr: reconnecting\u2026 (no event yet, watching for %s)%s%s\n", ago,
-                why[0] ? ": " : "", why);
-    }
+    else
+        fprintf(stderr, "okr: reconnecting\u2026 (no event yet)%s%s\n", why[0] ? ": " : "", why);
 }
 
 /* ---------------------------------------------------------------- running */

@@ -84,6 +84,7 @@ struct okr_live {
     uint64_t next_attempt_at;
     uint64_t last_event_at;
     uint64_t last_ping_at;
+    int heartbeat_ping; /* Ping instead of Whoami (a dashboard token) */
     uint64_t rng;
     int fatal;
     char err[2048];
@@ -533,13 +534,21 @@ static int live__heal(okr_live_t *l)
  * is alive. Whoami rather than Ping because it also needs the session: a
  * connection the server no longer counts as logged in (the user was
  * deactivated, the session revoked) is treated as lost, and the reconnect's
- * token authentication then says whether that is final. */
+ * token authentication then says whether that is final. A dashboard token
+ * (read-only, DESIGN.md section 2) may not ask Whoami: after its FORBIDDEN
+ * the heartbeat is a Ping. */
 static void live__ping(okr_live_t *l)
 {
     Okr__WhoamiRequest who = OKR__WHOAMI_REQUEST__INIT;
+    Okr__PingRequest ping = OKR__PING_REQUEST__INIT;
     Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_WHOAMI;
-    req.whoami = &who;
+    if (l->heartbeat_ping) {
+        req.op_case = OKR__REQUEST__OP_PING;
+        req.ping = &ping;
+    } else {
+        req.op_case = OKR__REQUEST__OP_WHOAMI;
+        req.whoami = &who;
+    }
     Okr__Response *resp = NULL;
     l->last_ping_at = okr_mono_ms();
     int rc = okr_client_call(l->c, &req, &resp);
@@ -552,6 +561,8 @@ static void live__ping(okr_live_t *l)
         live__lost(l, okr_client_error(l->c));
     else if (status == OKR__STATUS__STATUS_UNAUTHENTICATED)
         live__lost(l, "the server no longer counts this connection as logged in");
+    else if (status == OKR__STATUS__STATUS_FORBIDDEN)
+        l->heartbeat_ping = 1;
 }
 
 /* ---------------------------------------------------------------- public */

@@ -99,7 +99,8 @@ int okr_live_subscribe(okr_live_t *l, const Okr__Scope *scope, uint64_t since_se
  * connection attempt (at most conn.timeout_ms per step). Returns 0 once
  * timeout_ms have passed, whether connected or not; or an error that cannot
  * heal (see the top of this file; message in okr_live_error()), after which
- * every further call returns the same error at once. */
+ * every further call returns the same error at once. Must not be called from
+ * on_event or on_state. */
 int okr_live_run(okr_live_t *l, uint32_t timeout_ms);
 
 /* The newest seq seen: the highest seq of the events delivered (snapshot

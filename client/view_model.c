@@ -216,8 +216,8 @@ static double view__weight(const Okr__KeyResult *kr)
 static void view__link_parents(okr_view_t *v)
 {
     for (size_t i = 0; i < v->n; i++) {
-        okr_view_obj_t *p = v->objs[i].o->parent_id ? okr_view_find(v, v->objs[i].o->parent_id)
-                                                    : NULL;
+        okr_view_obj_t *p =
+            v->objs[i].o->parent_id ? okr_view_find(v, v->objs[i].o->parent_id) : NULL;
         v->objs[i].parent = p && p != &v->objs[i] ? (long)(p - v->objs) : -1;
     }
     for (size_t i = 0; i < v->n; i++) {
@@ -297,8 +297,8 @@ static int view__order(okr_view_t *v)
 int okr_view_reindex(okr_view_t *v)
 {
     v->now_ms = okr_wall_ms();
-    v->expected = v->cycle ? okr_expected_progress(v->cycle->start_at, v->cycle->end_at, v->now_ms)
-                           : 0.0;
+    v->expected =
+        v->cycle ? okr_expected_progress(v->cycle->start_at, v->cycle->end_at, v->now_ms) : 0.0;
     for (size_t i = 0; i < v->n; i++) {
         okr_view_obj_t *o = &v->objs[i];
         o->weight_total = 0;
@@ -770,12 +770,12 @@ json_t *okr_view_kr_json(const okr_view_obj_t *o, const okr_view_kr_t *k)
     if (!j)
         return NULL;
     char ref[32], share[64];
-    int bad = view__set(j, "ref", json_string(okr_ref_format(OKR_REF_KEY_RESULT, k->kr->id, ref,
-                                                             sizeof ref)));
+    int bad = view__set(
+        j, "ref", json_string(okr_ref_format(OKR_REF_KEY_RESULT, k->kr->id, ref, sizeof ref)));
     bad |= view__set(j, "owner", json_string(k->owner ? k->owner : "-"));
     bad |= view__set(j, "weight_share", view__real(k->share));
-    bad |= view__set(j, "weight_label", json_string(okr_view_share_label(o, k, share,
-                                                                         sizeof share)));
+    bad |=
+        view__set(j, "weight_label", json_string(okr_view_share_label(o, k, share, sizeof share)));
     bad |= view__set(j, "status", json_string(okr_view_status_key(k->status)));
     if (bad) {
         json_decref(j);
@@ -791,8 +791,8 @@ json_t *okr_view_objective_json(const okr_view_t *v, const okr_view_obj_t *o, in
     if (!j)
         return NULL;
     char ref[32];
-    int bad = view__set(j, "ref", json_string(okr_ref_format(OKR_REF_OBJECTIVE, o->o->id, ref,
-                                                             sizeof ref)));
+    int bad = view__set(j, "ref",
+                        json_string(okr_ref_format(OKR_REF_OBJECTIVE, o->o->id, ref, sizeof ref)));
     bad |= view__set(j, "owner", json_string(o->owner ? o->owner : "-"));
     bad |= view__set(j, "owner_kind", json_string(o->owner_team ? "team" : "user"));
     bad |= view__set(j, "team", o->team ? json_string(o->team) : json_null());

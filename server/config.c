@@ -179,6 +179,10 @@ void okr_config_print_help(FILE *out)
                  "  --config FILE   read settings from an INI file ([section] key = value)\n"
                  "  --help          show this help\n"
                  "  --version       show the version\n"
+                 "  --check         verify the store in data_dir (read-only, safe beside a\n"
+                 "                  running okrd), print what was found, exit 0 if sound\n"
+                 "  --restore FILE  copy a backup (okr admin backup) into an empty data_dir\n"
+                 "                  and exit; start okrd normally afterwards\n"
                  "\n"
                  "Settings (flag --name-with-dashes, or in the config file as [section] name):\n");
     const char *section = "";

@@ -122,6 +122,30 @@ void okr_conn_fail(okr_conn_t *c, okr_err_t err, const char *fmt, ...)
     okr_conn_shutdown(c);
 }
 
+void okr_conn_logout(okr_conn_t *c)
+{
+    if (c->srv->pubsub)
+        okr_pubsub_forget(c->srv->pubsub, c);
+    c->authenticated = 0;
+    c->user_id = 0;
+    c->session_expires_at = 0;
+    memset(c->token_hash, 0, sizeof c->token_hash);
+    okr_frame_decoder_set_max(&c->frames, (uint32_t)c->srv->cfg->max_frame_before_login);
+}
+
+void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *token_hash,
+                           const uint8_t *keep)
+{
+    for (okr_conn_t *c = srv->conns; c; c = c->next) {
+        if (!c->authenticated || c->dashboard)
+            continue;
+        int match = (user_id && c->user_id == user_id) ||
+                    (token_hash && memcmp(c->token_hash, token_hash, OKR_TOKEN_HASH_LEN) == 0);
+        if (match && !(keep && memcmp(c->token_hash, keep, OKR_TOKEN_HASH_LEN) == 0))
+            okr_conn_logout(c);
+    }
+}
+
 /* ---- deadlines ---- */
 
 static void conn__on_timer(uv_timer_t *timer)

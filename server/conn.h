@@ -40,7 +40,8 @@ typedef struct okr_conn {
     int hello_done;
     /* The session this connection is logged in with (authenticated = 1). */
     int authenticated;
-    int admin; /* the user's role as of their latest request */
+    int admin;                  /* the user's role as of their latest request */
+    int64_t session_expires_at; /* wall-clock ms; pushes stop after it */
     /* Set when authenticated with a dashboard token (then user_id is 0):
      * read-only, bound to the token's scope. Owned. */
     Okr__DashboardToken *dashboard;
@@ -78,6 +79,16 @@ void okr_conn_close(okr_conn_t *c, const char *reason);
 
 /* Graceful close: TLS close_notify, then close. */
 void okr_conn_shutdown(okr_conn_t *c);
+
+/* Ends sessions on every connection using them, at once (pushes included):
+ * those of user_id (if not 0), or the one hashed as token_hash (if not NULL),
+ * except the one hashed as keep (may be NULL). Such a connection must log in
+ * again; its next request gets UNAUTHENTICATED. */
+void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *token_hash,
+                           const uint8_t *keep);
+
+/* Ends c's session (logged out, subscriptions dropped). */
+void okr_conn_logout(okr_conn_t *c);
 
 void okr_conn_ref(okr_conn_t *c);
 void okr_conn_unref(okr_conn_t *c);

@@ -77,6 +77,7 @@ static const okr_op_t ops[] = {
     OP(subscribe, SUBSCRIBE, okr_handle_subscribe, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
     OP(unsubscribe, UNSUBSCRIBE, okr_handle_unsubscribe, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
     OP(stats, STATS, okr_handle_stats, OKR_OP_ADMIN),
+    OP(backup, BACKUP, okr_handle_backup, OKR_OP_ADMIN),
     OP(token_create, TOKEN_CREATE, okr_handle_token_create, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(token_list, TOKEN_LIST, okr_handle_token_list, OKR_OP_ADMIN),
     OP(token_revoke, TOKEN_REVOKE, okr_handle_token_revoke, OKR_OP_ADMIN | OKR_OP_WRITES),
@@ -241,13 +242,8 @@ static int dispatch__load_caller(okr_req_t *r)
     int rc = okr_session_check(r->srv->store, c->token_hash, &r->user, NULL);
     if (rc == 0)
         c->admin = r->user->role == OKR__ROLE__ROLE_ADMIN;
-    if (rc != 0) {
-        if (r->srv->pubsub)
-            okr_pubsub_forget(r->srv->pubsub, c);
-        c->authenticated = 0;
-        c->user_id = 0;
-        okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame_before_login);
-    }
+    if (rc != 0)
+        okr_conn_logout(c);
     return rc;
 }
 

@@ -58,9 +58,11 @@ void okr_handle_hello(okr_req_t *r)
 
 /* ---- shared by login and token auth ---- */
 
-static void session__authenticate(okr_conn_t *c, const Okr__User *user, const uint8_t *token_hash)
+static void session__authenticate(okr_conn_t *c, const Okr__User *user, const uint8_t *token_hash,
+                                  int64_t expires_at)
 {
     uint64_t user_id = user->id;
+    c->session_expires_at = expires_at;
     if (c->dashboard) {
         okr__dashboard_token__free_unpacked(c->dashboard, NULL);
         c->dashboard = NULL;
@@ -151,7 +153,7 @@ static void login__committed(okr_write_t *w, int status)
     }
     okr_info("conn %llu %s: user %s logged in", (unsigned long long)r->conn->id, r->conn->peer,
              st->rec->user->username);
-    session__authenticate(r->conn, st->rec->user, st->token_hash);
+    session__authenticate(r->conn, st->rec->user, st->token_hash, st->expires_at);
     session__reply(r, st->token, st->rec->user, st->expires_at);
 }
 
@@ -293,7 +295,7 @@ void okr_handle_auth_token(okr_req_t *r)
                      "the session has expired or was revoked; log in again");
         return;
     }
-    session__authenticate(r->conn, user, hash);
+    session__authenticate(r->conn, user, hash, expires_at);
     session__reply(r, NULL, user, expires_at);
     okr__user__free_unpacked(user, NULL);
 }
@@ -313,13 +315,8 @@ static void logout__committed(okr_write_t *w, int status)
         okr_req_fail(r, status, "could not end the session: %s", okr_strerror(status));
         return;
     }
-    okr_conn_t *c = r->conn;
-    if (memcmp(c->token_hash, r->state, OKR_TOKEN_HASH_LEN) == 0) {
-        okr_pubsub_forget(r->srv->pubsub, c);
-        c->authenticated = 0;
-        c->user_id = 0;
-        okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame_before_login);
-    }
+    /* Every connection using the session stops at once, pushes included. */
+    okr_conn_end_sessions(r->srv, 0, r->state, NULL);
     okr_req_reply_empty(r);
 }
 
@@ -407,6 +404,8 @@ static void passwd__committed(okr_write_t *w, int status)
     }
     okr_info("conn %llu %s: user %s changed their password", (unsigned long long)r->conn->id,
              r->conn->peer, r->user->username);
+    passwd_state_t *st = r->state;
+    okr_conn_end_sessions(r->srv, st->user_id, NULL, st->keep);
     okr_req_reply_empty(r);
 }
 

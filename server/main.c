@@ -1,13 +1,23 @@
 /* okrd — the okr server. See `okrd --help` and README.md. */
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <uv.h>
 
+#include "backup.h"
+#include "check.h"
 #include "config.h"
 #include "server.h"
 
 int main(int argc, char **argv)
 {
+    /* Maintenance modes: they do their work on the store and exit. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0)
+            return okr_check_main(argc, argv);
+        if (strcmp(argv[i], "--restore") == 0)
+            return okr_restore_main(argc, argv);
+    }
     okr_config_t cfg;
     okr_config_defaults(&cfg);
     int rc = okr_config_from_args(&cfg, argc, argv);

@@ -216,6 +216,7 @@ static void push__send(okr_pubsub_t *ps, okr_conn_t *c, const uint8_t *frame, si
         }
     okr_qevent_t *e = malloc(sizeof *e + len);
     if (!e) {
+        free(marked);
         okr_conn_close(c, "out of memory queueing events");
         return;
     }
@@ -864,10 +865,8 @@ static void pubsub__user_changed(okr_pubsub_t *ps, const Okr__User *u)
         return;
     for (okr_conn_t *c = ps->conns, *next; c; c = next) {
         next = c->push.next;
-        if (c->user_id == u->id) {
-            okr_pubsub_forget(ps, c);
-            c->authenticated = 0;
-        }
+        if (c->user_id == u->id)
+            okr_conn_logout(c);
     }
 }
 
@@ -887,10 +886,15 @@ static void pubsub__fanout(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, const
         pubsub__team_changed(ps, s, txn, ch->team);
     change_ctx_t x = {.change = ch};
     ctx__load(s, txn, &x);
+    int64_t now = okr_wall_ms();
     for (okr_conn_t *c = ps->conns, *next; c; c = next) {
         next = c->push.next; /* a send may close c; it stays listed until freed */
         if (!c->authenticated || c->closing)
             continue;
+        if (!c->dashboard && c->session_expires_at && now > c->session_expires_at) {
+            okr_conn_logout(c); /* an expired session receives nothing more */
+            continue;
+        }
         for (okr_sub_t *sub = c->push.subs; sub; sub = sub->next)
             if (ch->seq > sub->from_seq && sub__matches(sub, &x)) {
                 push__offer(ps, s, txn, c, &x, 0);

@@ -157,6 +157,8 @@ void okr_handle_mine(okr_req_t *r);
 void okr_handle_subscribe(okr_req_t *r);
 void okr_handle_unsubscribe(okr_req_t *r);
 void okr_handle_stats(okr_req_t *r);
+/* handle_backup.c */
+void okr_handle_backup(okr_req_t *r);
 /* handle_token.c */
 void okr_handle_token_create(okr_req_t *r);
 void okr_handle_token_list(okr_req_t *r);

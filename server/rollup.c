@@ -61,6 +61,7 @@ typedef struct figures {
     size_t n, cap;
     int min_confidence; /* -1: none known */
     int rc;
+    int pure; /* compute only: do not refresh stored key result progress */
 } figures_t;
 
 static int figures__push(figures_t *f, double p, double w)
@@ -94,7 +95,7 @@ static int figures__on_kr(void *arg, uint64_t kr_id)
         return rc == OKR_E_NOT_FOUND ? 0 : rc;
     if (!kr->archived) {
         double p = okr_rollup_kr_progress(f->s, f->txn, kr);
-        if (fabs(p - kr->progress) > ROLLUP_EPSILON) {
+        if (!f->pure && fabs(p - kr->progress) > ROLLUP_EPSILON) {
             kr->progress = p;
             rc = okr_kr_save(f->s, f->txn, kr, kr);
         }
@@ -123,9 +124,9 @@ static int figures__on_child(void *arg, uint64_t child_id)
 
 /* Computes obj's progress and status into the out parameters. */
 static int rollup__compute(okr_store_t *s, MDB_txn *txn, const Okr__Objective *obj, int64_t now_ms,
-                           double *progress, Okr__ProgressStatus *status)
+                           int pure, double *progress, Okr__ProgressStatus *status)
 {
-    figures_t f = {.s = s, .txn = txn, .min_confidence = -1};
+    figures_t f = {.s = s, .txn = txn, .min_confidence = -1, .pure = pure};
     int rc = okr_index_each(s, txn, OKR_DB_IDX_OBJECTIVE_KRS, obj->id, 0, figures__on_kr, &f);
     if (rc == 0 && f.n > 0) {
         *progress = okr_weighted_progress(f.progress, f.weights, f.n);
@@ -145,6 +146,14 @@ static int rollup__compute(okr_store_t *s, MDB_txn *txn, const Okr__Objective *o
     }
     *status = okr_progress_status(*progress, expected, f.min_confidence);
     return 0;
+}
+
+int okr_rollup_figures(okr_store_t *s, MDB_txn *txn, const Okr__Objective *obj, int64_t now_ms,
+                       double *progress, Okr__ProgressStatus *status)
+{
+    *progress = 0;
+    *status = OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED;
+    return rollup__compute(s, txn, obj, now_ms, 1, progress, status);
 }
 
 /* The work list: objectives still to recompute. */
@@ -201,7 +210,7 @@ int okr_rollup(okr_store_t *s, MDB_txn *txn, uint64_t objective_id, int64_t now_
             break;
         double progress = 0;
         Okr__ProgressStatus status = OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED;
-        rc = rollup__compute(s, txn, obj, now_ms, &progress, &status);
+        rc = rollup__compute(s, txn, obj, now_ms, 0, &progress, &status);
         int moved = fabs(progress - obj->progress) > ROLLUP_EPSILON || status != obj->status;
         if (rc == 0 && moved) {
             obj->progress = progress;

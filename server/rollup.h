@@ -34,6 +34,13 @@ void okr_updates_free(okr_updates_t *u);
 int okr_rollup(okr_store_t *s, MDB_txn *txn, uint64_t objective_id, int64_t now_ms,
                okr_updates_t *out);
 
+/* What okr_rollup would compute for obj at now_ms, from its key results (or
+ * its children) as stored, without writing anything: for checks (okrd
+ * --check). Linked key results take their objective's stored progress.
+ * Returns 0 or an okr_err_t. */
+int okr_rollup_figures(okr_store_t *s, MDB_txn *txn, const Okr__Objective *obj, int64_t now_ms,
+                       double *progress, Okr__ProgressStatus *status);
+
 /* Progress of one key result as stored figures say (linked key results read
  * their objective). */
 double okr_rollup_kr_progress(okr_store_t *s, MDB_txn *txn, const Okr__KeyResult *kr);

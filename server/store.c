@@ -134,16 +134,23 @@ static int store__mkdir(const char *dir, char *err, size_t errlen)
 
 /* Opens every named database and checks (or, for a new store, writes) the
  * schema version, all in one write transaction. */
-static int store__init_dbs(okr_store_t *s, char *err, size_t errlen)
+static int store__init_dbs(okr_store_t *s, int read_only, char *err, size_t errlen)
 {
     MDB_txn *txn;
-    int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+    int rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0, &txn);
     if (rc != 0) {
         snprintf(err, errlen, "cannot begin transaction: %s", mdb_strerror(rc));
         return okr_store_err(rc);
     }
     for (int i = 0; i < OKR_DB__COUNT; i++) {
-        rc = mdb_dbi_open(txn, store__db_names[i], MDB_CREATE, &s->dbi[i]);
+        rc = mdb_dbi_open(txn, store__db_names[i], read_only ? 0 : MDB_CREATE, &s->dbi[i]);
+        if (rc == MDB_NOTFOUND && read_only) {
+            snprintf(err, errlen,
+                     "database %s is missing: not an okr store, or an older one "
+                     "(start okrd on it once to upgrade it)",
+                     store__db_names[i]);
+            goto fail;
+        }
         if (rc != 0) {
             snprintf(err, errlen, "cannot open database %s: %s", store__db_names[i],
                      mdb_strerror(rc));
@@ -154,7 +161,10 @@ static int store__init_dbs(okr_store_t *s, char *err, size_t errlen)
     static const char key[] = "schema";
     MDB_val k = {sizeof key - 1, (void *)key}, v;
     rc = mdb_get(txn, s->dbi[OKR_DB_META], &k, &v);
-    if (rc == MDB_NOTFOUND) {
+    if (rc == MDB_NOTFOUND && read_only) {
+        snprintf(err, errlen, "no schema version: not an okr store");
+        goto fail;
+    } else if (rc == MDB_NOTFOUND) {
         uint8_t buf[OKR_KEY_U64_LEN];
         okr_key_put_u64(buf, OKR_SCHEMA_VERSION);
         v.mv_size = sizeof buf;
@@ -190,6 +200,7 @@ static int store__init_dbs(okr_store_t *s, char *err, size_t errlen)
         }
     }
 
+    /* Committing (not aborting) keeps the handles, also of a read txn. */
     rc = mdb_txn_commit(txn);
     if (rc != 0) {
         snprintf(err, errlen, "cannot commit: %s", mdb_strerror(rc));
@@ -254,7 +265,7 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
         return OKR_E_BAD_REQUEST;
     }
 
-    int ret = store__mkdir(opts->dir, err, errlen);
+    int ret = opts->read_only ? 0 : store__mkdir(opts->dir, err, errlen);
     if (ret != 0)
         return ret;
 
@@ -295,7 +306,7 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
     /* Durable commits (no MDB_NOSYNC/MDB_NOMETASYNC); no MDB_WRITEMAP, which
      * nested transactions need; MDB_NOTLS because read transactions belong
      * to the loop, not to a thread. */
-    rc = mdb_env_open(s->env, opts->dir, MDB_NOTLS, 0600);
+    rc = mdb_env_open(s->env, opts->dir, MDB_NOTLS | (opts->read_only ? MDB_RDONLY : 0), 0600);
     if (rc != 0) {
         snprintf(err, errlen, "cannot open %s: %s", opts->dir, mdb_strerror(rc));
         ret = rc == ENOENT || rc == EACCES ? OKR_E_IO : OKR_E_INTERNAL;
@@ -311,14 +322,14 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
     }
     if ((ret = store__adopt_file_size(s, opts->dir, err, errlen)) != 0)
         goto fail;
-    if ((ret = store__init_dbs(s, err, errlen)) != 0)
+    if ((ret = store__init_dbs(s, opts->read_only, err, errlen)) != 0)
         goto fail;
 
     char sz[32], szmax[32];
     store__fmt_size(sz, sizeof sz, s->map_size);
     store__fmt_size(szmax, sizeof szmax, s->map_size_max);
-    okr_info("store: opened %s (schema %d, map %s, max %s, %d stale readers cleared)", opts->dir,
-             OKR_SCHEMA_VERSION, sz, szmax, dead);
+    okr_info("store: opened %s%s (schema %d, map %s, max %s, %d stale readers cleared)", opts->dir,
+             opts->read_only ? " read-only" : "", OKR_SCHEMA_VERSION, sz, szmax, dead);
     *out = s;
     return OKR_OK;
 fail:

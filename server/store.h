@@ -66,6 +66,11 @@ typedef struct okr_store_opts {
     size_t map_size;      /* initial map size in bytes (default 64 MiB if 0) */
     size_t map_size_max;  /* growth stops here (default 64 GiB if 0) */
     unsigned max_readers; /* default 126 if 0 */
+    /* Open an existing store read-only (MDB_RDONLY, e.g. okrd --check): the
+     * directory is not created, nothing is written, and a store missing one
+     * of the databases or the schema version is refused. Only read
+     * transactions may be begun. */
+    int read_only;
 } okr_store_opts_t;
 
 /* Opens (creating if needed) the store. Returns 0, or an okr_err_t with a

@@ -654,6 +654,40 @@ static void test_dashboard_token(void **state)
     okr_client_free(tv);
 }
 
+/* Logging out ends the session on every connection using it: a second
+ * connection with the same token stops receiving events at once. */
+static void test_logout_stops_pushes_elsewhere(void **state)
+{
+    (void)state;
+    uint64_t cycle = make_cycle("push-logout");
+    uint64_t obj = make_objective(cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    uint64_t kr = make_kr(obj);
+    okr_client_t *laptop = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    okr_client_t *tv = ts_connect(&server);
+    assert_int_equal(okr_client_auth_token(tv, okr_client_token(laptop), NULL), OKR_OK);
+    seen_t seen = {0};
+    okr_client_on_event(tv, on_event, &seen);
+    subscribe(tv, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
+    checkin(kr, 1);
+    wait_events(tv, &seen, 1);
+
+    Okr__LogoutRequest lo = OKR__LOGOUT_REQUEST__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_LOGOUT;
+    req.logout = &lo;
+    okr__response__free_unpacked(call_ok(laptop, &req), NULL);
+    checkin(kr, 2);
+    okr_client_poll(tv, 500);
+    assert_int_equal(seen.n, 1); /* nothing after the logout */
+    Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_WHOAMI;
+    req.whoami = &w;
+    assert_int_equal(ts_call(tv, &req, NULL), OKR_E_UNAUTHENTICATED);
+    seen_free(&seen);
+    okr_client_free(tv);
+    okr_client_free(laptop);
+}
+
 static void test_subscribe_refusals(void **state)
 {
     (void)state;
@@ -694,6 +728,7 @@ int main(void)
         cmocka_unit_test(test_two_hundred_subscribers),
         cmocka_unit_test(test_subscribe_refusals),
         cmocka_unit_test(test_dashboard_token),
+        cmocka_unit_test(test_logout_stops_pushes_elsewhere),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

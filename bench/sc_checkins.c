@@ -1,0 +1,327 @@
+/* sc_checkins.c — durable check-ins: W writer connections, each sending
+ * check-ins as fast as they are acknowledged; committed check-ins per second
+ * and acknowledgement latency. Also the baseline the issue compares one
+ * writer with: a bare LMDB put+commit loop on the same disk. */
+#include "sc_common.h"
+
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "okr_error.h"
+
+typedef struct sc_writer {
+    bconn_t c;
+    sc_writers_t *ws;
+    uint64_t kr;
+    uint64_t sent_at;
+    uint64_t n;
+    int busy;
+} sc_writer_t;
+
+struct sc_writers {
+    bench_env_t *env;
+    bench_loop_t *bl;
+    sc_writer_t *w;
+    size_t n;
+    size_t ready;
+    int running;
+    unsigned busy;
+    uint64_t t_measure, t_end;
+    hist_t h;
+    uint64_t ok_measured, ok, errors, lost_conns;
+    char first_error[256];
+};
+
+static void writers__send(sc_writer_t *w)
+{
+    char note[32];
+    snprintf(note, sizeof note, "bench %llu", (unsigned long long)w->n);
+    Okr__Request req;
+    Okr__CheckInRequest ci;
+    bench_checkin_req(&req, &ci, w->kr, (double)(w->n % 101), note);
+    w->sent_at = bench_now_ns();
+    if (bconn_send(&w->c, &req, NULL) != 0) {
+        w->ws->errors++;
+        return;
+    }
+    w->n++;
+    w->busy = 1;
+    w->ws->busy++;
+}
+
+static void writers__on_ready(bconn_t *c)
+{
+    sc_writer_t *w = c->data;
+    w->ws->ready++;
+}
+
+static void writers__on_response(bconn_t *c, const Okr__Response *r, uint64_t now)
+{
+    sc_writer_t *w = c->data;
+    sc_writers_t *ws = w->ws;
+    w->busy = 0;
+    ws->busy--;
+    if (r->status != OKR__STATUS__STATUS_OK) {
+        if (!ws->errors)
+            snprintf(ws->first_error, sizeof ws->first_error, "check-in refused: %s",
+                     r->message ? r->message : "");
+        ws->errors++;
+    } else {
+        ws->ok++;
+        if (now >= ws->t_measure && now <= ws->t_end) {
+            hist_add(&ws->h, now - w->sent_at);
+            ws->ok_measured++;
+        }
+    }
+    if (ws->running && now < ws->t_end)
+        writers__send(w);
+}
+
+static void writers__on_closed(bconn_t *c, int err)
+{
+    sc_writer_t *w = c->data;
+    sc_writers_t *ws = w->ws;
+    if (err) {
+        if (!ws->errors)
+            snprintf(ws->first_error, sizeof ws->first_error, "writer connection: %s", c->why);
+        ws->errors++;
+        ws->lost_conns++;
+    }
+    if (w->busy) {
+        w->busy = 0;
+        ws->busy--;
+    }
+}
+
+static const bconn_cb_t writers_cb = {
+    .on_ready = writers__on_ready,
+    .on_response = writers__on_response,
+    .on_closed = writers__on_closed,
+};
+
+sc_writers_t *sc_writers_new(bench_env_t *env, bench_loop_t *bl, size_t n)
+{
+    sc_writers_t *ws = calloc(1, sizeof *ws);
+    if (!ws)
+        return NULL;
+    ws->w = calloc(n ? n : 1, sizeof *ws->w);
+    if (!ws->w) {
+        free(ws);
+        return NULL;
+    }
+    ws->env = env;
+    ws->bl = bl;
+    ws->n = n;
+    hist_init(&ws->h);
+    for (size_t i = 0; i < n; i++) {
+        ws->w[i].ws = ws;
+        ws->w[i].kr = env->krs[i % env->nkrs];
+    }
+    return ws;
+}
+
+static int writers__all_ready(void *arg)
+{
+    sc_writers_t *ws = arg;
+    return ws->ready == ws->n || ws->bl->opening == 0;
+}
+
+int sc_writers_open(sc_writers_t *ws, double timeout_s)
+{
+    /* The writers are few (at most hundreds): open them all at once. */
+    for (size_t i = 0; i < ws->n; i++)
+        if (bconn_open(&ws->w[i].c, ws->bl, &writers_cb, &ws->w[i]) != 0)
+            ws->errors++;
+    sc_run(ws->bl, writers__all_ready, ws, 5, timeout_s);
+    if (ws->ready != ws->n) {
+        bench_error(ws->env, "only %zu of %zu writer connections came up%s%s", ws->ready, ws->n,
+                    ws->first_error[0] ? ": " : "", ws->first_error);
+        return -1;
+    }
+    return 0;
+}
+
+static int writers__done(void *arg)
+{
+    sc_writers_t *ws = arg;
+    return bench_now_ns() >= ws->t_end && ws->busy == 0;
+}
+
+void sc_writers_measure(sc_writers_t *ws, double warmup, double duration, const char *prefix,
+                        json_t *obj)
+{
+    hist_init(&ws->h);
+    ws->ok_measured = 0;
+    uint64_t errors0 = ws->errors;
+    uint64_t t0 = bench_now_ns();
+    ws->t_measure = t0 + (uint64_t)(warmup * 1e9);
+    ws->t_end = ws->t_measure + (uint64_t)(duration * 1e9);
+    ws->running = 1;
+    for (size_t i = 0; i < ws->n; i++)
+        if (ws->w[i].c.state == BCONN_READY)
+            writers__send(&ws->w[i]);
+    if (sc_run(ws->bl, writers__done, ws, 5, warmup + duration + 60) != 0)
+        bench_error(ws->env, "%u check-ins were not acknowledged within 60 s", ws->busy);
+    ws->running = 0;
+    char key[64];
+    snprintf(key, sizeof key, "%scommitted_per_s", prefix);
+    json_object_set_new(obj, key, json_real((double)ws->ok_measured / duration));
+    snprintf(key, sizeof key, "%scheckins", prefix);
+    json_object_set_new(obj, key, json_integer((json_int_t)ws->ok_measured));
+    bench_json_latency(obj, prefix, &ws->h);
+    if (ws->errors > errors0) {
+        bench_error(ws->env, "%llu check-ins failed (%s)",
+                    (unsigned long long)(ws->errors - errors0), ws->first_error);
+        snprintf(key, sizeof key, "%serrors", prefix);
+        json_object_set_new(obj, key, json_integer((json_int_t)(ws->errors - errors0)));
+    }
+}
+
+void sc_writers_free(sc_writers_t *ws)
+{
+    if (!ws)
+        return;
+    for (size_t i = 0; i < ws->n; i++)
+        if (ws->w[i].c.state != BCONN_IDLE && ws->w[i].c.state < BCONN_CLOSING)
+            bconn_close(&ws->w[i].c);
+    sc_close_all(ws->bl, NULL, 0);
+    free(ws->w);
+    free(ws);
+}
+
+static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b)
+{
+    if (!a || !b)
+        return;
+    uint64_t commits = b->commits - a->commits, writes = b->writes - a->writes;
+    json_object_set_new(obj, "server_commits", json_integer((json_int_t)commits));
+    json_object_set_new(obj, "server_writes", json_integer((json_int_t)writes));
+    json_object_set_new(obj, "writes_per_commit",
+                        json_real(commits ? (double)writes / (double)commits : 0.0));
+}
+
+json_t *bench_sc_checkins(bench_env_t *env, unsigned writers)
+{
+    const bench_opts_t *o = env->o;
+    json_t *obj = json_object();
+    json_object_set_new(obj, "scenario", json_string("checkins"));
+    json_object_set_new(obj, "writers", json_integer(writers));
+    int errors0 = env->errors;
+    bench_loop_t bl;
+    bench_loop_init(&bl, env->ctx, &env->addr, env->host, env->fingerprint, env->token);
+    sc_writers_t *ws = sc_writers_new(env, &bl, writers);
+    bench_progress(env, "checkins: %u writer%s, %.0f s...", writers, writers == 1 ? "" : "s",
+                   o->warmup + o->duration);
+    if (ws && sc_writers_open(ws, 60) == 0) {
+        Okr__Stats *before = bench_stats(env);
+        sc_cpu_t cpu;
+        sc_cpu_start(&cpu, env);
+        sc_writers_measure(ws, o->warmup, o->duration, "", obj);
+        sc_cpu_stop(&cpu, env, obj);
+        Okr__Stats *after = bench_stats(env);
+        stats_delta(obj, before, after);
+        if (before)
+            okr__stats__free_unpacked(before, NULL);
+        if (after)
+            okr__stats__free_unpacked(after, NULL);
+        bench_progress(env, "checkins: %u writers: %.0f committed/s, p99 %.2f ms", writers,
+                       json_real_value(json_object_get(obj, "committed_per_s")),
+                       json_real_value(json_object_get(obj, "p99_ms")));
+    } else if (!ws) {
+        bench_error(env, "out of memory");
+    }
+    sc_writers_free(ws);
+    bench_loop_close(&bl);
+    json_object_set_new(obj, "errors", json_integer(env->errors - errors0));
+    return obj;
+}
+
+/* ---- the bare LMDB baseline ---- */
+
+#define LMDB_MAX_DBS 8
+
+/* A put+commit loop: each transaction puts one 256-byte record in each of
+ * ndbs named databases (1: the issue's "bare put+commit"; 6: about the
+ * databases a check-in touches in okrd: the check-in, its index, the key
+ * result, the objective, the change log, the counters). Durable commits, as
+ * okrd makes them. Returns commits per second, and fills the latency. */
+static double lmdb__loop(bench_env_t *env, unsigned ndbs, hist_t *h)
+{
+    const bench_opts_t *o = env->o;
+    char dir[320];
+    snprintf(dir, sizeof dir, "%s/lmdb-baseline-%u", env->dir, ndbs);
+    mkdir(dir, 0700);
+    MDB_env *e = NULL;
+    MDB_dbi dbi[LMDB_MAX_DBS];
+    MDB_txn *txn;
+    int rc = mdb_env_create(&e);
+    if (!rc)
+        rc = mdb_env_set_mapsize(e, (size_t)1 << 30);
+    if (!rc)
+        rc = mdb_env_set_maxdbs(e, LMDB_MAX_DBS);
+    if (!rc)
+        rc = mdb_env_open(e, dir, MDB_NOTLS, 0600); /* durable, as okrd opens it */
+    if (!rc && !(rc = mdb_txn_begin(e, NULL, 0, &txn))) {
+        for (unsigned i = 0; i < ndbs && !rc; i++) {
+            char name[16];
+            snprintf(name, sizeof name, "db%u", i);
+            rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi[i]);
+        }
+        rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+    }
+    uint8_t value[256];
+    memset(value, 0x5a, sizeof value);
+    uint64_t t0 = bench_now_ns();
+    uint64_t t_measure = t0 + (uint64_t)(o->warmup * 1e9);
+    uint64_t t_end = t_measure + (uint64_t)(o->duration * 1e9);
+    uint64_t measured = 0;
+    for (uint64_t n = 0, now = t0; !rc && now < t_end; n++) {
+        uint8_t key[8];
+        for (int i = 0; i < 8; i++)
+            key[i] = (uint8_t)(n >> (56 - 8 * i));
+        MDB_val k = {sizeof key, key}, v = {sizeof value, value};
+        rc = mdb_txn_begin(e, NULL, 0, &txn);
+        for (unsigned i = 0; i < ndbs && !rc; i++)
+            rc = mdb_put(txn, dbi[i], &k, &v, 0);
+        if (rc && txn)
+            mdb_txn_abort(txn);
+        else if (!rc)
+            rc = mdb_txn_commit(txn);
+        txn = NULL;
+        uint64_t done = bench_now_ns();
+        if (done >= t_measure && done <= t_end) {
+            measured++;
+            hist_add(h, done - now);
+        }
+        now = done;
+    }
+    if (rc)
+        bench_error(env, "lmdb baseline: %s", mdb_strerror(rc));
+    if (e)
+        mdb_env_close(e);
+    return (double)measured / o->duration;
+}
+
+json_t *bench_sc_lmdb(bench_env_t *env)
+{
+    const bench_opts_t *o = env->o;
+    json_t *obj = json_object();
+    json_object_set_new(obj, "scenario", json_string("lmdb_baseline"));
+    int errors0 = env->errors;
+    bench_progress(env, "lmdb baseline: put+commit loops, 2 x %.0f s...", o->warmup + o->duration);
+    hist_t h;
+    hist_init(&h);
+    double one = lmdb__loop(env, 1, &h);
+    json_object_set_new(obj, "commits_per_s", json_real(one));
+    bench_json_latency(obj, "", &h);
+    hist_init(&h);
+    double six = lmdb__loop(env, 6, &h);
+    json_object_set_new(obj, "db6_commits_per_s", json_real(six));
+    bench_json_latency(obj, "db6_", &h);
+    json_object_set_new(obj, "errors", json_integer(env->errors - errors0));
+    bench_progress(env, "lmdb baseline: %.0f commits/s (1 put), %.0f (6 databases)", one, six);
+    return obj;
+}

@@ -1,0 +1,51 @@
+/* sc_common.h — what the scenarios share: opening many connections with a
+ * bound on handshakes in flight, running a loop until a condition, and
+ * measuring the server's and our own CPU over a window. */
+#ifndef OKR_BENCH_SC_COMMON_H
+#define OKR_BENCH_SC_COMMON_H
+
+#include "bconn.h"
+#include "bench.h"
+#include "hist.h"
+
+/* Runs bl's loop, calling tick every tick_ms, until tick returns non-zero
+ * or timeout_s passes (then returns -1). */
+typedef int (*sc_tick_fn)(void *arg);
+int sc_run(bench_loop_t *bl, sc_tick_fn tick, void *arg, unsigned tick_ms, double timeout_s);
+
+/* Closes conns[0..n) and runs the loop until every bconn of bl is closed. */
+void sc_close_all(bench_loop_t *bl, bconn_t *conns, size_t n);
+
+/* CPU use over a window. */
+typedef struct sc_cpu {
+    uint64_t t0, server0, self0;
+} sc_cpu_t;
+void sc_cpu_start(sc_cpu_t *c, const bench_env_t *env);
+/* Adds server_cpu_pct and generator_cpu_pct (of one core) to obj. */
+void sc_cpu_stop(const sc_cpu_t *c, const bench_env_t *env, json_t *obj);
+
+/* Seconds as a double, from ns. */
+static inline double sc_s(uint64_t ns)
+{
+    return (double)ns / 1e9;
+}
+
+#endif
+
+/* Closed-loop check-in writers: each connection sends one check-in, waits for
+ * its acknowledgement (which okrd sends only after the commit is durable),
+ * and sends the next. Used by the checkins scenario and by the idle
+ * scenario's active clients. */
+typedef struct sc_writers sc_writers_t;
+
+/* n writers on bl, writer i on key result env->krs[i % env->nkrs]. */
+sc_writers_t *sc_writers_new(bench_env_t *env, bench_loop_t *bl, size_t n);
+/* Opens them all (bounded handshakes in flight); 0 once every one is ready. */
+int sc_writers_open(sc_writers_t *ws, double timeout_s);
+/* Runs for warmup + duration seconds; latencies of acknowledgements received
+ * in the measured window go to h. Adds committed_per_s, checkins, errors
+ * and the latency figures (with prefix) to obj. */
+void sc_writers_measure(sc_writers_t *ws, double warmup, double duration, const char *prefix,
+                        json_t *obj);
+/* Closes and frees. */
+void sc_writers_free(sc_writers_t *ws);

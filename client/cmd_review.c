@@ -1,0 +1,920 @@
+/* cmd_review.c — okr review: the agenda of the regular OKR meeting the seed
+ * recommends (定期会议: track the key results, discuss problems, adjust).
+ *
+ * Four parts, each from the server's records:
+ *   1. what moved since the last meeting: every key result checked in since
+ *      --since, from its value before the first of those check-ins to its
+ *      value after the last (CheckInList of the key results whose last
+ *      check-in is that recent; the others cannot have moved);
+ *   2. what is at risk or off track: objectives by their status, key
+ *      results by their progress against the cycle's pace and confidence;
+ *   3. what has gone stale: key results without a check-in for
+ *      --stale-days (14), counted from their creation when they never had
+ *      one, as the coach (okr lint) counts;
+ *   4. the comments and kudos written since (CommentList of every objective
+ *      and key result in scope).
+ * Lists are fetched pipelined (view_model.h), a few dozen requests in
+ * flight, so a large organisation is one round trip per page, not per item.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "cmd_kit.h"
+#include "export.h"
+#include "okr_error.h"
+#include "view_model.h"
+
+enum {
+    OPT_CYCLE = OKR_OPT_FIRST_COMMAND_OPT,
+    OPT_TEAM,
+    OPT_SINCE,
+    OPT_STALE_DAYS,
+    OPT_MD,
+};
+
+#define REVIEW_DAY_MS      (24LL * 3600 * 1000)
+#define REVIEW_STALE_DAYS  14
+#define REVIEW_TITLE_W     40
+#define REVIEW_BODY_W      72
+#define REVIEW_MAX_SINCE_D 3660
+
+static const char review_usage[] =
+    "Usage: okr review [--cycle C] [--team T] [--since 7d] [--stale-days N] [--md]\n"
+    "\n"
+    "The agenda of the regular OKR meeting: what moved since the last one,\n"
+    "what is at risk, what has gone stale, and the feedback given since.\n"
+    "\n"
+    "  1. Moved: each key result checked in since then, from its value before\n"
+    "     to its value now, its progress, the number of check-ins, who made\n"
+    "     the last one and its note.\n"
+    "  2. At risk or off track: objectives and key results behind the\n"
+    "     cycle's pace or with a low confidence (see okr obj show --help).\n"
+    "  3. Stale: key results with no check-in for --stale-days days: ask\n"
+    "     their owners for one.\n"
+    "  4. Comments and kudos written since then.\n"
+    "\n"
+    "Options:\n"
+    "  --cycle CYCLE      the cycle (default: the current one)\n"
+    "  --team TEAM        only the objectives of TEAM and those aligned below\n"
+    "  --since WHEN       the last meeting: 7d (days ago, the default), 2w,\n"
+    "                     36h, a date (2026-03-02), today or yesterday\n"
+    "  --stale-days N     how long without a check-in is stale (default 14)\n"
+    "  --md               Markdown, to paste into the meeting's notes\n"
+    "  --json             the agenda as JSON\n"
+    "  (and the global options: okr --help)\n"
+    "\n"
+    "Examples:\n"
+    "  okr review\n"
+    "  okr review --team 销售部 --since 14d\n"
+    "  okr review --since 2026-03-02 --md > agenda.md\n";
+
+typedef struct review_opts {
+    const char *cycle, *team;
+    int64_t since_ms;
+    const char *since_text;
+    unsigned stale_days;
+    int md;
+} review_opts_t;
+
+/* A key result that moved. */
+typedef struct review_move {
+    const okr_view_obj_t *o;
+    const okr_view_kr_t *k;
+    double from, to;
+    size_t count;
+    uint64_t last_author;
+    int64_t last_time;
+    char *last_note; /* owned */
+} review_move_t;
+
+/* A key result that has gone stale. */
+typedef struct review_stale {
+    const okr_view_obj_t *o;
+    const okr_view_kr_t *k;
+    int64_t days;
+    int never;
+} review_stale_t;
+
+typedef struct review_target {
+    const okr_view_obj_t *o;
+    const okr_view_kr_t *k; /* NULL: the objective itself */
+} review_target_t;
+
+typedef struct review_comment {
+    Okr__Comment *c; /* owned */
+    review_target_t on;
+} review_comment_t;
+
+typedef struct review {
+    okr_cli_t *cli;
+    const okr_view_t *v;
+    const char *mark; /* --team: 2 = in scope; NULL = everything */
+    review_opts_t opts;
+    const char *team_name;
+    /* key results to read check-ins of, then the moves */
+    review_target_t *krs;
+    size_t nkrs;
+    review_move_t *moves;
+    size_t nmoves;
+    review_stale_t *stale;
+    size_t nstale;
+    /* objectives and key results to read comments of, then the comments */
+    review_target_t *targets;
+    size_t ntargets;
+    review_comment_t *comments;
+    size_t ncomments, capcomments;
+    int nomem;
+} review_t;
+
+/* ---------------------------------------------------------------- options */
+
+/* "7d", "2w", "36h": that long ago; else a date for okr_render_parse_date. */
+static int review__since(okr_cli_t *cli, const char *text, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(text, &end, 10);
+    if (end != text && text[0] >= '0' && text[0] <= '9' && !errno && n >= 0 && end[0] && !end[1] &&
+        strchr("dwh", end[0])) {
+        int64_t unit = end[0] == 'h'   ? 3600000LL
+                       : end[0] == 'w' ? 7 * REVIEW_DAY_MS
+                                       : REVIEW_DAY_MS;
+        if (n > REVIEW_MAX_SINCE_D * (end[0] == 'h' ? 24 : 1))
+            return okr_cli_usage_error(cli, "--since %s is too long ago", text);
+        *ms = okr_wall_ms() - (int64_t)n * unit;
+        return -1;
+    }
+    if (okr_render_parse_date(text, 0, ms) == 0)
+        return -1;
+    return okr_cli_usage_error(cli,
+                               "--since takes 7d, 2w, 36h, a date like 2026-03-02, today or "
+                               "yesterday, not '%s'",
+                               text);
+}
+
+static int review__opt(okr_cli_t *cli, int opt, void *arg)
+{
+    review_opts_t *o = arg;
+    switch (opt) {
+    case OPT_CYCLE:
+        o->cycle = optarg;
+        return -1;
+    case OPT_TEAM:
+        o->team = optarg;
+        return -1;
+    case OPT_SINCE:
+        o->since_text = optarg;
+        return review__since(cli, optarg, &o->since_ms);
+    case OPT_STALE_DAYS: {
+        char *end;
+        errno = 0;
+        long d = strtol(optarg, &end, 10);
+        if (errno || end == optarg || *end || d < 1 || d > 3650)
+            return okr_cli_usage_error(cli, "--stale-days takes days from 1, not '%s'", optarg);
+        o->stale_days = (unsigned)d;
+        return -1;
+    }
+    case OPT_MD:
+        o->md = 1;
+        return -1;
+    }
+    return OKR_EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------- gathering */
+
+static int review__in_scope(const review_t *r, const okr_view_obj_t *o)
+{
+    return !r->mark || r->mark[o - r->v->objs] == 2;
+}
+
+static int review__active(const review_t *r, const okr_view_obj_t *o)
+{
+    return r->v->cycle->state == OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE &&
+           o->o->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED;
+}
+
+/* The key results to read, the stale ones, and the comment targets. */
+static int review__plan(review_t *r)
+{
+    const okr_view_t *v = r->v;
+    size_t nkr = 0;
+    for (size_t i = 0; i < v->n; i++)
+        nkr += v->objs[i].nkrs;
+    r->krs = calloc(nkr ? nkr : 1, sizeof *r->krs);
+    r->stale = calloc(nkr ? nkr : 1, sizeof *r->stale);
+    r->targets = calloc(v->n + nkr + 1, sizeof *r->targets);
+    if (!r->krs || !r->stale || !r->targets)
+        return -1;
+    int64_t limit = (int64_t)r->opts.stale_days * REVIEW_DAY_MS;
+    for (size_t k = 0; k < v->n; k++) {
+        const okr_view_obj_t *o = &v->objs[v->order[k]];
+        if (!review__in_scope(r, o))
+            continue;
+        r->targets[r->ntargets++] = (review_target_t){o, NULL};
+        for (size_t j = 0; j < o->nkrs; j++) {
+            const okr_view_kr_t *kr = &o->krs[j];
+            r->targets[r->ntargets++] = (review_target_t){o, kr};
+            if (kr->kr->last_checkin_at >= r->opts.since_ms)
+                r->krs[r->nkrs++] = (review_target_t){o, kr};
+            /* stale as okr lint counts it: linked key results take their
+             * progress from elsewhere and are never checked in */
+            int never = kr->kr->last_checkin_at == 0;
+            int64_t from = never ? kr->kr->created_at : kr->kr->last_checkin_at;
+            if (review__active(r, o) && !kr->kr->linked_objective_id && from > 0 &&
+                v->now_ms - from >= limit)
+                r->stale[r->nstale++] =
+                    (review_stale_t){o, kr, (v->now_ms - from) / REVIEW_DAY_MS, never};
+        }
+    }
+    r->moves = calloc(r->nkrs ? r->nkrs : 1, sizeof *r->moves);
+    return r->moves ? 0 : -1;
+}
+
+static void review__build_checkins(void *arg, size_t i, okr_view_req_t *q)
+{
+    review_t *r = arg;
+    Okr__CheckInListRequest init = OKR__CHECK_IN_LIST_REQUEST__INIT;
+    Okr__Page page = OKR__PAGE__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    q->u.checkin_list = init;
+    q->page = page;
+    q->page.limit = 500;
+    q->u.checkin_list.key_result_id = r->krs[i].k->kr->id;
+    q->u.checkin_list.page = &q->page;
+    q->req = req;
+    q->req.op_case = OKR__REQUEST__OP_CHECKIN_LIST;
+    q->req.checkin_list = &q->u.checkin_list;
+}
+
+static int review__page_checkins(void *arg, size_t i, const Okr__Response *resp)
+{
+    review_t *r = arg;
+    if (resp->result_case != OKR__RESPONSE__RESULT_CHECKIN_LIST)
+        return 0;
+    review_move_t *m = &r->moves[i];
+    m->o = r->krs[i].o;
+    m->k = r->krs[i].k;
+    const Okr__CheckInList *list = resp->checkin_list;
+    for (size_t c = 0; c < list->n_checkins; c++) {
+        const Okr__CheckIn *ci = list->checkins[c];
+        if (ci->time < r->opts.since_ms)
+            continue;
+        if (m->count == 0 || ci->time < m->last_time)
+            m->from = ci->previous_value;
+        if (m->count == 0 || ci->time >= m->last_time) {
+            m->to = ci->value;
+            m->last_time = ci->time;
+            m->last_author = ci->author_id;
+            if (ci->note && ci->note[0]) { /* the latest note said */
+                free(m->last_note);
+                m->last_note = strdup(ci->note);
+                if (!m->last_note) {
+                    r->nomem = 1;
+                    return OKR_EXIT_ERROR;
+                }
+            }
+        }
+        m->count++;
+    }
+    return 0;
+}
+
+static void review__build_comments(void *arg, size_t i, okr_view_req_t *q)
+{
+    review_t *r = arg;
+    Okr__CommentListRequest init = OKR__COMMENT_LIST_REQUEST__INIT;
+    Okr__Page page = OKR__PAGE__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    q->u.comment_list = init;
+    q->page = page;
+    q->page.limit = 500;
+    if (r->targets[i].k)
+        q->u.comment_list.key_result_id = r->targets[i].k->kr->id;
+    else
+        q->u.comment_list.objective_id = r->targets[i].o->o->id;
+    q->u.comment_list.page = &q->page;
+    q->req = req;
+    q->req.op_case = OKR__REQUEST__OP_COMMENT_LIST;
+    q->req.comment_list = &q->u.comment_list;
+}
+
+static int review__page_comments(void *arg, size_t i, const Okr__Response *resp)
+{
+    review_t *r = arg;
+    if (resp->result_case != OKR__RESPONSE__RESULT_COMMENT_LIST)
+        return 0;
+    const Okr__CommentList *list = resp->comment_list;
+    for (size_t c = 0; c < list->n_comments; c++) {
+        const Okr__Comment *cm = list->comments[c];
+        if (cm->time < r->opts.since_ms)
+            continue;
+        if (r->ncomments == r->capcomments) {
+            size_t cap = r->capcomments ? r->capcomments * 2 : 16;
+            review_comment_t *grown = realloc(r->comments, cap * sizeof *grown);
+            if (!grown) {
+                r->nomem = 1;
+                return OKR_EXIT_ERROR;
+            }
+            r->comments = grown;
+            r->capcomments = cap;
+        }
+        Okr__Comment *copy = okr_view_dup(&cm->base);
+        if (!copy) {
+            r->nomem = 1;
+            return OKR_EXIT_ERROR;
+        }
+        r->comments[r->ncomments++] = (review_comment_t){copy, r->targets[i]};
+    }
+    return 0;
+}
+
+static int review__cmp_comment(const void *a, const void *b)
+{
+    const review_comment_t *x = a, *y = b;
+    if (x->c->time != y->c->time)
+        return x->c->time < y->c->time ? -1 : 1;
+    return x->c->id < y->c->id ? -1 : x->c->id > y->c->id;
+}
+
+/* The latest check-in first. */
+static int review__cmp_move(const void *a, const void *b)
+{
+    const review_move_t *x = a, *y = b;
+    if (x->last_time != y->last_time)
+        return x->last_time > y->last_time ? -1 : 1;
+    return x->k->kr->id < y->k->kr->id ? -1 : x->k->kr->id > y->k->kr->id;
+}
+
+static int review__gather(review_t *r)
+{
+    okr_cli_t *cli = r->cli;
+    if (review__plan(r) != 0)
+        return okr_kit_nomem(cli);
+    int rc = okr_view_pipeline(cli, r->nkrs, review__build_checkins, review__page_checkins, r);
+    if (rc == 0)
+        rc = okr_view_pipeline(cli, r->ntargets, review__build_comments, review__page_comments, r);
+    if (rc)
+        return r->nomem ? okr_kit_nomem(cli) : rc;
+    /* keep the key results that really moved (check-ins since, by time) */
+    size_t kept = 0;
+    for (size_t i = 0; i < r->nkrs; i++) {
+        if (r->moves[i].count)
+            r->moves[kept++] = r->moves[i];
+        else
+            free(r->moves[i].last_note);
+    }
+    r->nmoves = kept;
+    if (r->nmoves > 1)
+        qsort(r->moves, r->nmoves, sizeof *r->moves, review__cmp_move);
+    if (r->ncomments > 1) /* comments is NULL when there are none */
+        qsort(r->comments, r->ncomments, sizeof *r->comments, review__cmp_comment);
+    /* names for the authors, while connected */
+    for (size_t i = 0; i < r->nmoves; i++)
+        okr_ref_username(cli, r->moves[i].last_author);
+    for (size_t i = 0; i < r->ncomments; i++) {
+        okr_ref_username(cli, r->comments[i].c->author_id);
+        if (r->comments[i].c->to_user_id)
+            okr_ref_username(cli, r->comments[i].c->to_user_id);
+    }
+    return 0;
+}
+
+static void review__free(review_t *r)
+{
+    for (size_t i = 0; i < r->nmoves; i++)
+        free(r->moves[i].last_note);
+    for (size_t i = 0; i < r->ncomments; i++)
+        okr__comment__free_unpacked(r->comments[i].c, NULL);
+    free(r->moves);
+    free(r->krs);
+    free(r->stale);
+    free(r->targets);
+    free(r->comments);
+}
+
+/* ---------------------------------------------------------------- figures */
+
+/* The progress a key result would have at value (its own figures). */
+static double review__progress_at(const Okr__KeyResult *kr, double value)
+{
+    Okr__KeyResult at = *kr;
+    at.current = value;
+    return okr_kr_progress(&at);
+}
+
+/* "30 → 42 customers" */
+static const char *review__span(const review_move_t *m, char *buf, size_t len)
+{
+    return okr_kit_span(m->k->kr, m->from, m->to, buf, len);
+}
+
+/* "+12 points" */
+static int review__points(const review_move_t *m)
+{
+    double a = review__progress_at(m->k->kr, m->from), b = review__progress_at(m->k->kr, m->to);
+    return (int)lround((b - a) * 100.0);
+}
+
+/* What is at risk: objectives first, off track before at risk. */
+typedef struct review_risk {
+    const okr_view_obj_t *o;
+    const okr_view_kr_t *k;
+    Okr__ProgressStatus status;
+} review_risk_t;
+
+static int review__cmp_risk(const void *a, const void *b)
+{
+    const review_risk_t *x = a, *y = b;
+    if (!x->k != !y->k)
+        return x->k ? 1 : -1;
+    if (x->status != y->status)
+        return x->status > y->status ? -1 : 1;
+    return 0;
+}
+
+static review_risk_t *review__risks(const review_t *r, size_t *n)
+{
+    const okr_view_t *v = r->v;
+    size_t cap = v->n + 1;
+    for (size_t i = 0; i < v->n; i++)
+        cap += v->objs[i].nkrs;
+    review_risk_t *out = calloc(cap, sizeof *out);
+    *n = 0;
+    if (!out)
+        return NULL;
+    for (size_t k = 0; k < v->n; k++) {
+        const okr_view_obj_t *o = &v->objs[v->order[k]];
+        if (!review__in_scope(r, o) || !review__active(r, o))
+            continue;
+        if (o->o->status >= OKR__PROGRESS_STATUS__PROGRESS_STATUS_AT_RISK)
+            out[(*n)++] = (review_risk_t){o, NULL, o->o->status};
+        for (size_t j = 0; j < o->nkrs; j++)
+            if (o->krs[j].status >= OKR__PROGRESS_STATUS__PROGRESS_STATUS_AT_RISK)
+                out[(*n)++] = (review_risk_t){o, &o->krs[j], o->krs[j].status};
+    }
+    qsort(out, *n, sizeof *out, review__cmp_risk);
+    return out;
+}
+
+/* "confidence 3/10", "23 points behind the pace", or both. */
+static const char *review__why(const review_t *r, const review_risk_t *x, char *buf, size_t len)
+{
+    double p = x->k ? x->k->kr->progress : x->o->o->progress;
+    int behind = (int)lround((r->v->expected - p) * 100.0);
+    buf[0] = '\0';
+    if (behind > 0)
+        snprintf(buf, len, "%d%% vs %d%% expected", okr_export_pct(p),
+                 okr_export_pct(r->v->expected));
+    else
+        snprintf(buf, len, "%d%%", okr_export_pct(p));
+    if (x->k && x->k->kr->has_confidence) {
+        size_t used = strlen(buf);
+        snprintf(buf + used, len - used, ", confidence %u/10", x->k->kr->confidence);
+    }
+    return buf;
+}
+
+/* ---------------------------------------------------------------- text */
+
+static void review__cut(const char *s, size_t width, char *buf, size_t len)
+{
+    char *safe = okr_cli_sanitize(s, 0);
+    okr_render_truncate(safe ? safe : "?", width, buf, len);
+    free(safe);
+}
+
+static void review__heading(int md, const char *title, size_t n)
+{
+    if (md)
+        printf("\n## %s (%zu)\n\n", title, n);
+    else
+        printf("\n%s (%zu)\n", title, n);
+}
+
+static void review__target_ref(const review_target_t *t, char *buf, size_t len)
+{
+    if (t->k)
+        okr_ref_format(OKR_REF_KEY_RESULT, t->k->kr->id, buf, len);
+    else
+        okr_ref_format(OKR_REF_OBJECTIVE, t->o->o->id, buf, len);
+}
+
+/* Colours the status column (col) of the risk table by row. */
+typedef struct review_colors {
+    const char **sgr;
+    size_t col;
+} review_colors_t;
+
+static const char *review__color(void *arg, size_t row, size_t col)
+{
+    const review_colors_t *c = arg;
+    return row && col == c->col ? c->sgr[row] : NULL;
+}
+
+/* Prints t indented by two spaces (through a memory stream, so the table
+ * printer's colours and widths stay its own). */
+static void review__table(okr_cli_table_t *t, const char **sgr, size_t col)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    review_colors_t colors = {sgr, col};
+    if (mem) {
+        okr_render_table_print(t, mem, sgr ? review__color : NULL, &colors);
+        fclose(mem);
+        for (char *line = text, *nl; line && *line; line = nl + 1) {
+            nl = strchr(line, '\n');
+            if (!nl)
+                break;
+            int n = (int)(nl - line);
+            while (n > 0 && line[n - 1] == ' ') /* an empty last cell */
+                n--;
+            printf("  %.*s\n", n, line);
+        }
+    }
+    free(text);
+    okr_cli_table_free(t);
+}
+
+static int review__text_moves(review_t *r)
+{
+    static const char *const header[] = {"ID",  "KEY RESULT", "MOVED",   "CHANGE",
+                                         "NOW", "CHECK-INS",  "LAST BY", "NOTE"};
+    okr_cli_table_t t;
+    if (okr_cli_table_init(&t, 8, header) != 0)
+        return -1;
+    for (size_t i = 0; i < r->nmoves; i++) {
+        const review_move_t *m = &r->moves[i];
+        char ref[32], title[512], span[300], change[32], now[16], count[16], note[512];
+        okr_render_truncate(m->k->kr->title, REVIEW_TITLE_W, title, sizeof title);
+        snprintf(change, sizeof change, "%+d pts", review__points(m));
+        snprintf(now, sizeof now, "%d%%", okr_export_pct(m->k->kr->progress));
+        snprintf(count, sizeof count, "%zu", m->count);
+        okr_render_truncate(m->last_note ? m->last_note : "", REVIEW_BODY_W / 2, note, sizeof note);
+        const char *row[] = {okr_ref_format(OKR_REF_KEY_RESULT, m->k->kr->id, ref, sizeof ref),
+                             title,
+                             review__span(m, span, sizeof span),
+                             change,
+                             now,
+                             count,
+                             okr_ref_username(r->cli, m->last_author),
+                             note};
+        if (okr_cli_table_add(&t, row) != 0) {
+            okr_cli_table_free(&t);
+            return -1;
+        }
+    }
+    review__table(&t, NULL, 0);
+    return 0;
+}
+
+static int review__text_risks(review_t *r, const review_risk_t *risks, size_t n)
+{
+    static const char *const header[] = {"ID", "TITLE", "STATUS", "WHY", "OWNER"};
+    okr_cli_table_t t;
+    const char **sgr = calloc(n + 1, sizeof *sgr);
+    if (!sgr || okr_cli_table_init(&t, 5, header) != 0) {
+        free(sgr);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const review_risk_t *x = &risks[i];
+        char ref[32], title[512], why[128];
+        review__target_ref(&(review_target_t){x->o, x->k}, ref, sizeof ref);
+        okr_render_truncate(x->k ? x->k->kr->title : x->o->o->title, REVIEW_TITLE_W, title,
+                            sizeof title);
+        const char *row[] = {ref, title, okr_status_name(x->status),
+                             review__why(r, x, why, sizeof why), x->k ? x->k->owner : x->o->owner};
+        sgr[i + 1] = okr_render_status_sgr(x->status);
+        if (okr_cli_table_add(&t, row) != 0) {
+            okr_cli_table_free(&t);
+            free(sgr);
+            return -1;
+        }
+    }
+    review__table(&t, sgr, 2);
+    free(sgr);
+    return 0;
+}
+
+static int review__text_stale(review_t *r)
+{
+    static const char *const header[] = {"ID", "KEY RESULT", "NO CHECK-IN FOR", "ASK"};
+    okr_cli_table_t t;
+    if (okr_cli_table_init(&t, 4, header) != 0)
+        return -1;
+    for (size_t i = 0; i < r->nstale; i++) {
+        const review_stale_t *s = &r->stale[i];
+        char ref[32], title[512], days[64];
+        okr_render_truncate(s->k->kr->title, REVIEW_TITLE_W, title, sizeof title);
+        snprintf(days, sizeof days, "%lld days%s", (long long)s->days,
+                 s->never ? " (never checked in)" : "");
+        const char *row[] = {okr_ref_format(OKR_REF_KEY_RESULT, s->k->kr->id, ref, sizeof ref),
+                             title, days, s->k->owner};
+        if (okr_cli_table_add(&t, row) != 0) {
+            okr_cli_table_free(&t);
+            return -1;
+        }
+    }
+    review__table(&t, NULL, 0);
+    return 0;
+}
+
+static int review__text(review_t *r)
+{
+    okr_cli_t *cli = r->cli;
+    const okr_view_t *v = r->v;
+    char a[64], b[300], c[600], ref[32];
+    int bad = 0;
+    printf("OKR review: ");
+    okr_kit_puts(v->cycle->name);
+    if (r->team_name) {
+        printf(", team ");
+        okr_kit_puts(r->team_name);
+    }
+    printf(" \u2014 since %s (", okr_render_date(r->opts.since_ms, a, sizeof a));
+    okr_kit_puts(r->opts.since_text);
+    printf("), %d%% of the cycle gone\n", okr_export_pct(v->expected));
+
+    review__heading(0, "1. Moved since the last meeting", r->nmoves);
+    if (!r->nmoves)
+        printf("  No check-ins since then.\n");
+    else
+        bad |= review__text_moves(r);
+
+    size_t nrisk;
+    review_risk_t *risks = review__risks(r, &nrisk);
+    bad |= !risks;
+    review__heading(0, "2. At risk or off track", nrisk);
+    if (!nrisk)
+        printf("  Nothing: every objective and key result is on track.\n");
+    else if (risks)
+        bad |= review__text_risks(r, risks, nrisk);
+    free(risks);
+
+    snprintf(b, sizeof b, "3. Stale: no check-in for %u days or more", r->opts.stale_days);
+    review__heading(0, b, r->nstale);
+    if (!r->nstale)
+        printf("  Nothing: every key result had a check-in in the last %u days.\n",
+               r->opts.stale_days);
+    else
+        bad |= review__text_stale(r);
+
+    review__heading(0, "4. Comments and kudos", r->ncomments);
+    if (!r->ncomments)
+        printf("  None since then.\n");
+    for (size_t i = 0; i < r->ncomments; i++) {
+        const review_comment_t *cm = &r->comments[i];
+        int kudos = cm->c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS;
+        review__target_ref(&cm->on, ref, sizeof ref);
+        review__cut(cm->c->body, REVIEW_BODY_W, c, sizeof c);
+        printf("  %s  %s  ", okr_render_date(cm->c->time, a, sizeof a),
+               kudos ? "\u2605 kudos " : "comment");
+        okr_kit_puts(okr_ref_username(cli, cm->c->author_id));
+        if (kudos && cm->c->to_user_id) {
+            printf(" \u2192 ");
+            okr_kit_puts(okr_ref_username(cli, cm->c->to_user_id));
+        }
+        printf(" on %s: \u201c%s\u201d\n", ref, c);
+    }
+    return bad ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------- Markdown */
+
+static void review__md(review_t *r)
+{
+    okr_cli_t *cli = r->cli;
+    const okr_view_t *v = r->v;
+    char a[64], b[300], ref[32];
+    printf("# OKR review \u2014 ");
+    okr_export_md_text(stdout, v->cycle->name);
+    if (r->team_name) {
+        printf(", ");
+        okr_export_md_text(stdout, r->team_name);
+    }
+    printf("\n\n*Since %s (", okr_render_date(r->opts.since_ms, a, sizeof a));
+    okr_export_md_text(stdout, r->opts.since_text);
+    printf(") \u00b7 %d%% of the cycle gone*\n", okr_export_pct(v->expected));
+
+    review__heading(1, "1. Moved since the last meeting", r->nmoves);
+    if (!r->nmoves) {
+        printf("No check-ins since then.\n");
+    } else {
+        printf("| Key result | Objective | Moved | Change | Progress | Check-ins | Last by | "
+               "Note |\n|---|---|---|--:|--:|--:|---|---|\n");
+    }
+    for (size_t i = 0; i < r->nmoves; i++) {
+        const review_move_t *m = &r->moves[i];
+        printf("| %s ", okr_ref_format(OKR_REF_KEY_RESULT, m->k->kr->id, ref, sizeof ref));
+        okr_export_md_text(stdout, m->k->kr->title);
+        printf(" | %s | ", okr_ref_format(OKR_REF_OBJECTIVE, m->o->o->id, ref, sizeof ref));
+        okr_export_md_text(stdout, review__span(m, b, sizeof b));
+        printf(" | %+d pts | %d%% | %zu | ", review__points(m), okr_export_pct(m->k->kr->progress),
+               m->count);
+        okr_export_md_text(stdout, okr_ref_username(cli, m->last_author));
+        printf(" | ");
+        okr_export_md_text(stdout, m->last_note);
+        printf(" |\n");
+    }
+
+    size_t nrisk;
+    review_risk_t *risks = review__risks(r, &nrisk);
+    review__heading(1, "2. At risk or off track", nrisk);
+    if (!nrisk)
+        printf("Nothing: every objective and key result is on track.\n");
+    else
+        printf("| | Title | Status | Why | Owner |\n|---|---|---|---|---|\n");
+    for (size_t i = 0; risks && i < nrisk; i++) {
+        const review_risk_t *x = &risks[i];
+        review__target_ref(&(review_target_t){x->o, x->k}, ref, sizeof ref);
+        printf("| %s | ", ref);
+        okr_export_md_text(stdout, x->k ? x->k->kr->title : x->o->o->title);
+        printf(" | %s %s | %s | ",
+               x->status == OKR__PROGRESS_STATUS__PROGRESS_STATUS_OFF_TRACK ? "\U0001F534"
+                                                                            : "\U0001F7E1",
+               okr_status_name(x->status), review__why(r, x, b, sizeof b));
+        okr_export_md_text(stdout, x->k ? x->k->owner : x->o->owner);
+        printf(" |\n");
+    }
+    free(risks);
+
+    snprintf(b, sizeof b, "3. Stale: no check-in for %u days or more", r->opts.stale_days);
+    review__heading(1, b, r->nstale);
+    if (!r->nstale)
+        printf("Nothing: every key result had a check-in in the last %u days.\n",
+               r->opts.stale_days);
+    for (size_t i = 0; i < r->nstale; i++) {
+        const review_stale_t *s = &r->stale[i];
+        printf("- %s ", okr_ref_format(OKR_REF_KEY_RESULT, s->k->kr->id, ref, sizeof ref));
+        okr_export_md_text(stdout, s->k->kr->title);
+        printf(" \u2014 %s for %lld days; ask ", s->never ? "no check-in since created" : "none",
+               (long long)s->days);
+        okr_export_md_text(stdout, s->k->owner);
+        printf("\n");
+    }
+
+    review__heading(1, "4. Comments and kudos", r->ncomments);
+    if (!r->ncomments)
+        printf("None since then.\n");
+    for (size_t i = 0; i < r->ncomments; i++) {
+        const review_comment_t *cm = &r->comments[i];
+        int kudos = cm->c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS;
+        review__target_ref(&cm->on, ref, sizeof ref);
+        printf("- %s %s **", okr_render_date(cm->c->time, a, sizeof a),
+               kudos ? "\u2b50" : "\U0001F4AC");
+        okr_export_md_text(stdout, okr_ref_username(cli, cm->c->author_id));
+        printf("**");
+        if (kudos && cm->c->to_user_id) {
+            printf(" \u2192 ");
+            okr_export_md_text(stdout, okr_ref_username(cli, cm->c->to_user_id));
+        }
+        printf(" on %s: ", ref);
+        okr_export_md_text(stdout, cm->c->body);
+        printf("\n");
+    }
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+static json_t *review__json(review_t *r)
+{
+    okr_cli_t *cli = r->cli;
+    char ref[32];
+    json_t *moved = json_array(), *risk = json_array(), *stale = json_array(),
+           *comments = json_array();
+    int bad = !moved || !risk || !stale || !comments;
+    for (size_t i = 0; !bad && i < r->nmoves; i++) {
+        const review_move_t *m = &r->moves[i];
+        json_t *j = json_pack(
+            "{s:I, s:s, s:s, s:I, s:f, s:f, s:f, s:f, s:I, s:s, s:I, s:s}", "key_result_id",
+            (json_int_t)m->k->kr->id, "ref",
+            okr_ref_format(OKR_REF_KEY_RESULT, m->k->kr->id, ref, sizeof ref), "title",
+            m->k->kr->title ? m->k->kr->title : "", "objective_id", (json_int_t)m->o->o->id, "from",
+            isfinite(m->from) ? m->from : 0.0, "to", isfinite(m->to) ? m->to : 0.0, "progress_from",
+            review__progress_at(m->k->kr, m->from), "progress",
+            isfinite(m->k->kr->progress) ? m->k->kr->progress : 0.0, "checkins",
+            (json_int_t)m->count, "last_by", okr_ref_username(cli, m->last_author), "last_at",
+            (json_int_t)m->last_time, "last_note", m->last_note ? m->last_note : "");
+        bad = json_array_append_new(moved, j) != 0;
+    }
+    size_t nrisk;
+    review_risk_t *risks = review__risks(r, &nrisk);
+    bad |= !risks;
+    for (size_t i = 0; !bad && i < nrisk; i++) {
+        const review_risk_t *x = &risks[i];
+        review__target_ref(&(review_target_t){x->o, x->k}, ref, sizeof ref);
+        const char *title = x->k ? x->k->kr->title : x->o->o->title;
+        double p = x->k ? x->k->kr->progress : x->o->o->progress;
+        json_t *j = json_pack(
+            "{s:s, s:s, s:s, s:s, s:f, s:s}", "kind", x->k ? "key_result" : "objective", "ref", ref,
+            "title", title ? title : "", "status", okr_view_status_key(x->status), "progress",
+            isfinite(p) ? p : 0.0, "owner", x->k ? x->k->owner : x->o->owner);
+        bad = json_array_append_new(risk, j) != 0;
+    }
+    free(risks);
+    for (size_t i = 0; !bad && i < r->nstale; i++) {
+        const review_stale_t *s = &r->stale[i];
+        json_t *j =
+            json_pack("{s:I, s:s, s:s, s:I, s:b, s:s}", "key_result_id", (json_int_t)s->k->kr->id,
+                      "ref", okr_ref_format(OKR_REF_KEY_RESULT, s->k->kr->id, ref, sizeof ref),
+                      "title", s->k->kr->title ? s->k->kr->title : "", "days", (json_int_t)s->days,
+                      "never", s->never, "owner", s->k->owner);
+        bad = json_array_append_new(stale, j) != 0;
+    }
+    for (size_t i = 0; !bad && i < r->ncomments; i++) {
+        const review_comment_t *cm = &r->comments[i];
+        json_t *j = okr_json_comment(cm->c);
+        review__target_ref(&cm->on, ref, sizeof ref);
+        bad = !j || json_object_set_new(j, "on", json_string(ref)) != 0 ||
+              json_object_set_new(j, "author",
+                                  json_string(okr_ref_username(cli, cm->c->author_id))) != 0 ||
+              json_array_append_new(comments, j) != 0;
+    }
+    json_t *cycle = bad ? NULL : okr_view_cycle_json(r->v);
+    json_t *doc = cycle ? json_pack("{s:o, s:o, s:I, s:I, s:O, s:O, s:O, s:O}", "cycle", cycle,
+                                    "team", r->team_name ? json_string(r->team_name) : json_null(),
+                                    "since", (json_int_t)r->opts.since_ms, "stale_days",
+                                    (json_int_t)r->opts.stale_days, "moved", moved, "at_risk", risk,
+                                    "stale", stale, "comments", comments)
+                        : NULL;
+    json_decref(moved);
+    json_decref(risk);
+    json_decref(stale);
+    json_decref(comments);
+    return doc;
+}
+
+/* ---------------------------------------------------------------- command */
+
+int okr_cmd_review(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"cycle", required_argument, NULL, OPT_CYCLE},
+        {"team", required_argument, NULL, OPT_TEAM},
+        {"since", required_argument, NULL, OPT_SINCE},
+        {"stale-days", required_argument, NULL, OPT_STALE_DAYS},
+        {"md", no_argument, NULL, OPT_MD},
+        OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "review";
+    cli->usage = review_usage;
+    optind = 0;
+    review_t r = {.cli = cli};
+    r.opts.stale_days = REVIEW_STALE_DAYS;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, review__opt, &r.opts);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
+    if (rc < 0 && !r.opts.since_text) {
+        r.opts.since_text = "7d";
+        rc = review__since(cli, "7d", &r.opts.since_ms);
+    }
+    if (rc >= 0)
+        return rc;
+    if ((rc = okr_cli_connect_auth(cli)) != 0)
+        return rc;
+    uint64_t cycle_id, team_id = 0;
+    if ((rc = okr_view_cycle_arg(cli, r.opts.cycle, &cycle_id)) != 0)
+        return rc;
+    if (r.opts.team) {
+        if ((rc = okr_ref_team(cli, r.opts.team, &team_id)) != 0)
+            return rc;
+        r.team_name = okr_ref_team_name(cli, team_id);
+    }
+    okr_view_t v;
+    if ((rc = okr_view_load(cli, cycle_id, &v)) != 0)
+        return rc;
+    r.v = &v;
+    char *mark = NULL;
+    if (team_id) {
+        mark = malloc(v.n ? v.n : 1);
+        if (!mark)
+            rc = okr_kit_nomem(cli);
+        else
+            okr_view_select_team(&v, team_id, mark);
+        r.mark = mark;
+    }
+    if (rc == 0)
+        rc = review__gather(&r);
+    if (rc == 0 && cli->json) {
+        json_t *j = review__json(&r);
+        if (!j)
+            rc = okr_kit_nomem(cli);
+        else
+            okr_cli_print_json(j);
+    } else if (rc == 0 && r.opts.md) {
+        review__md(&r);
+    } else if (rc == 0 && review__text(&r) != 0) {
+        rc = okr_kit_nomem(cli);
+    }
+    review__free(&r);
+    free(mark);
+    okr_view_free(&v);
+    return rc;
+}

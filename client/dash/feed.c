@@ -1,0 +1,316 @@
+/* feed.c — okr-dash's events: snapshot first, then live (see feed.h).
+ *
+ * Why a separate first connection instead of starting with the okr_live_t:
+ * the scope is known only from the answer to the token's authentication
+ * (LoginResult.dashboard), which okr_live_new does not hand back, and the
+ * first view needs SubscribeRequest.snapshot, which okr_live_subscribe does
+ * not send. The live connection then resumes from the snapshot's seq, so
+ * nothing committed between the two connections is missed.
+ */
+#include "feed.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "clock.h"
+#include "okr_error.h"
+
+/* Names asked for per pump; the rest wait for the next one. */
+#define FEED_NAMES_PER_PUMP 16
+/* Retries of the live connection's first connect: 1 s doubling to 30 s. */
+#define FEED_RETRY_MIN_MS 1000u
+#define FEED_RETRY_MAX_MS 30000u
+
+void dash_feed_init(dash_feed_t *f, const okr_client_opts_t *conn, const char *token)
+{
+    memset(f, 0, sizeof *f);
+    f->conn = *conn;
+    f->token = token;
+    f->link = DASH_LINK_CONNECTING;
+    dash_model_init(&f->model, OKR__SCOPE_KIND__SCOPE_KIND_UNSPECIFIED, 0);
+}
+
+static void feed__on_event(void *arg, const Okr__Event *ev)
+{
+    dash_feed_t *f = arg;
+    uint64_t now = okr_mono_ms();
+    f->last_event_ms = now;
+    if (dash_model_apply(&f->model, ev, now))
+        f->changed_ms = now;
+}
+
+static const char *feed__message(const Okr__Response *resp, int rc)
+{
+    return resp->message && resp->message[0] ? resp->message : okr_strerror(rc);
+}
+
+/* One request on c; 0 with *resp (status OK), else an okr_err_t with the
+ * message in f->error (what names what was asked). */
+static int feed__call(dash_feed_t *f, okr_client_t *c, Okr__Request *req, const char *what,
+                      Okr__Response **resp)
+{
+    *resp = NULL;
+    int rc = okr_client_call(c, req, resp);
+    if (rc) {
+        snprintf(f->error, sizeof f->error, "%s: %s", what, okr_client_error(c));
+        return rc;
+    }
+    if ((*resp)->status != OKR__STATUS__STATUS_OK) {
+        rc = okr_status_to_err((*resp)->status);
+        snprintf(f->error, sizeof f->error, "%s: %s", what, feed__message(*resp, rc));
+        okr__response__free_unpacked(*resp, NULL);
+        *resp = NULL;
+        return rc;
+    }
+    return 0;
+}
+
+/* Authenticates with the token and learns its scope. */
+static int feed__auth(dash_feed_t *f, okr_client_t *c)
+{
+    Okr__AuthTokenRequest auth = OKR__AUTH_TOKEN_REQUEST__INIT;
+    auth.token = (char *)f->token;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_AUTH_TOKEN;
+    req.auth_token = &auth;
+    Okr__Response *resp;
+    int rc = feed__call(f, c, &req, "the server refused the dashboard token", &resp);
+    if (rc == OKR_E_UNSUPPORTED)
+        snprintf(f->error, sizeof f->error,
+                 "%s does not support dashboard tokens (upgrade okrd)", okr_client_hostport(c));
+    if (rc)
+        return rc;
+    const Okr__DashboardToken *t =
+        resp->result_case == OKR__RESPONSE__RESULT_LOGIN && resp->login ? resp->login->dashboard
+                                                                        : NULL;
+    if (!t || !t->scope) {
+        okr__response__free_unpacked(resp, NULL);
+        snprintf(f->error, sizeof f->error,
+                 "this is not a dashboard token (an admin makes one with: okr token create)");
+        return OKR_E_UNAUTHENTICATED;
+    }
+    if (f->have_scope && (f->scope_kind != t->scope->kind || f->scope_id != t->scope->id)) {
+        /* Cannot happen with the same token; start the model afresh if it does. */
+        dash_model_free(&f->model);
+        f->started = 0;
+    }
+    f->scope_kind = t->scope->kind;
+    f->scope_id = t->scope->id;
+    f->have_scope = 1;
+    if (!f->started)
+        dash_model_init(&f->model, f->scope_kind, f->scope_id);
+    snprintf(f->label, sizeof f->label, "%s", t->label ? t->label : "");
+    okr__response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+static int feed__snapshot(dash_feed_t *f, okr_client_t *c)
+{
+    Okr__Scope scope = OKR__SCOPE__INIT;
+    scope.kind = f->scope_kind;
+    scope.id = f->scope_id;
+    Okr__SubscribeRequest sub = OKR__SUBSCRIBE_REQUEST__INIT;
+    sub.scope = &scope;
+    sub.snapshot = 1;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_SUBSCRIBE;
+    req.subscribe = &sub;
+    Okr__Response *resp;
+    /* Snapshot events arrive before the answer (okrd queues them first);
+     * any still missing are waited for below. */
+    f->model.complete = 0;
+    int rc = feed__call(f, c, &req, "cannot subscribe to the dashboard's scope", &resp);
+    if (rc)
+        return rc;
+    okr__response__free_unpacked(resp, NULL);
+    uint64_t deadline = okr_mono_ms() + (f->conn.timeout_ms ? f->conn.timeout_ms : 10000);
+    while (!f->model.complete) {
+        uint64_t now = okr_mono_ms();
+        if (now >= deadline) {
+            snprintf(f->error, sizeof f->error,
+                     "%s sent no snapshot of the scope (is okrd older than okr-dash?)",
+                     okr_client_hostport(c));
+            return OKR_E_PROTOCOL;
+        }
+        rc = okr_client_poll(c, (uint32_t)(deadline - now));
+        if (rc) {
+            snprintf(f->error, sizeof f->error, "while receiving the snapshot: %s",
+                     okr_client_error(c));
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Looks up names the model lacks. Returns 0, or the error of a connection
+ * that failed (the names wait for the next time). */
+static int feed__names(dash_feed_t *f, okr_client_t *c)
+{
+    uint64_t ids[FEED_NAMES_PER_PUMP];
+    size_t n = dash_model_unknown_users(&f->model, ids, FEED_NAMES_PER_PUMP);
+    for (size_t i = 0; i < n; i++) {
+        Okr__UserGetRequest get = OKR__USER_GET_REQUEST__INIT;
+        get.id = ids[i];
+        Okr__Request req = OKR__REQUEST__INIT;
+        req.op_case = OKR__REQUEST__OP_USER_GET;
+        req.user_get = &get;
+        Okr__Response *resp = NULL;
+        int rc = okr_client_call(c, &req, &resp);
+        if (rc)
+            return rc;
+        const Okr__User *u = resp->status == OKR__STATUS__STATUS_OK &&
+                                     resp->result_case == OKR__RESPONSE__RESULT_USER
+                                 ? resp->user
+                                 : NULL;
+        const char *name = NULL;
+        if (u)
+            name = u->display_name && u->display_name[0] ? u->display_name : u->username;
+        /* A refusal is remembered as "unknown": asked once, shown by id. */
+        int err = dash_model_set_user(&f->model, ids[i], name && name[0] ? name : NULL);
+        okr__response__free_unpacked(resp, NULL);
+        if (err)
+            return OKR_E_NOMEM;
+        f->changed_ms = okr_mono_ms();
+    }
+    return 0;
+}
+
+int dash_feed_start(dash_feed_t *f)
+{
+    f->error[0] = '\0';
+    okr_client_t *c = NULL;
+    int rc = okr_client_connect(&c, &f->conn, f->error, sizeof f->error);
+    if (rc)
+        return rc;
+    okr_client_on_event(c, feed__on_event, f);
+    rc = feed__auth(f, c);
+    if (!rc)
+        rc = feed__snapshot(f, c);
+    if (!rc) {
+        f->started = 1;
+        f->fatal = 0;
+        f->changed_ms = f->last_event_ms = okr_mono_ms();
+        feed__names(f, c);
+    }
+    okr_client_on_event(c, NULL, NULL);
+    okr_client_free(c);
+    return rc;
+}
+
+static void feed__on_state(void *arg, okr_live_state_t st, const char *detail,
+                           uint64_t ms_since_last_event)
+{
+    dash_feed_t *f = arg;
+    (void)ms_since_last_event;
+    f->link = st == OKR_LIVE_CONNECTED ? DASH_LINK_LIVE : DASH_LINK_DOWN;
+    if (detail)
+        snprintf(f->error, sizeof f->error, "%s", detail);
+    f->changed_ms = okr_mono_ms();
+}
+
+/* Errors that another attempt will not fix. */
+static int feed__final(int rc)
+{
+    return rc == OKR_E_UNAUTHENTICATED || rc == OKR_E_FORBIDDEN || rc == OKR_E_NOT_FOUND ||
+           rc == OKR_E_TLS || rc == OKR_E_UNSUPPORTED || rc == OKR_E_BAD_REQUEST;
+}
+
+static void feed__close_live(dash_feed_t *f)
+{
+    okr_live_free(f->live);
+    f->live = NULL;
+}
+
+/* Makes the live connection and resumes the scope from the model's seq. */
+static int feed__go_live(dash_feed_t *f)
+{
+    okr_live_opts_t o = {
+        .conn = f->conn,
+        .token = f->token,
+        .on_event = feed__on_event,
+        .on_state = feed__on_state,
+        .arg = f,
+    };
+    o.conn.confirm_new = NULL;
+    int rc = okr_live_new(&f->live, &o, f->error, sizeof f->error);
+    if (rc)
+        return rc;
+    Okr__Scope scope = OKR__SCOPE__INIT;
+    scope.kind = f->scope_kind;
+    scope.id = f->scope_id;
+    rc = okr_live_subscribe(f->live, &scope, f->model.last_seq);
+    if (rc) {
+        snprintf(f->error, sizeof f->error, "%s", okr_live_error(f->live));
+        feed__close_live(f);
+        return rc;
+    }
+    f->link = okr_live_state(f->live) == OKR_LIVE_CONNECTED ? DASH_LINK_LIVE : DASH_LINK_DOWN;
+    f->changed_ms = okr_mono_ms();
+    return 0;
+}
+
+static void feed__sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL); /* a signal cuts it short: fine */
+}
+
+/* The live connection does not exist yet (or its first connect failed):
+ * try when due, else wait out the time slice. */
+static int feed__try_live(dash_feed_t *f, uint32_t timeout_ms)
+{
+    uint64_t now = okr_mono_ms();
+    if (now < f->next_try_ms) {
+        uint64_t wait = f->next_try_ms - now;
+        feed__sleep_ms(wait < timeout_ms ? wait : timeout_ms);
+        return 0;
+    }
+    int rc = feed__go_live(f);
+    if (rc == 0) {
+        f->live_tries = 0;
+        return 0;
+    }
+    f->link = DASH_LINK_DOWN;
+    f->changed_ms = okr_mono_ms();
+    if (feed__final(rc)) {
+        f->fatal = rc;
+        f->started = 0;
+        return rc;
+    }
+    unsigned shift = f->live_tries < 5 ? f->live_tries : 5;
+    uint64_t delay = (uint64_t)FEED_RETRY_MIN_MS << shift;
+    f->next_try_ms = okr_mono_ms() + (delay < FEED_RETRY_MAX_MS ? delay : FEED_RETRY_MAX_MS);
+    f->live_tries++;
+    return 0;
+}
+
+int dash_feed_pump(dash_feed_t *f, uint32_t timeout_ms)
+{
+    if (!f->started)
+        return OKR_E_BAD_REQUEST;
+    if (!f->live) {
+        int rc = feed__try_live(f, timeout_ms);
+        if (rc || !f->live)
+            return rc;
+    }
+    int rc = okr_live_run(f->live, timeout_ms);
+    if (rc) {
+        snprintf(f->error, sizeof f->error, "%s", okr_live_error(f->live));
+        feed__close_live(f);
+        f->link = DASH_LINK_DOWN;
+        f->fatal = rc;
+        f->started = 0;
+        return rc;
+    }
+    okr_client_t *c = okr_live_client(f->live);
+    if (c && feed__names(f, c) != 0)
+        okr_live_drop(f->live);
+    return 0;
+}
+
+void dash_feed_free(dash_feed_t *f)
+{
+    feed__close_live(f);
+    dash_model_free(&f->model);
+}
