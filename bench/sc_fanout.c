@@ -10,6 +10,10 @@
  * note; the note comes back in every pushed event, so a subscriber knows the
  * latency of each event and which one it is.
  *
+ * okrd pushes a change only once its commit is durable: the latency includes
+ * the commit. The writer's own send -> acknowledgement time (commit_*) is
+ * reported beside it, to show that share.
+ *
  * Lost: every check-in the server acknowledged must reach every subscriber,
  * once, in order. A subscriber counts what it received; a gap, a duplicate
  * or an event out of order is counted too. Events the server coalesced for
@@ -56,6 +60,10 @@ typedef struct fanout {
     double rate;
     uint64_t w_start, w_end;
     uint64_t w_sent;
+    uint64_t *w_sent_at; /* send time of each check-in, by its number */
+    size_t w_cap;
+    uint64_t w_first_id; /* the request id of check-in 0 */
+    hist_t w_h;          /* the writer's send -> acknowledgement (the commit) */
     _Atomic uint64_t acked, w_errors;
     _Atomic int w_done;
     atomic_uint_fast64_t w_first_send, w_last_send;
@@ -148,9 +156,11 @@ static void writer__on_ready(bconn_t *c)
 
 static void writer__on_response(bconn_t *c, const Okr__Response *r, uint64_t now)
 {
-    (void)now;
     fanout_t *f = c->data;
     if (r->status == OKR__STATUS__STATUS_OK) {
+        uint64_t k = r->id - f->w_first_id;
+        if (r->id >= f->w_first_id && k < f->w_cap && f->w_sent_at[k])
+            hist_add(&f->w_h, now - f->w_sent_at[k]);
         atomic_fetch_add(&f->acked, 1);
     } else {
         if (!atomic_load(&f->w_errors))
@@ -198,8 +208,13 @@ static int writer__tick(void *arg)
             Okr__Request req;
             Okr__CheckInRequest ci;
             bench_checkin_req(&req, &ci, f->env->fanout_kr, (double)(f->w_sent % 101), note);
-            if (bconn_send(&f->wc, &req, NULL) != 0)
+            uint64_t id;
+            if (bconn_send(&f->wc, &req, &id) != 0)
                 return 1;
+            if (!f->w_sent)
+                f->w_first_id = id;
+            if (f->w_sent < f->w_cap)
+                f->w_sent_at[f->w_sent] = t;
             if (!f->w_sent)
                 atomic_store(&f->w_first_send, t);
             atomic_store(&f->w_last_send, t);
@@ -273,6 +288,7 @@ static void fanout__figures(fanout_t *f, json_t *obj)
     json_object_set_new(obj, "event_bytes",
                         json_real(f->received ? (double)f->bytes / (double)f->received : 0));
     bench_json_latency(obj, "", &f->h);
+    bench_json_latency(obj, "commit_", &f->w_h);
     if (lost || out_of_order)
         bench_error(f->env, "fanout: %llu events lost, %llu out of order (%llu coalesced)",
                     (unsigned long long)lost, (unsigned long long)out_of_order,
@@ -366,6 +382,11 @@ json_t *bench_sc_fanout(bench_env_t *env, unsigned subscribers)
     f->rate = env->o->rate;
     f->run = ++runs + (unsigned)getpid() * 100u;
     hist_init(&f->h);
+    hist_init(&f->w_h);
+    f->w_cap = (size_t)(f->rate * (env->o->warmup + env->o->duration)) + 64;
+    f->w_sent_at = calloc(f->w_cap, sizeof *f->w_sent_at);
+    if (!f->w_sent_at)
+        f->w_cap = 0;
     bench_loop_init(&f->bl, env->ctx, &env->addr, env->host, env->fingerprint, env->token);
     bench_loop_init(&f->wbl, env->ctx, &env->addr, env->host, env->fingerprint, env->token);
     bench_progress(env, "fanout: %u subscribers connecting...", subscribers);
@@ -382,6 +403,7 @@ json_t *bench_sc_fanout(bench_env_t *env, unsigned subscribers)
                        json_real_value(json_object_get(obj, "deliveries_per_s")),
                        (long long)json_integer_value(json_object_get(obj, "lost")));
     free(f->subs);
+    free(f->w_sent_at);
     free(f);
     json_object_set_new(obj, "errors", json_integer(env->errors - errors0));
     return obj;

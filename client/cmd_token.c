@@ -146,16 +146,15 @@ static const char *token__scope_name(okr_cli_t *cli, const Okr__Scope *s)
 
 static json_t *token__json(okr_cli_t *cli, const Okr__DashboardToken *t)
 {
-    json_t *sc =
-        json_pack("{s:s, s:I, s:s}", "kind", token__kind_word(t->scope ? t->scope->kind : 0),
-                  "id", (json_int_t)(t->scope ? t->scope->id : 0), "name",
-                  token__scope_name(cli, t->scope));
+    json_t *sc = json_pack(
+        "{s:s, s:I, s:s}", "kind", token__kind_word(t->scope ? t->scope->kind : 0), "id",
+        (json_int_t)(t->scope ? t->scope->id : 0), "name", token__scope_name(cli, t->scope));
     if (!sc)
         return NULL;
     return json_pack("{s:I, s:s, s:o, s:I, s:I, s:I, s:b}", "id", (json_int_t)t->id, "label",
-                     t->label ? t->label : "", "scope", sc, "created_at",
-                     (json_int_t)t->created_at, "created_by", (json_int_t)t->created_by,
-                     "last_used_at", (json_int_t)t->last_used_at, "revoked", t->revoked);
+                     t->label ? t->label : "", "scope", sc, "created_at", (json_int_t)t->created_at,
+                     "created_by", (json_int_t)t->created_by, "last_used_at",
+                     (json_int_t)t->last_used_at, "revoked", t->revoked);
 }
 
 /* ---------------------------------------------------------------- create */
@@ -195,8 +194,7 @@ static int create__scope_syntax(okr_cli_t *cli, const char *text, Okr__ScopeKind
         *name = text + 6;
     }
     if (!*name || !**name)
-        return okr_cli_usage_error(cli, "--scope is team:NAME, cycle:NAME or org (not '%s')",
-                                   text);
+        return okr_cli_usage_error(cli, "--scope is team:NAME, cycle:NAME or org (not '%s')", text);
     return -1;
 }
 
@@ -367,7 +365,7 @@ static int token__list_table(okr_cli_t *cli, const token_pages_t *p, int all)
                 okr_cli_format_time(tok->last_used_at, used, sizeof used);
             else
                 snprintf(used, sizeof used, "never");
-            const char *row[] = {id,   tok->label ? tok->label : "", scope, created,
+            const char *row[] = {id,   tok->label ? tok->label : "",       scope, created,
                                  used, tok->revoked ? "revoked" : "active"};
             if (okr_cli_table_add(&t, row) != 0) {
                 okr_cli_table_free(&t);

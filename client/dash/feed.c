@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "log.h"
 #include "okr_error.h"
 
 /* Names asked for per pump; the rest wait for the next one. */
@@ -21,6 +22,12 @@
 /* Retries of the live connection's first connect: 1 s doubling to 30 s. */
 #define FEED_RETRY_MIN_MS 1000u
 #define FEED_RETRY_MAX_MS 30000u
+
+#define feed__log(f, ...)                                                                          \
+    do {                                                                                           \
+        if ((f)->log)                                                                              \
+            okr_info(__VA_ARGS__);                                                                 \
+    } while (0)
 
 void dash_feed_init(dash_feed_t *f, const okr_client_opts_t *conn, const char *token)
 {
@@ -77,13 +84,13 @@ static int feed__auth(dash_feed_t *f, okr_client_t *c)
     Okr__Response *resp;
     int rc = feed__call(f, c, &req, "the server refused the dashboard token", &resp);
     if (rc == OKR_E_UNSUPPORTED)
-        snprintf(f->error, sizeof f->error,
-                 "%s does not support dashboard tokens (upgrade okrd)", okr_client_hostport(c));
+        snprintf(f->error, sizeof f->error, "%s does not support dashboard tokens (upgrade okrd)",
+                 okr_client_hostport(c));
     if (rc)
         return rc;
-    const Okr__DashboardToken *t =
-        resp->result_case == OKR__RESPONSE__RESULT_LOGIN && resp->login ? resp->login->dashboard
-                                                                        : NULL;
+    const Okr__DashboardToken *t = resp->result_case == OKR__RESPONSE__RESULT_LOGIN && resp->login
+                                       ? resp->login->dashboard
+                                       : NULL;
     if (!t || !t->scope) {
         okr__response__free_unpacked(resp, NULL);
         snprintf(f->error, sizeof f->error,
@@ -143,8 +150,9 @@ static int feed__snapshot(dash_feed_t *f, okr_client_t *c)
     return 0;
 }
 
-/* Looks up names the model lacks. Returns 0, or the error of a connection
- * that failed (the names wait for the next time). */
+/* Looks up (some of the) names the model lacks. Returns how many were
+ * asked for, or a negative okr_err_t when the connection failed (the names
+ * wait for the next time). */
 static int feed__names(dash_feed_t *f, okr_client_t *c)
 {
     uint64_t ids[FEED_NAMES_PER_PUMP];
@@ -158,7 +166,7 @@ static int feed__names(dash_feed_t *f, okr_client_t *c)
         Okr__Response *resp = NULL;
         int rc = okr_client_call(c, &req, &resp);
         if (rc)
-            return rc;
+            return -rc;
         const Okr__User *u = resp->status == OKR__STATUS__STATUS_OK &&
                                      resp->result_case == OKR__RESPONSE__RESULT_USER
                                  ? resp->user
@@ -170,10 +178,10 @@ static int feed__names(dash_feed_t *f, okr_client_t *c)
         int err = dash_model_set_user(&f->model, ids[i], name && name[0] ? name : NULL);
         okr__response__free_unpacked(resp, NULL);
         if (err)
-            return OKR_E_NOMEM;
+            return -OKR_E_NOMEM;
         f->changed_ms = okr_mono_ms();
     }
-    return 0;
+    return (int)n;
 }
 
 int dash_feed_start(dash_feed_t *f)
@@ -191,7 +199,14 @@ int dash_feed_start(dash_feed_t *f)
         f->started = 1;
         f->fatal = 0;
         f->changed_ms = f->last_event_ms = okr_mono_ms();
-        feed__names(f, c);
+        /* Every name before the first view (a failed lookup is not retried,
+         * so this ends). */
+        while (feed__names(f, c) > 0)
+            ;
+        feed__log(f, "snapshot of %s: %zu objectives, %zu key results, seq %llu", f->label,
+                  f->model.nobjs, f->model.nkrs, (unsigned long long)f->model.last_seq);
+    } else {
+        feed__log(f, "start failed: %s (%s)", f->error, okr_strerror(rc));
     }
     okr_client_on_event(c, NULL, NULL);
     okr_client_free(c);
@@ -206,6 +221,9 @@ static void feed__on_state(void *arg, okr_live_state_t st, const char *detail,
     f->link = st == OKR_LIVE_CONNECTED ? DASH_LINK_LIVE : DASH_LINK_DOWN;
     if (detail)
         snprintf(f->error, sizeof f->error, "%s", detail);
+    feed__log(f, "%s%s%s (resume after seq %llu)",
+              st == OKR_LIVE_CONNECTED ? "live again" : "connection lost", detail ? ": " : "",
+              detail ? detail : "", (unsigned long long)f->model.last_seq);
     f->changed_ms = okr_mono_ms();
 }
 
@@ -234,8 +252,10 @@ static int feed__go_live(dash_feed_t *f)
     };
     o.conn.confirm_new = NULL;
     int rc = okr_live_new(&f->live, &o, f->error, sizeof f->error);
-    if (rc)
+    if (rc) {
+        feed__log(f, "cannot go live: %s", f->error);
         return rc;
+    }
     Okr__Scope scope = OKR__SCOPE__INIT;
     scope.kind = f->scope_kind;
     scope.id = f->scope_id;
@@ -247,6 +267,7 @@ static int feed__go_live(dash_feed_t *f)
     }
     f->link = okr_live_state(f->live) == OKR_LIVE_CONNECTED ? DASH_LINK_LIVE : DASH_LINK_DOWN;
     f->changed_ms = okr_mono_ms();
+    feed__log(f, "live from seq %llu", (unsigned long long)f->model.last_seq);
     return 0;
 }
 
@@ -297,6 +318,7 @@ int dash_feed_pump(dash_feed_t *f, uint32_t timeout_ms)
     int rc = okr_live_run(f->live, timeout_ms);
     if (rc) {
         snprintf(f->error, sizeof f->error, "%s", okr_live_error(f->live));
+        feed__log(f, "live connection ended: %s (%s)", f->error, okr_strerror(rc));
         feed__close_live(f);
         f->link = DASH_LINK_DOWN;
         f->fatal = rc;
@@ -304,8 +326,10 @@ int dash_feed_pump(dash_feed_t *f, uint32_t timeout_ms)
         return rc;
     }
     okr_client_t *c = okr_live_client(f->live);
-    if (c && feed__names(f, c) != 0)
+    if (c && (rc = feed__names(f, c)) < 0) {
+        feed__log(f, "name lookup failed: %s", okr_strerror(-rc));
         okr_live_drop(f->live);
+    }
     return 0;
 }
 

@@ -42,6 +42,7 @@ typedef struct dash_feed {
     uint64_t last_event_ms; /* monotonic: the last event (or the snapshot) */
     uint64_t changed_ms;    /* monotonic: the model last changed */
     int fatal;              /* okr_err_t that retrying will not fix, else 0 */
+    int log;                /* log connection events (okr_info, to stderr) */
     char error[1024];       /* why the last attempt failed, for people */
 } dash_feed_t;
 

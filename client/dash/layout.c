@@ -36,15 +36,14 @@ static void layout__clean(const char *s, char *out, size_t outlen)
     size_t n = s ? strlen(s) : 0, i = 0, o = 0;
     while (i < n && o + 5 < outlen) {
         utf8proc_int32_t cp;
-        utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)s + i,
-                                              (utf8proc_ssize_t)(n - i), &cp);
+        utf8proc_ssize_t k =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &cp);
         if (k <= 0) {
             out[o++] = '?';
             i++;
             continue;
         }
-        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 ||
-            cp == 0x2029) {
+        if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0x2028 || cp == 0x2029) {
             out[o++] = ' ';
         } else {
             memcpy(out + o, s + i, (size_t)k);
@@ -665,8 +664,7 @@ static void layout__tick(layout_t *L, const dash_tick_t *t, dash_line_t *l)
     switch (t->kind) {
     case DASH_TICK_CHECKIN: {
         line__text(L, l, "✓ ", DASH_COLOR_GREEN | DASH_ATTR_BOLD);
-        line__text(L, l, layout__user_name(L->m, t->author_id, name, sizeof name),
-                   DASH_ATTR_BOLD);
+        line__text(L, l, layout__user_name(L->m, t->author_id, name, sizeof name), DASH_ATTR_BOLD);
         line__text(L, l, "  ", 0);
         const Okr__KeyResult *kr = dash_model_key_result(L->m, t->key_result_id);
         if (kr) {
@@ -681,16 +679,14 @@ static void layout__tick(layout_t *L, const dash_tick_t *t, dash_line_t *l)
                 line__text(L, l, buf, 0);
             }
         } else {
-            snprintf(buf, sizeof buf, "K%llu → %g", (unsigned long long)t->key_result_id,
-                     t->value);
+            snprintf(buf, sizeof buf, "K%llu → %g", (unsigned long long)t->key_result_id, t->value);
             line__text(L, l, buf, 0);
         }
         break;
     }
     case DASH_TICK_KUDOS:
         line__text(L, l, "★ ", DASH_COLOR_YELLOW | DASH_ATTR_BOLD);
-        line__text(L, l, layout__user_name(L->m, t->author_id, name, sizeof name),
-                   DASH_ATTR_BOLD);
+        line__text(L, l, layout__user_name(L->m, t->author_id, name, sizeof name), DASH_ATTR_BOLD);
         if (t->to_user_id) {
             line__text(L, l, " → ", 0);
             line__text(L, l, layout__user_name(L->m, t->to_user_id, name, sizeof name),
@@ -701,16 +697,14 @@ static void layout__tick(layout_t *L, const dash_tick_t *t, dash_line_t *l)
         break;
     case DASH_TICK_COMMENT:
         line__text(L, l, "» ", DASH_COLOR_CYAN | DASH_ATTR_BOLD);
-        line__text(L, l, layout__user_name(L->m, t->author_id, name, sizeof name),
-                   DASH_ATTR_BOLD);
+        line__text(L, l, layout__user_name(L->m, t->author_id, name, sizeof name), DASH_ATTR_BOLD);
         layout__objective_ref(L, l, t->objective_id);
         break;
     }
     layout__quote(L, l, t->text);
 }
 
-static void layout__footer(layout_t *L, const sizes_t *z, const dash_frame_t *f,
-                           dash_line_t *lines)
+static void layout__footer(layout_t *L, const sizes_t *z, const dash_frame_t *f, dash_line_t *lines)
 {
     const dash_layout_opts_t *o = L->o;
     if (z->ticker) {
@@ -830,8 +824,8 @@ static void layout__card_title(layout_t *L, const shown_t *s, dash_line_t *l, un
 static void layout__card_bar(layout_t *L, const view_t *v, const shown_t *s, dash_line_t *l,
                              int first, unsigned hl)
 {
-    unsigned color = s->closed ? layout__grade_color(s->d->o->score)
-                               : layout__status_color(s->status);
+    unsigned color =
+        s->closed ? layout__grade_color(s->d->o->score) : layout__status_color(s->status);
     if (color == DASH_COLOR_DEFAULT)
         color = DASH_COLOR_CYAN;
     size_t bw = L->w > 7 + LAYOUT_MIN_BAR ? L->w - 7 : LAYOUT_MIN_BAR;

@@ -76,11 +76,11 @@ typedef enum dash_link {
 
 typedef struct dash_layout_opts {
     int width, height;
-    int page;             /* 0-based; taken modulo the number of pages */
-    int64_t now_wall_ms;  /* for the clock, days left, pace, ages */
-    uint64_t now_mono_ms; /* the clock of dash_model_apply's now_ms */
+    int page;              /* 0-based; taken modulo the number of pages */
+    int64_t now_wall_ms;   /* for the clock, days left, pace, ages */
+    uint64_t now_mono_ms;  /* the clock of dash_model_apply's now_ms */
     uint32_t highlight_ms; /* an objective changed this recently is highlighted */
-    const char *title;    /* NULL: the scope's name */
+    const char *title;     /* NULL: the scope's name */
     dash_link_t link;
     const char *status;  /* right of the status line, e.g. "live" */
     const char *message; /* shown instead of the objectives (connecting, an error) */

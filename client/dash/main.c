@@ -95,6 +95,8 @@ static const char dash_usage[] =
     "  --rotate SECONDS       how long each page shows when the objectives need\n"
     "                         several (default 15)\n"
     "  --timeout SECONDS      how long to wait for the server (default 10)\n"
+    "  --log FILE             append a line per connection event to FILE (the\n"
+    "                         screen shows only the latest)\n"
     "  --once                 print one frame as plain text on stdout (no colours,\n"
     "                         no escape codes) once the first view is complete,\n"
     "                         then exit\n"
@@ -111,6 +113,7 @@ static const char dash_usage[] =
     "  ca_file = /etc/okr/ca.pem   ; instead of fingerprint\n"
     "  title = 3rd floor\n"
     "  rotate_seconds = 20\n"
+    "  log = /var/log/okr-dash.log\n"
     "Keep the file private (chmod 600): the token is a password.\n"
     "\n"
     "Screen: from 80x24 up to any TV size; resizing re-lays it out. Text is\n"
@@ -131,7 +134,7 @@ static const char dash_usage[] =
     "  okr-dash --config dash.ini --once --width 120 --height 40 > screen.txt\n";
 
 typedef struct dash_conf {
-    char *server, *fingerprint, *ca_file, *token, *token_file, *title;
+    char *server, *fingerprint, *ca_file, *token, *token_file, *title, *log;
     int rotate_s;
     int once, width, height, page;
     uint32_t timeout_ms;
@@ -151,6 +154,7 @@ enum {
     OPT_WIDTH,
     OPT_HEIGHT,
     OPT_PAGE,
+    OPT_LOG,
     OPT_VERSION,
 };
 
@@ -168,6 +172,7 @@ static const struct option dash_longopts[] = {
     {"width", required_argument, NULL, OPT_WIDTH},
     {"height", required_argument, NULL, OPT_HEIGHT},
     {"page", required_argument, NULL, OPT_PAGE},
+    {"log", required_argument, NULL, OPT_LOG},
     {"version", no_argument, NULL, OPT_VERSION},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -241,6 +246,8 @@ static int dash__ini(void *user, const char *section, const char *name, const ch
         field = &c->token_file;
     else if (strcmp(name, "title") == 0)
         field = &c->title;
+    else if (strcmp(name, "log") == 0)
+        field = &c->log;
     if (field) {
         if (dash__set(field, value) != 0) {
             snprintf(x->err, sizeof x->err, "out of memory");
@@ -325,6 +332,8 @@ static int dash__option(dash_conf_t *c, int opt, const char *arg)
         return dash__set(&c->token_file, arg) ? EXIT_ERROR : -1;
     case OPT_TITLE:
         return dash__set(&c->title, arg) ? EXIT_ERROR : -1;
+    case OPT_LOG:
+        return dash__set(&c->log, arg) ? EXIT_ERROR : -1;
     case OPT_ROTATE:
         if (dash__int(arg, 1, 86400, &c->rotate_s) != 0)
             return dash__usage_error("--rotate takes seconds, 1 to 86400");
@@ -431,6 +440,7 @@ static void dash__conf_free(dash_conf_t *c)
     free(c->ca_file);
     free(c->token_file);
     free(c->title);
+    free(c->log);
     memset(c, 0, sizeof *c);
 }
 
@@ -578,6 +588,8 @@ static void dash__texts(tv_t *tv, uint64_t now, char *msg, size_t msglen, char *
         *link = f->link;
         if (f->link == DASH_LINK_LIVE)
             snprintf(status, stlen, "● live");
+        else if (f->link == DASH_LINK_CONNECTING)
+            snprintf(status, stlen, "connecting…");
         else
             snprintf(status, stlen, "reconnecting… (last event %s ago)", ago);
         return;
@@ -658,8 +670,7 @@ static void dash__render(tv_t *tv)
         .now_wall_ms = okr_wall_ms(),
         .now_mono_ms = now,
         .highlight_ms = DASH_HIGHLIGHT_MS,
-        .title = tv->conf->title ? tv->conf->title
-                                 : (tv->feed->have_scope ? NULL : "okr-dash"),
+        .title = tv->conf->title ? tv->conf->title : (tv->feed->have_scope ? NULL : "okr-dash"),
         .link = link,
         .status = status,
         /* Until the first view is in, and after the feed failed for good,
@@ -806,6 +817,18 @@ int main(int argc, char **argv)
     };
     dash_feed_t feed;
     dash_feed_init(&feed, &opts, conf.token);
+    if (conf.log) {
+        /* okr_log writes to stderr: send it to the file. */
+        if (!freopen(conf.log, "a", stderr)) {
+            fprintf(stdout, "okr-dash: cannot open %s: %s\n", conf.log, strerror(errno));
+            dash_feed_free(&feed);
+            dash__pin_remove(&pin);
+            dash__conf_free(&conf);
+            return EXIT_USAGE;
+        }
+        setvbuf(stderr, NULL, _IOLBF, 0);
+        feed.log = 1;
+    }
     rc = conf.once ? dash__once(&conf, &feed) : dash__tv(&conf, &feed, hostport);
     dash_feed_free(&feed);
     dash__pin_remove(&pin);

@@ -19,8 +19,8 @@
 typedef uint64_t (*model_key_fn)(const void *elem);
 
 /* Index of the element with key id, or where it would go (*found = 0). */
-static size_t model__search(const void *base, size_t n, size_t size, model_key_fn key,
-                            uint64_t id, int *found)
+static size_t model__search(const void *base, size_t n, size_t size, model_key_fn key, uint64_t id,
+                            int *found)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -219,9 +219,9 @@ int dash_model_set_user(dash_model_t *m, uint64_t id, const char *name)
         return 0;
     int found;
     size_t i = model__search(m->users, m->nusers, sizeof *m->users, model__user_key, id, &found);
-    dash_user_t *u = found ? &m->users[i]
-                           : model__insert_at((void **)&m->users, &m->nusers, &m->capusers,
-                                              sizeof *m->users, i);
+    dash_user_t *u =
+        found ? &m->users[i]
+              : model__insert_at((void **)&m->users, &m->nusers, &m->capusers, sizeof *m->users, i);
     if (!u)
         return -1;
     u->id = id;
@@ -330,8 +330,7 @@ static void model__remove_objective(dash_model_t *m, uint64_t id)
     model__drop_objective_krs(m, id);
 }
 
-static int model__put_objective(dash_model_t *m, const Okr__Objective *o, int live,
-                                uint64_t now_ms)
+static int model__put_objective(dash_model_t *m, const Okr__Objective *o, int live, uint64_t now_ms)
 {
     if (o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED) {
         model__remove_objective(m, o->id);
@@ -437,8 +436,8 @@ static void model__tick_add(dash_model_t *m, dash_tick_t *t)
             break;
         }
     size_t pos = 0;
-    while (pos < m->nticks &&
-           (m->ticks[pos].time > t->time || (m->ticks[pos].time == t->time && m->ticks[pos].id > t->id)))
+    while (pos < m->nticks && (m->ticks[pos].time > t->time ||
+                               (m->ticks[pos].time == t->time && m->ticks[pos].id > t->id)))
         pos++;
     if (pos >= DASH_TICKER_MAX) {
         free(t->text);
@@ -476,8 +475,8 @@ static int model__checkin(dash_model_t *m, const Okr__CheckIn *ci)
 static int model__comment(dash_model_t *m, const Okr__Comment *c)
 {
     dash_tick_t t = {
-        .kind = c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS ? DASH_TICK_KUDOS
-                                                                 : DASH_TICK_COMMENT,
+        .kind =
+            c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS ? DASH_TICK_KUDOS : DASH_TICK_COMMENT,
         .id = c->id,
         .time = c->time,
         .author_id = c->author_id,
@@ -548,7 +547,9 @@ static int model__entity(dash_model_t *m, const Okr__Change *ch, int live, uint6
         }
         return model__put_kr(m, ch->key_result);
     case OKR__CHANGE__ENTITY_CHECKIN:
-        if (ch->key_result_after && model__put_kr(m, ch->key_result_after) != 0)
+        /* A snapshot's check-ins are history for the ticker: the figures they
+         * carry may be older than the snapshot's own records. */
+        if (live && ch->key_result_after && model__put_kr(m, ch->key_result_after) != 0)
             return -1;
         return ch->checkin ? model__checkin(m, ch->checkin) : 0;
     case OKR__CHANGE__ENTITY_COMMENT:
@@ -582,6 +583,7 @@ int dash_model_apply(dash_model_t *m, const Okr__Event *ev, uint64_t now_ms)
         m->last_seq = ev->seq;
     if (model__entity(m, ch, live, now_ms) != 0)
         m->oom = 1;
-    model__ancestors(m, ch, live, now_ms);
+    if (live)
+        model__ancestors(m, ch, live, now_ms);
     return 1;
 }

@@ -61,8 +61,8 @@ typedef struct dash_kr {
 
 typedef struct dash_user {
     uint64_t id;
-    char *name;  /* display name, else username; NULL while unknown */
-    int tried;   /* a lookup was made (do not ask again) */
+    char *name; /* display name, else username; NULL while unknown */
+    int tried;  /* a lookup was made (do not ask again) */
 } dash_user_t;
 
 typedef struct dash_model {

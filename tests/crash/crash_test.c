@@ -70,13 +70,14 @@ static int env_int(const char *name, int def, int min, int max)
     return n < min ? min : n > max ? max : n;
 }
 
-/* Runs argv, returns its exit status (-1 if it did not exit normally). */
+/* Runs argv, returns its exit status (-1 if it did not exit normally).
+ * quiet: its output goes to /dev/null. */
 static int run(const char *const *argv, int quiet)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (quiet && !freopen("/dev/null", "w", stdout))
+        if (quiet && (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)))
             _exit(126);
         execvp(argv[0], (char *const *)argv);
         _exit(127);
@@ -482,8 +483,10 @@ static void check_store(const char *data_dir)
 {
     const char *stat_argv[] = {"mdb_stat", "-a", data_dir, NULL};
     int rc = run(stat_argv, 1);
-    if (rc != 0)
+    if (rc != 0) {
+        run(stat_argv, 0);
         fail_msg("mdb_stat -a %s exited %d", data_dir, rc);
+    }
     const char *check_argv[] = {OKRD_PATH, "--check", "--data-dir", data_dir, NULL};
     rc = run(check_argv, 1);
     if (rc != 0) {
@@ -561,15 +564,71 @@ static void test_durability(void **state)
 
 /* ---------------------------------------------------------------- backup under load */
 
-static int backup_call(okr_client_t *c, const char *path, Okr__Response **out)
+static int backup_call(okr_client_t *c, const char *path, int compact, Okr__Response **out)
 {
     Okr__BackupRequest br = OKR__BACKUP_REQUEST__INIT;
     br.path = (char *)path;
-    br.compact = 1;
+    br.compact = compact;
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_BACKUP;
     req.backup = &br;
     return ts_call(c, &req, out);
+}
+
+/* One backup taken under load, and what was acknowledged before it began. */
+typedef struct shot {
+    int compact;
+    char path[400];
+    size_t before;
+} shot_t;
+
+static void take_backup(okr_client_t *admin, shot_t *b, size_t min_acks)
+{
+    for (int waited = 0; waited < 20000 && ack_count() < min_acks; waited += 5)
+        sleep_ms(5);
+    b->before = ack_count();
+    Okr__Response *resp = NULL;
+    assert_int_equal(backup_call(admin, b->path, b->compact, &resp), OKR_OK);
+    size_t during = ack_count() - b->before;
+    const Okr__BackupResult *r = resp->backup;
+    assert_non_null(r);
+    print_message("backup (%s): %llu bytes, changes up to seq %llu, %lld ms, while %zu check-ins "
+                  "were acknowledged\n",
+                  b->compact ? "compacting" : "plain", (unsigned long long)r->bytes,
+                  (unsigned long long)r->last_seq, (long long)r->took_ms, during);
+    assert_string_equal(r->path, b->path);
+    assert_true(r->bytes > 0 && r->last_seq > b->before);
+    okr__response__free_unpacked(resp, NULL);
+}
+
+/* Restores b into a fresh server directory (whose certificate stays: the
+ * pin is per port), checks the store, starts okrd on it and verifies. */
+static void restore_and_verify(const fixture_t *fx, const shot_t *b, int nwriters)
+{
+    okr_test_server_t fresh = {0};
+    ts_start(&fresh, server_args);
+    ts_stop(&fresh);
+    char file[400];
+    snprintf(file, sizeof file, "%s/data.mdb", fresh.data_dir);
+    const char *restore_argv[] = {OKRD_PATH,    "--restore",    b->path,
+                                  "--data-dir", fresh.data_dir, NULL};
+    assert_int_equal(run(restore_argv, 1), 1); /* refused: a store is there */
+    assert_int_equal(unlink(file), 0);
+    assert_int_equal(run(restore_argv, 0), 0);
+    check_store(fresh.data_dir);
+
+    ts_start(&fresh, server_args);
+    okr_client_t *c = ts_login(&fresh, "admin", TS_ADMIN_PASSWORD);
+    tally_t t = verify(c, fx, b->before);
+    okr_client_free(c);
+    print_message("restored %s backup: acknowledged before the backup %zu, present %zu, "
+                  "missing %zu (%zu check-ins in the backup, %zu acknowledged in all)\n",
+                  b->compact ? "compacting" : "plain", t.acknowledged, t.present, t.missing,
+                  t.stored, ack_count());
+    assert_int_equal(t.missing, 0);
+    assert_true(t.stored >= b->before && t.stored <= ack_count() + (size_t)nwriters * PIPELINE);
+    ts_stop(&fresh);
+    ts_cleanup(&fresh);
 }
 
 static void test_backup(void **state)
@@ -582,66 +641,35 @@ static void test_backup(void **state)
     fixture_t fx;
     make_fixture(admin, &fx);
     char *token = strdup(okr_client_token(admin));
-    char path[400];
-    snprintf(path, sizeof path, "%s/backup.mdb", ts.dir);
+    shot_t shots[2] = {{.compact = 1}, {.compact = 0}};
+    for (int i = 0; i < 2; i++)
+        snprintf(shots[i].path, sizeof shots[i].path, "%s/backup-%d.mdb", ts.dir, i);
 
     /* Refusals first: relative, existing, not an admin. */
-    assert_int_equal(backup_call(admin, "backup.mdb", NULL), OKR_E_BAD_REQUEST);
-    assert_int_equal(backup_call(admin, ts.log_path, NULL), OKR_E_CONFLICT);
+    assert_int_equal(backup_call(admin, "backup.mdb", 1, NULL), OKR_E_BAD_REQUEST);
+    assert_int_equal(backup_call(admin, ts.log_path, 1, NULL), OKR_E_CONFLICT);
     assert_int_equal(ts_create_user(admin, "mallory", "password-123", OKR__ROLE__ROLE_MEMBER),
                      OKR_OK);
     okr_client_t *member = ts_login(&ts, "mallory", "password-123");
-    assert_int_equal(backup_call(member, path, NULL), OKR_E_FORBIDDEN);
+    assert_int_equal(backup_call(member, shots[0].path, 1, NULL), OKR_E_FORBIDDEN);
     okr_client_free(member);
 
+    /* Two backups while the writers write: compacting, then a plain copy
+     * (which briefly takes LMDB's writer lock to read the meta pages). */
     writer_t ws[MAX_WRITERS];
     atomic_int stop = 0;
     int nwriters = env_int("OKR_CRASH_WRITERS", 4, 1, MAX_WRITERS);
     writers_start(ws, nwriters, &ts, &fx, token, &stop, (unsigned)time(NULL));
-    for (int waited = 0; waited < 20000 && ack_count() < 2000; waited += 5)
-        sleep_ms(5);
-    size_t before = ack_count();
-    Okr__Response *resp = NULL;
-    assert_int_equal(backup_call(admin, path, &resp), OKR_OK);
-    size_t after = ack_count();
-    Okr__BackupResult *b = resp->backup;
-    assert_non_null(b);
-    print_message("backup: %llu bytes, changes up to seq %llu, %lld ms, while %zu check-ins were "
-                  "acknowledged\n",
-                  (unsigned long long)b->bytes, (unsigned long long)b->last_seq,
-                  (long long)b->took_ms, after - before);
-    assert_string_equal(b->path, path);
-    assert_true(b->bytes > 0 && b->last_seq > before);
-    okr__response__free_unpacked(resp, NULL);
-    sleep_ms(200); /* and writes go on after it */
+    take_backup(admin, &shots[0], 2000);
+    take_backup(admin, &shots[1], ack_count() + 500);
+    sleep_ms(200); /* and writes go on after them */
     writers_join(ws, nwriters, &stop);
+    assert_int_equal(backup_call(admin, shots[0].path, 1, NULL), OKR_E_CONFLICT);
     okr_client_free(admin);
     ts_stop(&ts);
 
-    /* A fresh server directory (its certificate stays: the pin is per port),
-     * without a store, then the restore into it. */
-    okr_test_server_t fresh = {0};
-    ts_start(&fresh, server_args);
-    ts_stop(&fresh);
-    char file[400];
-    snprintf(file, sizeof file, "%s/data.mdb", fresh.data_dir);
-    const char *restore_argv[] = {OKRD_PATH, "--restore", path, "--data-dir", fresh.data_dir, NULL};
-    assert_int_equal(run(restore_argv, 1), 1); /* refuses: a store is there */
-    assert_int_equal(unlink(file), 0);
-    assert_int_equal(run(restore_argv, 0), 0);
-    check_store(fresh.data_dir);
-
-    ts_start(&fresh, server_args);
-    okr_client_t *c = ts_login(&fresh, "admin", TS_ADMIN_PASSWORD);
-    tally_t t = verify(c, &fx, before);
-    okr_client_free(c);
-    print_message("restored backup: acknowledged before the backup %zu, present %zu, missing %zu "
-                  "(%zu check-ins in the backup, %zu acknowledged in all)\n",
-                  t.acknowledged, t.present, t.missing, t.stored, ack_count());
-    assert_int_equal(t.missing, 0);
-    assert_true(t.stored >= before && t.stored <= ack_count() + (size_t)nwriters * PIPELINE);
-    ts_stop(&fresh);
-    ts_cleanup(&fresh);
+    for (int i = 0; i < 2; i++)
+        restore_and_verify(&fx, &shots[i], nwriters);
     ts_cleanup(&ts);
     free(token);
     acks_reset();

@@ -224,12 +224,12 @@ wait_screen() {
 }
 tmux -L "$tmux_sock" new-session -d -s dash -x 120 -y 40 \
     "env LC_ALL=C.UTF-8 TZ=UTC TMPDIR='$TMPDIR' '$DASH' --server '$S' --fingerprint '$fp' \
-     --token-file '$dir/token' --rotate 30 2>'$dir/dash.err'; echo \$? >'$dir/dash.rc'; sleep 30"
+     --token-file '$dir/token' --rotate 30 --log '$dir/dash.log' 2>'$dir/dash.err'; echo \$? >'$dir/dash.rc'"
 check "okr-dash shows the scope's objectives" -- wait_screen 10 "Alpha public goal"
 screen >"$dir/out"
 check "with team A's team-only objective and none of team B's" -- sh -c \
     "grep -q 'Alpha team-only goal' '$dir/out' && ! grep -q 'Beta' '$dir/out'"
-check "the link is live" -- grep -q "● live" "$dir/out"
+check "the link is live" -- wait_screen 5 "● live"
 check "the screen is 40 lines of at most 120 columns" -- \
     sh -c "test \$(wc -l <'$dir/out') -eq 40 && test \$(wc -L <'$dir/out') -le 120"
 start=$(date +%s%N)

@@ -438,8 +438,7 @@ static void test_resume_after_reconnect(void **state)
 static void test_admins_only_and_revoke(void **state)
 {
     (void)state;
-    assert_int_equal(ts_create_user(admin, "tvmember", "member-password-1",
-                                    OKR__ROLE__ROLE_MEMBER),
+    assert_int_equal(ts_create_user(admin, "tvmember", "member-password-1", OKR__ROLE__ROLE_MEMBER),
                      OKR_OK);
     okr_client_t *member = ts_login(&server, "tvmember", "member-password-1");
     char secret[128];

@@ -197,8 +197,8 @@ static void checkin(dash_model_t *m, uint64_t id, uint64_t kr, uint64_t author, 
     apply(m, &ch, 1);
 }
 
-static void comment(dash_model_t *m, uint64_t id, uint64_t objective, uint64_t author,
-                    uint64_t to, int64_t time, const char *body, int kudos)
+static void comment(dash_model_t *m, uint64_t id, uint64_t objective, uint64_t author, uint64_t to,
+                    int64_t time, const char *body, int kudos)
 {
     Okr__Comment c = OKR__COMMENT__INIT;
     c.id = id;
@@ -207,7 +207,8 @@ static void comment(dash_model_t *m, uint64_t id, uint64_t objective, uint64_t a
     c.to_user_id = to;
     c.time = time;
     c.body = (char *)body;
-    c.kind = kudos ? OKR__COMMENT_KIND__COMMENT_KIND_KUDOS : OKR__COMMENT_KIND__COMMENT_KIND_COMMENT;
+    c.kind =
+        kudos ? OKR__COMMENT_KIND__COMMENT_KIND_KUDOS : OKR__COMMENT_KIND__COMMENT_KIND_COMMENT;
     Okr__Change ch = OKR__CHANGE__INIT;
     ch.kind = OKR__ENTITY_KIND__ENTITY_KIND_COMMENT;
     ch.entity_id = id;
@@ -303,8 +304,8 @@ static void build_en(dash_model_t *m)
         {202, 101, "p95 latency", 0, "ms", 450, 200, 348, 1, 5, NOW - 20 * DAY},
         {203, 102, "Cold start time", 0, "ms", 2400, 800, 1520, 2, -1, NOW - 1 * DAY},
         {204, 103, "Senior engineers hired", 0, "engineers", 0, 2, 0, 2, 3, 0},
-        {205, 106, "Invoices through the new path", OKR__METRIC__METRIC_PERCENT, "", 0, 100, 66,
-         3, 9, NOW - 3 * HOUR},
+        {205, 106, "Invoices through the new path", OKR__METRIC__METRIC_PERCENT, "", 0, 100, 66, 3,
+         9, NOW - 3 * HOUR},
         {206, 107, "Status page live", OKR__METRIC__METRIC_BOOLEAN, "", 0, 1, 1, 3, 10,
          NOW - 6 * DAY},
     };
@@ -330,8 +331,8 @@ static void build_zh(dash_model_t *m)
     common_cycles(m);
     obj_spec_t objs[] = {
         {100, "提升华东区客户满意度", 1, 0, SCOPE_TEAM, SCOPE_TEAM, 0, 0, 0.70, 0, 0},
-        {101, "新签约企业客户达到五十家，并完成首年续约率百分之九十的目标", 1, 1, 0, SCOPE_TEAM,
-         1, 0, 0.38, 0, 0},
+        {101, "新签约企业客户达到五十家，并完成首年续约率百分之九十的目标", 1, 1, 0, SCOPE_TEAM, 1,
+         0, 0.38, 0, 0},
         {102, "上海办公室销售额翻一番", 1, 0, 11, 11, 0, 0, 0.52, 0, 0},
         {103, "Launch the 合作伙伴 program", 1, 2, 0, SCOPE_TEAM, 0, 0, 0.15, 0, 0},
     };
@@ -340,8 +341,8 @@ static void build_zh(dash_model_t *m)
     kr_spec_t krs[] = {
         {200, 100, "客户满意度从 72 提升到 85", 0, "分", 72, 85, 81, 1, 8, NOW - DAY},
         {201, 101, "新签约企业客户", 0, "家", 0, 50, 19, 1, 6, NOW - 9 * DAY},
-        {202, 102, "季度销售额", OKR__METRIC__METRIC_CURRENCY, "¥", 1000000, 2000000, 1520000, 3,
-         7, NOW - 2 * DAY},
+        {202, 102, "季度销售额", OKR__METRIC__METRIC_CURRENCY, "¥", 1000000, 2000000, 1520000, 3, 7,
+         NOW - 2 * DAY},
         {203, 103, "签约合作伙伴", 0, "家", 0, 10, 1, 2, 2, NOW - 16 * DAY},
     };
     for (size_t i = 0; i < sizeof krs / sizeof krs[0]; i++)
@@ -540,8 +541,8 @@ static void test_control_characters(void **state)
     dash_model_t m;
     dash_model_init(&m, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0);
     cycle(&m, 1, "2026-Q4", Q4_START, Q4_END, OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE);
-    obj_spec_t s = {1, "Evil\x1b]0;pwned\x07 title\r\nsecond line\xc2\x9b", 1, 0, 5, 5, 0, 0,
-                    0.5, 0, 0};
+    obj_spec_t s = {
+        1, "Evil\x1b]0;pwned\x07 title\r\nsecond line\xc2\x9b", 1, 0, 5, 5, 0, 0, 0.5, 0, 0};
     objective(&m, &s);
     snapshot_done(&m);
     dash_layout_opts_t op = opts_at(80, 24);
@@ -567,8 +568,8 @@ static void test_snapshot_sweep(void **state)
     assert_non_null(dash_model_objective(&m, 100));
     assert_non_null(dash_model_objective(&m, 101));
     /* A second snapshot with objective 100 only. */
-    obj_spec_t s = {100, "Ship the new onboarding flow", 1, 0, SCOPE_TEAM, SCOPE_TEAM, 0, 0,
-                    0.75, 0, 0};
+    obj_spec_t s = {
+        100, "Ship the new onboarding flow", 1, 0, SCOPE_TEAM, SCOPE_TEAM, 0, 0, 0.75, 0, 0};
     objective(&m, &s);
     snapshot_done(&m);
     assert_non_null(dash_model_objective(&m, 100));
@@ -618,9 +619,9 @@ int main(void)
     setenv("TZ", "UTC", 1);
     tzset();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_english),         cmocka_unit_test(test_chinese),
-        cmocka_unit_test(test_every_size),      cmocka_unit_test(test_control_characters),
-        cmocka_unit_test(test_snapshot_sweep),  cmocka_unit_test(test_unknown_users),
+        cmocka_unit_test(test_english),        cmocka_unit_test(test_chinese),
+        cmocka_unit_test(test_every_size),     cmocka_unit_test(test_control_characters),
+        cmocka_unit_test(test_snapshot_sweep), cmocka_unit_test(test_unknown_users),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
