@@ -97,16 +97,15 @@ static int feed__auth(dash_feed_t *f, okr_client_t *c)
                  "this is not a dashboard token (an admin makes one with: okr token create)");
         return OKR_E_UNAUTHENTICATED;
     }
-    if (f->have_scope && (f->scope_kind != t->scope->kind || f->scope_id != t->scope->id)) {
-        /* Cannot happen with the same token; start the model afresh if it does. */
+    /* The same token keeps its scope: a later start keeps the model, and
+     * its snapshot replaces what is stale. */
+    if (!f->have_scope || f->scope_kind != t->scope->kind || f->scope_id != t->scope->id) {
         dash_model_free(&f->model);
-        f->started = 0;
+        dash_model_init(&f->model, t->scope->kind, t->scope->id);
     }
     f->scope_kind = t->scope->kind;
     f->scope_id = t->scope->id;
     f->have_scope = 1;
-    if (!f->started)
-        dash_model_init(&f->model, f->scope_kind, f->scope_id);
     snprintf(f->label, sizeof f->label, "%s", t->label ? t->label : "");
     okr__response__free_unpacked(resp, NULL);
     return 0;

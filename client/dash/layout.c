@@ -218,9 +218,15 @@ const char *dash_scope_name(const dash_model_t *m, char *buf, size_t len)
 {
     char name[512];
     switch (m->scope_kind) {
-    case OKR__SCOPE_KIND__SCOPE_KIND_TEAM:
-        snprintf(buf, len, "Team %s", layout__team_name(m, m->scope_id, name, sizeof name));
+    case OKR__SCOPE_KIND__SCOPE_KIND_TEAM: {
+        const Okr__Team *t = dash_model_team(m, m->scope_id);
+        if (t && t->name && t->name[0])
+            snprintf(name, sizeof name, "%s", t->name);
+        else
+            snprintf(name, sizeof name, "#%llu", (unsigned long long)m->scope_id);
+        snprintf(buf, len, "Team %s", name);
         break;
+    }
     case OKR__SCOPE_KIND__SCOPE_KIND_CYCLE: {
         const Okr__Cycle *c = dash_model_cycle(m, m->scope_id);
         if (c && c->name && c->name[0])

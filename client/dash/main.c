@@ -677,23 +677,19 @@ static void dash__render(tv_t *tv)
          * the reason replaces the objectives. */
         .message = tv->feed->started ? NULL : msg,
     };
+    o.next_page_s = (int)((rotate_ms - (now - tv->page_since_ms) + 999) / 1000);
     dash_frame_t frame;
     if (dash_layout(&tv->feed->model, &o, &frame) != 0)
         return;
     if (dash__jump(tv, &frame, now)) {
+        /* Lay out again on the page of the change, for a whole period. */
         dash_frame_free(&frame);
         o.page = tv->page;
+        o.next_page_s = tv->conf->rotate_s;
         if (dash_layout(&tv->feed->model, &o, &frame) != 0)
             return;
     }
     tv->page = frame.page;
-    if (frame.npages > 1) {
-        uint64_t left = rotate_ms - (now - tv->page_since_ms);
-        o.next_page_s = (int)((left + 999) / 1000);
-        dash_frame_free(&frame);
-        if (dash_layout(&tv->feed->model, &o, &frame) != 0)
-            return;
-    }
     dash_view_draw(tv->view, &frame);
 }
 
