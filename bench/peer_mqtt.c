@@ -142,13 +142,22 @@ static struct mosquitto *client_new(void *arg)
 
 /* ---- the publisher: its own thread and connection ---- */
 
-static void *publisher_main(void *arg)
+/* Connected before the subscribers: libmosquitto's own loop thread uses
+ * select(), which cannot watch a descriptor above FD_SETSIZE (1024), and
+ * every client holds three (its socket and a socket pair). */
+static struct mosquitto *publisher_connect(void)
 {
-    (void)arg;
     struct mosquitto *m = client_new(NULL);
     int rc = mosquitto_connect(m, opt.host, opt.port, 60);
     if (rc)
         die("publisher connect", rc);
+    return m;
+}
+
+static void *publisher_main(void *arg)
+{
+    struct mosquitto *m = arg;
+    int rc;
     mosquitto_loop_start(m);
     char *payload = malloc((size_t)opt.size + 64);
     memset(payload, 'x', (size_t)opt.size + 64);
@@ -259,6 +268,7 @@ int main(int argc, char **argv)
     run_id = (unsigned)getpid();
     hist_init(&hist);
     subs = calloc((size_t)opt.subscribers, sizeof *subs);
+    struct mosquitto *pub = publisher_connect();
     int ep = epoll_create1(0);
     unsigned long long t_open = now_ns();
     for (int i = 0; i < opt.subscribers; i++) {
@@ -296,7 +306,7 @@ int main(int argc, char **argv)
     unsigned long long srv0 = opt.server_pid ? proc_cpu_ns(opt.server_pid) : 0;
     unsigned long long self0 = self_cpu_ns(), wall0 = now_ns();
     pthread_t th;
-    pthread_create(&th, NULL, publisher_main, NULL);
+    pthread_create(&th, NULL, publisher_main, pub);
     unsigned long long misc_at = 0, drain_deadline = 0;
     for (;;) {
         poll_once(ep, 5);

@@ -39,4 +39,9 @@ int okr_dashboard_scope_allowed(okr_store_t *s, MDB_txn *txn, const Okr__Dashboa
 int okr_dashboard_may_read(okr_store_t *s, MDB_txn *txn, const Okr__DashboardToken *token,
                            const Okr__Objective *obj);
 
+/* Records that a dashboard connected now (token list: "last used"), in
+ * the background. */
+typedef struct okr_server okr_server_t;
+void okr_dashboard_touch(okr_server_t *srv, uint64_t token_id);
+
 #endif

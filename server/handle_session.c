@@ -262,6 +262,7 @@ static void session__dashboard(okr_req_t *r, const char *secret)
     okr_frame_decoder_set_max(&c->frames, (uint32_t)r->srv->cfg->max_frame);
     okr_info("conn %llu %s: dashboard \"%s\" connected", (unsigned long long)c->id, c->peer,
              t->label);
+    okr_dashboard_touch(r->srv, t->id);
     Okr__LoginResult res = OKR__LOGIN_RESULT__INIT;
     res.token = "";
     res.dashboard = t;

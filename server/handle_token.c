@@ -306,3 +306,45 @@ void okr_handle_token_revoke(okr_req_t *r)
 {
     okr_req_submit_write(r, revoke__apply, revoke__committed);
 }
+
+/* ---- last use: bookkeeping written in the background ---- */
+
+typedef struct touch {
+    okr_write_t write;
+    uint64_t id;
+    int64_t at;
+} touch_t;
+
+static int touch__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+{
+    touch_t *t = w->data;
+    Okr__DashboardToken *tok;
+    if (dash__get(s, txn, t->id, &tok) != 0)
+        return 0;
+    tok->last_used_at = t->at;
+    int rc = dash__put(s, txn, tok);
+    okr__dashboard_token__free_unpacked(tok, NULL);
+    return rc;
+}
+
+static void touch__done(okr_write_t *w, int status)
+{
+    (void)status; /* a lost "last used" stamp is not worth an error */
+    free(w->data);
+}
+
+void okr_dashboard_touch(okr_server_t *srv, uint64_t token_id)
+{
+    touch_t *t = calloc(1, sizeof *t);
+    if (!t || !srv->writer) {
+        free(t);
+        return;
+    }
+    t->id = token_id;
+    t->at = okr_wall_ms();
+    t->write.apply = touch__apply;
+    t->write.done = touch__done;
+    t->write.data = t;
+    if (okr_writer_submit(srv->writer, &t->write) != 0)
+        free(t);
+}

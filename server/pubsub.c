@@ -22,6 +22,7 @@
 #define PUSH_MAX_ENCODINGS 8    /* visibility classes kept per change */
 #define PUSH_MAX_ANCESTORS 64   /* ancestors considered for filtering (a mask) */
 #define PUSH_SNAPSHOT_MAX  100000
+#define PUSH_MAX_TEAMS     1000 /* teams a team scope covers: itself and those below */
 #define PUSH_RECENT        30   /* check-ins and comments a snapshot ends with */
 #define PUSH_RECENT_SCAN   5000 /* how far back the change log is searched for them */
 
@@ -30,7 +31,9 @@ struct okr_sub {
     Okr__ScopeKind kind;
     uint64_t scope_id;
     uint64_t from_seq; /* changes after this seq reached the client through it */
-    uint64_t *members; /* team scope: the team's members and leads */
+    uint64_t *teams;   /* team scope: the team and every team below it */
+    size_t nteams;
+    uint64_t *members; /* team scope: the members and leads of those teams */
     size_t nmembers;
     okr_sub_t *next;
 };
@@ -326,18 +329,20 @@ static void ctx__free(change_ctx_t *x)
         free(x->enc[i].frame);
 }
 
-static int sub__has_member(const okr_sub_t *sub, uint64_t user_id)
+static int ids__has(const uint64_t *ids, size_t n, uint64_t id)
 {
-    for (size_t i = 0; user_id && i < sub->nmembers; i++)
-        if (sub->members[i] == user_id)
+    for (size_t i = 0; id && i < n; i++)
+        if (ids[i] == id)
             return 1;
     return 0;
 }
 
+/* A team's scope covers its sub-teams and the people in all of them. */
 static int objective__in_team(const Okr__Objective *o, const okr_sub_t *sub)
 {
-    return o->team_id == sub->scope_id || o->owner_team_id == sub->scope_id ||
-           sub__has_member(sub, o->owner_user_id);
+    return ids__has(sub->teams, sub->nteams, o->team_id) ||
+           ids__has(sub->teams, sub->nteams, o->owner_team_id) ||
+           ids__has(sub->members, sub->nmembers, o->owner_user_id);
 }
 
 static int sub__matches(const okr_sub_t *sub, const change_ctx_t *x)
@@ -352,7 +357,9 @@ static int sub__matches(const okr_sub_t *sub, const change_ctx_t *x)
         return x->obj && x->obj->cycle_id == sub->scope_id;
     case OKR__SCOPE_KIND__SCOPE_KIND_TEAM:
         if (ch->kind == OKR__ENTITY_KIND__ENTITY_KIND_TEAM)
-            return ch->entity_id == sub->scope_id;
+            return ids__has(sub->teams, sub->nteams, ch->entity_id);
+        if (ch->kind == OKR__ENTITY_KIND__ENTITY_KIND_CYCLE)
+            return 1; /* its objectives' cycles: names, dates, pace */
         if (x->obj && objective__in_team(x->obj, sub))
             return 1;
         for (size_t i = 0; i < x->nanc; i++)
@@ -409,30 +416,69 @@ static void push__offer(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr_conn
 
 /* ---- subscriptions ---- */
 
-static int sub__load_members(okr_store_t *s, MDB_txn *txn, okr_sub_t *sub, const Okr__Team *t)
+typedef struct id_list {
+    uint64_t *ids;
+    size_t n, cap;
+} id_list_t;
+
+static int ids__push(id_list_t *l, uint64_t id)
 {
-    Okr__Team *loaded = NULL;
-    if (!t) {
-        if (okr_team_get(s, txn, sub->scope_id, &loaded) != 0)
-            return OKR_E_NOT_FOUND;
-        t = loaded;
+    if (ids__has(l->ids, l->n, id))
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        void *grown = realloc(l->ids, cap * sizeof *l->ids);
+        if (!grown)
+            return OKR_E_NOMEM;
+        l->ids = grown;
+        l->cap = cap;
     }
+    l->ids[l->n++] = id;
+    return 0;
+}
+
+static int team__push_child(void *arg, uint64_t id)
+{
+    return ids__push(arg, id);
+}
+
+/* The team subtree of a team scope and its people, read through txn. */
+static int sub__load_team_scope(okr_store_t *s, MDB_txn *txn, okr_sub_t *sub)
+{
+    id_list_t teams = {0}, people = {0};
+    int rc = ids__push(&teams, sub->scope_id);
+    for (size_t i = 0; rc == 0 && i < teams.n && i < PUSH_MAX_TEAMS; i++) {
+        Okr__Team *t;
+        if (okr_team_get(s, txn, teams.ids[i], &t) != 0) {
+            rc = i == 0 ? OKR_E_NOT_FOUND : 0;
+            continue;
+        }
+        for (size_t k = 0; rc == 0 && k < t->n_member_ids; k++)
+            rc = ids__push(&people, t->member_ids[k]);
+        for (size_t k = 0; rc == 0 && k < t->n_lead_ids; k++)
+            rc = ids__push(&people, t->lead_ids[k]);
+        okr__team__free_unpacked(t, NULL);
+        if (rc == 0)
+            rc = okr_index_each(s, txn, OKR_DB_IDX_TEAM_CHILDREN, teams.ids[i], 0, team__push_child,
+                                &teams);
+    }
+    if (rc != 0) {
+        free(teams.ids);
+        free(people.ids);
+        return rc;
+    }
+    free(sub->teams);
     free(sub->members);
-    sub->nmembers = 0;
-    sub->members = malloc((t->n_member_ids + t->n_lead_ids + 1) * sizeof *sub->members);
-    if (sub->members) {
-        for (size_t i = 0; i < t->n_member_ids; i++)
-            sub->members[sub->nmembers++] = t->member_ids[i];
-        for (size_t i = 0; i < t->n_lead_ids; i++)
-            sub->members[sub->nmembers++] = t->lead_ids[i];
-    }
-    if (loaded)
-        okr__team__free_unpacked(loaded, NULL);
-    return sub->members ? 0 : OKR_E_NOMEM;
+    sub->teams = teams.ids;
+    sub->nteams = teams.n;
+    sub->members = people.ids;
+    sub->nmembers = people.n;
+    return 0;
 }
 
 static void sub__free(okr_sub_t *sub)
 {
+    free(sub->teams);
     free(sub->members);
     free(sub);
 }
@@ -534,6 +580,7 @@ static int pubsub__replay(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr_co
 /* ---- snapshots ---- */
 
 typedef struct snapshot {
+    id_list_t objectives; /* sent already: a member's objective may be the team's too */
     okr_pubsub_t *ps;
     okr_store_t *s;
     MDB_txn *txn;
@@ -597,6 +644,8 @@ static int snapshot__on_kr(void *arg, uint64_t id)
 static int snapshot__on_objective(void *arg, uint64_t id)
 {
     snapshot_t *sn = arg;
+    if (ids__has(sn->objectives.ids, sn->objectives.n, id))
+        return 0;
     Okr__Objective *o;
     if (okr_objective_get(sn->s, sn->txn, id, &o) != 0)
         return 0;
@@ -606,7 +655,7 @@ static int snapshot__on_objective(void *arg, uint64_t id)
     change_ctx_t x = {.change = &probe, .obj = o};
     int in_scope = o->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED &&
                    sub__matches(sn->sub, &x) && conn__may_read(sn->s, sn->txn, sn->c, o);
-    if (in_scope) {
+    if (in_scope && ids__push(&sn->objectives, id) == 0) {
         snapshot__send(sn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, id, &o->base);
         okr_index_each(sn->s, sn->txn, OKR_DB_IDX_OBJECTIVE_KRS, id, 0, snapshot__on_kr, sn);
     }
@@ -705,10 +754,13 @@ static void pubsub__snapshot(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr
                        snapshot__on_objective, &sn);
         break;
     case OKR__SCOPE_KIND__SCOPE_KIND_TEAM:
-        snapshot__on_team(&sn, sub->scope_id);
-        /* The team's objectives and its members' (users' own ones). */
-        okr_index_each(s, txn, OKR_DB_IDX_TEAM_OBJECTIVES, sub->scope_id, 0, snapshot__on_objective,
-                       &sn);
+        /* The cycles (for pace), the teams, their objectives and their people's. */
+        okr_entity_each(s, txn, OKR__ENTITY_KIND__ENTITY_KIND_CYCLE, 0, snapshot__on_cycle, &sn);
+        for (size_t i = 0; i < sub->nteams; i++) {
+            snapshot__on_team(&sn, sub->teams[i]);
+            okr_index_each(s, txn, OKR_DB_IDX_TEAM_OBJECTIVES, sub->teams[i], 0,
+                           snapshot__on_objective, &sn);
+        }
         for (size_t i = 0; i < sub->nmembers; i++)
             okr_index_each(s, txn, OKR_DB_IDX_USER_OBJECTIVES, sub->members[i], 0,
                            snapshot__on_objective, &sn);
@@ -720,6 +772,7 @@ static void pubsub__snapshot(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr
                         &sn);
         break;
     }
+    free(sn.objectives.ids);
     snapshot__recent(ps, s, txn, c, sub);
     Okr__Event done = OKR__EVENT__INIT;
     done.seq = ps->published;
@@ -823,7 +876,7 @@ int okr_pubsub_subscribe(okr_pubsub_t *ps, okr_conn_t *c, const Okr__User *user,
         sub->scope_id = sc->kind == OKR__SCOPE_KIND__SCOPE_KIND_ORG ? 0 : sc->id;
         sub->from_seq = ps->published;
         if (sc->kind == OKR__SCOPE_KIND__SCOPE_KIND_TEAM)
-            rc = sub__load_members(s, txn, sub, NULL);
+            rc = sub__load_team_scope(s, txn, sub);
     }
     if (rc) {
         if (sub)
@@ -870,12 +923,12 @@ static void pubsub__user_changed(okr_pubsub_t *ps, const Okr__User *u)
     }
 }
 
-static void pubsub__team_changed(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, const Okr__Team *t)
+static void pubsub__team_changed(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn)
 {
     for (okr_conn_t *c = ps->conns; c; c = c->push.next)
         for (okr_sub_t *sub = c->push.subs; sub; sub = sub->next)
-            if (sub->kind == OKR__SCOPE_KIND__SCOPE_KIND_TEAM && sub->scope_id == t->id)
-                sub__load_members(s, txn, sub, t);
+            if (sub->kind == OKR__SCOPE_KIND__SCOPE_KIND_TEAM)
+                sub__load_team_scope(s, txn, sub); /* the tree or its people moved */
 }
 
 static void pubsub__fanout(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, const Okr__Change *ch)
@@ -883,7 +936,7 @@ static void pubsub__fanout(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, const
     if (ch->entity_case == OKR__CHANGE__ENTITY_USER)
         pubsub__user_changed(ps, ch->user);
     if (ch->entity_case == OKR__CHANGE__ENTITY_TEAM)
-        pubsub__team_changed(ps, s, txn, ch->team);
+        pubsub__team_changed(ps, s, txn);
     change_ctx_t x = {.change = ch};
     ctx__load(s, txn, &x);
     int64_t now = okr_wall_ms();
