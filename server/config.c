@@ -68,6 +68,8 @@ static const setting_t settings[] = {
     N("auth", login_delay_max_ms, "longest delay between login attempts", "300000"),
     N("store", map_size_mib, "initial LMDB map size, MiB (grows when full)", "64"),
     N("store", map_size_max_mib, "the map never grows beyond this, MiB", "65536"),
+    N("test", test_commit_delay_ms,
+      "for tests only: the writer sleeps this long before each commit, ms", "0"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -277,8 +279,13 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
         fprintf(stderr, "okrd: need 1024 <= out_queue_soft <= out_queue_max\n");
         return -1;
     }
-    if (cfg->max_inflight < 1 || cfg->max_connections < 1 || cfg->session_ttl_s < 60) {
-        fprintf(stderr, "okrd: max_inflight and max_connections >= 1, session_ttl_s >= 60\n");
+    /* session_ttl_s may be as short as 1 s so tests can watch a session expire. */
+    if (cfg->test_commit_delay_ms > 60000) {
+        fprintf(stderr, "okrd: test_commit_delay_ms is for tests, at most 60000\n");
+        return -1;
+    }
+    if (cfg->max_inflight < 1 || cfg->max_connections < 1 || cfg->session_ttl_s < 1) {
+        fprintf(stderr, "okrd: max_inflight and max_connections >= 1, session_ttl_s >= 1\n");
         return -1;
     }
     char host[256];

@@ -56,6 +56,8 @@ typedef struct okr_config {
     /* [store] */
     uint64_t map_size_mib;
     uint64_t map_size_max_mib;
+    /* [test] — for tests only, never in production */
+    uint64_t test_commit_delay_ms; /* the writer sleeps this long before each commit */
 } okr_config_t;
 
 /* Fills cfg with the defaults. Free with okr_config_free. */

@@ -162,7 +162,11 @@ void okr_req_finish(okr_req_t *r, int err)
 {
     Okr__Response resp = OKR__RESPONSE__INIT;
     resp.status = okr_err_to_status(err);
-    if (err != 0)
+    if (err == OKR_E_FULL) /* the writer's verdict, whatever apply() said */
+        resp.message =
+            (char *)"the store is full: its map reached map_size_max_mib; the operator must "
+                    "raise map_size_max_mib and restart okrd (reads still work)";
+    else if (err != 0)
         resp.message = r->error[0] ? r->error : (char *)okr_strerror(err);
     if (err == OKR_E_INTERNAL)
         okr_error("conn %llu: %s failed: %s", (unsigned long long)r->conn->id,

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "okr_error.h"
 #include "progress.h"
+#include "handle_named.h"
 #include "request.h"
 #include "rollup.h"
 #include "validate.h"
@@ -195,32 +196,7 @@ void okr_handle_cycle_update(okr_req_t *r)
 void okr_handle_cycle_get(okr_req_t *r)
 {
     const Okr__CycleGetRequest *in = r->msg->cycle_get;
-    okr_store_t *s = r->srv->store;
-    char msg[256];
-    if (in->id == 0 && okr_check_string("name", in->name, 1, OKR_NAME_MAX, msg, sizeof msg)) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "name a cycle by id or name: %s", msg);
-        return;
-    }
-    MDB_txn *txn;
-    if (okr_store_read_begin(s, &txn) != 0) {
-        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
-        return;
-    }
-    uint64_t id = in->id;
-    int rc = id ? 0 : okr_cycle_find(s, txn, in->name, &id);
-    Okr__Cycle *c = NULL;
-    if (rc == 0)
-        rc = okr_cycle_get(s, txn, id, &c);
-    if (rc == 0)
-        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_CYCLE, &c->base);
-    else if (rc == OKR_E_NOT_FOUND && in->id)
-        okr_req_refuse(r, rc, "no cycle #%llu", (unsigned long long)in->id);
-    else if (rc == OKR_E_NOT_FOUND)
-        okr_req_refuse(r, rc, "no cycle named \"%s\"", in->name);
-    okr_store_read_end(s, txn);
-    if (c)
-        okr__cycle__free_unpacked(c, NULL);
-    okr_req_finish(r, rc);
+    okr_reply_named(r, OKR__ENTITY_KIND__ENTITY_KIND_CYCLE, in->id, in->name);
 }
 
 /* ---- list (every cycle by id, closed ones on request) ---- */

@@ -18,6 +18,7 @@
 #include "domain.h"
 #include "log.h"
 #include "okr_error.h"
+#include "handle_named.h"
 #include "request.h"
 #include "users.h"
 #include "validate.h"
@@ -257,32 +258,7 @@ void okr_handle_team_update(okr_req_t *r)
 void okr_handle_team_get(okr_req_t *r)
 {
     const Okr__TeamGetRequest *in = r->msg->team_get;
-    okr_store_t *s = r->srv->store;
-    char msg[256];
-    if (in->id == 0 && okr_check_string("name", in->name, 1, OKR_NAME_MAX, msg, sizeof msg)) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "name a team by id or name: %s", msg);
-        return;
-    }
-    MDB_txn *txn;
-    if (okr_store_read_begin(s, &txn) != 0) {
-        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
-        return;
-    }
-    uint64_t id = in->id;
-    int rc = id ? 0 : okr_team_find(s, txn, in->name, &id);
-    Okr__Team *t = NULL;
-    if (rc == 0)
-        rc = okr_team_get(s, txn, id, &t);
-    if (rc == 0)
-        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_TEAM, &t->base);
-    else if (rc == OKR_E_NOT_FOUND && in->id)
-        okr_req_refuse(r, rc, "no team #%llu", (unsigned long long)in->id);
-    else if (rc == OKR_E_NOT_FOUND)
-        okr_req_refuse(r, rc, "no team named \"%s\"", in->name);
-    okr_store_read_end(s, txn);
-    if (t)
-        okr__team__free_unpacked(t, NULL);
-    okr_req_finish(r, rc);
+    okr_reply_named(r, OKR__ENTITY_KIND__ENTITY_KIND_TEAM, in->id, in->name);
 }
 
 /* ---- list (children of a team, or every team; paged by team id) ---- */

@@ -137,6 +137,7 @@ int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
         return -1;
     }
     okr_writer_on_committed(srv->writer, okr_pubsub_on_committed, srv->pubsub);
+    okr_writer_set_commit_delay(srv->writer, (unsigned)cfg->test_commit_delay_ms);
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
     uv_signal_init(loop, &srv->sigint);

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "okr_error.h"
@@ -43,6 +44,7 @@ struct okr_writer {
     void *on_stopped_arg;
     void (*on_committed)(void *arg); /* loop thread, after each batch of done()s */
     void *on_committed_arg;
+    unsigned commit_delay_ms; /* tests only: sleep before each commit */
 };
 
 /* ------------------------------------------------------------ writer thread */
@@ -101,6 +103,12 @@ static int writer__attempt(okr_writer_t *wr, okr_write_t *group, okr_writer_stat
         w->status = err;
     }
 
+    if (wr->commit_delay_ms) {
+        struct timespec ts = {wr->commit_delay_ms / 1000,
+                              (long)(wr->commit_delay_ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) != 0)
+            ;
+    }
     err = okr_store_write_commit(wr->store, txn);
     if (err == OKR_E_FULL)
         return OKR_E_FULL;
@@ -304,6 +312,11 @@ void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out)
     pthread_mutex_lock(&wr->mu);
     *out = wr->stats;
     pthread_mutex_unlock(&wr->mu);
+}
+
+void okr_writer_set_commit_delay(okr_writer_t *wr, unsigned ms)
+{
+    wr->commit_delay_ms = ms;
 }
 
 void okr_writer_on_committed(okr_writer_t *wr, void (*fn)(void *arg), void *arg)

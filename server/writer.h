@@ -69,6 +69,12 @@ void okr_writer_stop(okr_writer_t *wr, void (*on_stopped)(void *arg), void *arg)
  * reads the change log from there). NULL removes it. */
 void okr_writer_on_committed(okr_writer_t *wr, void (*fn)(void *arg), void *arg);
 
+/* For tests only (setting test_commit_delay_ms): the writer thread sleeps ms
+ * milliseconds right before committing each group, so a test can watch that
+ * nothing is acknowledged or pushed before the commit returned. 0 (the
+ * default) turns it off. Call before the first write is submitted. */
+void okr_writer_set_commit_delay(okr_writer_t *wr, unsigned ms);
+
 /* Counters, read on the loop thread. */
 void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out);
 
