@@ -161,14 +161,9 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 static int admin__stats(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "admin stats";
-    cli->usage = stats_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
+    int rc = okr_kit_begin(cli, "admin stats", stats_usage, argc, argv, "", longopts, NULL, NULL, 0,
+                           0, "");
     if (rc >= 0)
-        return rc;
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
         return rc;
     Okr__StatsRequest sr = OKR__STATS_REQUEST__INIT;
     Okr__Request req = OKR__REQUEST__INIT;

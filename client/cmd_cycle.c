@@ -185,16 +185,9 @@ static int cycle__update(okr_cli_t *cli, Okr__Cycle *c, const char *verb, const 
     req.op_case = OKR__REQUEST__OP_CYCLE_UPDATE;
     req.cycle_update = &u;
     Okr__Response *resp;
-    Okr__Status status;
-    char msg[1024];
-    int rc =
-        okr_kit_try_call(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp, &status, msg, sizeof msg);
-    if (rc < 0)
-        return okr_kit_refused(cli, status, msg,
-                               status == OKR__STATUS__STATUS_CONFLICT
-                                   ? "Someone else changed the cycle (or the name is taken): "
-                                     "see 'okr cycle show', then run the command again."
-                                   : NULL);
+    int rc = okr_kit_call_change(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp,
+                                 "Someone else changed the cycle (or the name is taken): "
+                                 "see 'okr cycle show', then run the command again.");
     return rc ? rc : cycle__result(cli, resp, verb, tail);
 }
 
@@ -301,16 +294,10 @@ static int cycle__list(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"all", no_argument, NULL, OPT_ALL},
                                              OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "cycle list";
-    cli->usage = list_usage;
     cycle_opts_t o = {0};
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, cycle__opt, &o);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
+    int rc = okr_kit_begin(cli, "cycle list", list_usage, argc, argv, "", longopts, cycle__opt, &o,
+                           0, 0, "");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     okr_kit_pages_t cycles;
     rc = cycle__fetch(cli, o.all, &cycles);
@@ -422,15 +409,9 @@ static int cycle__print_with_objectives(okr_cli_t *cli, const Okr__Cycle *c, int
 static int cycle__show(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "cycle show";
-    cli->usage = show_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "CYCLE");
+    int rc = okr_kit_begin(cli, "cycle show", show_usage, argc, argv, "", longopts, NULL, NULL, 1,
+                           1, "CYCLE");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__Response *resp;
     rc = okr_kit_get_cycle(cli, argv[optind], &resp);
@@ -491,15 +472,9 @@ static int cycle__edit(okr_cli_t *cli, int argc, char **argv)
 static int cycle__activate(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "cycle activate";
-    cli->usage = activate_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "CYCLE");
+    int rc = okr_kit_begin(cli, "cycle activate", activate_usage, argc, argv, "", longopts, NULL,
+                           NULL, 1, 1, "CYCLE");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__Response *resp;
     rc = okr_kit_get_cycle(cli, argv[optind], &resp);
@@ -530,15 +505,9 @@ static int cycle__activate(okr_cli_t *cli, int argc, char **argv)
 static int cycle__close(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "cycle close";
-    cli->usage = close_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "CYCLE");
+    int rc = okr_kit_begin(cli, "cycle close", close_usage, argc, argv, "", longopts, NULL, NULL, 1,
+                           1, "CYCLE");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__Response *got;
     rc = okr_kit_get_cycle(cli, argv[optind], &got);
@@ -558,16 +527,8 @@ static int cycle__close(okr_cli_t *cli, int argc, char **argv)
     req.op_case = OKR__REQUEST__OP_CYCLE_CLOSE;
     req.cycle_close = &cr;
     Okr__Response *resp;
-    Okr__Status status;
-    char msg[1024];
-    rc = okr_kit_try_call(cli, &req, OKR__RESPONSE__RESULT_CYCLE_CLOSE, &resp, &status, msg,
-                          sizeof msg);
-    if (rc < 0)
-        return okr_kit_refused(cli, status, msg,
-                               status == OKR__STATUS__STATUS_CONFLICT
-                                   ? "Someone else changed the cycle meanwhile: run the command "
-                                     "again."
-                                   : NULL);
+    rc = okr_kit_call_change(cli, &req, OKR__RESPONSE__RESULT_CYCLE_CLOSE, &resp,
+                             "Someone else changed the cycle meanwhile: run the command again.");
     if (rc)
         return rc;
     const Okr__CycleCloseResult *res = resp->cycle_close;

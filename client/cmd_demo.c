@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmd_kit.h"
 #include "okr_error.h"
 
 #define DEMO_SEED         20260301u
@@ -1811,15 +1812,8 @@ static int demo__run(demo_t *d)
 int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "demo";
-    cli->usage = demo_usage;
-    int opt;
-    while ((opt = okr_cli_getopt(cli, argc, argv, ":h", longopts)) != -1)
-        return opt == 'h' ? OKR_EXIT_OK : OKR_EXIT_USAGE;
-    if (optind < argc)
-        return okr_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
-    int rc = okr_cli_connect_auth(cli);
-    if (rc)
+    int rc = okr_kit_begin(cli, "demo", demo_usage, argc, argv, "", longopts, NULL, NULL, 0, 0, "");
+    if (rc >= 0)
         return rc;
     if (cli->me->role != OKR__ROLE__ROLE_ADMIN)
         return okr_cli_fail(cli, OKR_EXIT_REFUSED, "FORBIDDEN",

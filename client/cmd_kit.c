@@ -41,6 +41,22 @@ int okr_kit_positional(okr_cli_t *cli, int argc, char **argv, int min, int max, 
     return -1;
 }
 
+int okr_kit_begin(okr_cli_t *cli, const char *command, const char *usage, int argc, char **argv,
+                  const char *shortopts, const struct option *longopts, okr_kit_opt_fn on_opt,
+                  void *arg, int min, int max, const char *what)
+{
+    cli->command = command;
+    cli->usage = usage;
+    int rc = okr_kit_options(cli, argc, argv, shortopts, longopts, on_opt, arg);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, min, max, what);
+    if (rc >= 0)
+        return rc;
+    /* okr_cli_connect_auth returns 0 or an exit code; 0 here means go on. */
+    rc = okr_cli_connect_auth(cli);
+    return rc ? rc : -1;
+}
+
 int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, const char *usage,
                      const okr_kit_sub_t *subs, size_t nsubs)
 {
@@ -256,6 +272,18 @@ int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const c
     if (hint)
         return okr_cli_fail_err(cli, err, "%s\n%s", msg, hint);
     return okr_cli_fail_err(cli, err, "%s", msg);
+}
+
+int okr_kit_call_change(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                        Okr__Response **resp, const char *conflict_hint)
+{
+    Okr__Status status;
+    char msg[1024];
+    int rc = okr_kit_try_call(cli, req, expect, resp, &status, msg, sizeof msg);
+    if (rc < 0)
+        return okr_kit_refused(cli, status, msg,
+                               status == OKR__STATUS__STATUS_CONFLICT ? conflict_hint : NULL);
+    return rc;
 }
 
 /* Get by id with a friendly NOT_FOUND: "no objective O12". */

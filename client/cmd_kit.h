@@ -36,6 +36,16 @@ int okr_kit_options(okr_cli_t *cli, int argc, char **argv, const char *shortopts
  * usage error's exit code. what names the missing ones. */
 int okr_kit_positional(okr_cli_t *cli, int argc, char **argv, int min, int max, const char *what);
 
+/* Names the command, parses its options (on_opt and arg as okr_kit_options)
+ * and its min..max positional arguments (what names the missing ones, as
+ * okr_kit_positional), then connects with the saved session
+ * (okr_cli_connect_auth). Returns -1 to go on (positional arguments start at
+ * optind), or the exit code to return now: OKR_EXIT_OK after --help, a usage
+ * error, or a failure to connect or log in. */
+int okr_kit_begin(okr_cli_t *cli, const char *command, const char *usage, int argc, char **argv,
+                  const char *shortopts, const struct option *longopts, okr_kit_opt_fn on_opt,
+                  void *arg, int min, int max, const char *what);
+
 typedef struct okr_kit_sub {
     const char *name;
     int (*run)(okr_cli_t *cli, int argc, char **argv);
@@ -91,6 +101,13 @@ int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCas
 /* Prints a refusal got from okr_kit_try_call, with a hint on a second line
  * (NULL: none). Returns the exit code. */
 int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const char *hint);
+
+/* Sends a change (update, delete, close) of something read before, with its
+ * version. Returns 0 with *resp (free it); else prints the error and returns
+ * the exit code: a refusal with conflict_hint on a second line when the
+ * server answered CONFLICT (someone else changed it meanwhile). */
+int okr_kit_call_change(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                        Okr__Response **resp, const char *conflict_hint);
 
 /* Gets an objective (ObjectiveDetail), key result, team or cycle by the name
  * or reference people type. 0 with *resp (free it), or an exit code. */

@@ -688,15 +688,9 @@ static int kr__rm(okr_cli_t *cli, int argc, char **argv)
     req.op_case = OKR__REQUEST__OP_KEY_RESULT_DELETE;
     req.key_result_delete = &d;
     Okr__Response *resp;
-    Okr__Status status;
-    char msg[1024];
-    rc = okr_kit_try_call(cli, &req, 0, &resp, &status, msg, sizeof msg);
-    if (rc < 0)
-        return okr_kit_refused(cli, status, msg,
-                               status == OKR__STATUS__STATUS_CONFLICT
-                                   ? "Someone else changed it meanwhile: look (okr kr show), then "
-                                     "run the command again."
-                                   : NULL);
+    rc = okr_kit_call_change(cli, &req, 0, &resp,
+                             "Someone else changed it meanwhile: look (okr kr show), then run the "
+                             "command again.");
     if (rc)
         return rc;
     char ref[32];

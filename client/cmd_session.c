@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_kit.h"
 #include "okr_error.h"
 #include "paths.h"
 
@@ -275,13 +276,9 @@ static const char whoami_usage[] =
 
 int okr_cmd_whoami(okr_cli_t *cli, int argc, char **argv)
 {
-    cli->command = "whoami";
-    cli->usage = whoami_usage;
-    int rc = session__parse(cli, argc, argv, plain_longopts, NULL, 0);
+    int rc = okr_kit_begin(cli, "whoami", whoami_usage, argc, argv, "", plain_longopts, NULL, NULL,
+                           0, 0, "");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__WhoamiRequest who = OKR__WHOAMI_REQUEST__INIT;
     Okr__Request req = OKR__REQUEST__INIT;

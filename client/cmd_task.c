@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmd_kit.h"
 #include "json_out.h"
 #include "okr_error.h"
 #include "refs.h"
@@ -157,23 +158,6 @@ static void task__due(const Okr__Task *t, int64_t now, char *buf, size_t len)
 static int task__nomem(okr_cli_t *cli)
 {
     return okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
-}
-
-/* Parses the options of a task command; -1 to go on, else an exit code. */
-static int task__parse(okr_cli_t *cli, int argc, char **argv, const struct option *longopts,
-                       int (*on_opt)(okr_cli_t *cli, int opt, void *arg), void *arg)
-{
-    int opt;
-    while ((opt = okr_cli_getopt(cli, argc, argv, ":h", longopts)) != -1) {
-        if (opt == 'h')
-            return OKR_EXIT_OK;
-        if (opt == '?' || !on_opt)
-            return OKR_EXIT_USAGE;
-        int rc = on_opt(cli, opt, arg);
-        if (rc >= 0)
-            return rc;
-    }
-    return -1;
 }
 
 /* Exactly one positional T; sets *id. -1 to go on, else an exit code. */
@@ -397,7 +381,7 @@ static int task__add(okr_cli_t *cli, int argc, char **argv)
     cli->command = "task add";
     cli->usage = add_usage;
     add_opts_t o = {0};
-    int rc = task__parse(cli, argc, argv, longopts, add__opt, &o);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, add__opt, &o);
     if (rc >= 0)
         return rc;
     if (argc - optind < 2)
@@ -559,7 +543,7 @@ static int task__list(okr_cli_t *cli, int argc, char **argv)
     cli->command = "task list";
     cli->usage = list_usage;
     list_opts_t o = {0};
-    int rc = task__parse(cli, argc, argv, longopts, list__opt, &o);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, list__opt, &o);
     if (rc >= 0)
         return rc;
     if (optind < argc)
@@ -610,7 +594,7 @@ static int task__set_state(okr_cli_t *cli, int argc, char **argv, Okr__TaskState
     int done = state == OKR__TASK_STATE__TASK_STATE_DONE;
     cli->command = done ? "task done" : "task start";
     cli->usage = done ? done_usage : start_usage;
-    int rc = task__parse(cli, argc, argv, longopts, NULL, NULL);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
     uint64_t id = 0;
     if (rc < 0)
         rc = task__one_ref(cli, argc, argv, &id);
@@ -681,7 +665,7 @@ static int task__edit(okr_cli_t *cli, int argc, char **argv)
     cli->command = "task edit";
     cli->usage = edit_usage;
     edit_opts_t o = {0};
-    int rc = task__parse(cli, argc, argv, longopts, edit__opt, &o);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, edit__opt, &o);
     uint64_t id = 0;
     if (rc < 0)
         rc = task__one_ref(cli, argc, argv, &id);
@@ -724,7 +708,7 @@ static int task__rm(okr_cli_t *cli, int argc, char **argv)
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
     cli->command = "task rm";
     cli->usage = rm_usage;
-    int rc = task__parse(cli, argc, argv, longopts, NULL, NULL);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
     uint64_t id = 0;
     if (rc < 0)
         rc = task__one_ref(cli, argc, argv, &id);

@@ -195,16 +195,9 @@ static int team__update(okr_cli_t *cli, Okr__Team *t, const char *fmt)
     req.op_case = OKR__REQUEST__OP_TEAM_UPDATE;
     req.team_update = &u;
     Okr__Response *resp;
-    Okr__Status status;
-    char msg[1024];
-    int rc =
-        okr_kit_try_call(cli, &req, OKR__RESPONSE__RESULT_TEAM, &resp, &status, msg, sizeof msg);
-    if (rc < 0)
-        return okr_kit_refused(cli, status, msg,
-                               status == OKR__STATUS__STATUS_CONFLICT
-                                   ? "Someone else changed the team (or the name is taken): "
-                                     "see 'okr team show', then run the command again."
-                                   : NULL);
+    int rc = okr_kit_call_change(cli, &req, OKR__RESPONSE__RESULT_TEAM, &resp,
+                                 "Someone else changed the team (or the name is taken): "
+                                 "see 'okr team show', then run the command again.");
     return rc ? rc : team__result(cli, resp, fmt);
 }
 
@@ -253,16 +246,10 @@ static int team__add(okr_cli_t *cli, int argc, char **argv)
     static const struct option longopts[] = {{"parent", required_argument, NULL, OPT_PARENT},
                                              {"description", required_argument, NULL, 'd'},
                                              OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "team add";
-    cli->usage = add_usage;
     team_opts_t o = {0};
-    int rc = okr_kit_options(cli, argc, argv, "d:", longopts, team__opt, &o);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "NAME");
+    int rc = okr_kit_begin(cli, "team add", add_usage, argc, argv, "d:", longopts, team__opt, &o, 1,
+                           1, "NAME");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__TeamCreateRequest c = OKR__TEAM_CREATE_REQUEST__INIT;
     c.name = argv[optind];
@@ -389,16 +376,10 @@ static int team__list(okr_cli_t *cli, int argc, char **argv)
     static const struct option longopts[] = {{"tree", no_argument, NULL, OPT_TREE},
                                              {"all", no_argument, NULL, OPT_ALL},
                                              OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "team list";
-    cli->usage = list_usage;
     team_opts_t o = {0};
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, team__opt, &o);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
+    int rc = okr_kit_begin(cli, "team list", list_usage, argc, argv, "", longopts, team__opt, &o, 0,
+                           0, "");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     okr_kit_pages_t teams;
     rc = team__fetch(cli, 0, 1, o.all, &teams);
@@ -446,15 +427,9 @@ static int team__list(okr_cli_t *cli, int argc, char **argv)
 static int team__show(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "team show";
-    cli->usage = show_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "TEAM");
+    int rc = okr_kit_begin(cli, "team show", show_usage, argc, argv, "", longopts, NULL, NULL, 1, 1,
+                           "TEAM");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__Response *resp;
     rc = okr_kit_get_team(cli, argv[optind], &resp);
@@ -563,15 +538,9 @@ static int team__edit(okr_cli_t *cli, int argc, char **argv)
 static int team__rm(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "team rm";
-    cli->usage = rm_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "TEAM");
+    int rc =
+        okr_kit_begin(cli, "team rm", rm_usage, argc, argv, "", longopts, NULL, NULL, 1, 1, "TEAM");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__Response *resp;
     rc = okr_kit_get_team(cli, argv[optind], &resp);
@@ -597,18 +566,13 @@ static int member__set(okr_cli_t *cli, int argc, char **argv, int add)
     static const struct option add_longopts[] = {{"lead", no_argument, NULL, OPT_LEAD},
                                                  OKR_CLI_GLOBAL_LONGOPTS};
     static const struct option rm_longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = add ? "team member add" : "team member rm";
-    cli->usage = add ? member_add_usage : member_rm_usage;
     team_opts_t o = {0};
-    int rc = okr_kit_options(cli, argc, argv, "", add ? add_longopts : rm_longopts, team__opt, &o);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 2, 2, "TEAM and USER");
+    int rc = okr_kit_begin(cli, add ? "team member add" : "team member rm",
+                           add ? member_add_usage : member_rm_usage, argc, argv, "",
+                           add ? add_longopts : rm_longopts, team__opt, &o, 2, 2, "TEAM and USER");
     if (rc >= 0)
         return rc;
     const char *team = argv[optind], *user = argv[optind + 1];
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
-        return rc;
     Okr__TeamSetMemberRequest sm = OKR__TEAM_SET_MEMBER_REQUEST__INIT;
     if ((rc = okr_ref_team(cli, team, &sm.team_id)) != 0)
         return rc;

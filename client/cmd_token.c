@@ -388,15 +388,10 @@ static int token__list(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"all", no_argument, NULL, OPT_ALL},
                                              OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "token list";
-    cli->usage = list_usage;
     int all = 0;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, list__opt, &all);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
+    int rc = okr_kit_begin(cli, "token list", list_usage, argc, argv, "", longopts, list__opt, &all,
+                           0, 0, "");
     if (rc >= 0)
-        return rc;
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
         return rc;
     token_pages_t pages = {0};
     if ((rc = token__fetch(cli, all, &pages)) != 0) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_kit.h"
 #include "okr_error.h"
 
 enum {
@@ -105,23 +106,6 @@ static int user__result(okr_cli_t *cli, Okr__Response *resp, const char *verb, c
     return OKR_EXIT_OK;
 }
 
-/* Parses options; -1 to go on, else an exit code. */
-static int user__parse(okr_cli_t *cli, int argc, char **argv, const struct option *longopts,
-                       int (*on_opt)(okr_cli_t *cli, int opt, void *arg), void *arg)
-{
-    int opt;
-    while ((opt = okr_cli_getopt(cli, argc, argv, ":h", longopts)) != -1) {
-        if (opt == 'h')
-            return OKR_EXIT_OK;
-        if (opt == '?' || !on_opt)
-            return OKR_EXIT_USAGE;
-        int rc = on_opt(cli, opt, arg);
-        if (rc >= 0)
-            return rc;
-    }
-    return -1;
-}
-
 static int user__positional(okr_cli_t *cli, int argc, char **argv, int want, const char *what)
 {
     int have = argc - optind;
@@ -168,7 +152,7 @@ static int user__add(okr_cli_t *cli, int argc, char **argv)
     cli->command = "user add";
     cli->usage = add_usage;
     add_opts_t o = {.role = OKR__ROLE__ROLE_MEMBER};
-    int rc = user__parse(cli, argc, argv, longopts, add__opt, &o);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, add__opt, &o);
     if (rc < 0)
         rc = user__positional(cli, argc, argv, 1, "USERNAME");
     if (rc >= 0)
@@ -276,16 +260,10 @@ static int user__list(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"all", no_argument, NULL, OPT_ALL},
                                              OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "user list";
-    cli->usage = list_usage;
     int all = 0;
-    int rc = user__parse(cli, argc, argv, longopts, list__opt, &all);
-    if (rc < 0)
-        rc = user__positional(cli, argc, argv, 0, "");
+    int rc = okr_kit_begin(cli, "user list", list_usage, argc, argv, "", longopts, list__opt, &all,
+                           0, 0, "");
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     list_out_t out = {0};
     static const char *const header[] = {"USERNAME", "NAME", "ROLE", "ACTIVE"};
@@ -313,7 +291,7 @@ static int user__deactivate(okr_cli_t *cli, int argc, char **argv)
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
     cli->command = "user deactivate";
     cli->usage = deactivate_usage;
-    int rc = user__parse(cli, argc, argv, longopts, NULL, NULL);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
     if (rc < 0)
         rc = user__positional(cli, argc, argv, 1, "USERNAME");
     if (rc >= 0)
@@ -339,7 +317,7 @@ static int user__role(okr_cli_t *cli, int argc, char **argv)
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
     cli->command = "user role";
     cli->usage = role_usage;
-    int rc = user__parse(cli, argc, argv, longopts, NULL, NULL);
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
     if (rc < 0)
         rc = user__positional(cli, argc, argv, 2, "USERNAME and ROLE (admin or member)");
     if (rc >= 0)
