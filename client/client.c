@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include <openssl/crypto.h>
@@ -815,6 +816,24 @@ static int client__check_open(okr_client_t *c)
     return 0;
 }
 
+/* For tests: with OKR_RECORD_FRAMES=DIR set, each request's frame payload
+ * (an Envelope) is also written to DIR/PID-N, the seeds of the fuzz corpora
+ * (tests/fuzz). Payloads include any password sent: record test traffic only. */
+static void client__record(const uint8_t *payload, size_t len)
+{
+    static unsigned n;
+    const char *dir = getenv("OKR_RECORD_FRAMES");
+    if (!dir || !*dir)
+        return;
+    char path[PATH_MAX];
+    snprintf(path, sizeof path, "%s/%ld-%04u", dir, (long)getpid(), ++n);
+    FILE *f = fopen(path, "wb");
+    if (f) {
+        fwrite(payload, 1, len, f);
+        fclose(f);
+    }
+}
+
 int okr_client_send(okr_client_t *c, Okr__Request *req, uint64_t *id)
 {
     int rc = client__check_open(c);
@@ -836,6 +855,7 @@ int okr_client_send(okr_client_t *c, Okr__Request *req, uint64_t *id)
     }
     okr_frame_put_header(buf, (uint32_t)len);
     okr__envelope__pack(&env, buf + OKR_FRAME_HEADER);
+    client__record(buf + OKR_FRAME_HEADER, len);
     rc = okr_tls_write(&c->tls, buf, OKR_FRAME_HEADER + len);
     /* Requests may carry passwords: do not leave them in freed memory. */
     OPENSSL_cleanse(buf, OKR_FRAME_HEADER + len);

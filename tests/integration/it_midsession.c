@@ -1,0 +1,261 @@
+/* Integration: sessions changing under a connection, against a real okrd.
+ *
+ * - A second client on the same account logs in from elsewhere: both keep
+ *   working (sessions are independent), and one logging out leaves the other.
+ * - A user deactivated mid-session: the next request gets UNAUTHENTICATED and
+ *   no event reaches the connection any more.
+ * - A session expiring mid-session (session_ttl_s = 4): the same.
+ * In each case a control subscriber that is still entitled receives the
+ * event, so "nothing arrived" means "nothing was sent to that connection". */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness.h"
+#include "it_raw.h"
+#include "okr_error.h"
+
+#define TTL_S 4
+
+static okr_test_server_t server;
+
+static Okr__Response *call_ok(okr_client_t *c, Okr__Request *req)
+{
+    Okr__Response *resp = NULL;
+    int rc = ts_call(c, req, &resp);
+    if (rc != OKR_OK)
+        fail_msg("request failed: %s: %s", okr_strerror(rc),
+                 resp ? resp->message : okr_client_error(c));
+    return resp;
+}
+
+static void make_kr(okr_client_t *admin, const char *cycle_name, uint64_t *objective, uint64_t *kr)
+{
+    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
+    cc.name = (char *)cycle_name;
+    cc.start_at = 1700000000000LL;
+    cc.end_at = 1900000000000LL;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
+    req.cycle_create = &cc;
+    Okr__Response *resp = call_ok(admin, &req);
+    uint64_t cycle = resp->cycle->id;
+    okr__response__free_unpacked(resp, NULL);
+
+    Okr__Objective o = OKR__OBJECTIVE__INIT;
+    o.title = "Sessions";
+    o.cycle_id = cycle;
+    o.visibility = OKR__VISIBILITY__VISIBILITY_PUBLIC;
+    Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
+    oc.objective = &o;
+    okr__request__init(&req);
+    req.op_case = OKR__REQUEST__OP_OBJECTIVE_CREATE;
+    req.objective_create = &oc;
+    resp = call_ok(admin, &req);
+    *objective = resp->objective->id;
+    okr__response__free_unpacked(resp, NULL);
+
+    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
+    k.objective_id = *objective;
+    k.title = "Events";
+    k.start = 0;
+    k.target = 100;
+    Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
+    kc.key_result = &k;
+    okr__request__init(&req);
+    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
+    req.key_result_create = &kc;
+    resp = call_ok(admin, &req);
+    *kr = resp->key_result->id;
+    okr__response__free_unpacked(resp, NULL);
+}
+
+static void checkin(okr_client_t *c, uint64_t kr, double value)
+{
+    Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
+    ci.key_result_id = kr;
+    ci.value = value;
+    ci.note = "";
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_CHECKIN;
+    req.checkin = &ci;
+    okr__response__free_unpacked(call_ok(c, &req), NULL);
+}
+
+/* Reads one envelope and asserts it is a check-in event with that value. */
+static void expect_event(SSL *ssl, double value)
+{
+    Okr__Envelope *env = ts_tls_read_envelope(ssl, 10000);
+    assert_non_null(env);
+    assert_int_equal(env->msg_case, OKR__ENVELOPE__MSG_EVENT);
+    assert_int_equal(env->event->change->kind, OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN);
+    assert_non_null(env->event->change->key_result_after);
+    assert_true(env->event->change->key_result_after->current == value);
+    okr__envelope__free_unpacked(env, NULL);
+}
+
+/* Whoami on a raw connection: its status and message (copied into msg). */
+static Okr__Status raw_whoami(SSL *ssl, uint64_t id, char *msg, size_t msglen)
+{
+    Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_WHOAMI;
+    req.whoami = &w;
+    Okr__Response *resp = raw_call(ssl, &req, id, 10000);
+    assert_non_null(resp);
+    Okr__Status st = resp->status;
+    if (msg)
+        snprintf(msg, msglen, "%s", resp->message);
+    okr__response__free_unpacked(resp, NULL);
+    return st;
+}
+
+static void test_second_login_and_deactivation(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--rate-limit-rps", "0", NULL};
+    ts_start(&server, extra);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t objective, kr;
+    make_kr(admin, "sessions", &objective, &kr);
+    assert_int_equal(ts_create_user(admin, "alice", "alice-password", OKR__ROLE__ROLE_MEMBER),
+                     OKR_OK);
+    assert_int_equal(ts_create_user(admin, "bob", "bob-password-1", OKR__ROLE__ROLE_MEMBER),
+                     OKR_OK);
+
+    /* Alice at her desk and on her laptop: two independent sessions. */
+    SSL *desk = raw_login(&server, "alice", "alice-password");
+    SSL *laptop = raw_login(&server, "alice", "alice-password");
+    assert_non_null(desk);
+    assert_non_null(laptop);
+    assert_int_equal(raw_subscribe(desk, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    assert_int_equal(raw_subscribe(laptop, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    checkin(admin, kr, 10);
+    expect_event(desk, 10);
+    expect_event(laptop, 10);
+    assert_int_equal(raw_whoami(desk, 10, NULL, 0), OKR__STATUS__STATUS_OK);
+    assert_int_equal(raw_whoami(laptop, 10, NULL, 0), OKR__STATUS__STATUS_OK);
+
+    /* Logging out on the laptop leaves the desk's session alone. */
+    Okr__LogoutRequest lo = OKR__LOGOUT_REQUEST__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_LOGOUT;
+    req.logout = &lo;
+    Okr__Response *resp = raw_call(laptop, &req, 11, 10000);
+    assert_non_null(resp);
+    assert_int_equal(resp->status, OKR__STATUS__STATUS_OK);
+    okr__response__free_unpacked(resp, NULL);
+    checkin(admin, kr, 20);
+    expect_event(desk, 20);
+    assert_false(raw_readable(laptop, 500));
+    assert_int_equal(raw_whoami(laptop, 12, NULL, 0), OKR__STATUS__STATUS_UNAUTHENTICATED);
+    assert_int_equal(raw_whoami(desk, 12, NULL, 0), OKR__STATUS__STATUS_OK);
+
+    /* Bob is deactivated while subscribed. */
+    SSL *bob = raw_login(&server, "bob", "bob-password-1");
+    assert_non_null(bob);
+    assert_int_equal(raw_subscribe(bob, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    checkin(admin, kr, 30);
+    expect_event(bob, 30);
+    expect_event(desk, 30);
+    Okr__UserDeactivateRequest ud = OKR__USER_DEACTIVATE_REQUEST__INIT;
+    ud.username = "bob";
+    okr__request__init(&req);
+    req.op_case = OKR__REQUEST__OP_USER_DEACTIVATE;
+    req.user_deactivate = &ud;
+    okr__response__free_unpacked(call_ok(admin, &req), NULL);
+    checkin(admin, kr, 40);
+    expect_event(desk, 40); /* published... */
+    /* ...but not to bob; the deactivation itself may be announced to him as
+     * a user change only if he could read it: he gets no check-in event. */
+    while (raw_readable(bob, 700)) {
+        Okr__Envelope *env = ts_tls_read_envelope(bob, 1000);
+        if (!env)
+            break; /* closed: no more data either */
+        assert_false(env->msg_case == OKR__ENVELOPE__MSG_EVENT &&
+                     env->event->change->kind == OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN);
+        okr__envelope__free_unpacked(env, NULL);
+    }
+    char msg[256];
+    assert_int_equal(raw_whoami(bob, 13, msg, sizeof msg), OKR__STATUS__STATUS_UNAUTHENTICATED);
+    printf("deactivated user's next request: UNAUTHENTICATED: %s\n", msg);
+    /* Nor can he log in again. */
+    okr_client_t *again = ts_connect(&server);
+    assert_int_equal(okr_client_login(again, "bob", "bob-password-1", NULL), OKR_E_UNAUTHENTICATED);
+    okr_client_free(again);
+
+    ts_tls_close(desk);
+    ts_tls_close(laptop);
+    ts_tls_close(bob);
+    okr_client_free(admin);
+    ts_stop(&server);
+    ts_cleanup(&server);
+}
+
+static void test_session_expiring_mid_session(void **state)
+{
+    (void)state;
+    char ttl[16];
+    snprintf(ttl, sizeof ttl, "%d", TTL_S);
+    const char *extra[] = {"--session-ttl-s", ttl, "--rate-limit-rps", "0", NULL};
+    ts_start(&server, extra);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t objective, kr;
+    make_kr(admin, "expiry", &objective, &kr);
+    okr_client_free(admin);
+
+    uint64_t logged_in_at = raw_now_ms();
+    SSL *carol = raw_login(&server, "admin", TS_ADMIN_PASSWORD);
+    assert_non_null(carol);
+    assert_int_equal(raw_subscribe(carol, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    checkin(admin, kr, 50);
+    expect_event(carol, 50);
+    assert_int_equal(raw_whoami(carol, 20, NULL, 0), OKR__STATUS__STATUS_OK);
+    okr_client_free(admin);
+    assert_true(raw_now_ms() - logged_in_at < TTL_S * 1000); /* all that was inside the TTL */
+
+    /* Past the TTL (plus a second: expiries are in wall-clock ms). */
+    while (raw_now_ms() < logged_in_at + TTL_S * 1000 + 1000)
+        raw_sleep_ms(100);
+    admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD); /* a fresh session */
+    SSL *control = raw_login(&server, "admin", TS_ADMIN_PASSWORD);
+    assert_non_null(control);
+    assert_int_equal(raw_subscribe(control, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    checkin(admin, kr, 60);
+    expect_event(control, 60);
+    assert_false(raw_readable(carol, 700)); /* the expired session got nothing */
+    char msg[256];
+    assert_int_equal(raw_whoami(carol, 21, msg, sizeof msg), OKR__STATUS__STATUS_UNAUTHENTICATED);
+    printf("expired session's next request: UNAUTHENTICATED: %s\n", msg);
+    /* Still nothing after another change. */
+    checkin(admin, kr, 70);
+    expect_event(control, 70);
+    assert_false(raw_readable(carol, 500));
+
+    ts_tls_close(carol);
+    ts_tls_close(control);
+    okr_client_free(admin);
+    ts_stop(&server);
+    ts_cleanup(&server);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_second_login_and_deactivation),
+        cmocka_unit_test(test_session_expiring_mid_session),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
