@@ -231,10 +231,18 @@ static void test_full_map_refuses_writes_keeps_reads_and_data(void **state)
     ts_cleanup(&server);
 }
 
+/* After a failure too: no okrd left running, no directory left behind. */
+static int teardown(void **state)
+{
+    (void)state;
+    ts_cleanup(&server);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_full_map_refuses_writes_keeps_reads_and_data),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, teardown);
 }

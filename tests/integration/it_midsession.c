@@ -251,11 +251,19 @@ static void test_session_expiring_mid_session(void **state)
     ts_cleanup(&server);
 }
 
+/* After a failure too: no okrd left running, no directory left behind. */
+static int teardown(void **state)
+{
+    (void)state;
+    ts_cleanup(&server);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_second_login_and_deactivation),
-        cmocka_unit_test(test_session_expiring_mid_session),
+        cmocka_unit_test_teardown(test_second_login_and_deactivation, teardown),
+        cmocka_unit_test_teardown(test_session_expiring_mid_session, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

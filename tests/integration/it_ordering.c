@@ -197,10 +197,18 @@ static void test_ack_and_event_only_after_commit(void **state)
     ts_cleanup(&server);
 }
 
+/* After a failure too: no okrd left running, no directory left behind. */
+static int teardown(void **state)
+{
+    (void)state;
+    ts_cleanup(&server);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ack_and_event_only_after_commit),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, teardown);
 }

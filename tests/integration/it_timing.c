@@ -108,10 +108,18 @@ static void test_unknown_user_costs_the_same_as_wrong_password(void **state)
     ts_cleanup(&server);
 }
 
+/* After a failure too: no okrd left running, no directory left behind. */
+static int teardown(void **state)
+{
+    (void)state;
+    ts_cleanup(&server);
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_unknown_user_costs_the_same_as_wrong_password),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, NULL, teardown);
 }
