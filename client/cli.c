@@ -354,7 +354,16 @@ int okr_cli_resolve_server(okr_cli_t *cli)
 
 int okr_cli_try_connect(okr_cli_t *cli, char *err, size_t errlen)
 {
+    /* One resumable TLS session per server, beside the session token. */
+    char session_cache[PATH_MAX], name[OKR_HOSTPORT_MAX + 32], perr[256];
+    snprintf(name, sizeof name, "tls-session-%s.pem", cli->server);
+    for (char *p = name; *p; p++)
+        if (*p == ':' || *p == '/' || *p == '[' || *p == ']')
+            *p = '_';
+    int have_cache =
+        okr_paths_config_file(name, session_cache, sizeof session_cache, 1, perr, sizeof perr) == 0;
     okr_client_opts_t opts = {
+        .session_cache_path = have_cache ? session_cache : NULL,
         .host = cli->host,
         .port = cli->port,
         .ca_file = cli->ca_file,

@@ -22,6 +22,9 @@
 #include <uv.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
 
 #include "frame.h"
 #include "hostport.h"
@@ -62,6 +65,7 @@ struct okr_client {
     uint16_t port;
     char hostport[OKR_HOSTPORT_MAX];
     char *ca_file;
+    char *session_cache; /* TLS session ticket file, or NULL */
     char *known_servers;
     int trust_new;
     int (*confirm_new)(void *arg, const char *hostport, const char *fingerprint_hex);
@@ -405,6 +409,46 @@ static void client__reset(okr_client_t *c)
     c->n_abandoned = 0;
 }
 
+/* ---- TLS session resumption (opts.session_cache_path) ---- */
+
+/* Offers the saved session, if any: the server resumes it if it still can. */
+static void client__offer_session(okr_client_t *c)
+{
+    SSL *ssl = okr_tls_ssl(&c->tls);
+    SSL_set_app_data(ssl, c);
+    if (!c->session_cache)
+        return;
+    BIO *in = BIO_new_file(c->session_cache, "r");
+    if (!in)
+        return;
+    SSL_SESSION *sess = PEM_read_bio_SSL_SESSION(in, NULL, NULL, NULL);
+    BIO_free(in);
+    ERR_clear_error();
+    if (sess) {
+        SSL_set_session(ssl, sess);
+        SSL_SESSION_free(sess);
+    }
+}
+
+/* A ticket arrived (after the handshake, in TLS 1.3): keep it for next time. */
+static int client__on_new_session(SSL *ssl, SSL_SESSION *sess)
+{
+    okr_client_t *c = SSL_get_app_data(ssl);
+    if (!c || !c->session_cache)
+        return 0;
+    BIO *mem = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    long len = 0;
+    if (mem && PEM_write_bio_SSL_SESSION(mem, sess) == 1)
+        len = BIO_get_mem_data(mem, &data);
+    char err[256];
+    if (len > 0 &&
+        okr_paths_write_atomic(c->session_cache, data, (size_t)len, 0600, err, sizeof err) != 0)
+        ERR_clear_error(); /* only an optimisation: the next connection does a full handshake */
+    BIO_free(mem);
+    return 0; /* we keep no reference */
+}
+
 /* One TCP connection and TLS handshake to addr. Returns 0 once the
  * handshake succeeded, OKR_E_IO if the TCP connect failed (the caller may try
  * the next address), OKR_E_TLS or OKR_E_TIMEOUT. */
@@ -424,6 +468,7 @@ static int client__attempt(okr_client_t *c, const struct sockaddr *addr, uint32_
         client__close_now(c);
         return OKR_E_TLS;
     }
+    client__offer_session(c);
     c->connect_req.data = c;
     int uvrc = uv_tcp_connect(&c->connect_req, &c->tls.tcp, addr, on_connect);
     if (uvrc) {
@@ -677,6 +722,7 @@ static int client__init(okr_client_t *c, const okr_client_opts_t *opts)
     okr_hostport_format(c->host, c->port, c->hostport);
     int oom = 0;
     c->ca_file = client__strdup_opt(opts->ca_file, &oom);
+    c->session_cache = client__strdup_opt(opts->session_cache_path, &oom);
     c->known_servers = client__strdup_opt(opts->known_servers_path, &oom);
     c->client_name = client__strdup_opt(opts->client_name ? opts->client_name : "okr-client", &oom);
     if (oom) {
@@ -704,6 +750,11 @@ static int client__init(okr_client_t *c, const okr_client_opts_t *opts)
     if (!c->ctx) {
         client__err(c, "cannot set up TLS: %s", msg);
         return OKR_E_TLS;
+    }
+    if (c->session_cache) {
+        SSL_CTX_set_session_cache_mode(c->ctx,
+                                       SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+        SSL_CTX_sess_set_new_cb(c->ctx, client__on_new_session);
     }
     return 0;
 }
@@ -801,6 +852,7 @@ void okr_client_free(okr_client_t *c)
         free(c->token);
     }
     free(c->ca_file);
+    free(c->session_cache);
     free(c->known_servers);
     free(c->client_name);
     free(c);

@@ -42,6 +42,12 @@ typedef struct okr_client_opts {
     void *confirm_arg;
     uint32_t timeout_ms;     /* connect+handshake+hello, and each call; default 10000 */
     const char *client_name; /* sent in Hello, default "okr-client" */
+    /* If set, a TLS session ticket from this server is kept in this file
+     * (mode 0600) and offered on the next connection: a resumed handshake
+     * skips the certificate signature, which is what makes a one-shot command
+     * like `okr checkin` quick. The server is still verified (pin or CA):
+     * the session carries its certificate. NULL = no resumption. */
+    const char *session_cache_path;
 } okr_client_opts_t;
 
 /* Connects, completes the TLS handshake, verifies the server and exchanges

@@ -1107,7 +1107,8 @@ static void demo__parse_kr(const char *spec, demo_kr_t *kr)
         *p++ = '\0';
         fields[i] = p;
     }
-    snprintf(kr->title, sizeof kr->title, "%s", fields[0]);
+    /* Titles here are ours and short; the precision keeps the copy bounded. */
+    snprintf(kr->title, sizeof kr->title, "%.*s", (int)sizeof kr->title - 1, fields[0]);
     snprintf(kr->unit, sizeof kr->unit, "%s", fields[2]);
     switch (fields[1][0]) {
     case '%':

@@ -277,7 +277,7 @@ int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const c
 int okr_kit_call_change(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                         Okr__Response **resp, const char *conflict_hint)
 {
-    Okr__Status status;
+    Okr__Status status = OKR__STATUS__STATUS_UNSPECIFIED;
     char msg[1024];
     int rc = okr_kit_try_call(cli, req, expect, resp, &status, msg, sizeof msg);
     if (rc < 0)
@@ -290,7 +290,7 @@ int okr_kit_call_change(okr_cli_t *cli, Okr__Request *req, Okr__Response__Result
 static int kit__get(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                     Okr__Response **resp, const char *not_found_fmt, const char *name)
 {
-    Okr__Status status;
+    Okr__Status status = OKR__STATUS__STATUS_UNSPECIFIED;
     char msg[1024];
     int rc = okr_kit_try_call(cli, req, expect, resp, &status, msg, sizeof msg);
     if (rc >= 0)

@@ -630,7 +630,7 @@ static int kr__edit(okr_cli_t *cli, int argc, char **argv)
         req.op_case = OKR__REQUEST__OP_KEY_RESULT_UPDATE;
         req.key_result_update = &u;
         Okr__Response *upd;
-        Okr__Status status;
+        Okr__Status status = OKR__STATUS__STATUS_UNSPECIFIED;
         char msg[1024];
         rc = okr_kit_try_call(cli, &req, OKR__RESPONSE__RESULT_KEY_RESULT, &upd, &status, msg,
                               sizeof msg);

@@ -686,7 +686,7 @@ static int obj__edit(okr_cli_t *cli, int argc, char **argv)
         req.op_case = OKR__REQUEST__OP_OBJECTIVE_UPDATE;
         req.objective_update = &u;
         Okr__Response *upd;
-        Okr__Status status;
+        Okr__Status status = OKR__STATUS__STATUS_UNSPECIFIED;
         char msg[1024];
         rc = okr_kit_try_call(cli, &req, OKR__RESPONSE__RESULT_OBJECTIVE, &upd, &status, msg,
                               sizeof msg);
@@ -762,7 +762,7 @@ static int obj__rm_or_archive(okr_cli_t *cli, int argc, char **argv, int archive
         req.objective_delete = &dr;
     }
     Okr__Response *resp;
-    Okr__Status status;
+    Okr__Status status = OKR__STATUS__STATUS_UNSPECIFIED;
     char msg[1024];
     rc = okr_kit_try_call(cli, &req, 0, &resp, &status, msg, sizeof msg);
     if (rc < 0)

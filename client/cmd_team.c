@@ -340,8 +340,13 @@ static void team__tree(tree_ctx_t *c, uint64_t parent, const char *prefix, int d
         team__tree_line(c, t, prefix, is_last ? "\u2514\u2500 " : "\u251c\u2500 ");
         if (depth >= TREE_MAX_DEPTH)
             continue;
-        char sub[TREE_MAX_DEPTH * 8 + 8];
-        snprintf(sub, sizeof sub, "%s%s", prefix, is_last ? "   " : "\u2502  ");
+        /* Each level adds at most 5 bytes ("│" is 3 in UTF-8, and 2 spaces). */
+        char sub[TREE_MAX_DEPTH * 8 + 16];
+        size_t used = strlen(prefix);
+        if (used + 6 > sizeof sub)
+            continue;
+        memcpy(sub, prefix, used);
+        strcpy(sub + used, is_last ? "   " : "\u2502  ");
         team__tree(c, t->id, sub, depth + 1);
     }
 }

@@ -247,8 +247,8 @@ static int token__create(okr_cli_t *cli, int argc, char **argv)
                                         "\"3rd floor TV\"");
     if (strlen(o.label) > TOKEN_LABEL_MAX)
         return okr_cli_usage_error(cli, "--label is at most %d bytes", TOKEN_LABEL_MAX);
-    Okr__ScopeKind kind;
-    const char *name;
+    Okr__ScopeKind kind = OKR__SCOPE_KIND__SCOPE_KIND_UNSPECIFIED;
+    const char *name = NULL;
     if ((rc = create__scope_syntax(cli, o.scope, &kind, &name)) >= 0)
         return rc;
     if ((rc = okr_cli_connect_auth(cli)) != 0)
