@@ -82,6 +82,8 @@ input=$dir/admin-pw expect 0 "login with --trust and --password-stdin" -- \
 check "the pin is stored" -- grep -q "127.0.0.1:$port" "$OKR_CONFIG_DIR/known_servers"
 check "session file is private (0600)" -- \
     test "$(stat -c %a "$OKR_CONFIG_DIR/session.json")" = 600
+check "a TLS session ticket is kept for resumption, privately" -- \
+    test "$(stat -c %a "$OKR_CONFIG_DIR"/tls-session-127.0.0.1_"$port".pem)" = 600
 
 # ---- whoami, human and JSON
 expect 0 "whoami" -- okr whoami
