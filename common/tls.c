@@ -273,6 +273,19 @@ static void tls__shutdown_progress(okr_tls_t *t)
 
 /* --- write completion --------------------------------------------------- */
 
+/* Nothing in flight and nothing waiting: give the output buffers back, so an
+ * idle connection (ten thousand dashboards) holds no output memory. The next
+ * write allocates again: one malloc against one system call. */
+static void tls__release_if_idle(okr_tls_t *t)
+{
+    if (t->state != ST_ESTABLISHED || t->inflight_len > 0 || t->out_len > 0)
+        return;
+    free(t->inflight);
+    free(t->out);
+    t->inflight = t->out = NULL;
+    t->inflight_cap = t->out_cap = 0;
+}
+
 static void tls__on_write(uv_write_t *req, int status)
 {
     okr_tls_t *t = req->handle->data;
@@ -296,6 +309,7 @@ static void tls__on_write(uv_write_t *req, int status)
     tls__shutdown_progress(t);
     if (t->cb.on_drain && t->state == ST_ESTABLISHED)
         t->cb.on_drain(t);
+    tls__release_if_idle(t);
 }
 
 /* --- plaintext out ------------------------------------------------------ */
