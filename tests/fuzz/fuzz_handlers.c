@@ -504,6 +504,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(fz.password, sizeof fz.password, "%s", new_password);
     if (op == OKR__REQUEST__OP_BACKUP)
         remove_tree(fz.bk_dir, 1);
+    if (getenv("FZ_DEBUG"))
+        fprintf(stderr, "op %d -> status %d %s\n", (int)op, (int)resp->status,
+                resp->message ? resp->message : "");
     if (needs_relogin(op, resp))
         reconnect();
     okr__response__free_unpacked(resp, NULL);
