@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "world.h"
 #include "okr_error.h"
 
 static okr_test_server_t server;
@@ -41,16 +42,6 @@ static world_t w;
 
 /* ---- small request helpers (admin-side setup) ---- */
 
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request *req)
-{
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, req, &resp);
-    if (rc != OKR_OK)
-        fail_msg("setup request failed: %s: %s", okr_strerror(rc),
-                 resp ? resp->message : okr_client_error(c));
-    return resp;
-}
-
 static uint64_t user_id(okr_client_t *admin, const char *name)
 {
     Okr__UserGetRequest g = OKR__USER_GET_REQUEST__INIT;
@@ -58,22 +49,8 @@ static uint64_t user_id(okr_client_t *admin, const char *name)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_USER_GET;
     req.user_get = &g;
-    Okr__Response *resp = call_ok(admin, &req);
+    Okr__Response *resp = tw_call_ok(admin, &req);
     uint64_t id = resp->user->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static uint64_t team_create(const char *name, uint64_t parent)
-{
-    Okr__TeamCreateRequest t = OKR__TEAM_CREATE_REQUEST__INIT;
-    t.name = (char *)name;
-    t.parent_id = parent;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_TEAM_CREATE;
-    req.team_create = &t;
-    Okr__Response *resp = call_ok(w.as[ADMIN], &req);
-    uint64_t id = resp->team->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
 }
@@ -87,7 +64,7 @@ static void team_member(uint64_t team, uint64_t user, Okr__TeamRole role)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_TEAM_SET_MEMBER;
     req.team_set_member = &m;
-    okr__response__free_unpacked(call_ok(w.as[ADMIN], &req), NULL);
+    okr__response__free_unpacked(tw_call_ok(w.as[ADMIN], &req), NULL);
 }
 
 /* A team-owned objective, created by the team's lead. */
@@ -169,7 +146,7 @@ static uint64_t current_version(Okr__Request__OpCase op, uint64_t id)
         kg.id = id;
         req.key_result_get = &kg;
     }
-    Okr__Response *resp = call_ok(w.as[ADMIN], &req);
+    Okr__Response *resp = tw_call_ok(w.as[ADMIN], &req);
     uint64_t v = op == OKR__REQUEST__OP_OBJECTIVE_GET ? resp->objective_detail->objective->version
                                                       : resp->key_result->version;
     okr__response__free_unpacked(resp, NULL);
@@ -186,7 +163,7 @@ static int op_objective_update(int a, okr_client_t *c, target_t t)
     og.id = t.objective;
     get.op_case = OKR__REQUEST__OP_OBJECTIVE_GET;
     get.objective_get = &og;
-    Okr__Response *cur = call_ok(w.as[ADMIN], &get);
+    Okr__Response *cur = tw_call_ok(w.as[ADMIN], &get);
     Okr__Objective edited = *cur->objective_detail->objective; /* shallow: strings stay theirs */
     edited.title = "Delight our customers, twice";
     Okr__ObjectiveUpdateRequest ou = OKR__OBJECTIVE_UPDATE_REQUEST__INIT;
@@ -235,7 +212,7 @@ static int op_kr_update(int a, okr_client_t *c, target_t t)
     kg.id = t.kr;
     get.op_case = OKR__REQUEST__OP_KEY_RESULT_GET;
     get.key_result_get = &kg;
-    Okr__Response *cur = call_ok(w.as[ADMIN], &get);
+    Okr__Response *cur = tw_call_ok(w.as[ADMIN], &get);
     cur->key_result->target = 80;
     Okr__KeyResultUpdateRequest ku = OKR__KEY_RESULT_UPDATE_REQUEST__INIT;
     ku.key_result = cur->key_result;
@@ -365,9 +342,9 @@ static int setup(void **state)
     w.user_id[MEMBER] = user_id(w.as[ADMIN], "amember");
     w.user_id[OUTSIDER] = user_id(w.as[ADMIN], "outsider");
 
-    uint64_t company = team_create("Company", 0);
-    w.alpha = team_create("Alpha", company);
-    w.beta = team_create("Beta", company);
+    uint64_t company = tw_team(w.as[ADMIN], "Company", 0);
+    w.alpha = tw_team(w.as[ADMIN], "Alpha", company);
+    w.beta = tw_team(w.as[ADMIN], "Beta", company);
     team_member(w.alpha, w.user_id[LEAD], OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
     team_member(w.alpha, w.user_id[MEMBER], OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
     team_member(w.beta, user_id(w.as[ADMIN], "blead"), OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
@@ -379,7 +356,7 @@ static int setup(void **state)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
     req.cycle_create = &cc;
-    Okr__Response *resp = call_ok(w.as[ADMIN], &req);
+    Okr__Response *resp = tw_call_ok(w.as[ADMIN], &req);
     w.cycle = resp->cycle->id;
     okr__response__free_unpacked(resp, NULL);
     return 0;

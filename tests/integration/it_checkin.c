@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "world.h"
 #include "okr_error.h"
 
 #define DAY_MS   INT64_C(86400000)
@@ -124,26 +125,6 @@ static void close_cycle(okr_client_t *admin, uint64_t id, uint64_t version)
     cc.id = id;
     cc.version = version;
     okr__response__free_unpacked(call_ok(admin, OKR__REQUEST__OP_CYCLE_CLOSE, &cc), NULL);
-}
-
-static uint64_t team(okr_client_t *admin, const char *name)
-{
-    Okr__TeamCreateRequest tc = OKR__TEAM_CREATE_REQUEST__INIT;
-    tc.name = (char *)name;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_TEAM_CREATE, &tc);
-    uint64_t id = resp->team->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static void team_add(okr_client_t *admin, uint64_t team_id, const char *username,
-                     Okr__TeamRole role)
-{
-    Okr__TeamSetMemberRequest sm = OKR__TEAM_SET_MEMBER_REQUEST__INIT;
-    sm.team_id = team_id;
-    sm.username = (char *)username;
-    sm.role = role;
-    okr__response__free_unpacked(call_ok(admin, OKR__REQUEST__OP_TEAM_SET_MEMBER, &sm), NULL);
 }
 
 typedef struct obj_spec {
@@ -473,11 +454,11 @@ static void test_checkin_who_may(void **state)
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     uint64_t cyc = active_cycle(admin, "ci-acl", NULL);
-    uint64_t sales = team(admin, "Sales");
+    uint64_t sales = tw_team(admin, "Sales", 0);
     okr_client_t *erin = user(admin, "erin");   /* owns a public objective */
     okr_client_t *bob = user(admin, "bob");     /* a member of Sales */
     okr_client_t *carol = user(admin, "carol"); /* in no team */
-    team_add(admin, sales, "bob", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
+    tw_team_member(admin, sales, "bob", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
 
     uint64_t pub = objective(erin, "Erin's public objective", (obj_spec_t){.cycle_id = cyc});
     uint64_t kpub = kr(erin, pub, "Erin's number", 0, 10, 1);
@@ -621,13 +602,13 @@ static void test_tasks(void **state)
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     uint64_t cyc = active_cycle(admin, "ci-tasks", NULL);
-    uint64_t ops = team(admin, "Ops");
+    uint64_t ops = tw_team(admin, "Ops", 0);
     okr_client_t *fay = user(admin, "fay"); /* owns the key result */
     okr_client_t *gus = user(admin, "gus"); /* gets tasks assigned */
     okr_client_t *hal = user(admin, "hal"); /* reads, nothing more */
     okr_client_t *ivy = user(admin, "ivy"); /* in Ops */
-    team_add(admin, ops, "ivy", OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
-    team_add(admin, ops, "gus", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
+    tw_team_member(admin, ops, "ivy", OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
+    tw_team_member(admin, ops, "gus", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
     uint64_t gus_id = user_id(gus), fay_id = user_id(fay);
 
     uint64_t o = objective(fay, "Fay's objective", (obj_spec_t){.cycle_id = cyc});
@@ -836,7 +817,7 @@ static void test_lint(void **state)
 
     /* Only what the caller can read is checked. */
     okr_client_t *jo = user(admin, "jo");
-    uint64_t hidden_team = team(admin, "Hidden");
+    uint64_t hidden_team = tw_team(admin, "Hidden", 0);
     objective(admin, "Hidden objective",
               (obj_spec_t){.cycle_id = cyc,
                            .owner_team_id = hidden_team,
@@ -933,7 +914,7 @@ static void test_history(void **state)
     okr__response__free_unpacked(resp, NULL);
 
     /* A team objective's history is as hidden as the objective. */
-    uint64_t t = team(admin, "Secretive");
+    uint64_t t = tw_team(admin, "Secretive", 0);
     uint64_t so = objective(admin, "Secret plans",
                             (obj_spec_t){.cycle_id = cyc,
                                          .owner_team_id = t,

@@ -17,88 +17,13 @@
 #include <string.h>
 
 #include "harness.h"
+#include "world.h"
 #include "okr_error.h"
 
 static okr_test_server_t server;
 static okr_client_t *admin;
 
 /* ---- requests ---- */
-
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request *req)
-{
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, req, &resp);
-    if (rc != OKR_OK)
-        fail_msg("request failed: %s: %s", okr_strerror(rc),
-                 resp ? resp->message : okr_client_error(c));
-    return resp;
-}
-
-static uint64_t make_team(const char *name)
-{
-    Okr__TeamCreateRequest t = OKR__TEAM_CREATE_REQUEST__INIT;
-    t.name = (char *)name;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_TEAM_CREATE;
-    req.team_create = &t;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->team->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static uint64_t make_cycle(const char *name)
-{
-    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-    cc.name = (char *)name;
-    cc.start_at = 1700000000000LL;
-    cc.end_at = 1900000000000LL;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
-    req.cycle_create = &cc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->cycle->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static uint64_t make_objective(uint64_t cycle, uint64_t team, Okr__Visibility vis,
-                               const char *title)
-{
-    Okr__Objective o = OKR__OBJECTIVE__INIT;
-    o.title = (char *)title;
-    o.cycle_id = cycle;
-    o.owner_team_id = team;
-    o.team_id = team;
-    o.visibility = vis;
-    Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
-    oc.objective = &o;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_OBJECTIVE_CREATE;
-    req.objective_create = &oc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->objective->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static uint64_t make_kr(uint64_t objective)
-{
-    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
-    k.objective_id = objective;
-    k.title = "Customers";
-    k.start = 0;
-    k.target = 100;
-    Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
-    kc.key_result = &k;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
-    req.key_result_create = &kc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->key_result->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
 
 static int checkin_as(okr_client_t *c, uint64_t kr, double value)
 {
@@ -119,7 +44,7 @@ static double kr_current(uint64_t kr)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_KEY_RESULT_GET;
     req.key_result_get = &g;
-    Okr__Response *resp = call_ok(admin, &req);
+    Okr__Response *resp = tw_call_ok(admin, &req);
     double v = resp->key_result->current;
     okr__response__free_unpacked(resp, NULL);
     return v;
@@ -159,7 +84,7 @@ static okr_client_t *dash_connect(const char *secret, Okr__DashboardToken **toke
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_AUTH_TOKEN;
     req.auth_token = &a;
-    Okr__Response *resp = call_ok(c, &req);
+    Okr__Response *resp = tw_call_ok(c, &req);
     assert_int_equal(resp->result_case, OKR__RESPONSE__RESULT_LOGIN);
     assert_non_null(resp->login->dashboard);
     *token = resp->login->dashboard;
@@ -252,10 +177,11 @@ static int teardown(void **state)
 static void test_read_only(void **state)
 {
     (void)state;
-    uint64_t team = make_team("RO Team");
-    uint64_t cycle = make_cycle("ro-cycle");
-    uint64_t obj = make_objective(cycle, team, OKR__VISIBILITY__VISIBILITY_PUBLIC, "RO obj");
-    uint64_t kr = make_kr(obj);
+    uint64_t team = tw_team(admin, "RO Team", 0);
+    uint64_t cycle = tw_cycle(admin, "ro-cycle", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t obj =
+        tw_objective(admin, cycle, 0, team, OKR__VISIBILITY__VISIBILITY_PUBLIC, "RO obj");
+    uint64_t kr = tw_kr(admin, obj, "Customers", 0, 100);
     char secret[128];
     int st;
     make_token(admin, OKR__SCOPE_KIND__SCOPE_KIND_TEAM, team, "Lobby TV", secret, sizeof secret,
@@ -329,12 +255,14 @@ static void test_read_only(void **state)
 static void test_team_scope_and_visibility(void **state)
 {
     (void)state;
-    uint64_t a = make_team("Vis A"), b = make_team("Vis B");
-    uint64_t cycle = make_cycle("vis-cycle");
-    uint64_t a_pub = make_objective(cycle, a, OKR__VISIBILITY__VISIBILITY_PUBLIC, "A public");
-    uint64_t a_team = make_objective(cycle, a, OKR__VISIBILITY__VISIBILITY_TEAM, "A team");
-    uint64_t b_team = make_objective(cycle, b, OKR__VISIBILITY__VISIBILITY_TEAM, "B team");
-    uint64_t b_pub = make_objective(cycle, b, OKR__VISIBILITY__VISIBILITY_PUBLIC, "B public");
+    uint64_t a = tw_team(admin, "Vis A", 0), b = tw_team(admin, "Vis B", 0);
+    uint64_t cycle = tw_cycle(admin, "vis-cycle", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t a_pub =
+        tw_objective(admin, cycle, 0, a, OKR__VISIBILITY__VISIBILITY_PUBLIC, "A public");
+    uint64_t a_team = tw_objective(admin, cycle, 0, a, OKR__VISIBILITY__VISIBILITY_TEAM, "A team");
+    uint64_t b_team = tw_objective(admin, cycle, 0, b, OKR__VISIBILITY__VISIBILITY_TEAM, "B team");
+    uint64_t b_pub =
+        tw_objective(admin, cycle, 0, b, OKR__VISIBILITY__VISIBILITY_PUBLIC, "B public");
     char secret[128];
     int st;
     make_token(admin, OKR__SCOPE_KIND__SCOPE_KIND_TEAM, a, "A TV", secret, sizeof secret, &st);
@@ -356,8 +284,8 @@ static void test_team_scope_and_visibility(void **state)
     assert_false(has(seen.objectives, seen.nobj, b_team));
     assert_false(has(seen.objectives, seen.nobj, b_pub));
     /* Live: a new team-only objective of B does not arrive; one of A does. */
-    uint64_t b_new = make_objective(cycle, b, OKR__VISIBILITY__VISIBILITY_TEAM, "B new");
-    uint64_t a_new = make_objective(cycle, a, OKR__VISIBILITY__VISIBILITY_TEAM, "A new");
+    uint64_t b_new = tw_objective(admin, cycle, 0, b, OKR__VISIBILITY__VISIBILITY_TEAM, "B new");
+    uint64_t a_new = tw_objective(admin, cycle, 0, a, OKR__VISIBILITY__VISIBILITY_TEAM, "A new");
     for (int i = 0; i < 100 && !has(seen.objectives, seen.nobj, a_new); i++)
         okr_client_poll(tv, 20);
     assert_true(has(seen.objectives, seen.nobj, a_new));
@@ -370,8 +298,9 @@ static void test_team_scope_and_visibility(void **state)
 static void test_cycle_and_org_tokens(void **state)
 {
     (void)state;
-    uint64_t c1 = make_cycle("tok-c1"), c2 = make_cycle("tok-c2");
-    uint64_t team = make_team("Tok Team");
+    uint64_t c1 = tw_cycle(admin, "tok-c1", TW_CYCLE_START_MS, TW_CYCLE_END_MS),
+             c2 = tw_cycle(admin, "tok-c2", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t team = tw_team(admin, "Tok Team", 0);
     char secret[128];
     int st;
     make_token(admin, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, c1, "Cycle TV", secret, sizeof secret,
@@ -401,10 +330,12 @@ static void test_cycle_and_org_tokens(void **state)
 static void test_resume_after_reconnect(void **state)
 {
     (void)state;
-    uint64_t team = make_team("Resume Team");
-    uint64_t cycle = make_cycle("resume-cycle");
-    uint64_t obj = make_objective(cycle, team, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Resume");
-    uint64_t kr1 = make_kr(obj), kr2 = make_kr(obj);
+    uint64_t team = tw_team(admin, "Resume Team", 0);
+    uint64_t cycle = tw_cycle(admin, "resume-cycle", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t obj =
+        tw_objective(admin, cycle, 0, team, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Resume");
+    uint64_t kr1 = tw_kr(admin, obj, "Customers", 0, 100),
+             kr2 = tw_kr(admin, obj, "Customers", 0, 100);
     char secret[128];
     int st;
     make_token(admin, OKR__SCOPE_KIND__SCOPE_KIND_TEAM, team, "Resume TV", secret, sizeof secret,
@@ -459,7 +390,7 @@ static void test_admins_only_and_revoke(void **state)
     req.op_case = OKR__REQUEST__OP_TOKEN_REVOKE;
     req.token_revoke = &rv;
     assert_int_equal(ts_call(member, &req, NULL), OKR_E_FORBIDDEN);
-    Okr__Response *resp = call_ok(admin, &req);
+    Okr__Response *resp = tw_call_ok(admin, &req);
     assert_int_equal(resp->result_case, OKR__RESPONSE__RESULT_TOKEN);
     assert_true(resp->token->revoked);
     okr__response__free_unpacked(resp, NULL);

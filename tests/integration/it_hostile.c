@@ -32,6 +32,7 @@
 #include <openssl/err.h>
 
 #include "harness.h"
+#include "world.h"
 #include "it_raw.h"
 #include "okr_error.h"
 
@@ -334,28 +335,13 @@ static void test_slow_clients_closed_by_deadlines_normal_client_served(void **st
 
 /* ---- idle logged-in connections ---- */
 
-static Okr__Stats *get_stats(okr_client_t *admin)
-{
-    Okr__StatsRequest sr = OKR__STATS_REQUEST__INIT;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_STATS;
-    req.stats = &sr;
-    Okr__Response *resp = NULL;
-    assert_int_equal(ts_call(admin, &req, &resp), OKR_OK);
-    Okr__Stats *s = resp->stats;
-    resp->stats = NULL;
-    resp->result_case = OKR__RESPONSE__RESULT__NOT_SET;
-    okr__response__free_unpacked(resp, NULL);
-    return s;
-}
-
 static void test_idle_logged_in_connections_held(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     const char *token = okr_client_token(admin);
     assert_non_null(token);
-    Okr__Stats *before = get_stats(admin);
+    Okr__Stats *before = tw_stats(admin);
 
     /* Hello and AuthToken sent together: no password hash, no write. */
     Okr__Hello hello = OKR__HELLO__INIT;
@@ -392,7 +378,7 @@ static void test_idle_logged_in_connections_held(void **state)
     uint64_t open_ms = raw_now_ms() - t0;
     raw_sleep_ms(1000); /* past the login deadline: still held */
 
-    Okr__Stats *after = get_stats(admin);
+    Okr__Stats *after = tw_stats(admin);
     assert_true(after->connections >= before->connections + (uint64_t)idle_conns);
     int64_t delta = (int64_t)after->resident_bytes - (int64_t)before->resident_bytes;
     printf("idle: %zu logged-in connections opened in %llu ms and held; okrd resident %.1f MiB "

@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "harness.h"
+#include "world.h"
 #include "live.h"
 #include "okr_error.h"
 
@@ -146,20 +147,6 @@ static uint64_t active_cycle(const char *name)
     return id;
 }
 
-static uint64_t objective(uint64_t cycle, uint64_t parent, const char *title)
-{
-    Okr__Objective o = OKR__OBJECTIVE__INIT;
-    o.title = (char *)title;
-    o.cycle_id = cycle;
-    o.parent_id = parent;
-    Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
-    oc.objective = &o;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_OBJECTIVE_CREATE, &oc);
-    uint64_t id = resp->objective->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
 static uint64_t key_result(uint64_t obj, const char *title, double start, double target)
 {
     Okr__KeyResult k = OKR__KEY_RESULT__INIT;
@@ -176,15 +163,6 @@ static uint64_t key_result(uint64_t obj, const char *title, double start, double
     return id;
 }
 
-static void checkin(uint64_t kr, double value)
-{
-    Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
-    ci.key_result_id = kr;
-    ci.value = value;
-    ci.note = "";
-    okr__response__free_unpacked(call_ok(admin, OKR__REQUEST__OP_CHECKIN, &ci), NULL);
-}
-
 static uint64_t user_id(okr_client_t *c)
 {
     Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
@@ -194,20 +172,9 @@ static uint64_t user_id(okr_client_t *c)
     return id;
 }
 
-static Okr__Stats *stats(void)
-{
-    Okr__StatsRequest sr = OKR__STATS_REQUEST__INIT;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_STATS, &sr);
-    Okr__Stats *s = resp->stats;
-    resp->stats = NULL;
-    resp->result_case = OKR__RESPONSE__RESULT__NOT_SET;
-    okr__response__free_unpacked(resp, NULL);
-    return s;
-}
-
 static uint64_t current_seq(void)
 {
-    Okr__Stats *s = stats();
+    Okr__Stats *s = tw_stats(admin);
     uint64_t seq = s->current_seq;
     okr__stats__free_unpacked(s, NULL);
     return seq;
@@ -215,7 +182,7 @@ static uint64_t current_seq(void)
 
 static uint64_t subscriptions(void)
 {
-    Okr__Stats *s = stats();
+    Okr__Stats *s = tw_stats(admin);
     uint64_t n = s->subscriptions;
     okr__stats__free_unpacked(s, NULL);
     return n;
@@ -374,8 +341,10 @@ static void test_checkin_reaches_other_client(void **state)
 {
     (void)state;
     uint64_t cyc = active_cycle("live-figures");
-    uint64_t top = objective(cyc, 0, "Company");
-    uint64_t team = objective(cyc, top, "Team");
+    uint64_t top =
+        tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Company");
+    uint64_t team =
+        tw_objective(admin, cyc, top, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Team");
     uint64_t kr = key_result(team, "NPS", 10, 60);
     okr_client_t *bob = member("bob");
     rec_t r = {0};
@@ -386,7 +355,7 @@ static void test_checkin_reaches_other_client(void **state)
     /* Live only: the resume point starts at the newest change. */
     assert_int_equal(okr_live_last_seq(l), current_seq());
 
-    checkin(kr, 40); /* (40 - 10) / (60 - 10) = 0.6 */
+    tw_checkin(admin, kr, 40, NULL); /* (40 - 10) / (60 - 10) = 0.6 */
     live_wait(l, &r, 1);
     const Okr__Change *ch = r.last->change;
     assert_non_null(ch);
@@ -420,7 +389,7 @@ static void test_drop_resumes_exactly(void **state)
 {
     (void)state;
     uint64_t cyc = active_cycle("live-drop");
-    uint64_t obj = objective(cyc, 0, "Drop");
+    uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Drop");
     uint64_t k1 = key_result(obj, "One", 0, 100);
     uint64_t k2 = key_result(obj, "Two", 0, 100);
     rec_t want = {0}, got = {0};
@@ -431,7 +400,7 @@ static void test_drop_resumes_exactly(void **state)
     live_sub(l, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, obj, 0);
 
     for (int i = 1; i <= 3; i++)
-        checkin(k1, i);
+        tw_checkin(admin, k1, i, NULL);
     observer_wait(obs, &want, 3);
     live_wait(l, &got, 3);
     assert_same_seqs(&got, &want);
@@ -441,7 +410,7 @@ static void test_drop_resumes_exactly(void **state)
     assert_int_equal(okr_live_state(l), OKR_LIVE_RECONNECTING);
     assert_int_equal(got.reconnecting, 1);
     for (int i = 1; i <= 6; i++) /* missed while away */
-        checkin(i % 2 ? k1 : k2, 10 * i);
+        tw_checkin(admin, i % 2 ? k1 : k2, 10 * i, NULL);
     key_result(obj, "Three", 0, 5);
     observer_wait(obs, &want, 10);
 
@@ -451,7 +420,7 @@ static void test_drop_resumes_exactly(void **state)
     assert_true(got.connected >= 1);
     assert_int_equal(okr_live_last_seq(l), want.seqs[want.n - 1]);
 
-    checkin(k2, 99); /* and live again afterwards */
+    tw_checkin(admin, k2, 99, NULL); /* and live again afterwards */
     observer_wait(obs, &want, 11);
     live_wait(l, &got, 11);
     assert_same_seqs(&got, &want);
@@ -469,13 +438,14 @@ static void test_server_restart(void **state)
 {
     (void)state;
     uint64_t cyc = active_cycle("live-restart");
-    uint64_t obj = objective(cyc, 0, "Restart");
+    uint64_t obj =
+        tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Restart");
     uint64_t kr = key_result(obj, "Up", 0, 100);
     okr_client_t *dave = member("dave");
     rec_t r = {0};
     okr_live_t *l = live_open(okr_client_token(dave), &r);
     live_sub(l, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0, 0);
-    checkin(kr, 1);
+    tw_checkin(admin, kr, 1, NULL);
     live_wait(l, &r, 1);
     uint64_t before = okr_live_last_seq(l);
 
@@ -485,7 +455,7 @@ static void test_server_restart(void **state)
     ts_start(&server, NULL); /* same port, same data, same arguments */
     admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     for (int i = 2; i <= 4; i++)
-        checkin(kr, i);
+        tw_checkin(admin, kr, i, NULL);
 
     live_wait(l, &r, 4);
     assert_true(r.reconnecting >= 1);
@@ -507,11 +477,11 @@ static void test_since_and_snapshot(void **state)
 {
     (void)state;
     uint64_t cyc = active_cycle("live-snap");
-    uint64_t obj = objective(cyc, 0, "Snap");
+    uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Snap");
     uint64_t kr = key_result(obj, "Many", 0, 1000);
     uint64_t mark = current_seq();
     for (int i = 1; i <= 4; i++)
-        checkin(kr, i);
+        tw_checkin(admin, kr, i, NULL);
     okr_client_t *erin = member("erin");
     rec_t r = {0};
     okr_live_t *l = live_open(okr_client_token(erin), &r);
@@ -523,7 +493,7 @@ static void test_since_and_snapshot(void **state)
 
     okr_live_drop(l);
     for (int i = 0; i < 40; i++) /* well past the replay window (WINDOW changes) */
-        checkin(kr, 100 + i);
+        tw_checkin(admin, kr, 100 + i, NULL);
     uint64_t now = current_seq();
     uint64_t end = okr_mono_ms() + 20000;
     while (!r.snapshot_done && okr_mono_ms() < end)
@@ -534,7 +504,7 @@ static void test_since_and_snapshot(void **state)
     assert_int_equal(okr_live_last_seq(l), now);
     assert_int_equal(r.n, 4); /* the missed changes came as the snapshot, not one by one */
 
-    checkin(kr, 999);
+    tw_checkin(admin, kr, 999, NULL);
     live_wait(l, &r, 5);
     assert_int_equal(r.seqs[4], now + 1);
 
@@ -551,7 +521,7 @@ static void test_heartbeat_finds_dead_link(void **state)
 {
     (void)state;
     uint64_t cyc = active_cycle("live-heartbeat");
-    uint64_t obj = objective(cyc, 0, "Beat");
+    uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Beat");
     uint64_t kr = key_result(obj, "Pulse", 0, 10);
     okr_client_t *ivy = member("ivy");
     rec_t r = {0};
@@ -559,7 +529,7 @@ static void test_heartbeat_finds_dead_link(void **state)
     live_sub(l, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cyc, 0);
     assert_int_equal(okr_live_run(l, 700), 0); /* several heartbeats: all answered */
     assert_int_equal(r.reconnecting, 0);
-    checkin(kr, 1);
+    tw_checkin(admin, kr, 1, NULL);
     live_wait(l, &r, 1);
 
     kill(server.pid, SIGSTOP);
@@ -569,7 +539,7 @@ static void test_heartbeat_finds_dead_link(void **state)
     assert_true(r.reconnecting >= 1);
     assert_null(okr_live_client(l));
     kill(server.pid, SIGCONT);
-    checkin(kr, 2);
+    tw_checkin(admin, kr, 2, NULL);
     live_wait(l, &r, 2);
     assert_true(r.connected >= 1);
     assert_true(fabs(r.last->change->checkin->value - 2) < EPS);
@@ -765,8 +735,10 @@ static void test_watch_binary(void **state)
     setenv("TZ", "UTC", 1);
 
     uint64_t cyc = active_cycle("live-cli");
-    uint64_t top = objective(cyc, 0, "Company");
-    uint64_t obj = objective(cyc, top, "Sales");
+    uint64_t top =
+        tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Company");
+    uint64_t obj =
+        tw_objective(admin, cyc, top, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Sales");
     uint64_t kr = key_result(obj, "NPS", 0, 50);
 
     /* okr login admin --password-stdin --trust */
@@ -782,8 +754,8 @@ static void test_watch_binary(void **state)
     const char *const json_args[] = {"watch", "--org", "--json", "--count", "2", NULL};
     spawn(&p, json_args);
     wait_subscriptions_above(subs);
-    checkin(kr, 20);
-    checkin(kr, 30);
+    tw_checkin(admin, kr, 20, NULL);
+    tw_checkin(admin, kr, 30, NULL);
     char line[8192];
     for (int i = 0; i < 2; i++) {
         if (proc_line(&p, line, sizeof line, 20000) != 0) {
@@ -814,7 +786,7 @@ static void test_watch_binary(void **state)
     const char *const text_args[] = {"watch", "--cycle", "live-cli", NULL};
     spawn(&p, text_args);
     wait_subscriptions_above(subs);
-    checkin(kr, 40); /* 80%: Sales 80%, Company 80% */
+    tw_checkin(admin, kr, 40, NULL); /* 80%: Sales 80%, Company 80% */
     if (proc_line(&p, line, sizeof line, 20000) != 0) {
         print_okr_stderr();
         fail_msg("okr watch printed nothing");

@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "world.h"
 #include "okr_error.h"
 
 #define NOTE_BYTES 3500
@@ -27,55 +28,12 @@ static okr_test_server_t server;
 static const char *const map_args[] = {
     "--map-size-mib", "1", "--map-size-max-mib", "2", "--rate-limit-rps", "0", NULL};
 
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request *req)
-{
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, req, &resp);
-    if (rc != OKR_OK)
-        fail_msg("request failed: %s: %s", okr_strerror(rc),
-                 resp ? resp->message : okr_client_error(c));
-    return resp;
-}
-
 static void make_kr(okr_client_t *admin, uint64_t *objective, uint64_t *kr)
 {
-    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-    cc.name = "mapfull";
-    cc.start_at = 1700000000000LL;
-    cc.end_at = 1900000000000LL;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
-    req.cycle_create = &cc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t cycle = resp->cycle->id;
-    okr__response__free_unpacked(resp, NULL);
-
-    Okr__Objective o = OKR__OBJECTIVE__INIT;
-    o.title = "Fill the map";
-    o.cycle_id = cycle;
-    o.visibility = OKR__VISIBILITY__VISIBILITY_PUBLIC;
-    Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
-    oc.objective = &o;
-    okr__request__init(&req);
-    req.op_case = OKR__REQUEST__OP_OBJECTIVE_CREATE;
-    req.objective_create = &oc;
-    resp = call_ok(admin, &req);
-    *objective = resp->objective->id;
-    okr__response__free_unpacked(resp, NULL);
-
-    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
-    k.objective_id = *objective;
-    k.title = "Check-ins";
-    k.start = 0;
-    k.target = 1000000;
-    Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
-    kc.key_result = &k;
-    okr__request__init(&req);
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
-    req.key_result_create = &kc;
-    resp = call_ok(admin, &req);
-    *kr = resp->key_result->id;
-    okr__response__free_unpacked(resp, NULL);
+    uint64_t cycle = tw_cycle(admin, "mapfull", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    *objective =
+        tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Fill the map");
+    *kr = tw_kr(admin, *objective, "Check-ins", 0, 1000000);
 }
 
 /* One check-in; its status, the response kept in *out. */
@@ -106,7 +64,7 @@ static size_t list_checkins(okr_client_t *c, uint64_t kr, uint64_t *ids, size_t 
         Okr__Request req = OKR__REQUEST__INIT;
         req.op_case = OKR__REQUEST__OP_CHECKIN_LIST;
         req.checkin_list = &cl;
-        Okr__Response *resp = call_ok(c, &req);
+        Okr__Response *resp = tw_call_ok(c, &req);
         size_t got = resp->checkin_list->n_checkins;
         for (size_t i = 0; i < got; i++) {
             if (n < cap)
@@ -180,7 +138,7 @@ static void test_full_map_refuses_writes_keeps_reads_and_data(void **state)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_OBJECTIVE_GET;
     req.objective_get = &og;
-    Okr__Response *resp = call_ok(admin, &req);
+    Okr__Response *resp = tw_call_ok(admin, &req);
     assert_int_equal(resp->objective_detail->objective->id, objective);
     assert_int_equal(resp->objective_detail->n_key_results, 1);
     okr__response__free_unpacked(resp, NULL);

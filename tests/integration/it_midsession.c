@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "world.h"
 #include "it_raw.h"
 #include "okr_error.h"
 
@@ -25,67 +26,11 @@
 
 static okr_test_server_t server;
 
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request *req)
-{
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, req, &resp);
-    if (rc != OKR_OK)
-        fail_msg("request failed: %s: %s", okr_strerror(rc),
-                 resp ? resp->message : okr_client_error(c));
-    return resp;
-}
-
 static void make_kr(okr_client_t *admin, const char *cycle_name, uint64_t *objective, uint64_t *kr)
 {
-    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-    cc.name = (char *)cycle_name;
-    cc.start_at = 1700000000000LL;
-    cc.end_at = 1900000000000LL;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
-    req.cycle_create = &cc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t cycle = resp->cycle->id;
-    okr__response__free_unpacked(resp, NULL);
-
-    Okr__Objective o = OKR__OBJECTIVE__INIT;
-    o.title = "Sessions";
-    o.cycle_id = cycle;
-    o.visibility = OKR__VISIBILITY__VISIBILITY_PUBLIC;
-    Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
-    oc.objective = &o;
-    okr__request__init(&req);
-    req.op_case = OKR__REQUEST__OP_OBJECTIVE_CREATE;
-    req.objective_create = &oc;
-    resp = call_ok(admin, &req);
-    *objective = resp->objective->id;
-    okr__response__free_unpacked(resp, NULL);
-
-    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
-    k.objective_id = *objective;
-    k.title = "Events";
-    k.start = 0;
-    k.target = 100;
-    Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
-    kc.key_result = &k;
-    okr__request__init(&req);
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
-    req.key_result_create = &kc;
-    resp = call_ok(admin, &req);
-    *kr = resp->key_result->id;
-    okr__response__free_unpacked(resp, NULL);
-}
-
-static void checkin(okr_client_t *c, uint64_t kr, double value)
-{
-    Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
-    ci.key_result_id = kr;
-    ci.value = value;
-    ci.note = "";
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CHECKIN;
-    req.checkin = &ci;
-    okr__response__free_unpacked(call_ok(c, &req), NULL);
+    uint64_t cycle = tw_cycle(admin, cycle_name, TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    *objective = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Sessions");
+    *kr = tw_kr(admin, *objective, "Events", 0, 100);
 }
 
 /* Reads one envelope and asserts it is a check-in event with that value. */
@@ -138,7 +83,7 @@ static void test_second_login_and_deactivation(void **state)
                      OKR__STATUS__STATUS_OK);
     assert_int_equal(raw_subscribe(laptop, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
                      OKR__STATUS__STATUS_OK);
-    checkin(admin, kr, 10);
+    tw_checkin(admin, kr, 10, NULL);
     expect_event(desk, 10);
     expect_event(laptop, 10);
     assert_int_equal(raw_whoami(desk, 10, NULL, 0), OKR__STATUS__STATUS_OK);
@@ -153,7 +98,7 @@ static void test_second_login_and_deactivation(void **state)
     assert_non_null(resp);
     assert_int_equal(resp->status, OKR__STATUS__STATUS_OK);
     okr__response__free_unpacked(resp, NULL);
-    checkin(admin, kr, 20);
+    tw_checkin(admin, kr, 20, NULL);
     expect_event(desk, 20);
     assert_false(raw_readable(laptop, 500));
     assert_int_equal(raw_whoami(laptop, 12, NULL, 0), OKR__STATUS__STATUS_UNAUTHENTICATED);
@@ -164,7 +109,7 @@ static void test_second_login_and_deactivation(void **state)
     assert_non_null(bob);
     assert_int_equal(raw_subscribe(bob, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
                      OKR__STATUS__STATUS_OK);
-    checkin(admin, kr, 30);
+    tw_checkin(admin, kr, 30, NULL);
     expect_event(bob, 30);
     expect_event(desk, 30);
     Okr__UserDeactivateRequest ud = OKR__USER_DEACTIVATE_REQUEST__INIT;
@@ -172,8 +117,8 @@ static void test_second_login_and_deactivation(void **state)
     okr__request__init(&req);
     req.op_case = OKR__REQUEST__OP_USER_DEACTIVATE;
     req.user_deactivate = &ud;
-    okr__response__free_unpacked(call_ok(admin, &req), NULL);
-    checkin(admin, kr, 40);
+    okr__response__free_unpacked(tw_call_ok(admin, &req), NULL);
+    tw_checkin(admin, kr, 40, NULL);
     expect_event(desk, 40); /* published... */
     /* ...but not to bob; the deactivation itself may be announced to him as
      * a user change only if he could read it: he gets no check-in event. */
@@ -219,7 +164,7 @@ static void test_session_expiring_mid_session(void **state)
     assert_int_equal(raw_subscribe(carol, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
                      OKR__STATUS__STATUS_OK);
     admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    checkin(admin, kr, 50);
+    tw_checkin(admin, kr, 50, NULL);
     expect_event(carol, 50);
     assert_int_equal(raw_whoami(carol, 20, NULL, 0), OKR__STATUS__STATUS_OK);
     okr_client_free(admin);
@@ -233,14 +178,14 @@ static void test_session_expiring_mid_session(void **state)
     assert_non_null(control);
     assert_int_equal(raw_subscribe(control, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
                      OKR__STATUS__STATUS_OK);
-    checkin(admin, kr, 60);
+    tw_checkin(admin, kr, 60, NULL);
     expect_event(control, 60);
     assert_false(raw_readable(carol, 700)); /* the expired session got nothing */
     char msg[256];
     assert_int_equal(raw_whoami(carol, 21, msg, sizeof msg), OKR__STATUS__STATUS_UNAUTHENTICATED);
     printf("expired session's next request: UNAUTHENTICATED: %s\n", msg);
     /* Still nothing after another change. */
-    checkin(admin, kr, 70);
+    tw_checkin(admin, kr, 70, NULL);
     expect_event(control, 70);
     assert_false(raw_readable(carol, 500));
 

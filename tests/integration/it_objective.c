@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "harness.h"
+#include "world.h"
 #include "okr_error.h"
 
 #define PASSWORD "password-123"
@@ -128,20 +129,6 @@ static void cycle_close(okr_client_t *admin, uint64_t id)
     if (rc != OKR_OK)
         fail_msg("cycle close: %d %s", rc, resp ? resp->message : "");
     okr__response__free_unpacked(resp, NULL);
-}
-
-static uint64_t team_new(okr_client_t *admin, const char *name, uint64_t parent)
-{
-    Okr__TeamCreateRequest tc = OKR__TEAM_CREATE_REQUEST__INIT;
-    tc.name = (char *)name;
-    tc.parent_id = parent;
-    Okr__Response *resp = NULL;
-    int rc = call(admin, OKR__REQUEST__OP_TEAM_CREATE, &tc, &resp);
-    if (rc != OKR_OK)
-        fail_msg("team create: %d %s", rc, resp ? resp->message : "");
-    uint64_t id = resp->team->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
 }
 
 static void team_set(okr_client_t *admin, uint64_t team, uint64_t user, Okr__TeamRole role)
@@ -503,7 +490,7 @@ static void test_authorisation(void **state)
     okr_client_t *amy = member(admin, "auth-amy", &amy_id);
     okr_client_t *bob = member(admin, "auth-bob", &bob_id);
     okr_client_t *lea = member(admin, "auth-lea", &lea_id);
-    uint64_t team = team_new(admin, "auth-team", 0);
+    uint64_t team = tw_team(admin, "auth-team", 0);
     team_set(admin, team, amy_id, OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
     team_set(admin, team, lea_id, OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
 
@@ -667,8 +654,8 @@ static void test_team_visibility(void **state)
     okr_client_t *mem = member(admin, "vis-member", &mem_id);
     okr_client_t *top = member(admin, "vis-toplead", &top_id);
     okr_client_t *out = member(admin, "vis-outsider", &out_id);
-    uint64_t company = team_new(admin, "vis-company", 0);
-    uint64_t team = team_new(admin, "vis-team", company);
+    uint64_t company = tw_team(admin, "vis-company", 0);
+    uint64_t team = tw_team(admin, "vis-team", company);
     team_set(admin, team, mem_id, OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
     team_set(admin, company, top_id, OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
 

@@ -22,6 +22,7 @@
 #include <sys/wait.h>
 
 #include "harness.h"
+#include "world.h"
 #include "it_raw.h"
 #include "okr_error.h"
 
@@ -30,56 +31,13 @@
 
 static okr_test_server_t server;
 
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request *req)
-{
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, req, &resp);
-    if (rc != OKR_OK)
-        fail_msg("request failed: %s: %s", okr_strerror(rc),
-                 resp ? resp->message : okr_client_error(c));
-    return resp;
-}
-
 /* A cycle, a public objective in it and a key result 0 -> 100. */
 static void make_kr(okr_client_t *admin, uint64_t *objective, uint64_t *kr)
 {
-    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-    cc.name = "ordering";
-    cc.start_at = 1700000000000LL;
-    cc.end_at = 1900000000000LL;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
-    req.cycle_create = &cc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t cycle = resp->cycle->id;
-    okr__response__free_unpacked(resp, NULL);
-
-    Okr__Objective o = OKR__OBJECTIVE__INIT;
-    o.title = "Ship only what is committed";
-    o.cycle_id = cycle;
-    o.visibility = OKR__VISIBILITY__VISIBILITY_PUBLIC;
-    Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
-    oc.objective = &o;
-    okr__request__init(&req);
-    req.op_case = OKR__REQUEST__OP_OBJECTIVE_CREATE;
-    req.objective_create = &oc;
-    resp = call_ok(admin, &req);
-    *objective = resp->objective->id;
-    okr__response__free_unpacked(resp, NULL);
-
-    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
-    k.objective_id = *objective;
-    k.title = "Acknowledged after commit";
-    k.start = 0;
-    k.target = 100;
-    Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
-    kc.key_result = &k;
-    okr__request__init(&req);
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
-    req.key_result_create = &kc;
-    resp = call_ok(admin, &req);
-    *kr = resp->key_result->id;
-    okr__response__free_unpacked(resp, NULL);
+    uint64_t cycle = tw_cycle(admin, "ordering", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    *objective = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC,
+                              "Ship only what is committed");
+    *kr = tw_kr(admin, *objective, "Acknowledged after commit", 0, 100);
 }
 
 static int send_checkin(SSL *ssl, uint64_t id, uint64_t kr, double value)
@@ -173,7 +131,7 @@ static void test_ack_and_event_only_after_commit(void **state)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_CHECKIN_LIST;
     req.checkin_list = &cl;
-    Okr__Response *resp = call_ok(admin, &req);
+    Okr__Response *resp = tw_call_ok(admin, &req);
     assert_int_equal(resp->checkin_list->n_checkins, 1);
     assert_true(fabs(resp->checkin_list->checkins[0]->value - 42) < 1e-9);
     okr__response__free_unpacked(resp, NULL);
@@ -182,7 +140,7 @@ static void test_ack_and_event_only_after_commit(void **state)
     okr__request__init(&req);
     req.op_case = OKR__REQUEST__OP_KEY_RESULT_GET;
     req.key_result_get = &kg;
-    resp = call_ok(admin, &req);
+    resp = tw_call_ok(admin, &req);
     assert_true(fabs(resp->key_result->current - 42) < 1e-9);
     okr__response__free_unpacked(resp, NULL);
     okr_client_free(admin);

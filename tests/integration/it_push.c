@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "world.h"
 #include "okr_error.h"
 
 static okr_test_server_t server;
@@ -76,113 +77,6 @@ static void wait_events(okr_client_t *c, seen_t *s, size_t want)
 
 /* ---- requests ---- */
 
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request *req)
-{
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, req, &resp);
-    if (rc != OKR_OK)
-        fail_msg("request failed: %s: %s", okr_strerror(rc),
-                 resp ? resp->message : okr_client_error(c));
-    return resp;
-}
-
-static Okr__SubscribeResult subscribe(okr_client_t *c, Okr__ScopeKind kind, uint64_t id, int resume,
-                                      uint64_t since)
-{
-    Okr__Scope scope = OKR__SCOPE__INIT;
-    scope.kind = kind;
-    scope.id = id;
-    Okr__SubscribeRequest sr = OKR__SUBSCRIBE_REQUEST__INIT;
-    sr.scope = &scope;
-    sr.resume = resume;
-    sr.since_seq = since;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_SUBSCRIBE;
-    req.subscribe = &sr;
-    Okr__Response *resp = call_ok(c, &req);
-    Okr__SubscribeResult out = *resp->subscribe;
-    okr__response__free_unpacked(resp, NULL);
-    return out;
-}
-
-static uint64_t make_team(const char *name)
-{
-    Okr__TeamCreateRequest t = OKR__TEAM_CREATE_REQUEST__INIT;
-    t.name = (char *)name;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_TEAM_CREATE;
-    req.team_create = &t;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->team->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static void add_member(uint64_t team, const char *username)
-{
-    Okr__TeamSetMemberRequest m = OKR__TEAM_SET_MEMBER_REQUEST__INIT;
-    m.team_id = team;
-    m.username = (char *)username;
-    m.role = OKR__TEAM_ROLE__TEAM_ROLE_MEMBER;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_TEAM_SET_MEMBER;
-    req.team_set_member = &m;
-    okr__response__free_unpacked(call_ok(admin, &req), NULL);
-}
-
-static uint64_t make_cycle(const char *name)
-{
-    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-    cc.name = (char *)name;
-    cc.start_at = 1700000000000LL;
-    cc.end_at = 1900000000000LL;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
-    req.cycle_create = &cc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->cycle->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static uint64_t make_objective(uint64_t cycle, uint64_t parent, uint64_t team, Okr__Visibility vis)
-{
-    Okr__Objective o = OKR__OBJECTIVE__INIT;
-    o.title = "Grow";
-    o.cycle_id = cycle;
-    o.parent_id = parent;
-    o.owner_team_id = team;
-    o.team_id = team;
-    o.visibility = vis;
-    Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
-    oc.objective = &o;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_OBJECTIVE_CREATE;
-    req.objective_create = &oc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->objective->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-static uint64_t make_kr(uint64_t objective)
-{
-    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
-    k.objective_id = objective;
-    k.title = "Customers";
-    k.start = 0;
-    k.target = 100;
-    Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
-    kc.key_result = &k;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
-    req.key_result_create = &kc;
-    Okr__Response *resp = call_ok(admin, &req);
-    uint64_t id = resp->key_result->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
 static Okr__Request checkin_request(Okr__CheckInRequest *ci, uint64_t kr, double value, char *note)
 {
     okr__check_in_request__init(ci);
@@ -193,27 +87,6 @@ static Okr__Request checkin_request(Okr__CheckInRequest *ci, uint64_t kr, double
     req.op_case = OKR__REQUEST__OP_CHECKIN;
     req.checkin = ci;
     return req;
-}
-
-static void checkin(uint64_t kr, double value)
-{
-    Okr__CheckInRequest ci;
-    Okr__Request req = checkin_request(&ci, kr, value, NULL);
-    okr__response__free_unpacked(call_ok(admin, &req), NULL);
-}
-
-static Okr__Stats *stats(void)
-{
-    Okr__StatsRequest sr = OKR__STATS_REQUEST__INIT;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_STATS;
-    req.stats = &sr;
-    Okr__Response *resp = call_ok(admin, &req);
-    Okr__Stats *s = resp->stats;
-    resp->stats = NULL;
-    resp->result_case = OKR__RESPONSE__RESULT__NOT_SET;
-    okr__response__free_unpacked(resp, NULL);
-    return s;
 }
 
 /* ---- tests ---- */
@@ -253,18 +126,18 @@ static int teardown(void **state)
 static void test_checkin_event_with_three_level_rollup(void **state)
 {
     (void)state;
-    uint64_t cycle = make_cycle("push-rollup");
-    uint64_t o1 = make_objective(cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t o2 = make_objective(cycle, o1, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t o3 = make_objective(cycle, o2, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t kr = make_kr(o3);
+    uint64_t cycle = tw_cycle(admin, "push-rollup", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t o1 = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t o2 = tw_objective(admin, cycle, o1, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t o3 = tw_objective(admin, cycle, o2, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t kr = tw_kr(admin, o3, "Customers", 0, 100);
 
     okr_client_t *watcher = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     seen_t seen = {0};
     okr_client_on_event(watcher, on_event, &seen);
-    subscribe(watcher, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, o1, 0, 0);
+    tw_subscribe(watcher, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, o1, 0, 0);
 
-    checkin(kr, 40);
+    tw_checkin(admin, kr, 40, NULL);
     wait_events(watcher, &seen, 1);
     Okr__Change *ch = seen.last->change;
     assert_int_equal(ch->kind, OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN);
@@ -289,23 +162,24 @@ static void test_team_visibility_of_events(void **state)
                      OKR_OK);
     assert_int_equal(ts_create_user(admin, "stranger", "password-123", OKR__ROLE__ROLE_MEMBER),
                      OKR_OK);
-    uint64_t team = make_team("Secret Squad");
-    add_member(team, "insider");
-    uint64_t cycle = make_cycle("push-visibility");
-    uint64_t hidden = make_objective(cycle, 0, team, OKR__VISIBILITY__VISIBILITY_TEAM);
-    uint64_t open = make_objective(cycle, 0, team, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t hidden_kr = make_kr(hidden), open_kr = make_kr(open);
+    uint64_t team = tw_team(admin, "Secret Squad", 0);
+    tw_team_member(admin, team, "insider", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
+    uint64_t cycle = tw_cycle(admin, "push-visibility", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t hidden = tw_objective(admin, cycle, 0, team, OKR__VISIBILITY__VISIBILITY_TEAM, "Grow");
+    uint64_t open = tw_objective(admin, cycle, 0, team, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t hidden_kr = tw_kr(admin, hidden, "Customers", 0, 100),
+             open_kr = tw_kr(admin, open, "Customers", 0, 100);
 
     okr_client_t *in = ts_login(&server, "insider", "password-123");
     okr_client_t *out = ts_login(&server, "stranger", "password-123");
     seen_t in_seen = {0}, out_seen = {0};
     okr_client_on_event(in, on_event, &in_seen);
     okr_client_on_event(out, on_event, &out_seen);
-    subscribe(in, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
-    subscribe(out, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0, 0, 0);
+    tw_subscribe(in, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
+    tw_subscribe(out, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0, 0, 0);
 
-    checkin(hidden_kr, 10);
-    checkin(open_kr, 20);
+    tw_checkin(admin, hidden_kr, 10, NULL);
+    tw_checkin(admin, open_kr, 20, NULL);
     wait_events(in, &in_seen, 2);
     wait_events(out, &out_seen, 1);
     okr_client_poll(out, 300); /* anything else would have arrived by now */
@@ -323,40 +197,40 @@ static void test_team_visibility_of_events(void **state)
 static void test_resume_replay_and_snapshot(void **state)
 {
     (void)state;
-    uint64_t cycle = make_cycle("push-resume");
-    uint64_t obj = make_objective(cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t kr = make_kr(obj);
+    uint64_t cycle = tw_cycle(admin, "push-resume", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t obj = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t kr = tw_kr(admin, obj, "Customers", 0, 100);
     okr_client_t *c = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     seen_t seen = {0};
     okr_client_on_event(c, on_event, &seen);
-    Okr__SubscribeResult sr = subscribe(c, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
-    checkin(kr, 1);
+    Okr__SubscribeResult sr = tw_subscribe(c, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
+    tw_checkin(admin, kr, 1, NULL);
     wait_events(c, &seen, 1);
     uint64_t last = seen.seqs[seen.n - 1];
     okr_client_free(c); /* the connection is gone */
 
     for (int i = 2; i <= 6; i++) /* missed while away */
-        checkin(kr, i);
+        tw_checkin(admin, kr, i, NULL);
     c = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     seen_t again = {0};
     okr_client_on_event(c, on_event, &again);
-    sr = subscribe(c, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 1, last);
+    sr = tw_subscribe(c, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 1, last);
     assert_false(sr.snapshot);
     assert_int_equal(sr.replayed, 5);
     assert_int_equal(again.n, 5); /* all before the answer, in order, none twice */
     for (size_t i = 0; i < again.n; i++)
         assert_true(again.seqs[i] > last && (i == 0 || again.seqs[i] > again.seqs[i - 1]));
-    checkin(kr, 7); /* and live after */
+    tw_checkin(admin, kr, 7, NULL); /* and live after */
     wait_events(c, &again, 6);
     okr_client_free(c);
     seen_free(&again);
 
     for (int i = 0; i < 25; i++) /* push the old position out of the window */
-        checkin(kr, 10 + i);
+        tw_checkin(admin, kr, 10 + i, NULL);
     c = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     seen_t snap = {0};
     okr_client_on_event(c, on_event, &snap);
-    sr = subscribe(c, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 1, last);
+    sr = tw_subscribe(c, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 1, last);
     assert_true(sr.snapshot);
     for (int i = 0; i < 100 && !snap.snapshot_done; i++)
         okr_client_poll(c, 20);
@@ -427,7 +301,7 @@ static uint64_t checkin_flood(const uint64_t *krs, int nkr, int n, okr_client_t 
             okr__response__free_unpacked(resp, NULL);
         }
         wait_events(good, seen, base + (size_t)done + BATCH);
-        Okr__Stats *st = stats();
+        Okr__Stats *st = tw_stats(admin);
         if (st->queued_bytes > max_queued)
             max_queued = st->queued_bytes;
         okr__stats__free_unpacked(st, NULL);
@@ -444,8 +318,8 @@ static void test_stalled_subscriber_is_cut_off(void **state)
 {
     (void)state;
     enum { HOT = 8, COLD = 250, HOT_CHECKINS = 600 };
-    uint64_t cycle = make_cycle("push-slow");
-    uint64_t obj = make_objective(cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    uint64_t cycle = tw_cycle(admin, "push-slow", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t obj = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
     uint64_t *krs = calloc(HOT + COLD, sizeof *krs);
     make_krs(obj, krs, HOT + COLD);
 
@@ -487,20 +361,20 @@ static void test_stalled_subscriber_is_cut_off(void **state)
     okr_client_t *good = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     seen_t seen = {0};
     okr_client_on_event(good, on_event, &seen);
-    subscribe(good, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0, 0, 0);
+    tw_subscribe(good, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0, 0, 0);
 
     char *note = malloc(NOTE_BYTES + 1);
     memset(note, 'n', NOTE_BYTES);
     note[NOTE_BYTES] = '\0';
     uint64_t q1 = checkin_flood(krs, HOT, HOT_CHECKINS, good, &seen, note);
-    Okr__Stats *st = stats();
+    Okr__Stats *st = tw_stats(admin);
     uint64_t coalesced = st->events_coalesced, cut = st->slow_disconnects;
     okr__stats__free_unpacked(st, NULL);
     uint64_t q2 = checkin_flood(krs + HOT, COLD, COLD, good, &seen, note);
     free(note);
     free(krs);
 
-    st = stats();
+    st = tw_stats(admin);
     uint64_t max_queued = q1 > q2 ? q1 : q2;
     printf("stalled subscriber: %llu events coalesced while %llu cut off; then %llu cut off; "
            "max queued %llu bytes\n",
@@ -527,9 +401,9 @@ static void test_two_hundred_subscribers(void **state)
 {
     (void)state;
     enum { NSUBS = 200, BURST = 30 };
-    uint64_t cycle = make_cycle("push-many");
-    uint64_t obj = make_objective(cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t kr = make_kr(obj);
+    uint64_t cycle = tw_cycle(admin, "push-many", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t obj = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t kr = tw_kr(admin, obj, "Customers", 0, 100);
     const char *token = okr_client_token(admin);
     okr_client_t **subs = calloc(NSUBS, sizeof *subs);
     seen_t *seen = calloc(NSUBS, sizeof *seen);
@@ -537,10 +411,10 @@ static void test_two_hundred_subscribers(void **state)
         subs[i] = ts_connect(&server);
         assert_int_equal(okr_client_auth_token(subs[i], token, NULL), OKR_OK);
         okr_client_on_event(subs[i], on_event, &seen[i]);
-        subscribe(subs[i], OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
+        tw_subscribe(subs[i], OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
     }
     for (int i = 0; i < BURST; i++)
-        checkin(kr, i);
+        tw_checkin(admin, kr, i, NULL);
     for (int i = 0; i < NSUBS; i++) {
         wait_events(subs[i], &seen[i], BURST);
         assert_int_equal(seen[i].n, BURST);
@@ -582,12 +456,15 @@ static int has_id(const snap_objs_t *s, uint64_t id)
 static void test_dashboard_token(void **state)
 {
     (void)state;
-    uint64_t team_a = make_team("TV Team A"), team_b = make_team("TV Team B");
-    uint64_t cycle = make_cycle("push-dash");
-    uint64_t a_open = make_objective(cycle, 0, team_a, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t a_hidden = make_objective(cycle, 0, team_a, OKR__VISIBILITY__VISIBILITY_TEAM);
-    uint64_t b_hidden = make_objective(cycle, 0, team_b, OKR__VISIBILITY__VISIBILITY_TEAM);
-    uint64_t a_kr = make_kr(a_open);
+    uint64_t team_a = tw_team(admin, "TV Team A", 0), team_b = tw_team(admin, "TV Team B", 0);
+    uint64_t cycle = tw_cycle(admin, "push-dash", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t a_open =
+        tw_objective(admin, cycle, 0, team_a, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t a_hidden =
+        tw_objective(admin, cycle, 0, team_a, OKR__VISIBILITY__VISIBILITY_TEAM, "Grow");
+    uint64_t b_hidden =
+        tw_objective(admin, cycle, 0, team_b, OKR__VISIBILITY__VISIBILITY_TEAM, "Grow");
+    uint64_t a_kr = tw_kr(admin, a_open, "Customers", 0, 100);
 
     Okr__Scope scope = OKR__SCOPE__INIT;
     scope.kind = OKR__SCOPE_KIND__SCOPE_KIND_TEAM;
@@ -598,7 +475,7 @@ static void test_dashboard_token(void **state)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_TOKEN_CREATE;
     req.token_create = &tc;
-    Okr__Response *resp = call_ok(admin, &req);
+    Okr__Response *resp = tw_call_ok(admin, &req);
     char secret[128];
     snprintf(secret, sizeof secret, "%s", resp->token_create->secret);
     uint64_t token_id = resp->token_create->token->id;
@@ -643,7 +520,7 @@ static void test_dashboard_token(void **state)
     rv.id = token_id;
     req.op_case = OKR__REQUEST__OP_TOKEN_REVOKE;
     req.token_revoke = &rv;
-    okr__response__free_unpacked(call_ok(admin, &req), NULL);
+    okr__response__free_unpacked(tw_call_ok(admin, &req), NULL);
     int closed = 0;
     for (int i = 0; i < 100 && !closed; i++)
         closed = okr_client_poll(tv, 20) == OKR_E_CLOSED;
@@ -659,24 +536,24 @@ static void test_dashboard_token(void **state)
 static void test_logout_stops_pushes_elsewhere(void **state)
 {
     (void)state;
-    uint64_t cycle = make_cycle("push-logout");
-    uint64_t obj = make_objective(cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
-    uint64_t kr = make_kr(obj);
+    uint64_t cycle = tw_cycle(admin, "push-logout", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t obj = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t kr = tw_kr(admin, obj, "Customers", 0, 100);
     okr_client_t *laptop = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     okr_client_t *tv = ts_connect(&server);
     assert_int_equal(okr_client_auth_token(tv, okr_client_token(laptop), NULL), OKR_OK);
     seen_t seen = {0};
     okr_client_on_event(tv, on_event, &seen);
-    subscribe(tv, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
-    checkin(kr, 1);
+    tw_subscribe(tv, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
+    tw_checkin(admin, kr, 1, NULL);
     wait_events(tv, &seen, 1);
 
     Okr__LogoutRequest lo = OKR__LOGOUT_REQUEST__INIT;
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_LOGOUT;
     req.logout = &lo;
-    okr__response__free_unpacked(call_ok(laptop, &req), NULL);
-    checkin(kr, 2);
+    okr__response__free_unpacked(tw_call_ok(laptop, &req), NULL);
+    tw_checkin(admin, kr, 2, NULL);
     okr_client_poll(tv, 500);
     assert_int_equal(seen.n, 1); /* nothing after the logout */
     Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
