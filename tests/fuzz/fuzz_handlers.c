@@ -32,7 +32,8 @@
  * uv_async (okr_server_stop on its own loop), its thread joined and the
  * directory removed, so LeakSanitizer sees a server that released
  * everything. Seeds: tests/fuzz/corpus/handlers, the request seeds without
- * their Envelope wrapper. */
+ * their Envelope wrapper (rec-*, ...) and one request per other operation
+ * (op-*). FUZZ_HANDLERS_VERBOSE=1 prints each operation and its answer. */
 #define _XOPEN_SOURCE 700
 #include <ftw.h>
 #include <pthread.h>
@@ -70,10 +71,12 @@ static struct {
     pthread_t thread;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    int init_state; /* 0 starting, 1 listening, -1 failed */
+    int init_state;  /* 0 starting, 1 listening, -1 failed */
+    int server_done; /* okr_server_run returned (under mu) */
     uint16_t port;
     okr_client_t *client;
     char password[OKR_PASSWORD_MAX + 1];
+    int verbose; /* FUZZ_HANDLERS_VERBOSE=1: print each operation and its answer */
 } fz = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
@@ -112,8 +115,17 @@ static void *server_main(void *arg)
         return NULL;
     }
     uv_async_init(&fz.loop, &fz.stop, on_stop);
+    /* Unreferenced: if a signal stops the server (okrd's own SIGINT and
+     * SIGTERM handlers, which replace libFuzzer's), the loop still ends. */
+    uv_unref((uv_handle_t *)&fz.stop);
     set_state(1);
     okr_server_run(&fz.srv);
+    pthread_mutex_lock(&fz.mu);
+    fz.server_done = 1;
+    if (!uv_is_closing((uv_handle_t *)&fz.stop))
+        uv_close((uv_handle_t *)&fz.stop, NULL);
+    pthread_mutex_unlock(&fz.mu);
+    uv_run(&fz.loop, UV_RUN_DEFAULT);
     uv_loop_close(&fz.loop);
     return NULL;
 }
@@ -203,7 +215,10 @@ static void stop_server(void)
     fz.ready = 0;
     okr_client_free(fz.client);
     fz.client = NULL;
-    uv_async_send(&fz.stop);
+    pthread_mutex_lock(&fz.mu);
+    if (!fz.server_done)
+        uv_async_send(&fz.stop);
+    pthread_mutex_unlock(&fz.mu);
     pthread_join(fz.thread, NULL);
     okr_config_free(&fz.cfg);
     remove_tree(fz.dir, 0);
@@ -222,6 +237,16 @@ static void connect_admin(void)
     o.client_name = "fuzz-handlers";
     char err[1024];
     int rc = okr_client_connect(&fz.client, &o, err, sizeof err);
+    pthread_mutex_lock(&fz.mu);
+    int done = fz.server_done;
+    pthread_mutex_unlock(&fz.mu);
+    if (rc != 0 && done && fz.srv.stopping) {
+        /* Only a signal stops it (this file stops it at exit only). Not
+         * exit(): libFuzzer takes an exit inside the target for a crash. */
+        fprintf(stderr, "fuzz_handlers: okrd was stopped by a signal; ending\n");
+        stop_server();
+        _exit(0);
+    }
     if (rc != 0)
         die("cannot connect to the server (did it die?): %s: %s", okr_strerror(rc), err);
     rc = okr_client_login(fz.client, "admin", fz.password, NULL);
@@ -407,6 +432,7 @@ static void setup(void)
 {
     if (fz.ready)
         return;
+    fz.verbose = getenv("FUZZ_HANDLERS_VERBOSE") != NULL;
     start_server();
     fz.ready = 1;
     atexit(stop_server);
@@ -494,9 +520,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     okr__request__free_unpacked(req, NULL);
     if (rc == OKR_E_TIMEOUT)
         die("request op %d: no answer within %u ms: the server hangs", (int)op, FZ_TIMEOUT_MS);
+    if (rc == OKR_E_PROTOCOL) /* a frame the client could not take: the server's fault */
+        die("request op %d: %s", (int)op, okr_client_error(fz.client));
     if (rc != 0) {
         /* The server closed the connection: a legitimate answer to some
          * inputs. It must take the next one, though. */
+        if (fz.verbose)
+            fprintf(stderr, "op %d -> %s: %s\n", (int)op, okr_strerror(rc),
+                    okr_client_error(fz.client));
         reconnect();
         return 0;
     }
@@ -504,7 +535,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(fz.password, sizeof fz.password, "%s", new_password);
     if (op == OKR__REQUEST__OP_BACKUP)
         remove_tree(fz.bk_dir, 1);
-    if (getenv("FZ_DEBUG"))
+    if (fz.verbose)
         fprintf(stderr, "op %d -> status %d %s\n", (int)op, (int)resp->status,
                 resp->message ? resp->message : "");
     if (needs_relogin(op, resp))
