@@ -23,8 +23,8 @@
 
 #include "okr.pb-c.h"
 
-#define OKR_LINT_KR_MIN 1
-#define OKR_LINT_KR_MAX 5
+#define OKR_LINT_KR_MIN             1
+#define OKR_LINT_KR_MAX             5
 #define OKR_LINT_STALE_DAYS_DEFAULT 14
 
 /* One objective and what the rules need around it. */
@@ -32,8 +32,8 @@ typedef struct okr_lint_input {
     const Okr__Objective *objective;
     const Okr__KeyResult *const *key_results; /* its key results (any order) */
     size_t n_key_results;
-    const Okr__Cycle *cycle;                  /* its cycle */
-    const Okr__Objective *parent;             /* NULL if none or unknown */
+    const Okr__Cycle *cycle;      /* its cycle */
+    const Okr__Objective *parent; /* NULL if none or unknown */
 } okr_lint_input_t;
 
 /* Findings are appended to a growing array. Each finding and its strings are

@@ -33,9 +33,9 @@
 
 #include "okr.pb-c.h"
 
-#define OKR_STATUS_AT_RISK_GAP 0.15
-#define OKR_STATUS_OFF_TRACK_GAP 0.30
-#define OKR_STATUS_AT_RISK_CONFIDENCE 6
+#define OKR_STATUS_AT_RISK_GAP          0.15
+#define OKR_STATUS_OFF_TRACK_GAP        0.30
+#define OKR_STATUS_AT_RISK_CONFIDENCE   6
 #define OKR_STATUS_OFF_TRACK_CONFIDENCE 3
 
 typedef enum okr_grade { OKR_GRADE_RED = 0, OKR_GRADE_YELLOW, OKR_GRADE_GREEN } okr_grade_t;
