@@ -371,6 +371,7 @@ int okr_cli_try_connect(okr_cli_t *cli, char *err, size_t errlen)
         .confirm_new = okr_cli_interactive() ? okr_cli_confirm_new : NULL,
         .timeout_ms = cli->timeout_ms,
         .client_name = "okr " OKR_VERSION,
+        .auth_token = cli->send_token,
     };
     int rc = okr_client_connect(&cli->client, &opts, err, errlen);
     if (rc)
@@ -449,7 +450,9 @@ int okr_cli_connect_auth(okr_cli_t *cli)
         }
         return cli__not_logged_in(cli, why);
     }
+    cli->send_token = cli->session.token; /* pipelined behind Hello */
     rc = okr_cli_connect(cli);
+    cli->send_token = NULL;
     if (rc)
         return rc;
     rc = okr_client_auth_token(cli->client, cli->session.token, &cli->me);

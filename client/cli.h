@@ -67,7 +67,8 @@ typedef struct okr_cli {
 
     char config_err[512];
     okr_session_t session;
-    int session_loaded; /* 1: loaded, -1: none or unreadable */
+    int session_loaded;     /* 1: loaded, -1: none or unreadable */
+    const char *send_token; /* sent behind Hello by okr_cli_try_connect, or NULL */
 
     okr_client_t *client;
     Okr__User *me; /* after okr_cli_connect_auth */

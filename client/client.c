@@ -72,6 +72,7 @@ struct okr_client {
     void *confirm_arg;
     uint32_t timeout_ms;
     char *client_name;
+    char *auth_token; /* sent right behind Hello (opts.auth_token), or NULL */
 
     /* connection state */
     int loop_ready, timer_ready;
@@ -87,6 +88,7 @@ struct okr_client {
     Okr__Status conn_status; /* status of a connection-level error (id 0) */
 
     uint64_t next_id;
+    uint64_t auth_id; /* the pipelined AuthToken's request id until collected */
     client_resp_t *responses;
     client_event_t *events, **events_tail;
     uint64_t abandoned[CLIENT_ABANDONED_MAX];
@@ -443,7 +445,7 @@ static int client__on_new_session(SSL *ssl, SSL_SESSION *sess)
         len = BIO_get_mem_data(mem, &data);
     char err[256];
     if (len > 0 &&
-        okr_paths_write_atomic(c->session_cache, data, (size_t)len, 0600, err, sizeof err) != 0)
+        okr_paths_write_cache(c->session_cache, data, (size_t)len, 0600, err, sizeof err) != 0)
         ERR_clear_error(); /* only an optimisation: the next connection does a full handshake */
     BIO_free(mem);
     return 0; /* we keep no reference */
@@ -665,8 +667,23 @@ static int client__hello(okr_client_t *c)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_HELLO;
     req.hello = &hello;
+    uint64_t hello_id;
+    int rc = okr_client_send(c, &req, &hello_id);
+    if (rc)
+        return rc;
+    /* The server answers in order, so the token may follow Hello without
+     * waiting: one round trip less for every one-shot command. */
+    if (c->auth_token) {
+        Okr__AuthTokenRequest auth = OKR__AUTH_TOKEN_REQUEST__INIT;
+        auth.token = c->auth_token;
+        Okr__Request areq = OKR__REQUEST__INIT;
+        areq.op_case = OKR__REQUEST__OP_AUTH_TOKEN;
+        areq.auth_token = &auth;
+        if (okr_client_send(c, &areq, &c->auth_id) != 0)
+            c->auth_id = 0; /* okr_client_auth_token will send it again */
+    }
     Okr__Response *resp;
-    int rc = okr_client_call(c, &req, &resp);
+    rc = okr_client_wait(c, hello_id, &resp);
     if (rc)
         return rc;
     if (resp->status != OKR__STATUS__STATUS_OK) {
@@ -725,6 +742,7 @@ static int client__init(okr_client_t *c, const okr_client_opts_t *opts)
     c->session_cache = client__strdup_opt(opts->session_cache_path, &oom);
     c->known_servers = client__strdup_opt(opts->known_servers_path, &oom);
     c->client_name = client__strdup_opt(opts->client_name ? opts->client_name : "okr-client", &oom);
+    c->auth_token = client__strdup_opt(opts->auth_token, &oom);
     if (oom) {
         client__err(c, "out of memory");
         return OKR_E_NOMEM;
@@ -850,6 +868,10 @@ void okr_client_free(okr_client_t *c)
     if (c->token) {
         OPENSSL_cleanse(c->token, strlen(c->token));
         free(c->token);
+    }
+    if (c->auth_token) {
+        OPENSSL_cleanse(c->auth_token, strlen(c->auth_token));
+        free(c->auth_token);
     }
     free(c->ca_file);
     free(c->session_cache);
@@ -1048,16 +1070,13 @@ static int client__login_result(okr_client_t *c, Okr__Response *resp, Okr__Login
     return 0;
 }
 
-static int client__login_call(okr_client_t *c, Okr__Request *req, int keep_token, Okr__User **user)
+/* Takes the answer to a Login or AuthToken: keeps the token (for a login),
+ * the expiry and the user, and frees resp. */
+static int client__login_answer(okr_client_t *c, Okr__Response *resp, int keep_token,
+                                Okr__User **user)
 {
-    Okr__Response *resp;
     Okr__LoginResult *lr = NULL;
-    if (user)
-        *user = NULL;
-    int rc = okr_client_call(c, req, &resp);
-    if (rc)
-        return rc;
-    rc = client__login_result(c, resp, &lr);
+    int rc = client__login_result(c, resp, &lr);
     if (!rc && keep_token) {
         if (!lr->token || !lr->token[0]) {
             client__err(c, "%s accepted the login but sent no session token", c->hostport);
@@ -1088,6 +1107,15 @@ static int client__login_call(okr_client_t *c, Okr__Request *req, int keep_token
     return rc;
 }
 
+static int client__login_call(okr_client_t *c, Okr__Request *req, int keep_token, Okr__User **user)
+{
+    Okr__Response *resp;
+    if (user)
+        *user = NULL;
+    int rc = okr_client_call(c, req, &resp);
+    return rc ? rc : client__login_answer(c, resp, keep_token, user);
+}
+
 int okr_client_login(okr_client_t *c, const char *username, const char *password, Okr__User **user)
 {
     Okr__LoginRequest login = OKR__LOGIN_REQUEST__INIT;
@@ -1101,6 +1129,15 @@ int okr_client_login(okr_client_t *c, const char *username, const char *password
 
 int okr_client_auth_token(okr_client_t *c, const char *token, Okr__User **user)
 {
+    if (c->auth_id && c->auth_token && strcmp(token, c->auth_token) == 0) {
+        uint64_t id = c->auth_id; /* already sent behind Hello: collect it */
+        c->auth_id = 0;
+        Okr__Response *resp;
+        if (user)
+            *user = NULL;
+        int rc = okr_client_wait(c, id, &resp);
+        return rc ? rc : client__login_answer(c, resp, 0, user);
+    }
     Okr__AuthTokenRequest auth = OKR__AUTH_TOKEN_REQUEST__INIT;
     auth.token = (char *)token;
     Okr__Request req = OKR__REQUEST__INIT;

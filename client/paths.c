@@ -146,8 +146,8 @@ static void paths__fsync_dir(const char *path)
     }
 }
 
-int okr_paths_write_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
-                           size_t errlen)
+static int paths__replace(const char *path, const void *data, size_t len, mode_t mode, int sync,
+                          char *err, size_t errlen)
 {
     char tmp[PATH_MAX];
     if (paths__fmt(tmp, sizeof tmp, path, ".tmp-XXXXXX")) {
@@ -165,7 +165,7 @@ int okr_paths_write_atomic(const char *path, const void *data, size_t len, mode_
         what = "set the mode of";
     else if (paths__write_all(fd, data, len) != 0)
         what = "write";
-    else if (fsync(fd) != 0)
+    else if (sync && fsync(fd) != 0)
         what = "sync";
     int saved = errno;
     if (close(fd) != 0 && !what) {
@@ -182,8 +182,21 @@ int okr_paths_write_atomic(const char *path, const void *data, size_t len, mode_
         unlink(tmp);
         return OKR_E_IO;
     }
-    paths__fsync_dir(path);
+    if (sync)
+        paths__fsync_dir(path);
     return 0;
+}
+
+int okr_paths_write_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
+                           size_t errlen)
+{
+    return paths__replace(path, data, len, mode, 1, err, errlen);
+}
+
+int okr_paths_write_cache(const char *path, const void *data, size_t len, mode_t mode, char *err,
+                          size_t errlen)
+{
+    return paths__replace(path, data, len, mode, 0, err, errlen);
 }
 
 int okr_paths_read_file(const char *path, size_t max, char **data, size_t *len, char *err,

@@ -43,6 +43,13 @@ int okr_paths_dirname(const char *path, char *out, size_t outlen);
 int okr_paths_write_atomic(const char *path, const void *data, size_t len, mode_t mode, char *err,
                            size_t errlen);
 
+/* The same for a cache, which may be lost: readers still see the old or the
+ * new content, but nothing is synced, so a power cut may leave the old one
+ * or an empty file. For what is only an optimisation (the TLS session
+ * ticket): two fsyncs would cost more than the cache saves. */
+int okr_paths_write_cache(const char *path, const void *data, size_t len, mode_t mode, char *err,
+                          size_t errlen);
+
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer the
  * caller frees. Returns 0, OKR_E_NOT_FOUND (no such file), OKR_E_TOO_LARGE,
  * OKR_E_NOMEM or OKR_E_IO. */

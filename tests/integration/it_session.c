@@ -119,6 +119,61 @@ static void test_login_whoami_logout(void **state)
     okr_client_free(c);
 }
 
+/* A token sent right behind Hello (opts.auth_token) is answered like one sent
+ * after it: a good one logs in, a bad one is refused, and asking with another
+ * token still sends that one. */
+static okr_client_t *connect_with_token(const char *token)
+{
+    okr_client_opts_t opts = {
+        .host = "127.0.0.1",
+        .port = server.port,
+        .known_servers_path = server.known_servers,
+        .trust_new = 1,
+        .timeout_ms = 15000,
+        .auth_token = token,
+    };
+    okr_client_t *c = NULL;
+    char err[1024];
+    int rc = okr_client_connect(&c, &opts, err, sizeof err);
+    if (rc != 0)
+        fail_msg("cannot connect: %s", err);
+    return c;
+}
+
+static void test_token_pipelined_behind_hello(void **state)
+{
+    (void)state;
+    okr_client_t *c = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    char token[65];
+    strcpy(token, okr_client_token(c));
+
+    okr_client_t *p = connect_with_token(token);
+    Okr__User *me = NULL;
+    assert_int_equal(okr_client_auth_token(p, token, &me), OKR_OK);
+    assert_non_null(me);
+    assert_string_equal(me->username, "admin");
+    okr__user__free_unpacked(me, NULL);
+    assert_true(okr_client_expires_at(p) > 0);
+    assert_int_equal(whoami(p, NULL), OKR_OK);
+    okr_client_free(p);
+
+    char bad[65];
+    strcpy(bad, token);
+    bad[0] = bad[0] == 'a' ? 'b' : 'a';
+    p = connect_with_token(bad);
+    assert_int_equal(okr_client_auth_token(p, bad, NULL), OKR_E_UNAUTHENTICATED);
+    assert_int_equal(whoami(p, NULL), OKR_E_UNAUTHENTICATED);
+    okr_client_free(p);
+
+    /* Pipelined a bad one, then asked with the good one: the good one is
+     * sent and counts. */
+    p = connect_with_token(bad);
+    assert_int_equal(okr_client_auth_token(p, token, NULL), OKR_OK);
+    assert_int_equal(whoami(p, NULL), OKR_OK);
+    okr_client_free(p);
+    okr_client_free(c);
+}
+
 static void test_wrong_password_same_error_as_unknown_user(void **state)
 {
     (void)state;
@@ -385,6 +440,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_admin_bootstrap),
         cmocka_unit_test(test_login_whoami_logout),
+        cmocka_unit_test(test_token_pipelined_behind_hello),
         cmocka_unit_test(test_wrong_password_same_error_as_unknown_user),
         cmocka_unit_test(test_requests_before_login_refused),
         cmocka_unit_test(test_admin_only_refused_for_member),

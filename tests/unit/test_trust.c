@@ -233,6 +233,24 @@ static void test_write_atomic(void **state)
     assert_int_equal(okr_paths_write_atomic(path, "a", 1, 0600, err, sizeof err), OKR_E_IO);
 }
 
+static void test_write_cache(void **state)
+{
+    fixture_t *f = *state;
+    char err[512], path[128];
+    snprintf(path, sizeof path, "%s/cache", f->root);
+    assert_int_equal(okr_paths_write_cache(path, "one\n", 4, 0600, err, sizeof err), 0);
+    assert_int_equal(okr_paths_write_cache(path, "two\n", 4, 0600, err, sizeof err), 0);
+    char *text = slurp(path);
+    assert_string_equal(text, "two\n");
+    free(text);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(count_entries(f->root), 1); /* no temporary file left */
+    snprintf(path, sizeof path, "%s/missing/x", f->root);
+    assert_int_equal(okr_paths_write_cache(path, "a", 1, 0600, err, sizeof err), OKR_E_IO);
+}
+
 static void test_config_dir(void **state)
 {
     fixture_t *f = *state;
@@ -294,6 +312,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_write_atomic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_write_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_config_dir, setup, teardown),
         cmocka_unit_test(test_hostport),
     };
