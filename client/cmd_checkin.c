@@ -225,11 +225,23 @@ static int checkin__get_kr(okr_cli_t *cli, uint64_t id, Okr__Response **resp)
     return rc;
 }
 
-/* Titles of the ancestors' objectives, asked for together (pipelined). A
- * title that cannot be read (not visible to the caller) stays NULL. */
+/* Titles of the ancestors' objectives into titles[] (borrowed from res or
+ * from details[], which the caller frees; NULL: not visible to the caller).
+ * A server speaking protocol 1.1 sends them with the check-in; an older one
+ * is asked for them, all requests together (pipelined). */
 static void checkin__ancestor_titles(okr_cli_t *cli, const Okr__CheckInResult *res, size_t n,
-                                     Okr__Response **details)
+                                     Okr__Response **details, const char **titles)
 {
+    const Okr__HelloResult *hello = okr_client_server_hello(cli->client);
+    int sent_along = hello && hello->version_minor >= 1;
+    for (size_t i = 0; i < n; i++) {
+        details[i] = NULL;
+        titles[i] = NULL;
+        if (sent_along && res->ancestors[i]->title[0])
+            titles[i] = res->ancestors[i]->title;
+    }
+    if (sent_along)
+        return;
     uint64_t ids[CHECKIN_MAX_ANCESTORS];
     int sent[CHECKIN_MAX_ANCESTORS] = {0};
     for (size_t i = 0; i < n; i++) {
@@ -241,14 +253,15 @@ static void checkin__ancestor_titles(okr_cli_t *cli, const Okr__CheckInResult *r
         sent[i] = okr_client_send(cli->client, &req, &ids[i]) == 0;
     }
     for (size_t i = 0; i < n; i++) {
-        details[i] = NULL;
         if (!sent[i] || okr_client_wait(cli->client, ids[i], &details[i]) != 0)
             continue;
         if (details[i]->status != OKR__STATUS__STATUS_OK || !details[i]->objective_detail ||
             !details[i]->objective_detail->objective) {
             okr__response__free_unpacked(details[i], NULL);
             details[i] = NULL;
+            continue;
         }
+        titles[i] = details[i]->objective_detail->objective->title;
     }
 }
 
@@ -287,14 +300,14 @@ static void checkin__print_text(okr_cli_t *cli, const Okr__CheckInResult *res)
     if (n == 0)
         return;
     Okr__Response *details[CHECKIN_MAX_ANCESTORS];
-    checkin__ancestor_titles(cli, res, n, details);
+    const char *raw[CHECKIN_MAX_ANCESTORS];
+    checkin__ancestor_titles(cli, res, n, details, raw);
     char *titles[CHECKIN_MAX_ANCESTORS];
     size_t width = 0;
     for (size_t i = 0; i < n; i++) {
         char cut[512];
-        okr_render_truncate(details[i] ? details[i]->objective_detail->objective->title
-                                       : "(not visible to you)",
-                            OKR_KIT_TITLE_WIDTH, cut, sizeof cut);
+        okr_render_truncate(raw[i] ? raw[i] : "(not visible to you)", OKR_KIT_TITLE_WIDTH, cut,
+                            sizeof cut);
         titles[i] = okr_cli_sanitize(cut, 0);
         size_t w = titles[i] ? okr_display_width(titles[i]) : 0;
         if (w > width)

@@ -359,5 +359,7 @@ json_t *okr_json_progress_update(const Okr__ProgressUpdate *u)
     jb__uint(&b, "objective_id", u->objective_id);
     jb__real(&b, "progress", u->progress);
     jb__str(&b, "status", json__status(u->status));
+    if (u->title && u->title[0]) /* a check-in's reply, from okrd 1.1 on */
+        jb__str(&b, "title", u->title);
     return jb__end(&b);
 }

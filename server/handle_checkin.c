@@ -98,6 +98,30 @@ static int checkin__rules(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr_
 
 /* ---- check in ---- */
 
+/* The ancestors' titles for the caller's reply (not for the change log, which
+ * is written already): the objectives the caller may read, "" for others. */
+static int checkin__titles(okr_store_t *s, MDB_txn *txn, const Okr__User *user, okr_updates_t *ups)
+{
+    for (size_t i = 0; i < ups->n; i++) {
+        Okr__Objective *obj;
+        int rc = okr_objective_get(s, txn, ups->items[i]->objective_id, &obj);
+        if (rc == OKR_E_NOT_FOUND)
+            continue;
+        if (rc != 0)
+            return rc;
+        if (okr_acl_can_read_objective(s, txn, user, obj)) {
+            char *title = strdup(obj->title);
+            if (!title) {
+                okr__objective__free_unpacked(obj, NULL);
+                return OKR_E_NOMEM;
+            }
+            ups->items[i]->title = title;
+        }
+        okr__objective__free_unpacked(obj, NULL);
+    }
+    return 0;
+}
+
 static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
 {
     okr_req_t *r = okr_req_of_write(w);
@@ -156,6 +180,8 @@ static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         rc = okr_change_record(s, txn, r->user->id, OKR__CHANGE_OP__CHANGE_OP_CREATE,
                                OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN, c.id, &c.base, &extra, NULL);
     }
+    if (rc == 0)
+        rc = checkin__titles(s, txn, r->user, &ups);
     if (rc == 0) {
         Okr__CheckInResult res = OKR__CHECK_IN_RESULT__INIT;
         res.checkin = &c;

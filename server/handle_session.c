@@ -15,7 +15,7 @@
 #include "validate.h"
 
 #define SERVER_PROTOCOL_MAJOR 1
-#define SERVER_PROTOCOL_MINOR 0
+#define SERVER_PROTOCOL_MINOR 1 /* 1.1: titles in a CheckInResult's ancestors */
 #define PING_PAYLOAD_MAX      1024
 
 /* ---- hello ---- */

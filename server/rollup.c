@@ -13,8 +13,11 @@
 
 void okr_updates_free(okr_updates_t *u)
 {
-    for (size_t i = 0; i < u->n; i++)
+    for (size_t i = 0; i < u->n; i++) {
+        if (u->items[i]->title != protobuf_c_empty_string)
+            free(u->items[i]->title);
         free(u->items[i]);
+    }
     free(u->items);
     u->items = NULL;
     u->n = u->cap = 0;

@@ -337,6 +337,10 @@ static void test_alignment_chain(void **state)
     assert_int_equal(res->ancestors[2]->objective_id, o1);
     for (size_t i = 0; i < 3; i++)
         assert_true(fabs(res->ancestors[i]->progress - 0.25) < EPS);
+    /* Protocol 1.1: the titles come along, so `okr checkin` asks nothing more. */
+    assert_string_equal(res->ancestors[0]->title, "Team: finish the beta");
+    assert_string_equal(res->ancestors[1]->title, "Dept: ship the product");
+    assert_string_equal(res->ancestors[2]->title, "Company: win the market");
     okr__response__free_unpacked(resp, NULL);
     assert_true(fabs(objective_progress(admin, o1) - 0.25) < EPS);
     assert_true(fabs(objective_progress(admin, o2) - 0.25) < EPS);
@@ -494,6 +498,34 @@ static void test_checkin_who_may(void **state)
     Okr__Response *resp = checkin_list(bob, kpriv, 0, 0);
     assert_int_equal(resp->checkin_list->n_checkins, 1);
     assert_int_equal(resp->checkin_list->checkins[0]->author_id, user_id(bob));
+    okr__response__free_unpacked(resp, NULL);
+
+    /* carol owns a key result of a public objective aligned under a Sales
+     * team objective: her check-in rolls up into it, but its title is not
+     * hers to read, so it comes back empty. */
+    uint64_t umbrella = objective(admin, "Sales' umbrella",
+                                  (obj_spec_t){.cycle_id = cyc,
+                                               .owner_team_id = sales,
+                                               .visibility = OKR__VISIBILITY__VISIBILITY_TEAM});
+    uint64_t aligned = objective(admin, "Carol's part of it",
+                                 (obj_spec_t){.cycle_id = cyc, .parent_id = umbrella});
+    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
+    k.objective_id = aligned;
+    k.title = "Carol's number";
+    k.metric = OKR__METRIC__METRIC_NUMBER;
+    k.target = 10;
+    k.owner_user_id = user_id(carol);
+    Okr__KeyResultCreateRequest kcr = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
+    kcr.key_result = &k;
+    resp = call_ok(admin, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kcr);
+    uint64_t kcarol = resp->key_result->id;
+    okr__response__free_unpacked(resp, NULL);
+    assert_int_equal(checkin(carol, kcarol, 5, -1, NULL, &resp), OKR_OK);
+    assert_int_equal(resp->checkin->n_ancestors, 2);
+    assert_int_equal(resp->checkin->ancestors[0]->objective_id, aligned);
+    assert_string_equal(resp->checkin->ancestors[0]->title, "Carol's part of it");
+    assert_int_equal(resp->checkin->ancestors[1]->objective_id, umbrella);
+    assert_string_equal(resp->checkin->ancestors[1]->title, "");
     okr__response__free_unpacked(resp, NULL);
 
     okr_client_free(carol);
