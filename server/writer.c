@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "okr_error.h"
 
@@ -49,6 +50,13 @@ struct okr_writer {
 
 /* ------------------------------------------------------------ writer thread */
 
+/* What one group adds to wr->stats, merged under mu. */
+typedef struct writer_delta {
+    uint64_t commits, writes, failed, grows;
+    int timed; /* apply_us and commit_us hold the committed attempt's times */
+    uint64_t apply_us, commit_us;
+} writer_delta_t;
+
 static void writer__fail_group(okr_write_t *group, int status)
 {
     for (okr_write_t *w = group; w != NULL; w = w->next)
@@ -60,10 +68,11 @@ static void writer__fail_group(okr_write_t *group, int status)
  * w->status set, the commit made or failed for good), or OKR_E_FULL when the
  * map filled up and the whole group must be retried after growing. On
  * OKR_E_FULL no transaction is left open. */
-static int writer__attempt(okr_writer_t *wr, okr_write_t *group, okr_writer_stats_t *delta)
+static int writer__attempt(okr_writer_t *wr, okr_write_t *group, writer_delta_t *delta)
 {
     MDB_env *env = okr_store_env(wr->store);
     MDB_txn *txn;
+    uint64_t t0 = okr_mono_us();
     int err = okr_store_write_begin(wr->store, &txn);
     if (err != 0) {
         writer__fail_group(group, err == OKR_E_FULL ? OKR_E_FULL : OKR_E_INTERNAL);
@@ -103,26 +112,32 @@ static int writer__attempt(okr_writer_t *wr, okr_write_t *group, okr_writer_stat
         w->status = err;
     }
 
+    uint64_t apply_us = okr_mono_us() - t0;
     if (wr->commit_delay_ms) {
         struct timespec ts = {wr->commit_delay_ms / 1000,
                               (long)(wr->commit_delay_ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0)
             ;
     }
+    uint64_t t1 = okr_mono_us();
     err = okr_store_write_commit(wr->store, txn);
     if (err == OKR_E_FULL)
         return OKR_E_FULL;
-    if (err != 0)
+    if (err != 0) {
         writer__fail_group(group, OKR_E_INTERNAL);
-    else
+    } else {
         delta->commits++;
+        delta->timed = 1;
+        delta->apply_us = apply_us;
+        delta->commit_us = okr_mono_us() - t1;
+    }
     return OKR_OK;
 }
 
 /* Commits group, growing the map as often as needed. Sets each w->status and
  * adds to delta (merged into wr->stats under mu by the caller). A write that
  * fails because the whole group failed counts as failed. */
-static void writer__run_group(okr_writer_t *wr, okr_write_t *group, okr_writer_stats_t *delta)
+static void writer__run_group(okr_writer_t *wr, okr_write_t *group, writer_delta_t *delta)
 {
     for (;;) {
         int err = writer__attempt(wr, group, delta);
@@ -160,7 +175,7 @@ static void *writer__main(void *arg)
         wr->queue_head = wr->queue_tail = NULL;
         pthread_mutex_unlock(&wr->mu);
 
-        okr_writer_stats_t delta = {0};
+        writer_delta_t delta = {0};
         writer__run_group(wr, group, &delta);
 
         pthread_mutex_lock(&wr->mu);
@@ -168,6 +183,10 @@ static void *writer__main(void *arg)
         wr->stats.writes += delta.writes;
         wr->stats.failed += delta.failed;
         wr->stats.grows += delta.grows;
+        if (delta.timed) {
+            okr_lhist_add(&wr->stats.apply_us, delta.apply_us);
+            okr_lhist_add(&wr->stats.commit_us, delta.commit_us);
+        }
         if (wr->done_tail != NULL)
             wr->done_tail->next = group;
         else

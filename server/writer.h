@@ -19,6 +19,7 @@
 #include <lmdb.h>
 #include <uv.h>
 
+#include "lhist.h"
 #include "store.h"
 
 typedef struct okr_writer okr_writer_t;
@@ -49,6 +50,12 @@ typedef struct okr_writer_stats {
     uint64_t writes;  /* writes applied successfully */
     uint64_t failed;  /* writes whose apply returned an error */
     uint64_t grows;   /* map growths */
+    /* One sample per committed group: the time in apply (every write of the
+     * group, with its nested transaction) and in the commit (mdb_txn_commit:
+     * page writes and syncs), microseconds. A group retried after the map
+     * grew counts its last attempt only. */
+    okr_lhist_t apply_us;
+    okr_lhist_t commit_us;
 } okr_writer_stats_t;
 
 /* Starts the writer thread. The caller keeps store open until the writer is
@@ -75,7 +82,7 @@ void okr_writer_on_committed(okr_writer_t *wr, void (*fn)(void *arg), void *arg)
  * default) turns it off. Call before the first write is submitted. */
 void okr_writer_set_commit_delay(okr_writer_t *wr, unsigned ms);
 
-/* Counters, read on the loop thread. */
+/* Counters and timings, read on the loop thread (a copy of some 8 KiB). */
 void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out);
 
 #endif
