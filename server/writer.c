@@ -4,7 +4,8 @@
  *   queue  loop -> writer thread: submitted, not yet taken;
  *   done   writer thread -> loop: committed (or failed), done() not yet run.
  * The writer thread takes the whole queue as one group, commits it in one
- * transaction, appends it to done and wakes the loop with uv_async_send().
+ * transaction (a group of one write without a nested transaction, the
+ * common case with one client), appends it to done and wakes the loop with uv_async_send().
  * Both lists are FIFO, so done() runs in submission order.
  *
  * Stopping: okr_writer_stop() sets stopping; the thread drains the queue,
@@ -63,14 +64,46 @@ static void writer__fail_group(okr_write_t *group, int status)
         w->status = status;
 }
 
+/* Runs w's apply in its own nested transaction of txn: 0 or apply's error
+ * (its changes rolled back alone), or OKR_E_FULL (map full: the caller aborts
+ * the group). *no_child is set when the nested transaction could not even
+ * begin (the caller fails the whole group). */
+static int writer__apply_nested(okr_writer_t *wr, okr_write_t *w, MDB_txn *txn, bool *no_child)
+{
+    MDB_txn *child;
+    int rc = mdb_txn_begin(okr_store_env(wr->store), txn, 0, &child);
+    if (rc != 0) {
+        if (rc == MDB_MAP_FULL)
+            return OKR_E_FULL;
+        okr_error("writer: cannot begin nested transaction: %s", mdb_strerror(rc));
+        *no_child = true;
+        return OKR_E_INTERNAL;
+    }
+    int err = w->apply(w, wr->store, child);
+    if (err != 0) {
+        mdb_txn_abort(child);
+        return err;
+    }
+    rc = mdb_txn_commit(child); /* frees child, also on failure */
+    if (rc == MDB_MAP_FULL)
+        return OKR_E_FULL;
+    if (rc != 0) {
+        /* The parent may be marked broken now; its commit will say. */
+        okr_error("writer: nested commit: %s", mdb_strerror(rc));
+        return OKR_E_INTERNAL;
+    }
+    return 0;
+}
+
 /* One attempt at the group: every write in its own nested transaction of one
- * write transaction, then one commit. Returns 0 when the group is done (each
- * w->status set, the commit made or failed for good), or OKR_E_FULL when the
- * map filled up and the whole group must be retried after growing. On
- * OKR_E_FULL no transaction is left open. */
+ * write transaction, then one commit. A group of one write needs no nested
+ * transaction: it runs in the write transaction itself, which is aborted
+ * (nothing to commit, no sync) if the write fails. Returns 0 when the group
+ * is done (each w->status set, the commit made or failed for good), or
+ * OKR_E_FULL when the map filled up and the whole group must be retried after
+ * growing. On OKR_E_FULL no transaction is left open. */
 static int writer__attempt(okr_writer_t *wr, okr_write_t *group, writer_delta_t *delta)
 {
-    MDB_env *env = okr_store_env(wr->store);
     MDB_txn *txn;
     uint64_t t0 = okr_mono_us();
     int err = okr_store_write_begin(wr->store, &txn);
@@ -79,35 +112,29 @@ static int writer__attempt(okr_writer_t *wr, okr_write_t *group, writer_delta_t 
         return OKR_OK;
     }
 
-    for (okr_write_t *w = group; w != NULL; w = w->next) {
-        MDB_txn *child;
-        int rc = mdb_txn_begin(env, txn, 0, &child);
-        if (rc != 0) {
-            okr_store_write_abort(wr->store, txn);
-            if (rc == MDB_MAP_FULL)
-                return OKR_E_FULL;
-            okr_error("writer: cannot begin nested transaction: %s", mdb_strerror(rc));
-            writer__fail_group(group, OKR_E_INTERNAL);
-            return OKR_OK;
-        }
-        err = w->apply(w, wr->store, child);
-        if (err == 0) {
-            rc = mdb_txn_commit(child); /* frees child, also on failure */
-            if (rc == MDB_MAP_FULL)
-                err = OKR_E_FULL;
-            else if (rc != 0) {
-                /* The parent may be marked broken now; its commit will say. */
-                okr_error("writer: nested commit: %s", mdb_strerror(rc));
-                err = OKR_E_INTERNAL;
-            }
-        } else {
-            mdb_txn_abort(child);
-        }
-        if (err == OKR_E_FULL) {
+    if (group->next == NULL) {
+        err = group->apply(group, wr->store, txn);
+        if (err != 0) {
             /* Also drops this thread's share of the store lock, which
              * okr_store_grow() needs exclusively. */
             okr_store_write_abort(wr->store, txn);
-            return OKR_E_FULL;
+            if (err == OKR_E_FULL)
+                return OKR_E_FULL;
+            group->status = err;
+            return OKR_OK;
+        }
+        group->status = 0;
+    }
+    for (okr_write_t *w = group->next != NULL ? group : NULL; w != NULL; w = w->next) {
+        bool no_child = false;
+        err = writer__apply_nested(wr, w, txn, &no_child);
+        if (err == OKR_E_FULL || no_child) {
+            /* Also drops this thread's share of the store lock. */
+            okr_store_write_abort(wr->store, txn);
+            if (err == OKR_E_FULL)
+                return OKR_E_FULL;
+            writer__fail_group(group, OKR_E_INTERNAL);
+            return OKR_OK;
         }
         w->status = err;
     }
@@ -192,7 +219,11 @@ static void *writer__main(void *arg)
         else
             wr->done_head = group;
         wr->done_tail = last;
+        /* Woken outside mu, so the loop does not wake only to wait for it. The
+         * handle outlives this call: the loop closes it after exited. */
+        pthread_mutex_unlock(&wr->mu);
         uv_async_send(&wr->async);
+        pthread_mutex_lock(&wr->mu);
     }
     wr->exited = true;
     pthread_mutex_unlock(&wr->mu);
@@ -306,8 +337,11 @@ int okr_writer_submit(okr_writer_t *wr, okr_write_t *w)
     else
         wr->queue_head = w;
     wr->queue_tail = w;
-    pthread_cond_signal(&wr->cv);
     pthread_mutex_unlock(&wr->mu);
+    /* Signalled after unlocking, so the writer does not wake only to wait for
+     * mu (the writer re-checks the queue under mu; cv lives until the close
+     * callback, after the thread was joined). */
+    pthread_cond_signal(&wr->cv);
     return OKR_OK;
 }
 

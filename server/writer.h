@@ -2,7 +2,9 @@
  *
  * Every write goes through here. The writer thread takes all writes queued
  * since its last commit, runs each one's apply() in its own nested
- * transaction of one write transaction (a failing write is rolled back alone),
+ * transaction of one write transaction (a failing write is rolled back alone;
+ * a group of one write runs in the write transaction itself, aborted if it
+ * fails),
  * commits once (one fsync for the whole group; the environment is opened
  * without MDB_NOSYNC), and only then hands every write back to the event loop,
  * where done() runs. So an acknowledgement sent from done() is durable.
@@ -25,8 +27,9 @@
 typedef struct okr_writer okr_writer_t;
 typedef struct okr_write okr_write_t;
 
-/* Runs on the writer thread inside a nested transaction. Returns 0 to keep
- * its changes or an okr_err_t to roll them back (the group still commits).
+/* Runs on the writer thread inside a nested transaction (or, alone in its
+ * group, the write transaction). Returns 0 to keep its changes or an okr_err_t
+ * to roll them back (the rest of the group still commits).
  * Must not touch anything owned by the loop thread except w->data's own
  * result fields. OKR_E_FULL means "map full": the group is retried. */
 typedef int (*okr_write_apply_fn)(okr_write_t *w, okr_store_t *store, MDB_txn *txn);
