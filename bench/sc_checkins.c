@@ -305,6 +305,9 @@ typedef struct lmdb_shape {
     const char *name;
     unsigned ndbs, nputs;
     lmdb_put_t puts[LMDB_MAX_PUTS];
+    /* Records put in a database before the loop, so that its tree is as deep
+     * as okrd's (the fixture's 101 key results, 21 objectives). */
+    unsigned prefill[LMDB_MAX_DBS];
 } lmdb_shape_t;
 
 /* The "bare put+commit": one 256-byte record. */
@@ -330,7 +333,9 @@ static const lmdb_shape_t shape_db6 = {"6",
  *   checkins             the check-in (new, at the end)
  *   idx_kr_checkins      (key result, check-in) (new)
  *   changes              the change log entry (new, at the end)
- *   idx_entity_changes   (check-in, seq) and (key result, seq) (2 new) */
+ *   idx_entity_changes   (check-in, seq) and (key result, seq) (2 new)
+ * key_results and objectives are filled first as the bench's fixture fills
+ * them (101 and 21 records), so their trees have okrd's depth. */
 static const lmdb_shape_t shape_checkin = {"checkin",
                                            7,
                                            9,
@@ -342,7 +347,8 @@ static const lmdb_shape_t shape_checkin = {"checkin",
                                             {4, 0, 16, 0},
                                             {5, 0, 8, 224},
                                             {6, 0, 24, 0},
-                                            {6, 0, 24, 0}}};
+                                            {6, 0, 24, 0}},
+                                           {0, 101, 21}};
 
 /* The key of put p in transaction n: a prefix byte (the put's place in the
  * shape, so two appends to one database are two runs of keys, as in
@@ -355,6 +361,29 @@ static size_t lmdb__key(uint8_t *key, const lmdb_put_t *p, unsigned place, uint6
     for (unsigned i = 0; i < 8 && i + 1 < p->klen; i++)
         key[p->klen - 1 - i] = (uint8_t)(v >> (8 * i));
     return p->klen;
+}
+
+/* Fills each database of shape with its prefill records: the keys of its
+ * first fixed put's kind, 1 .. prefill, so the loop's own record is one of
+ * them. */
+static int lmdb__prefill(MDB_txn *txn, const lmdb_shape_t *shape, const MDB_dbi *dbi)
+{
+    uint8_t value[256];
+    memset(value, 0x5a, sizeof value);
+    int rc = 0;
+    for (unsigned i = 0; i < shape->nputs && !rc; i++) {
+        const lmdb_put_t *p = &shape->puts[i];
+        if (!p->fixed || !shape->prefill[p->db])
+            continue;
+        lmdb_put_t q = *p;
+        for (unsigned n = 1; n <= shape->prefill[p->db] && !rc; n++) {
+            uint8_t key[32];
+            q.fixed = n;
+            MDB_val k = {lmdb__key(key, &q, i, 0), key}, v = {q.vlen, value};
+            rc = mdb_put(txn, dbi[q.db], &k, &v, 0);
+        }
+    }
+    return rc;
 }
 
 /* A put+commit loop, each transaction making the puts of shape. Durable
@@ -382,6 +411,7 @@ static double lmdb__loop(bench_env_t *env, const lmdb_shape_t *shape, hist_t *h)
             snprintf(name, sizeof name, "db%u", i);
             rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi[i]);
         }
+        rc = rc ? (mdb_txn_abort(txn), rc) : lmdb__prefill(txn, shape, dbi);
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
     }
     uint8_t value[256];
