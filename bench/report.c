@@ -177,10 +177,11 @@ static void table_checkins(FILE *out, const json_t *runs)
             fprintf(out,
                     "  where an acknowledgement's time goes, us (okrd's timings per commit "
                     "group; rest = ack - apply - commit:\n  network, TLS, loop<->writer "
-                    "hand-offs, waiting for the group in progress)\n"
-                    "  %7s %9s %9s %9s %10s %10s %10s %9s %9s\n",
+                    "hand-offs, waiting for the group in progress; of the rest, to writer and "
+                    "back\n  are the two hand-offs (means per write), net what is left)\n"
+                    "  %7s %9s %9s %9s %10s %10s %10s %9s %9s %9s %9s %9s\n",
                     "writers", "ack mean", "apply", "commit", "rest", "apply p50", "commit p50",
-                    "apply p99", "commit p99");
+                    "apply p99", "commit p99", "to writer", "back", "net");
         fprintf(out, "  %7.0f", num(run, "writers"));
         cell(out, run, "ack_mean_us", 9, 0);
         cell(out, run, "apply_mean_us", 9, 0);
@@ -190,6 +191,9 @@ static void table_checkins(FILE *out, const json_t *runs)
         cell(out, run, "commit_p50_us", 10, 0);
         cell(out, run, "apply_p99_us", 9, 0);
         cell(out, run, "commit_p99_us", 9, 0);
+        cell(out, run, "queue_mean_us", 9, 0);
+        cell(out, run, "handback_mean_us", 9, 0);
+        cell(out, run, "net_mean_us", 9, 0);
         fputc('\n', out);
     }
 }

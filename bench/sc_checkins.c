@@ -198,16 +198,23 @@ void sc_writers_free(sc_writers_t *ws)
  * writes, fsync, meta page), per commit group, and the rest of the
  * acknowledgement latency ack (network, TLS, the loop <-> writer hand-offs,
  * the client's turnaround; with several writers also the wait for the group
- * in progress). */
+ * in progress), itself split into okrd's two hand-offs (queue: to the writer;
+ * handback: back to the loop) and net, what is left. */
 static void stats__split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)
 {
-    static okr_lhist_t ha, hb, apply, commit; /* 4 KiB each; one scenario at a time */
+    static okr_lhist_t ha, hb, apply, commit, queue, back; /* 4 KiB each; one at a time */
     okr_lhist_from_counts(&ha, a->apply_hist, a->n_apply_hist, a->apply_sum_us);
     okr_lhist_from_counts(&hb, b->apply_hist, b->n_apply_hist, b->apply_sum_us);
     okr_lhist_sub(&apply, &hb, &ha);
     okr_lhist_from_counts(&ha, a->commit_hist, a->n_commit_hist, a->commit_sum_us);
     okr_lhist_from_counts(&hb, b->commit_hist, b->n_commit_hist, b->commit_sum_us);
     okr_lhist_sub(&commit, &hb, &ha);
+    okr_lhist_from_counts(&ha, a->queue_hist, a->n_queue_hist, a->queue_sum_us);
+    okr_lhist_from_counts(&hb, b->queue_hist, b->n_queue_hist, b->queue_sum_us);
+    okr_lhist_sub(&queue, &hb, &ha);
+    okr_lhist_from_counts(&ha, a->handback_hist, a->n_handback_hist, a->handback_sum_us);
+    okr_lhist_from_counts(&hb, b->handback_hist, b->n_handback_hist, b->handback_sum_us);
+    okr_lhist_sub(&back, &hb, &ha);
     if (commit.count == 0)
         return; /* an okrd without the timings */
     double apply_mean = okr_lhist_mean(&apply), commit_mean = okr_lhist_mean(&commit);
@@ -230,6 +237,25 @@ static void stats__split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, 
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         json_object_set_new(obj, f[i].name, json_real(f[i].v));
     json_object_set_new(obj, "timed_groups", json_integer((json_int_t)commit.count));
+    if (queue.count == 0)
+        return; /* an okrd without the hand-off timings */
+    /* The rest without the two hand-offs (per write): the network, TLS, the
+     * request's handling on the loop, the generator's turnaround. */
+    double queue_mean = okr_lhist_mean(&queue), back_mean = okr_lhist_mean(&back);
+    const struct {
+        const char *name;
+        double v;
+    } g[] = {
+        {"queue_mean_us", queue_mean},
+        {"queue_p50_us", (double)okr_lhist_quantile(&queue, 0.5)},
+        {"queue_p99_us", (double)okr_lhist_quantile(&queue, 0.99)},
+        {"handback_mean_us", back_mean},
+        {"handback_p50_us", (double)okr_lhist_quantile(&back, 0.5)},
+        {"handback_p99_us", (double)okr_lhist_quantile(&back, 0.99)},
+        {"net_mean_us", ack_mean - apply_mean - commit_mean - queue_mean - back_mean},
+    };
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+        json_object_set_new(obj, g[i].name, json_real(g[i].v));
 }
 
 static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)

@@ -42,6 +42,8 @@ struct okr_writer {
     bool exited;
     okr_writer_stats_t stats;
 
+    okr_lhist_t handback_us; /* loop thread only */
+
     void (*on_stopped)(void *arg);
     void *on_stopped_arg;
     void (*on_committed)(void *arg); /* loop thread, after each batch of done()s */
@@ -200,10 +202,17 @@ static void *writer__main(void *arg)
             break; /* stopping and drained */
         okr_write_t *group = wr->queue_head, *last = wr->queue_tail;
         wr->queue_head = wr->queue_tail = NULL;
+        /* Still under mu: the submitted times were written under it. */
+        uint64_t taken = okr_mono_us();
+        for (okr_write_t *w = group; w != NULL; w = w->next)
+            okr_lhist_add(&wr->stats.queue_us, taken - w->submitted_us);
         pthread_mutex_unlock(&wr->mu);
 
         writer_delta_t delta = {0};
         writer__run_group(wr, group, &delta);
+        uint64_t committed = okr_mono_us();
+        for (okr_write_t *w = group; w != NULL; w = w->next)
+            w->committed_us = committed;
 
         pthread_mutex_lock(&wr->mu);
         wr->stats.commits += delta.commits;
@@ -258,9 +267,11 @@ static void writer__on_async(uv_async_t *h)
     pthread_mutex_unlock(&wr->mu);
 
     bool delivered = w != NULL;
+    uint64_t now = okr_mono_us();
     while (w != NULL) {
         okr_write_t *next = w->next; /* done() may free or resubmit w */
         w->next = NULL;
+        okr_lhist_add(&wr->handback_us, now - w->committed_us);
         w->done(w, w->status);
         w = next;
     }
@@ -327,6 +338,7 @@ int okr_writer_submit(okr_writer_t *wr, okr_write_t *w)
 {
     w->next = NULL;
     w->status = 0;
+    w->submitted_us = okr_mono_us();
     pthread_mutex_lock(&wr->mu);
     if (wr->stopping) {
         pthread_mutex_unlock(&wr->mu);
@@ -365,6 +377,7 @@ void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out)
     pthread_mutex_lock(&wr->mu);
     *out = wr->stats;
     pthread_mutex_unlock(&wr->mu);
+    out->handback_us = wr->handback_us;
 }
 
 void okr_writer_set_commit_delay(okr_writer_t *wr, unsigned ms)

@@ -46,6 +46,7 @@ struct okr_write {
     /* private */
     okr_write_t *next;
     int status;
+    uint64_t submitted_us, committed_us; /* monotonic, for the hand-off timings */
 };
 
 typedef struct okr_writer_stats {
@@ -59,6 +60,13 @@ typedef struct okr_writer_stats {
      * grew counts its last attempt only. */
     okr_lhist_t apply_us;
     okr_lhist_t commit_us;
+    /* The two hand-offs, one sample per write, microseconds. queue: from
+     * okr_writer_submit() to the writer thread starting the write's group
+     * (waking the writer; with several writers also the wait for the group in
+     * progress). handback: from the group's commit returning to the write's
+     * done() starting on the loop thread. */
+    okr_lhist_t queue_us;
+    okr_lhist_t handback_us;
 } okr_writer_stats_t;
 
 /* Starts the writer thread. The caller keeps store open until the writer is
@@ -85,7 +93,7 @@ void okr_writer_on_committed(okr_writer_t *wr, void (*fn)(void *arg), void *arg)
  * default) turns it off. Call before the first write is submitted. */
 void okr_writer_set_commit_delay(okr_writer_t *wr, unsigned ms);
 
-/* Counters and timings, read on the loop thread (a copy of some 8 KiB). */
+/* Counters and timings, read on the loop thread (a copy of some 17 KiB). */
 void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out);
 
 #endif

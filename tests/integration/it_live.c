@@ -822,19 +822,23 @@ static void test_watch_binary(void **state)
     assert_true(json_integer_value(json_object_get(j, "commit_p50_us")) > 0);
     assert_true(json_integer_value(json_object_get(j, "timed_groups")) >= 3);
     assert_non_null(json_object_get(j, "apply_p99_us"));
+    assert_non_null(json_object_get(j, "queue_p50_us"));
+    assert_non_null(json_object_get(j, "handback_p99_us"));
     json_decref(j);
 
     /* ... and the table. */
     const char *const table_args[] = {"admin", "stats", NULL};
     spawn(&p, table_args);
-    int saw_seq = 0, saw_commit = 0;
+    int saw_seq = 0, saw_commit = 0, saw_back = 0;
     while (proc_line(&p, line, sizeof line, 20000) == 0) {
         saw_seq |= strncmp(line, "current seq", 11) == 0;
         saw_commit |= strncmp(line, "commit p50/p99", 14) == 0;
+        saw_back |= strncmp(line, "back to loop p50/p99", 20) == 0;
     }
     assert_int_equal(proc_wait(&p), 0);
     assert_true(saw_seq);
     assert_true(saw_commit);
+    assert_true(saw_back);
 
     /* Stats are for admins. */
     okr_client_t *hank = member("hank");
@@ -878,6 +882,19 @@ static void test_stats_timings(void **state)
     okr_lhist_from_counts(&hb, b->apply_hist, b->n_apply_hist, b->apply_sum_us);
     assert_int_equal(hb.count, b->timed_groups);
     assert_int_equal(okr_lhist_quantile(&hb, 0.99), b->apply_p99_us);
+    /* The hand-offs: a sample per write (the Stats call itself is no write). */
+    assert_true(b->queue_p50_us <= b->queue_p99_us);
+    assert_true(b->handback_p50_us <= b->handback_p99_us);
+    okr_lhist_from_counts(&ha, a->queue_hist, a->n_queue_hist, a->queue_sum_us);
+    okr_lhist_from_counts(&hb, b->queue_hist, b->n_queue_hist, b->queue_sum_us);
+    okr_lhist_sub(&d, &hb, &ha);
+    assert_int_equal(d.count, 5);
+    assert_int_equal(okr_lhist_quantile(&hb, 0.5), b->queue_p50_us);
+    okr_lhist_from_counts(&ha, a->handback_hist, a->n_handback_hist, a->handback_sum_us);
+    okr_lhist_from_counts(&hb, b->handback_hist, b->n_handback_hist, b->handback_sum_us);
+    okr_lhist_sub(&d, &hb, &ha);
+    assert_int_equal(d.count, 5);
+    assert_int_equal(okr_lhist_quantile(&hb, 0.99), b->handback_p99_us);
     okr__stats__free_unpacked(a, NULL);
     okr__stats__free_unpacked(b, NULL);
 }

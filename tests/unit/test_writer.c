@@ -367,6 +367,9 @@ static void test_single_write_failure_aborts(void **state)
     /* One apply and one commit time per committed group. */
     assert_int_equal(st.commit_us.count, 2);
     assert_int_equal(st.apply_us.count, 2);
+    /* Both hand-offs are timed for every write, the failed one too. */
+    assert_int_equal(st.queue_us.count, 3);
+    assert_int_equal(st.handback_us.count, 3);
     stop_writer(f);
     free(tws);
 }
