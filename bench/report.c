@@ -126,6 +126,9 @@ static int is(const json_t *run, const char *scenario)
     return s && strcmp(s, scenario) == 0;
 }
 
+/* The check-ins table, then where a check-in's time goes: okrd's apply and
+ * commit per group (from its Stats) and the rest of the acknowledgement,
+ * beside the bare loops' own time per commit. */
 static void table_checkins(FILE *out, const json_t *runs)
 {
     size_t i;
@@ -133,12 +136,21 @@ static void table_checkins(FILE *out, const json_t *runs)
     int header = 0;
     json_array_foreach(runs, i, run)
     {
-        if (is(run, "lmdb_baseline"))
+        if (is(run, "lmdb_baseline")) {
             fprintf(out,
                     "  bare LMDB put+commit on the same disk: %.0f commits/s (p99 %.2f ms); "
                     "with a put in each of 6 databases: %.0f commits/s (p99 %.2f ms)\n",
                     num(run, "commits_per_s"), num(run, "p99_ms"), num(run, "db6_commits_per_s"),
                     num(run, "db6_p99_ms"));
+            if (json_object_get(run, "shape_commits_per_s"))
+                fprintf(out,
+                        "  bare loop shaped like a check-in (%.0f puts in %.0f databases): %.0f "
+                        "commits/s (p99 %.2f ms); mean per commit: %.0f us (1 put), %.0f us "
+                        "(check-in shape)\n",
+                        num(run, "shape_puts"), num(run, "shape_dbs"),
+                        num(run, "shape_commits_per_s"), num(run, "shape_p99_ms"),
+                        num(run, "mean_us"), num(run, "shape_mean_us"));
+        }
         if (!is(run, "checkins"))
             continue;
         if (!header++)
@@ -154,6 +166,34 @@ static void table_checkins(FILE *out, const json_t *runs)
         cell(out, run, "writes_per_commit", 13, 1);
         cell(out, run, "server_cpu_pct", 9, 0);
         cell(out, run, "errors", 6, 0);
+        fputc('\n', out);
+    }
+    header = 0;
+    json_array_foreach(runs, i, run)
+    {
+        if (!is(run, "checkins") || !json_object_get(run, "commit_mean_us"))
+            continue;
+        if (!header++)
+            fprintf(out,
+                    "  where an acknowledgement's time goes, us (okrd's timings per commit "
+                    "group; rest = ack - apply - commit:\n  network, TLS, loop<->writer "
+                    "hand-offs, waiting for the group in progress; of the rest, to writer and "
+                    "back\n  are the two hand-offs (means per write), net what is left)\n"
+                    "  %7s %9s %9s %9s %10s %10s %10s %9s %9s %9s %9s %9s\n",
+                    "writers", "ack mean", "apply", "commit", "rest", "apply p50", "commit p50",
+                    "apply p99", "commit p99", "to writer", "back", "net");
+        fprintf(out, "  %7.0f", num(run, "writers"));
+        cell(out, run, "ack_mean_us", 9, 0);
+        cell(out, run, "apply_mean_us", 9, 0);
+        cell(out, run, "commit_mean_us", 9, 0);
+        cell(out, run, "rest_mean_us", 10, 0);
+        cell(out, run, "apply_p50_us", 10, 0);
+        cell(out, run, "commit_p50_us", 10, 0);
+        cell(out, run, "apply_p99_us", 9, 0);
+        cell(out, run, "commit_p99_us", 9, 0);
+        cell(out, run, "queue_mean_us", 9, 0);
+        cell(out, run, "handback_mean_us", 9, 0);
+        cell(out, run, "net_mean_us", 9, 0);
         fputc('\n', out);
     }
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lhist.h"
 #include "okr_error.h"
 
 typedef struct sc_writer {
@@ -192,7 +193,72 @@ void sc_writers_free(sc_writers_t *ws)
     free(ws);
 }
 
-static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b)
+/* Where the time of a check-in went, from okrd's own timings between the two
+ * Stats readings: apply (running the write) and commit (mdb_txn_commit: page
+ * writes, fsync, meta page), per commit group, and the rest of the
+ * acknowledgement latency ack (network, TLS, the loop <-> writer hand-offs,
+ * the client's turnaround; with several writers also the wait for the group
+ * in progress), itself split into okrd's two hand-offs (queue: to the writer;
+ * handback: back to the loop) and net, what is left. */
+static void stats__split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)
+{
+    static okr_lhist_t ha, hb, apply, commit, queue, back; /* 4 KiB each; one at a time */
+    okr_lhist_from_counts(&ha, a->apply_hist, a->n_apply_hist, a->apply_sum_us);
+    okr_lhist_from_counts(&hb, b->apply_hist, b->n_apply_hist, b->apply_sum_us);
+    okr_lhist_sub(&apply, &hb, &ha);
+    okr_lhist_from_counts(&ha, a->commit_hist, a->n_commit_hist, a->commit_sum_us);
+    okr_lhist_from_counts(&hb, b->commit_hist, b->n_commit_hist, b->commit_sum_us);
+    okr_lhist_sub(&commit, &hb, &ha);
+    okr_lhist_from_counts(&ha, a->queue_hist, a->n_queue_hist, a->queue_sum_us);
+    okr_lhist_from_counts(&hb, b->queue_hist, b->n_queue_hist, b->queue_sum_us);
+    okr_lhist_sub(&queue, &hb, &ha);
+    okr_lhist_from_counts(&ha, a->handback_hist, a->n_handback_hist, a->handback_sum_us);
+    okr_lhist_from_counts(&hb, b->handback_hist, b->n_handback_hist, b->handback_sum_us);
+    okr_lhist_sub(&back, &hb, &ha);
+    if (commit.count == 0)
+        return; /* an okrd without the timings */
+    double apply_mean = okr_lhist_mean(&apply), commit_mean = okr_lhist_mean(&commit);
+    double ack_mean = hist_mean(ack) / 1e3, ack_p50 = (double)hist_quantile(ack, 0.5) / 1e3;
+    const struct {
+        const char *name;
+        double v;
+    } f[] = {
+        {"apply_p50_us", (double)okr_lhist_quantile(&apply, 0.5)},
+        {"apply_p99_us", (double)okr_lhist_quantile(&apply, 0.99)},
+        {"apply_mean_us", apply_mean},
+        {"commit_p50_us", (double)okr_lhist_quantile(&commit, 0.5)},
+        {"commit_p99_us", (double)okr_lhist_quantile(&commit, 0.99)},
+        {"commit_mean_us", commit_mean},
+        {"ack_mean_us", ack_mean},
+        {"rest_mean_us", ack_mean - apply_mean - commit_mean},
+        {"rest_p50_us", ack_p50 - (double)okr_lhist_quantile(&apply, 0.5) -
+                            (double)okr_lhist_quantile(&commit, 0.5)},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
+        json_object_set_new(obj, f[i].name, json_real(f[i].v));
+    json_object_set_new(obj, "timed_groups", json_integer((json_int_t)commit.count));
+    if (queue.count == 0)
+        return; /* an okrd without the hand-off timings */
+    /* The rest without the two hand-offs (per write): the network, TLS, the
+     * request's handling on the loop, the generator's turnaround. */
+    double queue_mean = okr_lhist_mean(&queue), back_mean = okr_lhist_mean(&back);
+    const struct {
+        const char *name;
+        double v;
+    } g[] = {
+        {"queue_mean_us", queue_mean},
+        {"queue_p50_us", (double)okr_lhist_quantile(&queue, 0.5)},
+        {"queue_p99_us", (double)okr_lhist_quantile(&queue, 0.99)},
+        {"handback_mean_us", back_mean},
+        {"handback_p50_us", (double)okr_lhist_quantile(&back, 0.5)},
+        {"handback_p99_us", (double)okr_lhist_quantile(&back, 0.99)},
+        {"net_mean_us", ack_mean - apply_mean - commit_mean - queue_mean - back_mean},
+    };
+    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
+        json_object_set_new(obj, g[i].name, json_real(g[i].v));
+}
+
+static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)
 {
     if (!a || !b)
         return;
@@ -201,6 +267,7 @@ static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b)
     json_object_set_new(obj, "server_writes", json_integer((json_int_t)writes));
     json_object_set_new(obj, "writes_per_commit",
                         json_real(commits ? (double)writes / (double)commits : 0.0));
+    stats__split(obj, a, b, ack);
 }
 
 json_t *bench_sc_checkins(bench_env_t *env, unsigned writers)
@@ -216,13 +283,19 @@ json_t *bench_sc_checkins(bench_env_t *env, unsigned writers)
     bench_progress(env, "checkins: %u writer%s, %.0f s...", writers, writers == 1 ? "" : "s",
                    o->warmup + o->duration);
     if (ws && sc_writers_open(ws, 60) == 0) {
+        /* The warm-up on its own, so that okrd's timings (Stats before and
+         * after) cover the same check-ins as the acknowledgement latency. */
+        json_t *warm = json_object();
+        if (o->warmup > 0 && warm)
+            sc_writers_measure(ws, 0, o->warmup, "", warm);
+        json_decref(warm);
         Okr__Stats *before = bench_stats(env);
         sc_cpu_t cpu;
         sc_cpu_start(&cpu, env);
-        sc_writers_measure(ws, o->warmup, o->duration, "", obj);
+        sc_writers_measure(ws, 0, o->duration, "", obj);
         sc_cpu_stop(&cpu, env, obj);
         Okr__Stats *after = bench_stats(env);
-        stats_delta(obj, before, after);
+        stats_delta(obj, before, after, &ws->h);
         if (before)
             okr__stats__free_unpacked(before, NULL);
         if (after)
@@ -241,18 +314,112 @@ json_t *bench_sc_checkins(bench_env_t *env, unsigned writers)
 
 /* ---- the bare LMDB baseline ---- */
 
-#define LMDB_MAX_DBS 8
+#define LMDB_MAX_DBS  8
+#define LMDB_MAX_PUTS 12
 
-/* A put+commit loop: each transaction puts one 256-byte record in each of
- * ndbs named databases (1: the issue's "bare put+commit"; 6: about the
- * databases a check-in touches in okrd: the check-in, its index, the key
- * result, the objective, the change log, the counters). Durable commits, as
- * okrd makes them. Returns commits per second, and fills the latency. */
-static double lmdb__loop(bench_env_t *env, unsigned ndbs, hist_t *h)
+/* One put of a baseline transaction: in database db, either a new key at the
+ * end (fixed == 0: the n-th key, after a one-byte prefix, like an id or seq
+ * given out in order) or the same key again (fixed != 0: an existing record
+ * overwritten), with a value of vlen bytes. */
+typedef struct lmdb_put {
+    unsigned db;
+    unsigned fixed;
+    unsigned klen, vlen;
+} lmdb_put_t;
+
+typedef struct lmdb_shape {
+    const char *name;
+    unsigned ndbs, nputs;
+    lmdb_put_t puts[LMDB_MAX_PUTS];
+    /* Records put in a database before the loop, so that its tree is as deep
+     * as okrd's (the fixture's 101 key results, 21 objectives). */
+    unsigned prefill[LMDB_MAX_DBS];
+} lmdb_shape_t;
+
+/* The "bare put+commit": one 256-byte record. */
+static const lmdb_shape_t shape_one = {"1", 1, 1, {{0, 0, 8, 256}}};
+
+/* A put in each of 6 databases (kept from the first version of this table). */
+static const lmdb_shape_t shape_db6 = {"6",
+                                       6,
+                                       6,
+                                       {{0, 0, 8, 256},
+                                        {1, 0, 8, 256},
+                                        {2, 0, 8, 256},
+                                        {3, 0, 8, 256},
+                                        {4, 0, 8, 256},
+                                        {5, 0, 8, 256}}};
+
+/* What one check-in writes in okrd (server/handle_checkin.c and what it
+ * calls), on a key result with no linked or parent objectives: 9 puts in 7
+ * databases. Value sizes are those of the bench's check-ins, rounded.
+ *   meta                 the "checkin" id counter and the "seq" counter (2 overwrites)
+ *   key_results          the key result, new value and progress (overwrite)
+ *   objectives           its objective, new progress (overwrite, roll-up)
+ *   checkins             the check-in (new, at the end)
+ *   idx_kr_checkins      (key result, check-in) (new)
+ *   changes              the change log entry (new, at the end)
+ *   idx_entity_changes   (check-in, seq) and (key result, seq) (2 new)
+ * key_results and objectives are filled first as the bench's fixture fills
+ * them (101 and 21 records), so their trees have okrd's depth. */
+static const lmdb_shape_t shape_checkin = {"checkin",
+                                           7,
+                                           9,
+                                           {{0, 1, 7, 8},
+                                            {0, 2, 3, 8},
+                                            {1, 1, 8, 112},
+                                            {2, 1, 8, 128},
+                                            {3, 0, 8, 64},
+                                            {4, 0, 16, 0},
+                                            {5, 0, 8, 224},
+                                            {6, 0, 24, 0},
+                                            {6, 0, 24, 0}},
+                                           {0, 101, 21}};
+
+/* The key of put p in transaction n: a prefix byte (the put's place in the
+ * shape, so two appends to one database are two runs of keys, as in
+ * idx_entity_changes), then n big-endian; a fixed key is the same every time. */
+static size_t lmdb__key(uint8_t *key, const lmdb_put_t *p, unsigned place, uint64_t n)
+{
+    memset(key, 0, p->klen);
+    key[0] = (uint8_t)(place + 1);
+    uint64_t v = p->fixed ? p->fixed : n;
+    for (unsigned i = 0; i < 8 && i + 1 < p->klen; i++)
+        key[p->klen - 1 - i] = (uint8_t)(v >> (8 * i));
+    return p->klen;
+}
+
+/* Fills each database of shape with its prefill records: the keys of its
+ * first fixed put's kind, 1 .. prefill, so the loop's own record is one of
+ * them. */
+static int lmdb__prefill(MDB_txn *txn, const lmdb_shape_t *shape, const MDB_dbi *dbi)
+{
+    uint8_t value[256];
+    memset(value, 0x5a, sizeof value);
+    int rc = 0;
+    for (unsigned i = 0; i < shape->nputs && !rc; i++) {
+        const lmdb_put_t *p = &shape->puts[i];
+        if (!p->fixed || !shape->prefill[p->db])
+            continue;
+        lmdb_put_t q = *p;
+        for (unsigned n = 1; n <= shape->prefill[p->db] && !rc; n++) {
+            uint8_t key[32];
+            q.fixed = n;
+            MDB_val k = {lmdb__key(key, &q, i, 0), key}, v = {q.vlen, value};
+            rc = mdb_put(txn, dbi[q.db], &k, &v, 0);
+        }
+    }
+    return rc;
+}
+
+/* A put+commit loop, each transaction making the puts of shape. Durable
+ * commits, as okrd makes them. Returns commits per second, and fills the
+ * latency. */
+static double lmdb__loop(bench_env_t *env, const lmdb_shape_t *shape, hist_t *h)
 {
     const bench_opts_t *o = env->o;
     char dir[320];
-    snprintf(dir, sizeof dir, "%s/lmdb-baseline-%u", env->dir, ndbs);
+    snprintf(dir, sizeof dir, "%s/lmdb-baseline-%s", env->dir, shape->name);
     mkdir(dir, 0700);
     MDB_env *e = NULL;
     MDB_dbi dbi[LMDB_MAX_DBS];
@@ -265,11 +432,12 @@ static double lmdb__loop(bench_env_t *env, unsigned ndbs, hist_t *h)
     if (!rc)
         rc = mdb_env_open(e, dir, MDB_NOTLS, 0600); /* durable, as okrd opens it */
     if (!rc && !(rc = mdb_txn_begin(e, NULL, 0, &txn))) {
-        for (unsigned i = 0; i < ndbs && !rc; i++) {
+        for (unsigned i = 0; i < shape->ndbs && !rc; i++) {
             char name[16];
             snprintf(name, sizeof name, "db%u", i);
             rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi[i]);
         }
+        rc = rc ? (mdb_txn_abort(txn), rc) : lmdb__prefill(txn, shape, dbi);
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
     }
     uint8_t value[256];
@@ -279,13 +447,14 @@ static double lmdb__loop(bench_env_t *env, unsigned ndbs, hist_t *h)
     uint64_t t_end = t_measure + (uint64_t)(o->duration * 1e9);
     uint64_t measured = 0;
     for (uint64_t n = 0, now = t0; !rc && now < t_end; n++) {
-        uint8_t key[8];
-        for (int i = 0; i < 8; i++)
-            key[i] = (uint8_t)(n >> (56 - 8 * i));
-        MDB_val k = {sizeof key, key}, v = {sizeof value, value};
         rc = mdb_txn_begin(e, NULL, 0, &txn);
-        for (unsigned i = 0; i < ndbs && !rc; i++)
-            rc = mdb_put(txn, dbi[i], &k, &v, 0);
+        for (unsigned i = 0; i < shape->nputs && !rc; i++) {
+            const lmdb_put_t *p = &shape->puts[i];
+            uint8_t key[32];
+            MDB_val k = {lmdb__key(key, p, i, n), key}, v = {p->vlen, value};
+            value[0] = (uint8_t)n; /* an overwrite changes the record */
+            rc = mdb_put(txn, dbi[p->db], &k, &v, 0);
+        }
         if (rc && txn)
             mdb_txn_abort(txn);
         else if (!rc)
@@ -305,23 +474,38 @@ static double lmdb__loop(bench_env_t *env, unsigned ndbs, hist_t *h)
     return (double)measured / o->duration;
 }
 
+/* One loop's figures under prefix: commits/s, latency, mean µs per commit. */
+static double lmdb__run(bench_env_t *env, const lmdb_shape_t *shape, const char *prefix,
+                        json_t *obj)
+{
+    hist_t h;
+    hist_init(&h);
+    double rate = lmdb__loop(env, shape, &h);
+    char key[64];
+    snprintf(key, sizeof key, "%scommits_per_s", prefix);
+    json_object_set_new(obj, key, json_real(rate));
+    bench_json_latency(obj, prefix, &h);
+    snprintf(key, sizeof key, "%smean_us", prefix);
+    json_object_set_new(obj, key, json_real(hist_mean(&h) / 1e3));
+    return rate;
+}
+
 json_t *bench_sc_lmdb(bench_env_t *env)
 {
     const bench_opts_t *o = env->o;
     json_t *obj = json_object();
     json_object_set_new(obj, "scenario", json_string("lmdb_baseline"));
     int errors0 = env->errors;
-    bench_progress(env, "lmdb baseline: put+commit loops, 2 x %.0f s...", o->warmup + o->duration);
-    hist_t h;
-    hist_init(&h);
-    double one = lmdb__loop(env, 1, &h);
-    json_object_set_new(obj, "commits_per_s", json_real(one));
-    bench_json_latency(obj, "", &h);
-    hist_init(&h);
-    double six = lmdb__loop(env, 6, &h);
-    json_object_set_new(obj, "db6_commits_per_s", json_real(six));
-    bench_json_latency(obj, "db6_", &h);
+    bench_progress(env, "lmdb baseline: put+commit loops, 3 x %.0f s...", o->warmup + o->duration);
+    double one = lmdb__run(env, &shape_one, "", obj);
+    double six = lmdb__run(env, &shape_db6, "db6_", obj);
+    double ci = lmdb__run(env, &shape_checkin, "shape_", obj);
+    json_object_set_new(obj, "shape_dbs", json_integer(shape_checkin.ndbs));
+    json_object_set_new(obj, "shape_puts", json_integer(shape_checkin.nputs));
     json_object_set_new(obj, "errors", json_integer(env->errors - errors0));
-    bench_progress(env, "lmdb baseline: %.0f commits/s (1 put), %.0f (6 databases)", one, six);
+    bench_progress(env,
+                   "lmdb baseline: %.0f commits/s (1 put), %.0f (6 databases), %.0f (a check-in's "
+                   "%u puts in %u databases)",
+                   one, six, ci, shape_checkin.nputs, shape_checkin.ndbs);
     return obj;
 }

@@ -10,6 +10,9 @@
 /* Milliseconds on CLOCK_MONOTONIC. */
 uint64_t okr_mono_ms(void);
 
+/* Microseconds on CLOCK_MONOTONIC (for timings). */
+uint64_t okr_mono_us(void);
+
 /* Milliseconds since 1970-01-01T00:00:00Z. */
 int64_t okr_wall_ms(void);
 

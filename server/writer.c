@@ -4,7 +4,8 @@
  *   queue  loop -> writer thread: submitted, not yet taken;
  *   done   writer thread -> loop: committed (or failed), done() not yet run.
  * The writer thread takes the whole queue as one group, commits it in one
- * transaction, appends it to done and wakes the loop with uv_async_send().
+ * transaction (a group of one write without a nested transaction, the
+ * common case with one client), appends it to done and wakes the loop with uv_async_send().
  * Both lists are FIFO, so done() runs in submission order.
  *
  * Stopping: okr_writer_stop() sets stopping; the thread drains the queue,
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "okr_error.h"
 
@@ -40,6 +42,8 @@ struct okr_writer {
     bool exited;
     okr_writer_stats_t stats;
 
+    okr_lhist_t handback_us; /* loop thread only */
+
     void (*on_stopped)(void *arg);
     void *on_stopped_arg;
     void (*on_committed)(void *arg); /* loop thread, after each batch of done()s */
@@ -49,80 +53,120 @@ struct okr_writer {
 
 /* ------------------------------------------------------------ writer thread */
 
+/* What one group adds to wr->stats, merged under mu. */
+typedef struct writer_delta {
+    uint64_t commits, writes, failed, grows;
+    int timed; /* apply_us and commit_us hold the committed attempt's times */
+    uint64_t apply_us, commit_us;
+} writer_delta_t;
+
 static void writer__fail_group(okr_write_t *group, int status)
 {
     for (okr_write_t *w = group; w != NULL; w = w->next)
         w->status = status;
 }
 
-/* One attempt at the group: every write in its own nested transaction of one
- * write transaction, then one commit. Returns 0 when the group is done (each
- * w->status set, the commit made or failed for good), or OKR_E_FULL when the
- * map filled up and the whole group must be retried after growing. On
- * OKR_E_FULL no transaction is left open. */
-static int writer__attempt(okr_writer_t *wr, okr_write_t *group, okr_writer_stats_t *delta)
+/* Runs w's apply in its own nested transaction of txn: 0 or apply's error
+ * (its changes rolled back alone), or OKR_E_FULL (map full: the caller aborts
+ * the group). *no_child is set when the nested transaction could not even
+ * begin (the caller fails the whole group). */
+static int writer__apply_nested(okr_writer_t *wr, okr_write_t *w, MDB_txn *txn, bool *no_child)
 {
-    MDB_env *env = okr_store_env(wr->store);
+    MDB_txn *child;
+    int rc = mdb_txn_begin(okr_store_env(wr->store), txn, 0, &child);
+    if (rc != 0) {
+        if (rc == MDB_MAP_FULL)
+            return OKR_E_FULL;
+        okr_error("writer: cannot begin nested transaction: %s", mdb_strerror(rc));
+        *no_child = true;
+        return OKR_E_INTERNAL;
+    }
+    int err = w->apply(w, wr->store, child);
+    if (err != 0) {
+        mdb_txn_abort(child);
+        return err;
+    }
+    rc = mdb_txn_commit(child); /* frees child, also on failure */
+    if (rc == MDB_MAP_FULL)
+        return OKR_E_FULL;
+    if (rc != 0) {
+        /* The parent may be marked broken now; its commit will say. */
+        okr_error("writer: nested commit: %s", mdb_strerror(rc));
+        return OKR_E_INTERNAL;
+    }
+    return 0;
+}
+
+/* One attempt at the group: every write in its own nested transaction of one
+ * write transaction, then one commit. A group of one write needs no nested
+ * transaction: it runs in the write transaction itself, which is aborted
+ * (nothing to commit, no sync) if the write fails. Returns 0 when the group
+ * is done (each w->status set, the commit made or failed for good), or
+ * OKR_E_FULL when the map filled up and the whole group must be retried after
+ * growing. On OKR_E_FULL no transaction is left open. */
+static int writer__attempt(okr_writer_t *wr, okr_write_t *group, writer_delta_t *delta)
+{
     MDB_txn *txn;
+    uint64_t t0 = okr_mono_us();
     int err = okr_store_write_begin(wr->store, &txn);
     if (err != 0) {
         writer__fail_group(group, err == OKR_E_FULL ? OKR_E_FULL : OKR_E_INTERNAL);
         return OKR_OK;
     }
 
-    for (okr_write_t *w = group; w != NULL; w = w->next) {
-        MDB_txn *child;
-        int rc = mdb_txn_begin(env, txn, 0, &child);
-        if (rc != 0) {
-            okr_store_write_abort(wr->store, txn);
-            if (rc == MDB_MAP_FULL)
-                return OKR_E_FULL;
-            okr_error("writer: cannot begin nested transaction: %s", mdb_strerror(rc));
-            writer__fail_group(group, OKR_E_INTERNAL);
-            return OKR_OK;
-        }
-        err = w->apply(w, wr->store, child);
-        if (err == 0) {
-            rc = mdb_txn_commit(child); /* frees child, also on failure */
-            if (rc == MDB_MAP_FULL)
-                err = OKR_E_FULL;
-            else if (rc != 0) {
-                /* The parent may be marked broken now; its commit will say. */
-                okr_error("writer: nested commit: %s", mdb_strerror(rc));
-                err = OKR_E_INTERNAL;
-            }
-        } else {
-            mdb_txn_abort(child);
-        }
-        if (err == OKR_E_FULL) {
+    if (group->next == NULL) {
+        err = group->apply(group, wr->store, txn);
+        if (err != 0) {
             /* Also drops this thread's share of the store lock, which
              * okr_store_grow() needs exclusively. */
             okr_store_write_abort(wr->store, txn);
-            return OKR_E_FULL;
+            if (err == OKR_E_FULL)
+                return OKR_E_FULL;
+            group->status = err;
+            return OKR_OK;
+        }
+        group->status = 0;
+    }
+    for (okr_write_t *w = group->next != NULL ? group : NULL; w != NULL; w = w->next) {
+        bool no_child = false;
+        err = writer__apply_nested(wr, w, txn, &no_child);
+        if (err == OKR_E_FULL || no_child) {
+            /* Also drops this thread's share of the store lock. */
+            okr_store_write_abort(wr->store, txn);
+            if (err == OKR_E_FULL)
+                return OKR_E_FULL;
+            writer__fail_group(group, OKR_E_INTERNAL);
+            return OKR_OK;
         }
         w->status = err;
     }
 
+    uint64_t apply_us = okr_mono_us() - t0;
     if (wr->commit_delay_ms) {
         struct timespec ts = {wr->commit_delay_ms / 1000,
                               (long)(wr->commit_delay_ms % 1000) * 1000000L};
         while (nanosleep(&ts, &ts) != 0)
             ;
     }
+    uint64_t t1 = okr_mono_us();
     err = okr_store_write_commit(wr->store, txn);
     if (err == OKR_E_FULL)
         return OKR_E_FULL;
-    if (err != 0)
+    if (err != 0) {
         writer__fail_group(group, OKR_E_INTERNAL);
-    else
+    } else {
         delta->commits++;
+        delta->timed = 1;
+        delta->apply_us = apply_us;
+        delta->commit_us = okr_mono_us() - t1;
+    }
     return OKR_OK;
 }
 
 /* Commits group, growing the map as often as needed. Sets each w->status and
  * adds to delta (merged into wr->stats under mu by the caller). A write that
  * fails because the whole group failed counts as failed. */
-static void writer__run_group(okr_writer_t *wr, okr_write_t *group, okr_writer_stats_t *delta)
+static void writer__run_group(okr_writer_t *wr, okr_write_t *group, writer_delta_t *delta)
 {
     for (;;) {
         int err = writer__attempt(wr, group, delta);
@@ -158,22 +202,37 @@ static void *writer__main(void *arg)
             break; /* stopping and drained */
         okr_write_t *group = wr->queue_head, *last = wr->queue_tail;
         wr->queue_head = wr->queue_tail = NULL;
+        /* Still under mu: the submitted times were written under it. */
+        uint64_t taken = okr_mono_us();
+        for (okr_write_t *w = group; w != NULL; w = w->next)
+            okr_lhist_add(&wr->stats.queue_us, taken - w->submitted_us);
         pthread_mutex_unlock(&wr->mu);
 
-        okr_writer_stats_t delta = {0};
+        writer_delta_t delta = {0};
         writer__run_group(wr, group, &delta);
+        uint64_t committed = okr_mono_us();
+        for (okr_write_t *w = group; w != NULL; w = w->next)
+            w->committed_us = committed;
 
         pthread_mutex_lock(&wr->mu);
         wr->stats.commits += delta.commits;
         wr->stats.writes += delta.writes;
         wr->stats.failed += delta.failed;
         wr->stats.grows += delta.grows;
+        if (delta.timed) {
+            okr_lhist_add(&wr->stats.apply_us, delta.apply_us);
+            okr_lhist_add(&wr->stats.commit_us, delta.commit_us);
+        }
         if (wr->done_tail != NULL)
             wr->done_tail->next = group;
         else
             wr->done_head = group;
         wr->done_tail = last;
+        /* Woken outside mu, so the loop does not wake only to wait for it. The
+         * handle outlives this call: the loop closes it after exited. */
+        pthread_mutex_unlock(&wr->mu);
         uv_async_send(&wr->async);
+        pthread_mutex_lock(&wr->mu);
     }
     wr->exited = true;
     pthread_mutex_unlock(&wr->mu);
@@ -208,9 +267,11 @@ static void writer__on_async(uv_async_t *h)
     pthread_mutex_unlock(&wr->mu);
 
     bool delivered = w != NULL;
+    uint64_t now = okr_mono_us();
     while (w != NULL) {
         okr_write_t *next = w->next; /* done() may free or resubmit w */
         w->next = NULL;
+        okr_lhist_add(&wr->handback_us, now - w->committed_us);
         w->done(w, w->status);
         w = next;
     }
@@ -277,6 +338,7 @@ int okr_writer_submit(okr_writer_t *wr, okr_write_t *w)
 {
     w->next = NULL;
     w->status = 0;
+    w->submitted_us = okr_mono_us();
     pthread_mutex_lock(&wr->mu);
     if (wr->stopping) {
         pthread_mutex_unlock(&wr->mu);
@@ -287,8 +349,11 @@ int okr_writer_submit(okr_writer_t *wr, okr_write_t *w)
     else
         wr->queue_head = w;
     wr->queue_tail = w;
-    pthread_cond_signal(&wr->cv);
     pthread_mutex_unlock(&wr->mu);
+    /* Signalled after unlocking, so the writer does not wake only to wait for
+     * mu (the writer re-checks the queue under mu; cv lives until the close
+     * callback, after the thread was joined). */
+    pthread_cond_signal(&wr->cv);
     return OKR_OK;
 }
 
@@ -312,6 +377,7 @@ void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out)
     pthread_mutex_lock(&wr->mu);
     *out = wr->stats;
     pthread_mutex_unlock(&wr->mu);
+    out->handback_us = wr->handback_us;
 }
 
 void okr_writer_set_commit_delay(okr_writer_t *wr, unsigned ms)

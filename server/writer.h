@@ -2,7 +2,9 @@
  *
  * Every write goes through here. The writer thread takes all writes queued
  * since its last commit, runs each one's apply() in its own nested
- * transaction of one write transaction (a failing write is rolled back alone),
+ * transaction of one write transaction (a failing write is rolled back alone;
+ * a group of one write runs in the write transaction itself, aborted if it
+ * fails),
  * commits once (one fsync for the whole group; the environment is opened
  * without MDB_NOSYNC), and only then hands every write back to the event loop,
  * where done() runs. So an acknowledgement sent from done() is durable.
@@ -19,13 +21,15 @@
 #include <lmdb.h>
 #include <uv.h>
 
+#include "lhist.h"
 #include "store.h"
 
 typedef struct okr_writer okr_writer_t;
 typedef struct okr_write okr_write_t;
 
-/* Runs on the writer thread inside a nested transaction. Returns 0 to keep
- * its changes or an okr_err_t to roll them back (the group still commits).
+/* Runs on the writer thread inside a nested transaction (or, alone in its
+ * group, the write transaction). Returns 0 to keep its changes or an okr_err_t
+ * to roll them back (the rest of the group still commits).
  * Must not touch anything owned by the loop thread except w->data's own
  * result fields. OKR_E_FULL means "map full": the group is retried. */
 typedef int (*okr_write_apply_fn)(okr_write_t *w, okr_store_t *store, MDB_txn *txn);
@@ -42,6 +46,7 @@ struct okr_write {
     /* private */
     okr_write_t *next;
     int status;
+    uint64_t submitted_us, committed_us; /* monotonic, for the hand-off timings */
 };
 
 typedef struct okr_writer_stats {
@@ -49,6 +54,19 @@ typedef struct okr_writer_stats {
     uint64_t writes;  /* writes applied successfully */
     uint64_t failed;  /* writes whose apply returned an error */
     uint64_t grows;   /* map growths */
+    /* One sample per committed group: the time in apply (every write of the
+     * group, with its nested transaction) and in the commit (mdb_txn_commit:
+     * page writes and syncs), microseconds. A group retried after the map
+     * grew counts its last attempt only. */
+    okr_lhist_t apply_us;
+    okr_lhist_t commit_us;
+    /* The two hand-offs, one sample per write, microseconds. queue: from
+     * okr_writer_submit() to the writer thread starting the write's group
+     * (waking the writer; with several writers also the wait for the group in
+     * progress). handback: from the group's commit returning to the write's
+     * done() starting on the loop thread. */
+    okr_lhist_t queue_us;
+    okr_lhist_t handback_us;
 } okr_writer_stats_t;
 
 /* Starts the writer thread. The caller keeps store open until the writer is
@@ -75,7 +93,7 @@ void okr_writer_on_committed(okr_writer_t *wr, void (*fn)(void *arg), void *arg)
  * default) turns it off. Call before the first write is submitted. */
 void okr_writer_set_commit_delay(okr_writer_t *wr, unsigned ms);
 
-/* Counters, read on the loop thread. */
+/* Counters and timings, read on the loop thread (a copy of some 17 KiB). */
 void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out);
 
 #endif

@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "harness.h"
 #include "world.h"
+#include "lhist.h"
 #include "live.h"
 #include "okr_error.h"
 
@@ -818,16 +819,26 @@ static void test_watch_binary(void **state)
     assert_true(json_integer_value(json_object_get(j, "connections")) >= 1);
     assert_true(json_integer_value(json_object_get(j, "events_sent")) >= 3);
     assert_true(json_integer_value(json_object_get(j, "started_at")) > 0);
+    assert_true(json_integer_value(json_object_get(j, "commit_p50_us")) > 0);
+    assert_true(json_integer_value(json_object_get(j, "timed_groups")) >= 3);
+    assert_non_null(json_object_get(j, "apply_p99_us"));
+    assert_non_null(json_object_get(j, "queue_p50_us"));
+    assert_non_null(json_object_get(j, "handback_p99_us"));
     json_decref(j);
 
     /* ... and the table. */
     const char *const table_args[] = {"admin", "stats", NULL};
     spawn(&p, table_args);
-    int saw_seq = 0;
-    while (proc_line(&p, line, sizeof line, 20000) == 0)
+    int saw_seq = 0, saw_commit = 0, saw_back = 0;
+    while (proc_line(&p, line, sizeof line, 20000) == 0) {
         saw_seq |= strncmp(line, "current seq", 11) == 0;
+        saw_commit |= strncmp(line, "commit p50/p99", 14) == 0;
+        saw_back |= strncmp(line, "back to loop p50/p99", 20) == 0;
+    }
     assert_int_equal(proc_wait(&p), 0);
     assert_true(saw_seq);
+    assert_true(saw_commit);
+    assert_true(saw_back);
 
     /* Stats are for admins. */
     okr_client_t *hank = member("hank");
@@ -835,6 +846,57 @@ static void test_watch_binary(void **state)
     Okr__Request req = request(OKR__REQUEST__OP_STATS, &sr);
     assert_int_equal(ts_call(hank, &req, NULL), OKR_E_FORBIDDEN);
     okr_client_free(hank);
+}
+
+/* Stats carries the writer's timings: one sample per committed group in the
+ * apply and commit histograms, their quantiles and totals, and two readings
+ * subtract to what happened in between. */
+static void test_stats_timings(void **state)
+{
+    (void)state;
+    uint64_t cyc = active_cycle("timings");
+    uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Timed");
+    uint64_t kr = key_result(obj, "Latency", 0, 100);
+    Okr__Stats *a = tw_stats(admin);
+    for (int i = 1; i <= 5; i++)
+        tw_checkin(admin, kr, 10 * i, NULL);
+    Okr__Stats *b = tw_stats(admin);
+
+    /* Check-ins one after the other: a group each. */
+    assert_true(b->timed_groups >= a->timed_groups + 5);
+    assert_true(b->commits - a->commits == b->timed_groups - a->timed_groups);
+    assert_true(b->commit_sum_us > a->commit_sum_us); /* a durable commit takes time */
+    assert_true(b->apply_sum_us >= a->apply_sum_us);
+    assert_true(b->commit_p50_us > 0);
+    assert_true(b->commit_p50_us <= b->commit_p99_us);
+    assert_true(b->apply_p50_us <= b->apply_p99_us);
+
+    static okr_lhist_t ha, hb, d;
+    okr_lhist_from_counts(&ha, a->commit_hist, a->n_commit_hist, a->commit_sum_us);
+    okr_lhist_from_counts(&hb, b->commit_hist, b->n_commit_hist, b->commit_sum_us);
+    assert_int_equal(hb.count, b->timed_groups);
+    assert_int_equal(okr_lhist_quantile(&hb, 0.5), b->commit_p50_us);
+    okr_lhist_sub(&d, &hb, &ha);
+    assert_int_equal(d.count, b->timed_groups - a->timed_groups);
+    assert_true(okr_lhist_quantile(&d, 0.5) > 0);
+    okr_lhist_from_counts(&hb, b->apply_hist, b->n_apply_hist, b->apply_sum_us);
+    assert_int_equal(hb.count, b->timed_groups);
+    assert_int_equal(okr_lhist_quantile(&hb, 0.99), b->apply_p99_us);
+    /* The hand-offs: a sample per write (the Stats call itself is no write). */
+    assert_true(b->queue_p50_us <= b->queue_p99_us);
+    assert_true(b->handback_p50_us <= b->handback_p99_us);
+    okr_lhist_from_counts(&ha, a->queue_hist, a->n_queue_hist, a->queue_sum_us);
+    okr_lhist_from_counts(&hb, b->queue_hist, b->n_queue_hist, b->queue_sum_us);
+    okr_lhist_sub(&d, &hb, &ha);
+    assert_int_equal(d.count, 5);
+    assert_int_equal(okr_lhist_quantile(&hb, 0.5), b->queue_p50_us);
+    okr_lhist_from_counts(&ha, a->handback_hist, a->n_handback_hist, a->handback_sum_us);
+    okr_lhist_from_counts(&hb, b->handback_hist, b->n_handback_hist, b->handback_sum_us);
+    okr_lhist_sub(&d, &hb, &ha);
+    assert_int_equal(d.count, 5);
+    assert_int_equal(okr_lhist_quantile(&hb, 0.99), b->handback_p99_us);
+    okr__stats__free_unpacked(a, NULL);
+    okr__stats__free_unpacked(b, NULL);
 }
 
 int main(void)
@@ -847,6 +909,7 @@ int main(void)
         cmocka_unit_test(test_heartbeat_finds_dead_link),
         cmocka_unit_test(test_unhealable),
         cmocka_unit_test(test_watch_binary),
+        cmocka_unit_test(test_stats_timings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -331,6 +331,49 @@ static void test_failed_write_rolled_back_alone(void **state)
     free(tws);
 }
 
+/* A write alone in its group runs without a nested transaction: when it
+ * fails, the whole transaction is aborted (nothing committed, no sync), and
+ * the next write sees none of its changes. Each group is timed once. */
+static void test_single_write_failure_aborts(void **state)
+{
+    fixture_t *f = *state;
+    open_store(f, 0, 0);
+    twrite_t *tws = make_writes(f, 3, 50);
+    tws[0].fail_with = OKR_E_CONFLICT;
+    submit_all(f, tws, 0, 1);
+    run_until_done(f, 1);
+    okr_writer_stats_t st;
+    okr_writer_get_stats(f->wr, &st);
+    assert_int_equal(tws[0].status, OKR_E_CONFLICT);
+    assert_int_equal(st.commits, 0);
+    assert_int_equal(st.failed, 1);
+    assert_int_equal(st.commit_us.count, 0);
+    assert_false(has_key(f, tws[0].key, 50));
+    assert_int_equal(counter(f), 0);
+
+    submit_all(f, tws, 1, 2);
+    run_until_done(f, 2);
+    submit_all(f, tws, 2, 3);
+    run_until_done(f, 3);
+    assert_int_equal(f->order_errors, 0);
+    okr_writer_get_stats(f->wr, &st);
+    assert_int_equal(st.commits, 2);
+    assert_int_equal(st.writes, 2);
+    assert_int_equal(tws[1].status, 0);
+    assert_int_equal(tws[1].id, 1); /* the failed write's next_id was rolled back */
+    assert_int_equal(tws[2].id, 2);
+    assert_true(has_key(f, tws[1].key, 50));
+    assert_int_equal(counter(f), 2);
+    /* One apply and one commit time per committed group. */
+    assert_int_equal(st.commit_us.count, 2);
+    assert_int_equal(st.apply_us.count, 2);
+    /* Both hand-offs are timed for every write, the failed one too. */
+    assert_int_equal(st.queue_us.count, 3);
+    assert_int_equal(st.handback_us.count, 3);
+    stop_writer(f);
+    free(tws);
+}
+
 static void test_map_full_grows_and_retries(void **state)
 {
     fixture_t *f = *state;
@@ -535,6 +578,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_rolled_back_alone, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_single_write_failure_aborts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_full_grows_and_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_capped_fails_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_during_growth, setup, teardown),
