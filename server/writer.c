@@ -191,6 +191,18 @@ static void writer__run_group(okr_writer_t *wr, okr_write_t *group, writer_delta
     }
 }
 
+/* Adds commits to the slot of second sec (under mu), reusing a slot whose
+ * second is past the window. */
+static void writer__count_rate(okr_writer_stats_t *s, uint64_t commits, uint64_t sec)
+{
+    size_t i = sec % OKR_WRITER_RATE_SLOTS;
+    if (s->rate_sec[i] != sec) {
+        s->rate_sec[i] = sec;
+        s->rate_commits[i] = 0;
+    }
+    s->rate_commits[i] += commits;
+}
+
 static void *writer__main(void *arg)
 {
     okr_writer_t *wr = arg;
@@ -216,6 +228,7 @@ static void *writer__main(void *arg)
 
         pthread_mutex_lock(&wr->mu);
         wr->stats.commits += delta.commits;
+        writer__count_rate(&wr->stats, delta.commits, okr_mono_ms() / 1000);
         wr->stats.writes += delta.writes;
         wr->stats.failed += delta.failed;
         wr->stats.grows += delta.grows;
@@ -370,6 +383,15 @@ void okr_writer_stop(okr_writer_t *wr, void (*on_stopped)(void *arg), void *arg)
     wr->on_stopped_arg = arg;
     pthread_cond_signal(&wr->cv);
     pthread_mutex_unlock(&wr->mu);
+}
+
+double okr_writer_commits_per_s(const okr_writer_stats_t *s, uint64_t now_ms)
+{
+    uint64_t now = now_ms / 1000, n = 0;
+    for (size_t i = 0; i < OKR_WRITER_RATE_SLOTS; i++)
+        if (s->rate_sec[i] < now && s->rate_sec[i] + OKR_WRITER_RATE_WINDOW >= now)
+            n += s->rate_commits[i];
+    return (double)n / OKR_WRITER_RATE_WINDOW;
 }
 
 void okr_writer_get_stats(okr_writer_t *wr, okr_writer_stats_t *out)

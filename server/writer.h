@@ -49,6 +49,11 @@ struct okr_write {
     uint64_t submitted_us, committed_us; /* monotonic, for the hand-off timings */
 };
 
+/* Commits per second are counted over the last OKR_WRITER_RATE_WINDOW whole
+ * seconds, in one slot per second (one more for the second in progress). */
+#define OKR_WRITER_RATE_WINDOW 10
+#define OKR_WRITER_RATE_SLOTS  (OKR_WRITER_RATE_WINDOW + 1)
+
 typedef struct okr_writer_stats {
     uint64_t commits; /* transactions committed (each is one fsync) */
     uint64_t writes;  /* writes applied successfully */
@@ -67,7 +72,15 @@ typedef struct okr_writer_stats {
      * done() starting on the loop thread. */
     okr_lhist_t queue_us;
     okr_lhist_t handback_us;
+    /* Commits in each recent second of the monotonic clock: rate_commits[i]
+     * belongs to second rate_sec[i] (i = second % OKR_WRITER_RATE_SLOTS). */
+    uint64_t rate_sec[OKR_WRITER_RATE_SLOTS];
+    uint64_t rate_commits[OKR_WRITER_RATE_SLOTS];
 } okr_writer_stats_t;
+
+/* Commits per second over the last OKR_WRITER_RATE_WINDOW whole seconds
+ * before now_ms (okr_mono_ms()); 0 when nothing was committed then. */
+double okr_writer_commits_per_s(const okr_writer_stats_t *s, uint64_t now_ms);
 
 /* Starts the writer thread. The caller keeps store open until the writer is
  * stopped. Returns 0 or an okr_err_t. */

@@ -572,6 +572,24 @@ static void test_stop_from_done(void **state)
     free(tws);
 }
 
+/* Commits per second: the whole seconds of the last 10 before now count, the
+ * second in progress and older ones do not. */
+static void test_commits_per_s(void **state)
+{
+    (void)state;
+    okr_writer_stats_t s;
+    memset(&s, 0, sizeof s);
+    const uint64_t secs[] = {89, 90, 95, 100}, commits[] = {50, 10, 20, 7};
+    for (size_t i = 0; i < 4; i++) {
+        s.rate_sec[secs[i] % OKR_WRITER_RATE_SLOTS] = secs[i];
+        s.rate_commits[secs[i] % OKR_WRITER_RATE_SLOTS] = commits[i];
+    }
+    assert_true(okr_writer_commits_per_s(&s, 100500) > 2.99);
+    assert_true(okr_writer_commits_per_s(&s, 100500) < 3.01);
+    /* Twenty seconds later nothing is recent. */
+    assert_true(okr_writer_commits_per_s(&s, 120000) == 0);
+}
+
 int main(void)
 {
     okr_log_set_level(OKR_LOG_ERROR);
@@ -585,6 +603,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_stop_drains, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_idle, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_from_done, setup, teardown),
+        cmocka_unit_test(test_commits_per_s),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
