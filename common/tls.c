@@ -444,9 +444,16 @@ static int tls__handshake_step(okr_tls_t *t)
 
 static void tls__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    (void)h;
     (void)suggested;
-    *buf = uv_buf_init(tls__rbuf, sizeof tls__rbuf);
+    size_t len = sizeof tls__rbuf;
+    okr_tls_t *t = h->data;
+    if (t->cb.on_before_read) {
+        uv_os_fd_t fd;
+        size_t want = uv_fileno(h, &fd) == 0 ? t->cb.on_before_read(t, fd) : 0;
+        if (want > 0 && want < len)
+            len = want;
+    }
+    *buf = uv_buf_init(tls__rbuf, (unsigned int)len);
 }
 
 static void tls__on_socket_end(okr_tls_t *t, int status)
@@ -485,6 +492,8 @@ static void tls__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         tls__on_socket_end(t, (int)nread);
         return;
     }
+    if (t->cb.on_ciphertext)
+        t->cb.on_ciphertext(t, (const uint8_t *)buf->base, (size_t)nread);
     size_t w = 0;
     if (BIO_write_ex(t->net_in, buf->base, (size_t)nread, &w) != 1 || w != (size_t)nread) {
         ERR_clear_error();

@@ -45,6 +45,15 @@ typedef struct okr_tls_callbacks {
      * moment to hand over more output a slow reader was kept waiting for.
      * May be NULL. The callback may write and may close. */
     void (*on_drain)(okr_tls_t *t);
+    /* Optional, for measurements (okr-bench reads the kernel's receipt time
+     * of each TLS record this way); NULL in okrd and the client. Called right
+     * before each read from the socket: returns the most bytes that read may
+     * take (0: as many as the layer's buffer holds). It may peek at the
+     * socket (recv with MSG_PEEK) but must not consume from it. */
+    size_t (*on_before_read)(okr_tls_t *t, int fd);
+    /* Optional, with on_before_read: the socket read returned n bytes of
+     * ciphertext, about to be decrypted (on_read may follow). */
+    void (*on_ciphertext)(okr_tls_t *t, const uint8_t *data, size_t n);
 } okr_tls_callbacks_t;
 
 struct okr_tls {
