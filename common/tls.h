@@ -99,6 +99,16 @@ int okr_tls_start(okr_tls_t *t);
  * OKR_E_NOMEM. */
 int okr_tls_write(okr_tls_t *t, const void *data, size_t len);
 
+/* From now on okr_tls_write only collects (copies) what it is given, until
+ * okr_tls_uncork encrypts it all at once: several small messages for one
+ * reader then leave in one TLS record (16 KiB each at most) and one write.
+ * What is collected counts in okr_tls_pending_bytes. Idempotent. */
+void okr_tls_cork(okr_tls_t *t);
+
+/* Sends what was collected since okr_tls_cork and ends it. Returns 0,
+ * OKR_E_CLOSED or OKR_E_NOMEM (as okr_tls_write). No-op if not corked. */
+int okr_tls_uncork(okr_tls_t *t);
+
 /* Bytes accepted by okr_tls_write (or their ciphertext) not yet written to the
  * socket: what a slow reader costs us. */
 size_t okr_tls_pending_bytes(const okr_tls_t *t);
