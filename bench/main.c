@@ -2,7 +2,7 @@
  *
  *   okr-bench [--okrd PATH | --server HOST:PORT --admin-password-file FILE]
  *             [--scenarios checkins,fanout,idle,handshakes] [--writers 1,4,16,64]
- *             [--subscribers 100,1000] [--rate 100] [--idle 10000] [--active 100]
+ *             [--subscribers 100,1000,5000] [--rate 100] [--idle 10000] [--active 100]
  *             [--handshake-concurrency 16] [--duration 10] [--warmup 1]
  *             [--server-cpu 0] [--client-cpu 1] [--okrd-arg ARG]... [--json] [--smoke]
  *
@@ -73,7 +73,7 @@ static void usage(FILE *out)
                  "  --admin-password-file F   with --server\n"
                  "  --scenarios LIST          checkins,fanout,idle,handshakes (default: all)\n"
                  "  --writers LIST            checkins: writer connections (default 1,4,16,64)\n"
-                 "  --subscribers LIST        fanout: subscribers (default 100,1000)\n"
+                 "  --subscribers LIST        fanout: subscribers (default 100,1000,5000)\n"
                  "  --rate N                  fanout: check-ins per second (default 100)\n"
                  "  --idle N                  idle: connections held (default 10000)\n"
                  "  --active N                idle: active clients meanwhile (default 100)\n"
@@ -189,11 +189,11 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
 {
     o->okrd_path = OKRD_DEFAULT_PATH;
     o->scenarios = "checkins,fanout,idle,handshakes";
-    unsigned w[] = {1, 4, 16, 64}, s[] = {100, 1000};
+    unsigned w[] = {1, 4, 16, 64}, s[] = {100, 1000, 5000};
     memcpy(o->writers, w, sizeof w);
     o->nwriters = 4;
     memcpy(o->subscribers, s, sizeof s);
-    o->nsubscribers = 2;
+    o->nsubscribers = 3;
     o->rate = 100;
     o->idle = 10000;
     o->active = 100;
