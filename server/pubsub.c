@@ -957,6 +957,21 @@ static void pubsub__fanout(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, const
     ctx__free(&x);
 }
 
+/* Sends what c collected during a commit group. Events that went to the
+ * slow-reader queue meanwhile (what was collected counts toward the soft
+ * cap) are handed over now: the collected bytes may all have been written at
+ * once, and then no write completion would come to drain the queue. */
+static void pubsub__uncork(okr_pubsub_t *ps, okr_conn_t *c)
+{
+    if (okr_tls_uncork(&c->tls) != 0) {
+        if (!c->closing)
+            okr_conn_close(c, "write failed");
+        return;
+    }
+    if (c->push.head)
+        okr_pubsub_drain(ps, c);
+}
+
 void okr_pubsub_on_committed(void *arg)
 {
     okr_pubsub_t *ps = arg;
@@ -986,8 +1001,7 @@ void okr_pubsub_on_committed(void *arg)
      * meanwhile was corked too. None is freed before its close callback. */
     if (cork)
         for (okr_conn_t *c = ps->srv->conns; c; c = c->next)
-            if (okr_tls_uncork(&c->tls) != 0 && !c->closing)
-                okr_conn_close(c, "write failed");
+            pubsub__uncork(ps, c);
     if (newest > ps->published) {
         ps->fanout_last_us = (uv_hrtime() - t0) / 1000;
         if (ps->fanout_last_us > ps->fanout_max_us)
