@@ -388,7 +388,14 @@ json_t *bench_sc_fanout(bench_env_t *env, unsigned subscribers)
     json_t *obj = json_object();
     json_object_set_new(obj, "scenario", json_string("fanout"));
     json_object_set_new(obj, "subscribers", json_integer(subscribers));
-    json_object_set_new(obj, "rate", json_real(env->o->rate));
+    /* subscribers x rate deliveries per second: beyond max_deliveries the
+     * run would measure a saturated machine, so the rate is lowered. */
+    double rate = env->o->rate;
+    if (env->o->max_deliveries > 0 && subscribers > 0 &&
+        rate * subscribers > env->o->max_deliveries)
+        rate = env->o->max_deliveries / subscribers;
+    json_object_set_new(obj, "rate", json_real(rate));
+    json_object_set_new(obj, "rate_asked", json_real(env->o->rate));
     int errors0 = env->errors;
     fanout_t *f = calloc(1, sizeof *f);
     if (f)
@@ -401,7 +408,7 @@ json_t *bench_sc_fanout(bench_env_t *env, unsigned subscribers)
     }
     f->env = env;
     f->n = subscribers;
-    f->rate = env->o->rate;
+    f->rate = rate;
     f->run = ++runs + (unsigned)getpid() * 100u;
     hist_init(&f->h);
     hist_init(&f->h_read);
@@ -412,6 +419,9 @@ json_t *bench_sc_fanout(bench_env_t *env, unsigned subscribers)
         f->w_cap = 0;
     bench_loop_init(&f->bl, env->ctx, &env->addr, env->host, env->fingerprint, env->token);
     bench_loop_init(&f->wbl, env->ctx, &env->addr, env->host, env->fingerprint, env->token);
+    if (rate < env->o->rate)
+        bench_progress(env, "fanout: %u subscribers at %.3g/s, not %.3g/s (--max-deliveries %.0f)",
+                       subscribers, rate, env->o->rate, env->o->max_deliveries);
     bench_progress(env, "fanout: %u subscribers connecting...", subscribers);
     fanout__run(f, obj);
     for (size_t i = 0; i < f->n; i++)
