@@ -20,6 +20,13 @@ uint64_t bench_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t bench_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int bench_loop_init(bench_loop_t *bl, SSL_CTX *ctx, const struct sockaddr_in *addr,
                     const char *host, const char *fingerprint, const char *token)
 {
@@ -129,6 +136,7 @@ static int bconn__on_frame(void *arg, const uint8_t *payload, size_t len)
 {
     bconn_t *c = arg;
     uint64_t now = bench_now_ns();
+    c->rx_ns = c->frame_ns;
     Okr__Envelope *env = okr__envelope__unpack(NULL, len, payload);
     if (!env) {
         bconn__fail(c, OKR_E_PROTOCOL, "undecodable frame from the server");
@@ -147,6 +155,7 @@ static int bconn__on_frame(void *arg, const uint8_t *payload, size_t len)
         c->cb->on_event(c, env->event, now);
     }
     okr__envelope__free_unpacked(env, NULL);
+    c->frame_ns = c->chunk_ns; /* the next frame starts in the same plaintext */
     return c->state >= BCONN_CLOSING;
 }
 
@@ -194,6 +203,8 @@ static void bconn__on_read(okr_tls_t *t, const uint8_t *data, size_t len)
     bconn_t *c = t->data;
     if (c->state >= BCONN_CLOSING)
         return;
+    if (!okr_frame_in_progress(&c->dec))
+        c->frame_ns = c->chunk_ns;
     int rc = okr_frame_feed(&c->dec, data, len, bconn__on_frame, c);
     if (rc && c->state < BCONN_CLOSING)
         bconn__fail(c, OKR_E_PROTOCOL, "bad frame from the server (%s)", okr_strerror(rc));
@@ -220,11 +231,90 @@ static void bconn__on_close(okr_tls_t *t)
         c->cb->on_closed(c, c->err);
 }
 
+/* ---- receipt times (cb->rx_stamp) ----
+ *
+ * The kernel stamps each segment with its arrival (SO_TIMESTAMPNS), and a
+ * recvmsg reports the stamp of the last segment it read. To know when each
+ * TLS record arrived, a stamping connection reads one record at a time:
+ * before each read it peeks at the next record's header, which gives the
+ * arrival of its first byte and its length, and lets the read take exactly
+ * that record. A record the server wrote with one write(2) travels loopback
+ * as one segment, so it is stamped exactly. OpenSSL reads a socket the same
+ * way (header, then body), which is how peer_mqtt stamps Mosquitto's records.
+ * Should a read ever take several records (a peek that found nothing yet),
+ * what they carry is stamped with the first one's time, or 0 if unknown. */
+
+static size_t bconn__before_read(okr_tls_t *t, int fd)
+{
+    bconn_t *c = t->data;
+    if (c->rec_hdr_have > 0)
+        return sizeof c->rec_hdr - c->rec_hdr_have;
+    if (c->rec_left > 0)
+        return c->rec_left;
+    uint8_t hdr[sizeof c->rec_hdr];
+    union {
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = hdr, .iov_len = sizeof hdr};
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    c->peek_ns = 0;
+    ssize_t n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
+    if (n <= 0)
+        return 0; /* nothing yet, or the end: the read itself will tell */
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            c->peek_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        }
+    if ((size_t)n < sizeof hdr)
+        return (size_t)n;
+    return sizeof hdr + ((size_t)hdr[3] << 8 | hdr[4]);
+}
+
+/* Follows the record boundaries through what the socket read returned. */
+static void bconn__on_ciphertext(okr_tls_t *t, const uint8_t *p, size_t n)
+{
+    bconn_t *c = t->data;
+    c->chunk_ns = 0;
+    size_t i = 0;
+    while (i < n) {
+        if (c->rec_left == 0) { /* in a header */
+            if (c->rec_hdr_have == 0) {
+                c->rec_ns = c->peek_ns; /* a record starts here */
+                c->peek_ns = 0;
+            }
+            c->rec_hdr[c->rec_hdr_have++] = p[i++];
+            if (c->rec_hdr_have < sizeof c->rec_hdr)
+                continue;
+            c->rec_hdr_have = 0;
+            c->rec_left = (uint32_t)c->rec_hdr[3] << 8 | c->rec_hdr[4];
+        } else {
+            size_t take = n - i < c->rec_left ? n - i : c->rec_left;
+            i += take;
+            c->rec_left -= (uint32_t)take;
+        }
+        if (c->rec_left == 0 && !c->chunk_ns)
+            c->chunk_ns = c->rec_ns; /* complete: its plaintext is read next */
+    }
+}
+
 static const okr_tls_callbacks_t bconn_tls_cb = {
     .on_handshake = bconn__on_handshake,
     .on_read = bconn__on_read,
     .on_error = bconn__on_error,
     .on_close = bconn__on_close,
+};
+
+static const okr_tls_callbacks_t bconn_tls_stamp_cb = {
+    .on_handshake = bconn__on_handshake,
+    .on_read = bconn__on_read,
+    .on_error = bconn__on_error,
+    .on_close = bconn__on_close,
+    .on_before_read = bconn__before_read,
+    .on_ciphertext = bconn__on_ciphertext,
 };
 
 static void bconn__on_connect(uv_connect_t *req, int status)
@@ -238,6 +328,13 @@ static void bconn__on_connect(uv_connect_t *req, int status)
     }
     c->t_connected = bench_now_ns();
     uv_tcp_nodelay(&c->tls.tcp, 1);
+    uv_os_fd_t fd;
+    int on = 1;
+    if (c->cb->rx_stamp && uv_fileno((uv_handle_t *)&c->tls.tcp, &fd) == 0 &&
+        setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
+        bconn__fail(c, OKR_E_IO, "SO_TIMESTAMPNS: the kernel gives no receipt times");
+        return;
+    }
     if (okr_tls_start(&c->tls) != 0)
         bconn__fail(c, OKR_E_TLS, "cannot start TLS: %s", okr_tls_last_error(&c->tls));
 }
@@ -249,7 +346,8 @@ int bconn_open(bconn_t *c, bench_loop_t *bl, const bconn_cb_t *cb, void *data)
     c->cb = cb;
     c->data = data;
     c->t_open = bench_now_ns();
-    int rc = okr_tls_init(&c->tls, &bl->loop, bl->ctx, 0, &bconn_tls_cb);
+    int rc = okr_tls_init(&c->tls, &bl->loop, bl->ctx, 0,
+                          cb->rx_stamp ? &bconn_tls_stamp_cb : &bconn_tls_cb);
     if (rc)
         return rc;
     c->tls.data = c;

@@ -46,6 +46,10 @@ typedef struct bconn_cb {
     /* The connection is gone (err 0 after bconn_close, else why it failed,
      * with a message in c->why). The memory may be reused from here on. */
     void (*on_closed)(bconn_t *c, int err);
+    /* 1: stamp what arrives with the kernel's receipt time (SO_TIMESTAMPNS):
+     * c->rx_ns is then set during on_response and on_event. It costs a peek
+     * (recvmsg MSG_PEEK) per TLS record read. */
+    int rx_stamp;
 } bconn_cb_t;
 
 enum { BCONN_IDLE, BCONN_CONNECTING, BCONN_HELLO, BCONN_READY, BCONN_CLOSING, BCONN_CLOSED };
@@ -65,6 +69,18 @@ struct bconn {
     uint64_t t_open;      /* ns when bconn_open was called */
     uint64_t t_connected; /* TCP connected */
     uint64_t t_handshake; /* TLS handshake done */
+    /* With cb->rx_stamp: when the first byte of the frame being delivered
+     * reached this socket (ns, CLOCK_REALTIME, the kernel's clock for
+     * SO_TIMESTAMPNS); 0 if the kernel gave no time. */
+    uint64_t rx_ns;
+    /* private: TLS records on the socket, read one at a time when stamping */
+    uint8_t rec_hdr[5];
+    uint8_t rec_hdr_have;
+    uint32_t rec_left; /* bytes of the current record's body not read yet */
+    uint64_t peek_ns;  /* receipt time of the record at the read position */
+    uint64_t rec_ns;   /* receipt time of the record being read */
+    uint64_t chunk_ns; /* of the first record completed by the last read */
+    uint64_t frame_ns; /* of the frame the decoder holds part of */
     char why[200];
 };
 
@@ -88,5 +104,8 @@ void bconn_close(bconn_t *c);
 
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t bench_now_ns(void);
+
+/* Nanoseconds on CLOCK_REALTIME (the clock of the kernel's receipt times). */
+uint64_t bench_real_ns(void);
 
 #endif

@@ -36,12 +36,14 @@ typedef struct bench_opts {
     size_t nwriters;
     unsigned subscribers[BENCH_MAX_LIST];
     size_t nsubscribers;
-    double rate;      /* fanout: check-ins per second */
-    unsigned idle;    /* idle: connections held */
-    unsigned active;  /* idle: active clients while they are held */
-    unsigned hs_conc; /* handshakes: connections being opened at once */
-    double duration;  /* measured seconds per scenario run */
-    double warmup;    /* seconds before measuring */
+    double rate;           /* fanout: check-ins per second */
+    double max_deliveries; /* fanout: the rate is lowered so subscribers x rate stays under this (0:
+                              no cap) */
+    unsigned idle;         /* idle: connections held */
+    unsigned active;       /* idle: active clients while they are held */
+    unsigned hs_conc;      /* handshakes: connections being opened at once */
+    double duration;       /* measured seconds per scenario run */
+    double warmup;         /* seconds before measuring */
     int smoke, json, keep, quiet;
     int server_cpu, client_cpu; /* -1: do not pin */
     const char *okrd_args[BENCH_MAX_ARGS];

@@ -2,7 +2,8 @@
  *
  *   okr-bench [--okrd PATH | --server HOST:PORT --admin-password-file FILE]
  *             [--scenarios checkins,fanout,idle,handshakes] [--writers 1,4,16,64]
- *             [--subscribers 100,1000] [--rate 100] [--idle 10000] [--active 100]
+ *             [--subscribers 100,1000,5000] [--rate 100] [--max-deliveries 100000]
+ *             [--idle 10000] [--active 100]
  *             [--handshake-concurrency 16] [--duration 10] [--warmup 1]
  *             [--server-cpu 0] [--client-cpu 1] [--okrd-arg ARG]... [--json] [--smoke]
  *
@@ -64,29 +65,33 @@ void bench_error(bench_env_t *env, const char *fmt, ...)
 
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: okr-bench [OPTIONS]\n"
-                 "Measures okrd: durable check-ins, push fan-out, idle connections, handshakes.\n"
-                 "\n"
-                 "  --okrd PATH               okrd to start (default: the one built beside this)\n"
-                 "  --server HOST:PORT        use a running okrd instead (IPv4 address)\n"
-                 "  --admin-user NAME         with --server (default admin)\n"
-                 "  --admin-password-file F   with --server\n"
-                 "  --scenarios LIST          checkins,fanout,idle,handshakes (default: all)\n"
-                 "  --writers LIST            checkins: writer connections (default 1,4,16,64)\n"
-                 "  --subscribers LIST        fanout: subscribers (default 100,1000)\n"
-                 "  --rate N                  fanout: check-ins per second (default 100)\n"
-                 "  --idle N                  idle: connections held (default 10000)\n"
-                 "  --active N                idle: active clients meanwhile (default 100)\n"
-                 "  --handshake-concurrency N handshakes in progress at once (default 16)\n"
-                 "  --duration S              measured seconds per run (default 10)\n"
-                 "  --warmup S                seconds before measuring (default 1)\n"
-                 "  --server-cpu N            pin okrd to this CPU (default 0; -1: do not)\n"
-                 "  --client-cpu N            pin okr-bench to this CPU (default 1; -1: do not)\n"
-                 "  --okrd-arg ARG            pass ARG to okrd (repeat for each word)\n"
-                 "  --json                    print JSON instead of the table\n"
-                 "  --smoke                   every scenario, small numbers, ~2 s each (CI)\n"
-                 "  --keep                    keep the temporary directory (okrd's data and log)\n"
-                 "  --quiet                   no progress on stderr\n");
+    fprintf(
+        out,
+        "Usage: okr-bench [OPTIONS]\n"
+        "Measures okrd: durable check-ins, push fan-out, idle connections, handshakes.\n"
+        "\n"
+        "  --okrd PATH               okrd to start (default: the one built beside this)\n"
+        "  --server HOST:PORT        use a running okrd instead (IPv4 address)\n"
+        "  --admin-user NAME         with --server (default admin)\n"
+        "  --admin-password-file F   with --server\n"
+        "  --scenarios LIST          checkins,fanout,idle,handshakes (default: all)\n"
+        "  --writers LIST            checkins: writer connections (default 1,4,16,64)\n"
+        "  --subscribers LIST        fanout: subscribers (default 100,1000,5000)\n"
+        "  --rate N                  fanout: check-ins per second (default 100)\n"
+        "  --max-deliveries N        fanout: lower the rate for a run where subscribers x rate\n"
+        "                            would exceed N deliveries/s (default 100000; 0: never)\n"
+        "  --idle N                  idle: connections held (default 10000)\n"
+        "  --active N                idle: active clients meanwhile (default 100)\n"
+        "  --handshake-concurrency N handshakes in progress at once (default 16)\n"
+        "  --duration S              measured seconds per run (default 10)\n"
+        "  --warmup S                seconds before measuring (default 1)\n"
+        "  --server-cpu N            pin okrd to this CPU (default 0; -1: do not)\n"
+        "  --client-cpu N            pin okr-bench to this CPU (default 1; -1: do not)\n"
+        "  --okrd-arg ARG            pass ARG to okrd (repeat for each word)\n"
+        "  --json                    print JSON instead of the table\n"
+        "  --smoke                   every scenario, small numbers, ~2 s each (CI)\n"
+        "  --keep                    keep the temporary directory (okrd's data and log)\n"
+        "  --quiet                   no progress on stderr\n");
 }
 
 static int parse_list(const char *s, unsigned *out, size_t *n)
@@ -117,6 +122,7 @@ enum {
     OPT_WRITERS,
     OPT_SUBSCRIBERS,
     OPT_RATE,
+    OPT_MAX_DELIVERIES,
     OPT_IDLE,
     OPT_ACTIVE,
     OPT_HS,
@@ -141,6 +147,7 @@ static const struct option long_opts[] = {
     {"writers", required_argument, NULL, OPT_WRITERS},
     {"subscribers", required_argument, NULL, OPT_SUBSCRIBERS},
     {"rate", required_argument, NULL, OPT_RATE},
+    {"max-deliveries", required_argument, NULL, OPT_MAX_DELIVERIES},
     {"idle", required_argument, NULL, OPT_IDLE},
     {"active", required_argument, NULL, OPT_ACTIVE},
     {"handshake-concurrency", required_argument, NULL, OPT_HS},
@@ -189,12 +196,13 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
 {
     o->okrd_path = OKRD_DEFAULT_PATH;
     o->scenarios = "checkins,fanout,idle,handshakes";
-    unsigned w[] = {1, 4, 16, 64}, s[] = {100, 1000};
+    unsigned w[] = {1, 4, 16, 64}, s[] = {100, 1000, 5000};
     memcpy(o->writers, w, sizeof w);
     o->nwriters = 4;
     memcpy(o->subscribers, s, sizeof s);
-    o->nsubscribers = 2;
+    o->nsubscribers = 3;
     o->rate = 100;
+    o->max_deliveries = 100000; /* what one core of a small machine carries (bench/RESULTS.md) */
     o->idle = 10000;
     o->active = 100;
     o->hs_conc = 16;
@@ -230,6 +238,9 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
             break;
         case OPT_RATE:
             bad = parse_num(optarg, 0.1, 1e6, &o->rate);
+            break;
+        case OPT_MAX_DELIVERIES:
+            bad = parse_num(optarg, 0, 1e9, &o->max_deliveries);
             break;
         case OPT_IDLE:
             bad = parse_num(optarg, 0, 1e6, &v);

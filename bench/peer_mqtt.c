@@ -8,8 +8,16 @@
  * TLS, QoS 0, one topic) driven from one thread with epoll through
  * libmosquitto's external-loop calls; one publisher on its own thread and
  * connection publishing at a fixed rate messages of the size of okrd's
- * events, carrying their sequence number and send time (CLOCK_MONOTONIC).
- * Prints one JSON object with the same keys as okr-bench's fanout run.
+ * events, carrying their sequence number and send time (CLOCK_MONOTONIC and
+ * CLOCK_REALTIME). Prints one JSON object with the same keys as okr-bench's
+ * fanout run.
+ *
+ * Two receipt times, measured as okr-bench measures okrd (bench/bconn.c):
+ * the headline (p50_ms, ...) is when the message's TLS record reached the
+ * subscriber's socket, as the kernel stamped it (SO_TIMESTAMPNS; a peek at
+ * the socket before OpenSSL reads the next record, header then body); read_*
+ * is when this thread had read and decoded it, which adds its own queueing
+ * over a thousand sockets.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +30,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +40,7 @@
 
 typedef struct sub {
     struct mosquitto *m;
+    unsigned long long rx_ns; /* the kernel's receipt time of the record being read */
     int subscribed;
     long long last_k;
     unsigned long long received, out_of_order;
@@ -45,8 +55,9 @@ static struct {
 
 static sub_t *subs;
 static int nsubscribed;
-static hist_t hist;
-static unsigned long long received_total;
+static hist_t hist;      /* send -> the kernel's receipt at the subscriber's socket */
+static hist_t hist_read; /* send -> read and decoded by this thread */
+static unsigned long long received_total, unstamped;
 static unsigned long long first_send, last_recv;
 static _Atomic unsigned long long published;
 static _Atomic int publisher_done;
@@ -57,6 +68,36 @@ static unsigned long long now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+static unsigned long long real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+}
+
+/* The kernel's receipt time of the next bytes on fd (ns, CLOCK_REALTIME), or
+ * 0 when there is nothing to read or no stamp. Consumes nothing. */
+static unsigned long long peek_stamp(int fd)
+{
+    unsigned char hdr[5];
+    union {
+        char buf[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } ctl;
+    struct iovec iov = {.iov_base = hdr, .iov_len = sizeof hdr};
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+    if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) <= 0)
+        return 0;
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
+        }
+    return 0;
 }
 
 static unsigned long long proc_cpu_ns(int pid)
@@ -109,12 +150,12 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
     sub_t *s = arg;
     unsigned run;
     long long k;
-    unsigned long long sent;
-    char text[64];
-    int len = msg->payloadlen < 63 ? msg->payloadlen : 63;
+    unsigned long long sent, sent_real;
+    char text[128];
+    int len = msg->payloadlen < 127 ? msg->payloadlen : 127;
     memcpy(text, msg->payload, (size_t)len);
     text[len] = '\0';
-    if (sscanf(text, "okrb %u %lld %llu", &run, &k, &sent) != 3 || run != run_id)
+    if (sscanf(text, "okrb %u %lld %llu %llu", &run, &k, &sent, &sent_real) != 4 || run != run_id)
         return;
     if (k <= s->last_k) {
         s->out_of_order++;
@@ -124,7 +165,11 @@ static void on_message(struct mosquitto *m, void *arg, const struct mosquitto_me
     s->received++;
     received_total++;
     last_recv = now;
-    hist_add(&hist, now > sent ? now - sent : 0);
+    hist_add(&hist_read, now > sent ? now - sent : 0);
+    if (s->rx_ns)
+        hist_add(&hist, s->rx_ns > sent_real ? s->rx_ns - sent_real : 0);
+    else
+        unstamped++;
 }
 
 static struct mosquitto *client_new(void *arg)
@@ -159,8 +204,8 @@ static void *publisher_main(void *arg)
     struct mosquitto *m = arg;
     int rc;
     mosquitto_loop_start(m);
-    char *payload = malloc((size_t)opt.size + 64);
-    memset(payload, 'x', (size_t)opt.size + 64);
+    char *payload = malloc((size_t)opt.size + 128);
+    memset(payload, 'x', (size_t)opt.size + 128);
     unsigned long long start = now_ns();
     unsigned long long end = start + (unsigned long long)((opt.warmup + opt.duration) * 1e9);
     unsigned long long sent = 0;
@@ -170,8 +215,8 @@ static void *publisher_main(void *arg)
             break;
         unsigned long long due = (unsigned long long)((double)(now - start) / 1e9 * opt.rate) + 1;
         while (sent < due) {
-            unsigned long long t = now_ns();
-            int n = snprintf(payload, 64, "okrb %u %llu %llu ", run_id, sent, t);
+            unsigned long long t = now_ns(), t_real = real_ns();
+            int n = snprintf(payload, 128, "okrb %u %llu %llu %llu ", run_id, sent, t, t_real);
             payload[n] = 'x'; /* padding after the header, up to size */
             rc = mosquitto_publish(m, NULL, TOPIC, opt.size > n ? opt.size : n, payload, 0, 0);
             if (rc)
@@ -200,6 +245,12 @@ static void service(sub_t *s)
     SSL *ssl = mosquitto_ssl_get(s->m);
     int rc;
     do { /* TLS may hold whole records after the socket is empty */
+        if (!ssl || SSL_pending(ssl) == 0) {
+            /* OpenSSL reads the next record now: when did its first byte arrive? */
+            unsigned long long t = peek_stamp(mosquitto_socket(s->m));
+            if (t)
+                s->rx_ns = t;
+        }
         rc = mosquitto_loop_read(s->m, 1);
     } while (rc == MOSQ_ERR_SUCCESS && ssl && SSL_pending(ssl) > 0);
     if (rc && rc != MOSQ_ERR_CONN_LOST)
@@ -267,6 +318,7 @@ int main(int argc, char **argv)
     mosquitto_lib_init();
     run_id = (unsigned)getpid();
     hist_init(&hist);
+    hist_init(&hist_read);
     subs = calloc((size_t)opt.subscribers, sizeof *subs);
     struct mosquitto *pub = publisher_connect();
     int ep = epoll_create1(0);
@@ -280,6 +332,11 @@ int main(int argc, char **argv)
         int rc = mosquitto_connect(s->m, opt.host, opt.port, 600);
         if (rc)
             die("subscriber connect", rc);
+        int on = 1;
+        if (setsockopt(mosquitto_socket(s->m), SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) {
+            fprintf(stderr, "peer_mqtt: SO_TIMESTAMPNS: %s\n", strerror(errno));
+            return 1;
+        }
         rc = mosquitto_subscribe(s->m, NULL, TOPIC, 0);
         if (rc)
             die("subscribe", rc);
@@ -338,12 +395,18 @@ int main(int argc, char **argv)
            "\"rate\": %g, \"message_bytes\": %d, \"events_sent\": %llu, \"deliveries\": %llu, "
            "\"deliveries_per_s\": %.1f, \"lost\": %llu, \"out_of_order\": %llu, "
            "\"p50_ms\": %.4f, \"p99_ms\": %.4f, \"p999_ms\": %.4f, \"max_ms\": %.4f, "
-           "\"subscribe_s\": %.3f, \"generator_cpu_pct\": %.1f",
+           "\"subscribe_s\": %.3f, \"generator_cpu_pct\": %.1f, \"receipt_clock\": \"kernel\", "
+           "\"unstamped\": %llu, \"read_p50_ms\": %.4f, \"read_p99_ms\": %.4f, "
+           "\"read_p999_ms\": %.4f, \"read_max_ms\": %.4f",
            opt.subscribers, opt.rate, opt.size, sent, received_total,
            span > 0 ? (double)received_total / span : 0, lost, ooo,
            (double)hist_quantile(&hist, 0.5) / 1e6, (double)hist_quantile(&hist, 0.99) / 1e6,
            (double)hist_quantile(&hist, 0.999) / 1e6, (double)hist_quantile(&hist, 1.0) / 1e6,
-           subscribe_s, 100.0 * (double)(self_cpu_ns() - self0) / wall);
+           subscribe_s, 100.0 * (double)(self_cpu_ns() - self0) / wall, unstamped,
+           (double)hist_quantile(&hist_read, 0.5) / 1e6,
+           (double)hist_quantile(&hist_read, 0.99) / 1e6,
+           (double)hist_quantile(&hist_read, 0.999) / 1e6,
+           (double)hist_quantile(&hist_read, 1.0) / 1e6);
     if (opt.server_pid)
         printf(", \"server_cpu_pct\": %.1f",
                100.0 * (double)(proc_cpu_ns(opt.server_pid) - srv0) / wall);

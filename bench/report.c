@@ -207,16 +207,22 @@ static void table_fanout(FILE *out, const json_t *runs)
     {
         if (!is(run, "fanout"))
             continue;
-        if (!header++)
-            fprintf(out, "  %11s %6s %12s %8s %8s %8s %6s %7s %9s %6s\n", "subscribers", "rate/s",
-                    "deliveries/s", "p50 ms", "p99 ms", "max ms", "lost", "bytes", "okrd cpu%",
-                    "errors");
+        if (!header++) {
+            fprintf(out, "  %11s %6s %12s %26s %26s\n", "", "", "", "at the socket (kernel)",
+                    "read by the generator");
+            fprintf(out, "  %11s %6s %12s %8s %8s %8s %8s %8s %8s %6s %7s %9s %6s\n", "subscribers",
+                    "rate/s", "deliveries/s", "p50 ms", "p99 ms", "max ms", "p50 ms", "p99 ms",
+                    "max ms", "lost", "bytes", "okrd cpu%", "errors");
+        }
         fprintf(out, "  %11.0f", num(run, "subscribers"));
         cell(out, run, "rate", 6, 0);
         cell(out, run, "deliveries_per_s", 12, 0);
         cell(out, run, "p50_ms", 8, 2);
         cell(out, run, "p99_ms", 8, 2);
         cell(out, run, "max_ms", 8, 2);
+        cell(out, run, "read_p50_ms", 8, 2);
+        cell(out, run, "read_p99_ms", 8, 2);
+        cell(out, run, "read_max_ms", 8, 2);
         cell(out, run, "lost", 6, 0);
         cell(out, run, "event_bytes", 7, 0);
         cell(out, run, "server_cpu_pct", 9, 0);

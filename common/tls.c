@@ -3,7 +3,12 @@
  * Data flow: socket -> net_in BIO -> SSL -> on_read; okr_tls_write -> SSL ->
  * net_out BIO -> out -> (one uv_write at a time) -> socket. After every OpenSSL
  * call the net_out BIO is drained into out (h2o's habit), so nothing OpenSSL
- * produced is ever forgotten in the BIO.
+ * produced is ever forgotten in the BIO. When nothing is queued (the usual
+ * case: a reader that keeps up) the ciphertext goes from the BIO straight to
+ * the socket with one write(2) (uv_try_write), and only what the socket did
+ * not take is kept in out: no buffer, no write request, no completion
+ * callback and no change to the loop's poll set per message (fan-out makes
+ * one such write per subscriber per event).
  *
  * Callbacks into the owner and reentrancy. on_handshake(OK) and on_read are
  * called from the libuv read callback; the owner may call any okr_tls_*
@@ -49,6 +54,7 @@ enum {
     F_FIN_SENT = 1 << 4,    /* uv_shutdown issued */
     F_FIN_DONE = 1 << 5,    /* uv_shutdown completed */
     F_PEER_DONE = 1 << 6,   /* the peer sent close_notify or EOF */
+    F_CORK = 1 << 7,        /* writes go to pending until okr_tls_uncork */
 };
 
 /* One TLS record of plaintext at most comes out of one SSL_read_ex. */
@@ -62,6 +68,8 @@ enum {
 /* Socket reads are copied into net_in before anything else runs, so one
  * buffer per thread is enough and no memory is held per idle connection. */
 static _Thread_local char tls__rbuf[64 * 1024];
+/* Ciphertext on its way from net_out to the socket, likewise. */
+static _Thread_local uint8_t tls__wbuf[64 * 1024];
 
 static void tls__on_closed(uv_handle_t *h);
 static void tls__on_write(uv_write_t *req, int status);
@@ -100,6 +108,16 @@ static void tls__set_ssl_error(okr_tls_t *t, const char *what, int ssl_err)
                        X509_verify_cert_error_string(vr));
     else
         tls__set_error(t, "TLS %s failed: %s", what, reason);
+}
+
+/* Empties the thread's error queue before an SSL call, so that SSL_get_error
+ * reads this call's failure. It is nearly always empty already: peeking is
+ * much cheaper than OpenSSL 3's clear (16 slots), and this runs once per
+ * message sent or read. */
+static void tls__clear_errors(void)
+{
+    if (ERR_peek_error() != 0)
+        ERR_clear_error();
 }
 
 /* --- output ------------------------------------------------------------- */
@@ -176,10 +194,58 @@ static int tls__flush(okr_tls_t *t)
     return 0;
 }
 
+/* Appends n bytes of ciphertext to out. */
+static int tls__keep(okr_tls_t *t, const uint8_t *p, size_t n)
+{
+    if (t->out_len + n > TLS__OUT_MAX) {
+        tls__set_error(t, "TLS output buffer limit reached");
+        return OKR_E_NOMEM;
+    }
+    if (tls__reserve(&t->out, &t->out_cap, t->out_len + n)) {
+        tls__set_error(t, "out of memory");
+        return OKR_E_NOMEM;
+    }
+    memcpy(t->out + t->out_len, p, n);
+    t->out_len += n;
+    return 0;
+}
+
+/* Nothing queued: net_out goes to the socket now, through one write(2) per
+ * buffer-full; what the socket does not take is kept in out, in order. */
+static int tls__output_direct(okr_tls_t *t)
+{
+    for (;;) {
+        size_t got = 0;
+        if (BIO_read_ex(t->net_out, tls__wbuf, sizeof tls__wbuf, &got) != 1 || got == 0)
+            return 0; /* empty (a retry, not an error) */
+        size_t done = 0;
+        if (t->out_len == 0) {
+            uv_buf_t buf = uv_buf_init((char *)tls__wbuf, (unsigned int)got);
+            int n = uv_try_write((uv_stream_t *)&t->tcp, &buf, 1);
+            if (n < 0 && n != UV_EAGAIN) {
+                tls__set_error(t, "write: %s", uv_strerror(n));
+                return OKR_E_IO;
+            }
+            done = n > 0 ? (size_t)n : 0;
+        }
+        if (done < got) {
+            int rc = tls__keep(t, tls__wbuf + done, got - done);
+            if (rc)
+                return rc;
+        }
+        if (got < sizeof tls__wbuf)
+            return 0;
+    }
+}
+
 /* Drain then flush: the step after every OpenSSL call. */
 static int tls__output(okr_tls_t *t)
 {
-    int rc = tls__drain_bio(t);
+    int rc;
+    if (t->inflight_len == 0 && t->out_len == 0 && !(t->flags & F_FIN_SENT))
+        rc = tls__output_direct(t);
+    else
+        rc = tls__drain_bio(t);
     return rc ? rc : tls__flush(t);
 }
 
@@ -317,7 +383,7 @@ static void tls__on_write(uv_write_t *req, int status)
 static int tls__ssl_write(okr_tls_t *t, const void *data, size_t len)
 {
     size_t written = 0;
-    ERR_clear_error();
+    tls__clear_errors();
     int rc = SSL_write_ex(t->ssl, data, len, &written);
     if (rc != 1) {
         /* With memory BIOs there is no WANT_WRITE: any failure is fatal. */
@@ -376,7 +442,7 @@ static void tls__read_records(okr_tls_t *t)
     uint8_t buf[TLS__RECORD_MAX];
     while (t->state == ST_ESTABLISHED || t->state == ST_SHUTDOWN) {
         size_t n = 0;
-        ERR_clear_error();
+        tls__clear_errors();
         int rc = SSL_read_ex(t->ssl, buf, sizeof buf, &n);
         int err = rc == 1 ? SSL_ERROR_NONE : SSL_get_error(t->ssl, rc);
         if (err == SSL_ERROR_SSL || err == SSL_ERROR_SYSCALL)
@@ -444,9 +510,16 @@ static int tls__handshake_step(okr_tls_t *t)
 
 static void tls__on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
-    (void)h;
     (void)suggested;
-    *buf = uv_buf_init(tls__rbuf, sizeof tls__rbuf);
+    size_t len = sizeof tls__rbuf;
+    okr_tls_t *t = h->data;
+    if (t->cb.on_before_read) {
+        uv_os_fd_t fd;
+        size_t want = uv_fileno(h, &fd) == 0 ? t->cb.on_before_read(t, fd) : 0;
+        if (want > 0 && want < len)
+            len = want;
+    }
+    *buf = uv_buf_init(tls__rbuf, (unsigned int)len);
 }
 
 static void tls__on_socket_end(okr_tls_t *t, int status)
@@ -485,6 +558,8 @@ static void tls__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         tls__on_socket_end(t, (int)nread);
         return;
     }
+    if (t->cb.on_ciphertext)
+        t->cb.on_ciphertext(t, (const uint8_t *)buf->base, (size_t)nread);
     size_t w = 0;
     if (BIO_write_ex(t->net_in, buf->base, (size_t)nread, &w) != 1 || w != (size_t)nread) {
         ERR_clear_error();
@@ -585,17 +660,33 @@ int okr_tls_write(okr_tls_t *t, const void *data, size_t len)
         return OKR_E_CLOSED;
     if (len == 0)
         return 0;
-    if (t->flags & F_HOLD)
+    if (t->flags & (F_HOLD | F_CORK))
         return tls__hold(t, data, len);
     return tls__ssl_write(t, data, len);
 }
 
+void okr_tls_cork(okr_tls_t *t)
+{
+    if (t->state < ST_SHUTDOWN)
+        t->flags |= F_CORK;
+}
+
+int okr_tls_uncork(okr_tls_t *t)
+{
+    if (!(t->flags & F_CORK))
+        return 0;
+    t->flags &= ~F_CORK;
+    if (t->state >= ST_SHUTDOWN)
+        return OKR_E_CLOSED; /* the layer dropped it (a shutdown sent it first) */
+    if (t->flags & F_HOLD)
+        return 0; /* still held for the handshake */
+    return tls__send_pending(t);
+}
+
 size_t okr_tls_pending_bytes(const okr_tls_t *t)
 {
-    size_t n = t->pending_len + t->out_len + t->inflight_len;
-    if (t->net_out)
-        n += BIO_ctrl_pending(t->net_out);
-    return n;
+    /* net_out is drained after every OpenSSL call: nothing waits there. */
+    return t->pending_len + t->out_len + t->inflight_len;
 }
 
 void okr_tls_shutdown(okr_tls_t *t)
@@ -608,8 +699,10 @@ void okr_tls_shutdown(okr_tls_t *t)
         return;
     }
     t->flags |= F_OWNER_CLOSE;
-    /* Called from on_handshake: what was queued goes before close_notify. */
-    if ((t->flags & F_HOLD) && tls__send_pending(t))
+    /* Called from on_handshake, or corked: what was queued goes before close_notify. */
+    int held = t->flags & (F_HOLD | F_CORK);
+    t->flags &= ~F_CORK;
+    if (held && tls__send_pending(t))
         return; /* failed and closing */
     t->state = ST_SHUTDOWN;
     ERR_clear_error();

@@ -45,6 +45,15 @@ typedef struct okr_tls_callbacks {
      * moment to hand over more output a slow reader was kept waiting for.
      * May be NULL. The callback may write and may close. */
     void (*on_drain)(okr_tls_t *t);
+    /* Optional, for measurements (okr-bench reads the kernel's receipt time
+     * of each TLS record this way); NULL in okrd and the client. Called right
+     * before each read from the socket: returns the most bytes that read may
+     * take (0: as many as the layer's buffer holds). It may peek at the
+     * socket (recv with MSG_PEEK) but must not consume from it. */
+    size_t (*on_before_read)(okr_tls_t *t, int fd);
+    /* Optional, with on_before_read: the socket read returned n bytes of
+     * ciphertext, about to be decrypted (on_read may follow). */
+    void (*on_ciphertext)(okr_tls_t *t, const uint8_t *data, size_t n);
 } okr_tls_callbacks_t;
 
 struct okr_tls {
@@ -89,6 +98,16 @@ int okr_tls_start(okr_tls_t *t);
  * sent afterwards. Returns 0, OKR_E_CLOSED if the connection is closing, or
  * OKR_E_NOMEM. */
 int okr_tls_write(okr_tls_t *t, const void *data, size_t len);
+
+/* From now on okr_tls_write only collects (copies) what it is given, until
+ * okr_tls_uncork encrypts it all at once: several small messages for one
+ * reader then leave in one TLS record (16 KiB each at most) and one write.
+ * What is collected counts in okr_tls_pending_bytes. Idempotent. */
+void okr_tls_cork(okr_tls_t *t);
+
+/* Sends what was collected since okr_tls_cork and ends it. Returns 0,
+ * OKR_E_CLOSED or OKR_E_NOMEM (as okr_tls_write). No-op if not corked. */
+int okr_tls_uncork(okr_tls_t *t);
 
 /* Bytes accepted by okr_tls_write (or their ciphertext) not yet written to the
  * socket: what a slow reader costs us. */

@@ -21,6 +21,7 @@
 
 static okr_test_server_t server;
 static okr_client_t *admin;
+static okr_test_server_t server2; /* a second okrd with other limits, for one test */
 
 #define NOTE_BYTES 3000
 
@@ -118,6 +119,8 @@ static int teardown(void **state)
     okr_client_free(admin);
     ts_stop(&server);
     ts_cleanup(&server);
+    if (server2.dir[0]) /* test_group_over_soft_cap failed half-way */
+        ts_cleanup(&server2);
     return 0;
 }
 
@@ -249,7 +252,7 @@ static void raw_request(SSL *ssl, Okr__Request *req, uint64_t id)
 }
 
 /* Creates n key results under obj with pipelined requests. */
-static void make_krs(uint64_t obj, uint64_t *out, int n)
+static void make_krs(okr_client_t *c, uint64_t obj, uint64_t *out, int n)
 {
     for (int done = 0; done < n; done += 25) {
         int batch = n - done < 25 ? n - done : 25;
@@ -266,11 +269,11 @@ static void make_krs(uint64_t obj, uint64_t *out, int n)
             Okr__Request req = OKR__REQUEST__INIT;
             req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
             req.key_result_create = &kc[i];
-            assert_int_equal(okr_client_send(admin, &req, &ids[i]), OKR_OK);
+            assert_int_equal(okr_client_send(c, &req, &ids[i]), OKR_OK);
         }
         for (int i = 0; i < batch; i++) {
             Okr__Response *resp = NULL;
-            assert_int_equal(okr_client_wait(admin, ids[i], &resp), OKR_OK);
+            assert_int_equal(okr_client_wait(c, ids[i], &resp), OKR_OK);
             assert_int_equal(resp->status, OKR__STATUS__STATUS_OK);
             out[done + i] = resp->key_result->id;
             okr__response__free_unpacked(resp, NULL);
@@ -321,7 +324,7 @@ static void test_stalled_subscriber_is_cut_off(void **state)
     uint64_t cycle = tw_cycle(admin, "push-slow", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
     uint64_t obj = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
     uint64_t *krs = calloc(HOT + COLD, sizeof *krs);
-    make_krs(obj, krs, HOT + COLD);
+    make_krs(admin, obj, krs, HOT + COLD);
 
     /* The stalled one: raw TLS with a tiny receive buffer, never read again. */
     SSL *slow = ts_tls_connect(&server, TLS1_3_VERSION);
@@ -394,6 +397,62 @@ static void test_stalled_subscriber_is_cut_off(void **state)
     ts_tls_close(slow);
     seen_free(&seen);
     okr_client_free(good);
+}
+
+/* A commit group whose events for one reader exceed the soft cap: okrd
+ * collects (corks) a connection's events for the whole group, so beyond the
+ * soft cap they wait in its queue, and the collected bytes may all go to the
+ * socket at once, leaving no write completion to drain that queue. Every
+ * event must still arrive, in order (distinct key results: none coalesced).
+ * Its own okrd: a soft cap under one event, the kernel's own send buffers. */
+static void test_group_over_soft_cap(void **state)
+{
+    (void)state;
+    enum { N = 40 };
+    static const char *const extra[] = {
+        "--out-queue-soft", "1024", "--out-queue-max", "8388608", "--rate-limit-rps", "0", NULL};
+    okr_test_server_t *srv2 = &server2;
+    ts_start(srv2, extra);
+    okr_client_t *w = ts_login(srv2, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cycle = tw_cycle(w, "push-group", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t obj = tw_objective(w, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
+    uint64_t krs[N];
+    make_krs(w, obj, krs, N);
+    okr_client_t *good = ts_login(srv2, "admin", TS_ADMIN_PASSWORD);
+    seen_t seen = {0};
+    okr_client_on_event(good, on_event, &seen);
+    tw_subscribe(good, OKR__SCOPE_KIND__SCOPE_KIND_CYCLE, cycle, 0, 0);
+
+    /* Pipelined: all but the first arrive while the first commits, and are
+     * committed (and fanned out) as one group. */
+    char *note = malloc(NOTE_BYTES + 1);
+    memset(note, 'n', NOTE_BYTES);
+    note[NOTE_BYTES] = '\0';
+    uint64_t ids[N];
+    Okr__CheckInRequest ci[N];
+    for (int i = 0; i < N; i++) {
+        Okr__Request r = checkin_request(&ci[i], krs[i], i, note);
+        assert_int_equal(okr_client_send(w, &r, &ids[i]), OKR_OK);
+    }
+    for (int i = 0; i < N; i++) {
+        Okr__Response *resp = NULL;
+        assert_int_equal(okr_client_wait(w, ids[i], &resp), OKR_OK);
+        assert_int_equal(resp->status, OKR__STATUS__STATUS_OK);
+        okr__response__free_unpacked(resp, NULL);
+    }
+    free(note);
+    wait_events(good, &seen, N);
+    assert_int_equal(seen.n, N);
+    for (size_t i = 1; i < seen.n; i++)
+        assert_true(seen.seqs[i] > seen.seqs[i - 1]);
+    Okr__Stats *st = tw_stats(w);
+    assert_int_equal(st->events_coalesced, 0);
+    okr__stats__free_unpacked(st, NULL);
+    seen_free(&seen);
+    okr_client_free(good);
+    okr_client_free(w);
+    ts_stop(srv2);
+    ts_cleanup(srv2);
 }
 
 /* 200 subscribers on one server each receive every event of a burst. */
@@ -603,6 +662,7 @@ int main(void)
         cmocka_unit_test(test_resume_replay_and_snapshot),
         cmocka_unit_test(test_stalled_subscriber_is_cut_off),
         cmocka_unit_test(test_two_hundred_subscribers),
+        cmocka_unit_test(test_group_over_soft_cap),
         cmocka_unit_test(test_subscribe_refusals),
         cmocka_unit_test(test_dashboard_token),
         cmocka_unit_test(test_logout_stops_pushes_elsewhere),

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,6 +90,7 @@ struct harness {
     int server_echo;
     int server_close_on_read;
     size_t server_reply_then_shutdown; /* bytes of the pattern, then shutdown */
+    int server_corked_then_shutdown;   /* three messages corked, uncorked, then shutdown */
     peer_t *clients[MAX_PEERS], *servers[MAX_PEERS];
     int nclients, nservers;
 };
@@ -207,6 +209,21 @@ static void on_read(okr_tls_t *t, const uint8_t *data, size_t len)
     p->reads++;
     if (p->is_server) {
         rx_append(p, data, len);
+        if (h->server_corked_then_shutdown) {
+            /* Collected, not encrypted, until the uncork; then one record. */
+            okr_tls_cork(t);
+            assert_int_equal(okr_tls_write(t, "one ", 4), 0);
+            assert_int_equal(okr_tls_write(t, "two ", 4), 0);
+            assert_int_equal(okr_tls_write(t, "three", 5), 0);
+            assert_int_equal(okr_tls_pending_bytes(t), 13);
+            assert_int_equal(okr_tls_uncork(t), 0);
+            assert_int_equal(okr_tls_uncork(t), 0); /* not corked: nothing to do */
+            /* Corked again: a shutdown sends what was collected first. */
+            okr_tls_cork(t);
+            assert_int_equal(okr_tls_write(t, " four", 5), 0);
+            okr_tls_shutdown(t);
+            return;
+        }
         if (h->server_close_on_read) {
             okr_tls_close(t);
             return;
@@ -221,7 +238,13 @@ static void on_read(okr_tls_t *t, const uint8_t *data, size_t len)
             p->mismatch = 1;
         p->rx_len += len;
         if (p->reads == 1) {
-            /* Established now: the rest goes straight through SSL_write. */
+            /* Established now: the rest goes straight through SSL_write.
+             * What the socket takes at once is written at once; a small
+             * send buffer makes sure most of it cannot be, and must wait. */
+            uv_os_fd_t fd;
+            int sndbuf = 16 * 1024;
+            assert_int_equal(uv_fileno((uv_handle_t *)&t->tcp, &fd), 0);
+            assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf), 0);
             send_pattern(p, BIG);
             p->pending_after_burst = okr_tls_pending_bytes(t);
         }
@@ -549,7 +572,7 @@ static void test_echo_big(void **state)
     assert_int_equal(c->rx_len, BIG);
     assert_false(c->mismatch);
     assert_true(c->reads > 1);
-    /* One write in flight, the rest waiting to be coalesced. */
+    /* What the socket did not take waits, coalesced, and still arrives in order. */
     assert_true(c->pending_after_burst > 0);
     assert_int_equal(c->err_calls, 0);
     assert_true(c->closed);
@@ -586,6 +609,31 @@ static void test_server_shutdown_drains(void **state)
     peer_t *s = h.servers[0];
     assert_int_equal(s->err_calls, 0);
     assert_true(s->closed);
+    h_free(&h);
+}
+
+/* Writes made while corked leave together, in order, in one record; a
+ * shutdown while corked sends them before its close_notify. */
+static void test_cork(void **state)
+{
+    (void)state;
+    harness_t h;
+    h_init(&h, 1);
+    h.server_corked_then_shutdown = 1;
+    SSL_CTX *ctx = pinned_client_ctx();
+    peer_t *c = client_new(&h, ctx, NULL);
+    c->post_start = "go";
+    client_connect(c);
+    h_run(&h);
+    SSL_CTX_free(ctx);
+
+    assert_int_equal(c->hs_status, OKR_OK);
+    assert_int_equal(c->rx_len, 18);
+    assert_memory_equal(c->rx, "one two three four", 18);
+    assert_int_equal(c->reads, 2); /* one record per uncork */
+    assert_int_equal(c->err_status, OKR_E_CLOSED);
+    assert_true(c->closed);
+    assert_true(h.servers[0]->closed);
     h_free(&h);
 }
 
@@ -821,10 +869,15 @@ static int suite_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_generate_cert),  cmocka_unit_test(test_handshake),
-        cmocka_unit_test(test_echo_big),       cmocka_unit_test(test_server_shutdown_drains),
-        cmocka_unit_test(test_tls12_rejected), cmocka_unit_test(test_alpn),
-        cmocka_unit_test(test_ca_verify),      cmocka_unit_test(test_close_in_handshake),
+        cmocka_unit_test(test_generate_cert),
+        cmocka_unit_test(test_handshake),
+        cmocka_unit_test(test_echo_big),
+        cmocka_unit_test(test_server_shutdown_drains),
+        cmocka_unit_test(test_cork),
+        cmocka_unit_test(test_tls12_rejected),
+        cmocka_unit_test(test_alpn),
+        cmocka_unit_test(test_ca_verify),
+        cmocka_unit_test(test_close_in_handshake),
         cmocka_unit_test(test_close_in_read),
     };
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
