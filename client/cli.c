@@ -433,7 +433,31 @@ static int cli__session_matches(okr_cli_t *cli, char *why, size_t len)
     return 0;
 }
 
-int okr_cli_connect_auth(okr_cli_t *cli)
+/* The checks every answer gets: an error status is reported (and the
+ * answer freed), and so is a result of another kind than expect. */
+static int cli__check_answer(okr_cli_t *cli, Okr__Response **resp, Okr__Response__ResultCase expect)
+{
+    Okr__Response *r = *resp;
+    if (r->status != OKR__STATUS__STATUS_OK) {
+        int err = okr_status_to_err(r->status);
+        int code = okr_cli_fail_err(cli, err, "%s",
+                                    r->message && r->message[0] ? r->message : okr_strerror(err));
+        okr__response__free_unpacked(r, NULL);
+        *resp = NULL;
+        return code;
+    }
+    if (expect && r->result_case != expect) {
+        okr__response__free_unpacked(r, NULL);
+        *resp = NULL;
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                            "the server answered with an unexpected result; is it an older okrd?");
+    }
+    return 0;
+}
+
+/* Connects with the saved session's token sent right behind Hello; the
+ * answer is collected by cli__auth_answer. */
+static int cli__connect_session(okr_cli_t *cli)
 {
     int rc = okr_cli_resolve_server(cli);
     if (rc)
@@ -453,14 +477,48 @@ int okr_cli_connect_auth(okr_cli_t *cli)
     cli->send_token = cli->session.token; /* pipelined behind Hello */
     rc = okr_cli_connect(cli);
     cli->send_token = NULL;
-    if (rc)
-        return rc;
-    rc = okr_client_auth_token(cli->client, cli->session.token, &cli->me);
+    return rc;
+}
+
+static int cli__auth_answer(okr_cli_t *cli)
+{
+    int rc = okr_client_auth_token(cli->client, cli->session.token, &cli->me);
     if (rc == OKR_E_UNAUTHENTICATED)
         return cli__not_logged_in(cli, " (the session expired or was revoked)");
     if (rc)
         return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
     return 0;
+}
+
+int okr_cli_connect_auth(okr_cli_t *cli)
+{
+    int rc = cli__connect_session(cli);
+    return rc ? rc : cli__auth_answer(cli);
+}
+
+int okr_cli_connect_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                         Okr__Response **resp)
+{
+    *resp = NULL;
+    int rc = cli__connect_session(cli);
+    if (rc)
+        return rc;
+    /* Behind Hello and AuthToken, before their answers: the server takes
+     * requests in order, so it arrives authenticated. */
+    uint64_t id;
+    int sent = okr_client_send(cli->client, req, &id) == 0;
+    rc = cli__auth_answer(cli);
+    if (rc)
+        return rc;
+    if (sent && okr_client_wait(cli->client, id, resp) == 0) {
+        /* Refused as not yet authenticated (an AuthToken held back by login
+         * throttling): the session is good now, so ask again. */
+        if ((*resp)->status != OKR__STATUS__STATUS_UNAUTHENTICATED)
+            return cli__check_answer(cli, resp, expect);
+        okr__response__free_unpacked(*resp, NULL);
+        *resp = NULL;
+    }
+    return okr_cli_call(cli, req, expect, resp);
 }
 
 int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
@@ -469,22 +527,7 @@ int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase ex
     int rc = okr_client_call(cli->client, req, resp);
     if (rc)
         return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-    Okr__Response *r = *resp;
-    if (r->status != OKR__STATUS__STATUS_OK) {
-        int err = okr_status_to_err(r->status);
-        int code = okr_cli_fail_err(cli, err, "%s",
-                                    r->message && r->message[0] ? r->message : okr_strerror(err));
-        okr__response__free_unpacked(r, NULL);
-        *resp = NULL;
-        return code;
-    }
-    if (expect && r->result_case != expect) {
-        okr__response__free_unpacked(r, NULL);
-        *resp = NULL;
-        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
-                            "the server answered with an unexpected result; is it an older okrd?");
-    }
-    return 0;
+    return cli__check_answer(cli, resp, expect);
 }
 
 /* ---------------------------------------------------------------- dispatch */

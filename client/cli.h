@@ -171,6 +171,12 @@ int okr_cli_connect(okr_cli_t *cli);
  * no session for this server or the server refuses the token. */
 int okr_cli_connect_auth(okr_cli_t *cli);
 
+/* okr_cli_connect_auth, then okr_cli_call(req), with req sent right behind
+ * Hello and AuthToken instead of after their answers: one round trip less,
+ * for one-shot commands like okr checkin. Errors are reported the same way. */
+int okr_cli_connect_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                         Okr__Response **resp);
+
 /* Sends req and waits. Returns 0 with *resp (status OK, result of kind
  * expect, or any kind if expect is 0), else prints the error and returns an
  * exit code. Free *resp with okr__response__free_unpacked. */

@@ -463,24 +463,9 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
     char ref[32];
     okr_ref_format(OKR_REF_KEY_RESULT, kr_id, ref, sizeof ref);
 
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
-        return rc;
-    double value = v;
-    if (kind != VALUE_ABSOLUTE) {
-        Okr__Response *got;
-        rc = checkin__get_kr(cli, kr_id, &got);
-        if (rc)
-            return rc;
-        rc = checkin__resolve(cli, got->key_result, ref, kind, v, &value);
-        okr__response__free_unpacked(got, NULL);
-        if (rc)
-            return rc;
-    }
-
     Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
     ci.key_result_id = kr_id;
-    ci.value = value;
+    ci.value = v;
     ci.has_confidence = o.has_confidence;
     ci.confidence = o.confidence;
     ci.note = (char *)(o.note ? o.note : "");
@@ -488,7 +473,23 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
     req.op_case = OKR__REQUEST__OP_CHECKIN;
     req.checkin = &ci;
     Okr__Response *resp;
-    rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_CHECKIN, &resp);
+    if (kind == VALUE_ABSOLUTE) {
+        /* The usual case, and the one to keep quick: the check-in goes right
+         * behind Hello and the token. */
+        rc = okr_cli_connect_call(cli, &req, OKR__RESPONSE__RESULT_CHECKIN, &resp);
+    } else {
+        /* A change or a share needs the key result's figures first. */
+        rc = okr_cli_connect_auth(cli);
+        Okr__Response *got = NULL;
+        if (rc == 0)
+            rc = checkin__get_kr(cli, kr_id, &got);
+        if (rc == 0) {
+            rc = checkin__resolve(cli, got->key_result, ref, kind, v, &ci.value);
+            okr__response__free_unpacked(got, NULL);
+        }
+        if (rc == 0)
+            rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_CHECKIN, &resp);
+    }
     if (rc)
         return rc;
     const Okr__CheckInResult *res = resp->checkin;

@@ -119,6 +119,10 @@ expect 0 "make alice an admin" -- okr user role alice admin
 expect 0 "deactivate alice" -- okr user deactivate alice
 export OKR_CONFIG_DIR=$dir/alice-config
 expect 4 "alice's session ended with her account" -- okr whoami
+# okr checkin sends the check-in right behind the token: the token's refusal
+# is what is reported, and nothing is checked in.
+expect 4 "a check-in on an ended session: not logged in" -- okr checkin K1 40
+check "it says the session ended" -- grep -q "expired or was revoked" "$dir/err"
 export OKR_CONFIG_DIR=$ADMIN_CONFIG
 
 # ---- logout
