@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "okr_error.h"
+#include "peek.h"
 #include "tls_ctx.h"
 
 #define BCONN_FRAME_MAX (16u * 1024u * 1024u)
@@ -252,23 +253,9 @@ static size_t bconn__before_read(okr_tls_t *t, int fd)
     if (c->rec_left > 0)
         return c->rec_left;
     uint8_t hdr[sizeof c->rec_hdr];
-    union {
-        char buf[CMSG_SPACE(sizeof(struct timespec))];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov = {.iov_base = hdr, .iov_len = sizeof hdr};
-    struct msghdr m = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-    c->peek_ns = 0;
-    ssize_t n = recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT);
+    ssize_t n = bench_peek_stamped(fd, hdr, sizeof hdr, &c->peek_ns);
     if (n <= 0)
         return 0; /* nothing yet, or the end: the read itself will tell */
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-            struct timespec ts;
-            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-            c->peek_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-        }
     if ((size_t)n < sizeof hdr)
         return (size_t)n;
     return sizeof hdr + ((size_t)hdr[3] << 8 | hdr[4]);

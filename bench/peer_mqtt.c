@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "hist.h"
+#include "peek.h"
 
 #define TOPIC "okr/bench/cycle"
 
@@ -82,22 +83,8 @@ static unsigned long long real_ns(void)
 static unsigned long long peek_stamp(int fd)
 {
     unsigned char hdr[5];
-    union {
-        char buf[CMSG_SPACE(sizeof(struct timespec))];
-        struct cmsghdr align;
-    } ctl;
-    struct iovec iov = {.iov_base = hdr, .iov_len = sizeof hdr};
-    struct msghdr m = {
-        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
-    if (recvmsg(fd, &m, MSG_PEEK | MSG_DONTWAIT) <= 0)
-        return 0;
-    for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm))
-        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-            struct timespec ts;
-            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
-            return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-        }
-    return 0;
+    uint64_t ns;
+    return bench_peek_stamped(fd, hdr, sizeof hdr, &ns) > 0 ? (unsigned long long)ns : 0;
 }
 
 static unsigned long long proc_cpu_ns(int pid)

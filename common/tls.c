@@ -140,12 +140,9 @@ static int tls__reserve(uint8_t **buf, size_t *cap, size_t need)
     return 0;
 }
 
-/* Moves what OpenSSL produced from net_out to out. */
-static int tls__drain_bio(okr_tls_t *t)
+/* Makes room in out for n more bytes of ciphertext, within TLS__OUT_MAX. */
+static int tls__make_room(okr_tls_t *t, size_t n)
 {
-    size_t n = BIO_ctrl_pending(t->net_out);
-    if (n == 0)
-        return 0;
     if (t->out_len + n > TLS__OUT_MAX) {
         tls__set_error(t, "TLS output buffer limit reached");
         return OKR_E_NOMEM;
@@ -154,6 +151,18 @@ static int tls__drain_bio(okr_tls_t *t)
         tls__set_error(t, "out of memory");
         return OKR_E_NOMEM;
     }
+    return 0;
+}
+
+/* Moves what OpenSSL produced from net_out to out. */
+static int tls__drain_bio(okr_tls_t *t)
+{
+    size_t n = BIO_ctrl_pending(t->net_out);
+    if (n == 0)
+        return 0;
+    int rc = tls__make_room(t, n);
+    if (rc)
+        return rc;
     size_t got = 0;
     if (BIO_read_ex(t->net_out, t->out + t->out_len, n, &got) != 1 || got != n) {
         ERR_clear_error();
@@ -197,14 +206,9 @@ static int tls__flush(okr_tls_t *t)
 /* Appends n bytes of ciphertext to out. */
 static int tls__keep(okr_tls_t *t, const uint8_t *p, size_t n)
 {
-    if (t->out_len + n > TLS__OUT_MAX) {
-        tls__set_error(t, "TLS output buffer limit reached");
-        return OKR_E_NOMEM;
-    }
-    if (tls__reserve(&t->out, &t->out_cap, t->out_len + n)) {
-        tls__set_error(t, "out of memory");
-        return OKR_E_NOMEM;
-    }
+    int rc = tls__make_room(t, n);
+    if (rc)
+        return rc;
     memcpy(t->out + t->out_len, p, n);
     t->out_len += n;
     return 0;
