@@ -372,6 +372,7 @@ int okr_cli_try_connect(okr_cli_t *cli, char *err, size_t errlen)
         .timeout_ms = cli->timeout_ms,
         .client_name = "okr " OKR_VERSION,
         .auth_token = cli->send_token,
+        .defer_hello = cli->defer_hello,
     };
     int rc = okr_client_connect(&cli->client, &opts, err, errlen);
     if (rc)
@@ -485,6 +486,9 @@ static int cli__auth_answer(okr_cli_t *cli)
     int rc = okr_client_auth_token(cli->client, cli->session.token, &cli->me);
     if (rc == OKR_E_UNAUTHENTICATED)
         return cli__not_logged_in(cli, " (the session expired or was revoked)");
+    if (rc == OKR_E_UNSUPPORTED || rc == OKR_E_PROTOCOL) /* Hello's answer, if deferred */
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, okr_cli_status_name(rc), "%s",
+                            okr_client_error(cli->client));
     if (rc)
         return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
     return 0;
@@ -500,7 +504,9 @@ int okr_cli_connect_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__Resul
                          Okr__Response **resp)
 {
     *resp = NULL;
+    cli->defer_hello = 1;
     int rc = cli__connect_session(cli);
+    cli->defer_hello = 0;
     if (rc)
         return rc;
     /* Behind Hello and AuthToken, before their answers: the server takes

@@ -69,6 +69,7 @@ typedef struct okr_cli {
     okr_session_t session;
     int session_loaded;     /* 1: loaded, -1: none or unreadable */
     const char *send_token; /* sent behind Hello by okr_cli_try_connect, or NULL */
+    int defer_hello;        /* okr_cli_try_connect: do not wait for Hello's answer */
 
     okr_client_t *client;
     Okr__User *me; /* after okr_cli_connect_auth */

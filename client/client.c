@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -73,6 +74,7 @@ struct okr_client {
     uint32_t timeout_ms;
     char *client_name;
     char *auth_token; /* sent right behind Hello (opts.auth_token), or NULL */
+    int defer_hello;  /* opts.defer_hello */
 
     /* connection state */
     int loop_ready, timer_ready;
@@ -85,10 +87,12 @@ struct okr_client {
     int failed;              /* sticky okr_err_t once the connection is unusable */
     int prompted;            /* confirm_new was asked during this connect */
     int pinned_new;          /* this connect stored a new pin */
+    int64_t offered_until;   /* the offered session's ticket may be reused until then */
     Okr__Status conn_status; /* status of a connection-level error (id 0) */
 
     uint64_t next_id;
-    uint64_t auth_id; /* the pipelined AuthToken's request id until collected */
+    uint64_t auth_id;  /* the pipelined AuthToken's request id until collected */
+    uint64_t hello_id; /* Hello's request id until its answer is checked */
     client_resp_t *responses;
     client_event_t *events, **events_tail;
     uint64_t abandoned[CLIENT_ABANDONED_MAX];
@@ -418,6 +422,7 @@ static void client__offer_session(okr_client_t *c)
 {
     SSL *ssl = okr_tls_ssl(&c->tls);
     SSL_set_app_data(ssl, c);
+    c->offered_until = 0;
     if (!c->session_cache)
         return;
     BIO *in = BIO_new_file(c->session_cache, "r");
@@ -427,6 +432,12 @@ static void client__offer_session(okr_client_t *c)
     BIO_free(in);
     ERR_clear_error();
     if (sess) {
+        /* Half its life: the server takes it back until the end. */
+        int64_t life = (int64_t)SSL_SESSION_get_timeout(sess);
+        int64_t hint = (int64_t)SSL_SESSION_get_ticket_lifetime_hint(sess);
+        if (hint > 0 && hint < life)
+            life = hint;
+        c->offered_until = (int64_t)SSL_SESSION_get_time(sess) + life / 2;
         SSL_set_session(ssl, sess);
         SSL_SESSION_free(sess);
     }
@@ -437,6 +448,11 @@ static int client__on_new_session(SSL *ssl, SSL_SESSION *sess)
 {
     okr_client_t *c = SSL_get_app_data(ssl);
     if (!c || !c->session_cache)
+        return 0;
+    /* Resumed with a ticket that is still young: keep using that one. A new
+     * file on every command would cost more (a rename: the file system
+     * starts writing it out) than the resumption saves. */
+    if (SSL_session_reused(ssl) && (int64_t)time(NULL) < c->offered_until)
         return 0;
     BIO *mem = BIO_new(BIO_s_mem());
     char *data = NULL;
@@ -658,7 +674,8 @@ static int client__verify(okr_client_t *c)
 
 /* ---------------------------------------------------------------- hello */
 
-static int client__hello(okr_client_t *c)
+/* Sends Hello, and the token right behind it if there is one. */
+static int client__hello_send(okr_client_t *c)
 {
     Okr__Hello hello = OKR__HELLO__INIT;
     hello.version_major = OKR_PROTOCOL_MAJOR;
@@ -667,8 +684,7 @@ static int client__hello(okr_client_t *c)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_HELLO;
     req.hello = &hello;
-    uint64_t hello_id;
-    int rc = okr_client_send(c, &req, &hello_id);
+    int rc = okr_client_send(c, &req, &c->hello_id);
     if (rc)
         return rc;
     /* The server answers in order, so the token may follow Hello without
@@ -682,8 +698,16 @@ static int client__hello(okr_client_t *c)
         if (okr_client_send(c, &areq, &c->auth_id) != 0)
             c->auth_id = 0; /* okr_client_auth_token will send it again */
     }
+    return 0;
+}
+
+/* Takes Hello's answer and checks the server's protocol version. */
+static int client__hello_answer(okr_client_t *c)
+{
+    uint64_t id = c->hello_id;
+    c->hello_id = 0; /* okr_client_wait below must not come back here */
     Okr__Response *resp;
-    rc = okr_client_wait(c, hello_id, &resp);
+    int rc = okr_client_wait(c, id, &resp);
     if (rc)
         return rc;
     if (resp->status != OKR__STATUS__STATUS_OK) {
@@ -743,6 +767,7 @@ static int client__init(okr_client_t *c, const okr_client_opts_t *opts)
     c->known_servers = client__strdup_opt(opts->known_servers_path, &oom);
     c->client_name = client__strdup_opt(opts->client_name ? opts->client_name : "okr-client", &oom);
     c->auth_token = client__strdup_opt(opts->auth_token, &oom);
+    c->defer_hello = opts->defer_hello;
     if (oom) {
         client__err(c, "out of memory");
         return OKR_E_NOMEM;
@@ -789,7 +814,9 @@ static int client__open(okr_client_t *c)
         return rc;
     }
     c->verified = 1;
-    rc = client__hello(c);
+    rc = client__hello_send(c);
+    if (rc == 0 && !c->defer_hello)
+        rc = client__hello_answer(c);
     if (rc)
         client__close_now(c);
     return rc;
@@ -969,6 +996,13 @@ static int cond_response(okr_client_t *c, const void *arg)
 int okr_client_wait(okr_client_t *c, uint64_t id, Okr__Response **resp)
 {
     *resp = NULL;
+    if (c->hello_id) { /* deferred: Hello's answer is checked before any other */
+        int hrc = client__hello_answer(c);
+        if (hrc) {
+            client__fail(c, hrc);
+            return hrc;
+        }
+    }
     int rc = client__run_until(c, cond_response, &id, c->timeout_ms);
     *resp = client__take(c, id);
     if (*resp)
@@ -1045,6 +1079,11 @@ Okr__Status okr_client_conn_status(const okr_client_t *c)
 const char *okr_client_hostport(const okr_client_t *c)
 {
     return c->hostport;
+}
+
+int okr_client_resumed(const okr_client_t *c)
+{
+    return c->tls_open && SSL_session_reused(okr_tls_ssl((okr_tls_t *)&c->tls));
 }
 
 int okr_client_pinned_new(const okr_client_t *c)

@@ -53,6 +53,12 @@ typedef struct okr_client_opts {
      * okr_client_auth_token() with the same token then collects its answer.
      * NULL = authenticate later. */
     const char *auth_token;
+    /* If set, okr_client_connect returns once Hello (and the token) are sent,
+     * without waiting for the answer: the first okr_client_wait or call takes
+     * it and checks the protocol version first, reporting a refusal there.
+     * For one-shot commands, whose first request can then follow at once.
+     * okr_client_server_hello is NULL until then. */
+    int defer_hello;
 } okr_client_opts_t;
 
 /* Connects, completes the TLS handshake, verifies the server and exchanges
@@ -113,6 +119,10 @@ const char *okr_client_hostport(const okr_client_t *c);
 /* 1 if this connect pinned the server's certificate for the first time
  * (trust_new or confirm_new said yes), else 0. */
 int okr_client_pinned_new(const okr_client_t *c);
+
+/* 1 if the connection resumed a TLS session from opts.session_cache_path
+ * (no certificate signature to make or check). */
+int okr_client_resumed(const okr_client_t *c);
 
 /* ---- convenience wrappers (each one blocking call) ---- */
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -122,9 +123,10 @@ static void test_login_whoami_logout(void **state)
 /* A token sent right behind Hello (opts.auth_token) is answered like one sent
  * after it: a good one logs in, a bad one is refused, and asking with another
  * token still sends that one. */
-static okr_client_t *connect_with_token(const char *token)
+static okr_client_t *connect_with_token_opts(const char *token, int defer_hello)
 {
     okr_client_opts_t opts = {
+        .defer_hello = defer_hello,
         .host = "127.0.0.1",
         .port = server.port,
         .known_servers_path = server.known_servers,
@@ -138,6 +140,11 @@ static okr_client_t *connect_with_token(const char *token)
     if (rc != 0)
         fail_msg("cannot connect: %s", err);
     return c;
+}
+
+static okr_client_t *connect_with_token(const char *token)
+{
+    return connect_with_token_opts(token, 0);
 }
 
 static void test_token_pipelined_behind_hello(void **state)
@@ -171,6 +178,88 @@ static void test_token_pipelined_behind_hello(void **state)
     assert_int_equal(okr_client_auth_token(p, token, NULL), OKR_OK);
     assert_int_equal(whoami(p, NULL), OKR_OK);
     okr_client_free(p);
+
+    /* Hello's answer deferred: a request follows at once, and Hello is
+     * checked when the first answer is taken. */
+    p = connect_with_token_opts(token, 1);
+    assert_null(okr_client_server_hello(p));
+    Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
+    Okr__Request wreq = request(OKR__REQUEST__OP_WHOAMI, &w);
+    uint64_t id;
+    assert_int_equal(okr_client_send(p, &wreq, &id), OKR_OK);
+    assert_int_equal(okr_client_auth_token(p, token, NULL), OKR_OK);
+    assert_non_null(okr_client_server_hello(p));
+    assert_int_equal(okr_client_server_hello(p)->version_major, OKR_PROTOCOL_MAJOR);
+    Okr__Response *resp = NULL;
+    assert_int_equal(okr_client_wait(p, id, &resp), OKR_OK);
+    assert_int_equal(resp->status, OKR__STATUS__STATUS_OK);
+    assert_string_equal(resp->login->user->username, "admin");
+    okr__response__free_unpacked(resp, NULL);
+    okr_client_free(c);
+    okr_client_free(p);
+}
+
+/* TLS session resumption (opts.session_cache_path): the first connection
+ * makes a full handshake and keeps the ticket, the next ones resume with it
+ * and leave the file alone while the ticket is young; a damaged file only
+ * costs a full handshake, after which a good ticket is kept again. */
+static okr_client_t *connect_cached(const char *cache)
+{
+    okr_client_opts_t opts = {
+        .host = "127.0.0.1",
+        .port = server.port,
+        .known_servers_path = server.known_servers,
+        .trust_new = 1,
+        .timeout_ms = 15000,
+        .session_cache_path = cache,
+    };
+    okr_client_t *c = NULL;
+    char err[1024];
+    if (okr_client_connect(&c, &opts, err, sizeof err) != 0)
+        fail_msg("cannot connect: %s", err);
+    return c;
+}
+
+static void test_session_resumption(void **state)
+{
+    (void)state;
+    char cache[512];
+    snprintf(cache, sizeof cache, "%s/tls-session.pem", server.dir);
+    unlink(cache);
+
+    okr_client_t *c = connect_cached(cache);
+    assert_false(okr_client_resumed(c));
+    assert_int_equal(whoami(c, NULL), OKR_E_UNAUTHENTICATED); /* TLS only: no login yet */
+    okr_client_free(c);
+    struct stat first;
+    assert_int_equal(stat(cache, &first), 0);
+    assert_int_equal(first.st_mode & 0777, 0600);
+
+    for (int i = 0; i < 3; i++) {
+        c = connect_cached(cache);
+        assert_true(okr_client_resumed(c));
+        okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+        char token[65];
+        strcpy(token, okr_client_token(admin));
+        assert_int_equal(okr_client_auth_token(c, token, NULL), OKR_OK);
+        assert_int_equal(whoami(c, NULL), OKR_OK);
+        okr_client_free(admin);
+        okr_client_free(c);
+        struct stat now;
+        assert_int_equal(stat(cache, &now), 0);
+        assert_int_equal(now.st_ino, first.st_ino); /* not rewritten */
+    }
+
+    FILE *f = fopen(cache, "w");
+    assert_non_null(f);
+    fputs("-----BEGIN SSL SESSION PARAMETERS-----\nnot a session\n", f);
+    fclose(f);
+    c = connect_cached(cache);
+    assert_false(okr_client_resumed(c));
+    assert_int_equal(whoami(c, NULL), OKR_E_UNAUTHENTICATED);
+    okr_client_free(c);
+    c = connect_cached(cache);
+    assert_true(okr_client_resumed(c)); /* a good ticket was kept again */
     okr_client_free(c);
 }
 
@@ -441,6 +530,7 @@ int main(void)
         cmocka_unit_test(test_first_admin_bootstrap),
         cmocka_unit_test(test_login_whoami_logout),
         cmocka_unit_test(test_token_pipelined_behind_hello),
+        cmocka_unit_test(test_session_resumption),
         cmocka_unit_test(test_wrong_password_same_error_as_unknown_user),
         cmocka_unit_test(test_requests_before_login_refused),
         cmocka_unit_test(test_admin_only_refused_for_member),
