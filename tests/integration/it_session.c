@@ -123,10 +123,13 @@ static void test_login_whoami_logout(void **state)
 /* A token sent right behind Hello (opts.auth_token) is answered like one sent
  * after it: a good one logs in, a bad one is refused, and asking with another
  * token still sends that one. */
-static okr_client_t *connect_with_token_opts(const char *token, int defer_hello)
+/* A connection with the options these tests vary: a token sent behind Hello,
+ * Hello's answer deferred, a TLS session cache. */
+static okr_client_t *connect_custom(const char *token, int defer_hello, const char *cache)
 {
     okr_client_opts_t opts = {
         .defer_hello = defer_hello,
+        .session_cache_path = cache,
         .host = "127.0.0.1",
         .port = server.port,
         .known_servers_path = server.known_servers,
@@ -144,7 +147,7 @@ static okr_client_t *connect_with_token_opts(const char *token, int defer_hello)
 
 static okr_client_t *connect_with_token(const char *token)
 {
-    return connect_with_token_opts(token, 0);
+    return connect_custom(token, 0, NULL);
 }
 
 static void test_token_pipelined_behind_hello(void **state)
@@ -181,7 +184,7 @@ static void test_token_pipelined_behind_hello(void **state)
 
     /* Hello's answer deferred: a request follows at once, and Hello is
      * checked when the first answer is taken. */
-    p = connect_with_token_opts(token, 1);
+    p = connect_custom(token, 1, NULL);
     assert_null(okr_client_server_hello(p));
     Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
     Okr__Request wreq = request(OKR__REQUEST__OP_WHOAMI, &w);
@@ -205,19 +208,7 @@ static void test_token_pipelined_behind_hello(void **state)
  * costs a full handshake, after which a good ticket is kept again. */
 static okr_client_t *connect_cached(const char *cache)
 {
-    okr_client_opts_t opts = {
-        .host = "127.0.0.1",
-        .port = server.port,
-        .known_servers_path = server.known_servers,
-        .trust_new = 1,
-        .timeout_ms = 15000,
-        .session_cache_path = cache,
-    };
-    okr_client_t *c = NULL;
-    char err[1024];
-    if (okr_client_connect(&c, &opts, err, sizeof err) != 0)
-        fail_msg("cannot connect: %s", err);
-    return c;
+    return connect_custom(NULL, 0, cache);
 }
 
 static void test_session_resumption(void **state)
