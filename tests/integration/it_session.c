@@ -120,9 +120,6 @@ static void test_login_whoami_logout(void **state)
     okr_client_free(c);
 }
 
-/* A token sent right behind Hello (opts.auth_token) is answered like one sent
- * after it: a good one logs in, a bad one is refused, and asking with another
- * token still sends that one. */
 /* A connection with the options these tests vary: a token sent behind Hello,
  * Hello's answer deferred, a TLS session cache. */
 static okr_client_t *connect_custom(const char *token, int defer_hello, const char *cache)
@@ -150,6 +147,9 @@ static okr_client_t *connect_with_token(const char *token)
     return connect_custom(token, 0, NULL);
 }
 
+/* A token sent right behind Hello (opts.auth_token) is answered like one sent
+ * after it: a good one logs in, a bad one is refused, and asking with another
+ * token still sends that one. */
 static void test_token_pipelined_behind_hello(void **state)
 {
     (void)state;
