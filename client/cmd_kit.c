@@ -57,6 +57,23 @@ int okr_kit_begin(okr_cli_t *cli, const char *command, const char *usage, int ar
     return rc ? rc : -1;
 }
 
+int okr_kit_begin_ref(okr_cli_t *cli, const char *command, const char *usage, int argc, char **argv,
+                      okr_ref_kind_t kind, const char *what, uint64_t *id)
+{
+    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = command;
+    cli->usage = usage;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 1, 1, what);
+    if (rc < 0)
+        rc = okr_kit_ref(cli, argv[optind], kind, id);
+    if (rc >= 0)
+        return rc;
+    rc = okr_cli_connect_auth(cli);
+    return rc ? rc : -1;
+}
+
 int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, const char *usage,
                      const okr_kit_sub_t *subs, size_t nsubs)
 {

@@ -46,6 +46,13 @@ int okr_kit_begin(okr_cli_t *cli, const char *command, const char *usage, int ar
                   const char *shortopts, const struct option *longopts, okr_kit_opt_fn on_opt,
                   void *arg, int min, int max, const char *what);
 
+/* okr_kit_begin for a command with no options of its own and one argument,
+ * a reference of kind (what names it: "the objective (like O12)"), read into
+ * *id before connecting, so that a bad one is a usage error without a
+ * server. Returns -1 to go on, or the exit code to return now. */
+int okr_kit_begin_ref(okr_cli_t *cli, const char *command, const char *usage, int argc, char **argv,
+                      okr_ref_kind_t kind, const char *what, uint64_t *id);
+
 typedef struct okr_kit_sub {
     const char *name;
     int (*run)(okr_cli_t *cli, int argc, char **argv);

@@ -380,19 +380,10 @@ static int kr__add(okr_cli_t *cli, int argc, char **argv)
 
 static int kr__list(okr_cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "kr list";
-    cli->usage = list_usage;
     uint64_t id;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the objective (like O12)");
-    if (rc < 0)
-        rc = okr_kit_ref(cli, argv[optind], OKR_REF_OBJECTIVE, &id);
+    int rc = okr_kit_begin_ref(cli, "kr list", list_usage, argc, argv, OKR_REF_OBJECTIVE,
+                               "the objective (like O12)", &id);
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     /* The objective first: a clear "no objective O12", and the pace that
      * colours the bars. */
@@ -470,19 +461,10 @@ static int kr__print_checkins(okr_cli_t *cli, const Okr__KeyResult *kr, const ok
 
 static int kr__show(okr_cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "kr show";
-    cli->usage = show_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the key result (like K34)");
-    if (rc >= 0)
-        return rc;
     uint64_t id;
-    if ((rc = okr_kit_ref(cli, argv[optind], OKR_REF_KEY_RESULT, &id)) >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
+    int rc = okr_kit_begin_ref(cli, "kr show", show_usage, argc, argv, OKR_REF_KEY_RESULT,
+                               "the key result (like K34)", &id);
+    if (rc >= 0)
         return rc;
     Okr__Response *resp;
     rc = okr_kit_get_key_result(cli, argv[optind], &resp);
@@ -662,19 +644,10 @@ static int kr__edit(okr_cli_t *cli, int argc, char **argv)
 
 static int kr__rm(okr_cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "kr rm";
-    cli->usage = rm_usage;
     uint64_t id;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the key result (like K34)");
-    if (rc < 0)
-        rc = okr_kit_ref(cli, argv[optind], OKR_REF_KEY_RESULT, &id);
+    int rc = okr_kit_begin_ref(cli, "kr rm", rm_usage, argc, argv, OKR_REF_KEY_RESULT,
+                               "the key result (like K34)", &id);
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__Response *got;
     rc = okr_kit_get_key_result(cli, argv[optind], &got);

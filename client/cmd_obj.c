@@ -535,19 +535,10 @@ static int obj__list(okr_cli_t *cli, int argc, char **argv)
 
 static int obj__show(okr_cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "obj show";
-    cli->usage = show_usage;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the objective (like O12)");
-    if (rc >= 0)
-        return rc;
     uint64_t id;
-    if ((rc = okr_kit_ref(cli, argv[optind], OKR_REF_OBJECTIVE, &id)) >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
+    int rc = okr_kit_begin_ref(cli, "obj show", show_usage, argc, argv, OKR_REF_OBJECTIVE,
+                               "the objective (like O12)", &id);
+    if (rc >= 0)
         return rc;
     Okr__Response *resp;
     rc = okr_kit_get_objective_id(cli, id, &resp);
@@ -715,19 +706,11 @@ static int obj__edit(okr_cli_t *cli, int argc, char **argv)
 
 static int obj__rm_or_archive(okr_cli_t *cli, int argc, char **argv, int archive)
 {
-    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = archive ? "obj archive" : "obj rm";
-    cli->usage = archive ? archive_usage : rm_usage;
     uint64_t id;
-    int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
-    if (rc < 0)
-        rc = okr_kit_positional(cli, argc, argv, 1, 1, "the objective (like O12)");
-    if (rc < 0)
-        rc = okr_kit_ref(cli, argv[optind], OKR_REF_OBJECTIVE, &id);
+    int rc = okr_kit_begin_ref(cli, archive ? "obj archive" : "obj rm",
+                               archive ? archive_usage : rm_usage, argc, argv, OKR_REF_OBJECTIVE,
+                               "the objective (like O12)", &id);
     if (rc >= 0)
-        return rc;
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
         return rc;
     Okr__Response *got;
     rc = okr_kit_get_objective_id(cli, id, &got);
