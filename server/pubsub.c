@@ -55,6 +55,8 @@ struct okr_pubsub {
     uint64_t events_sent, coalesced, slow_disconnects;
     uint64_t fanout_last_us, fanout_max_us;
     int64_t started_at;
+    okr_conn_t **corked; /* corked for the commit group being fanned out, each ref'd */
+    size_t ncorked, corked_cap;
 };
 
 /* One change being fanned out. */
@@ -972,6 +974,28 @@ static void pubsub__uncork(okr_pubsub_t *ps, okr_conn_t *c)
         okr_pubsub_drain(ps, c);
 }
 
+/* Corks every listed connection for the commit group, remembering each. A
+ * connection that cannot be remembered (no memory) is left uncorked: it gets
+ * one write per event, which is only slower. */
+static void pubsub__cork_all(okr_pubsub_t *ps)
+{
+    for (okr_conn_t *c = ps->conns; c; c = c->push.next) {
+        if (c->closing)
+            continue;
+        if (ps->ncorked == ps->corked_cap) {
+            size_t cap = ps->corked_cap ? 2 * ps->corked_cap : 64;
+            okr_conn_t **grown = realloc(ps->corked, cap * sizeof *grown);
+            if (!grown)
+                return;
+            ps->corked = grown;
+            ps->corked_cap = cap;
+        }
+        okr_tls_cork(&c->tls);
+        okr_conn_ref(c);
+        ps->corked[ps->ncorked++] = c;
+    }
+}
+
 void okr_pubsub_on_committed(void *arg)
 {
     okr_pubsub_t *ps = arg;
@@ -984,11 +1008,8 @@ void okr_pubsub_on_committed(void *arg)
     /* Several changes in this commit group: each connection collects its
      * events for the whole group and gets them in one TLS record and one
      * write (STYLE habit 4), not one of each per event. */
-    int cork = ps->conns && newest > ps->published + 1;
-    if (cork)
-        for (okr_conn_t *c = ps->conns; c; c = c->push.next)
-            if (!c->closing)
-                okr_tls_cork(&c->tls);
+    if (ps->conns && newest > ps->published + 1)
+        pubsub__cork_all(ps);
     for (uint64_t seq = ps->published + 1; ps->conns && seq <= newest; seq++) {
         Okr__Change *ch = change__get(s, txn, seq);
         if (!ch)
@@ -997,11 +1018,13 @@ void okr_pubsub_on_committed(void *arg)
         okr__change__free_unpacked(ch, NULL);
     }
     okr_store_read_end(s, txn);
-    /* Every connection, not only those still listed: one that logged out
-     * meanwhile was corked too. None is freed before its close callback. */
-    if (cork)
-        for (okr_conn_t *c = ps->srv->conns; c; c = c->next)
-            pubsub__uncork(ps, c);
+    /* Those corked, also one that logged out or closed meanwhile: the
+     * reference keeps it until it is uncorked. */
+    for (size_t i = 0; i < ps->ncorked; i++) {
+        pubsub__uncork(ps, ps->corked[i]);
+        okr_conn_unref(ps->corked[i]);
+    }
+    ps->ncorked = 0;
     if (newest > ps->published) {
         ps->fanout_last_us = (uv_hrtime() - t0) / 1000;
         if (ps->fanout_last_us > ps->fanout_max_us)
@@ -1029,6 +1052,9 @@ okr_pubsub_t *okr_pubsub_new(okr_server_t *srv)
 
 void okr_pubsub_free(okr_pubsub_t *ps)
 {
+    if (!ps)
+        return;
+    free(ps->corked);
     free(ps);
 }
 
