@@ -407,6 +407,15 @@ static Okr__Objective update__next(const Okr__Objective *cur, const Okr__Objecti
     return next;
 }
 
+/* Saves next, an edit of cur, as its next version. */
+static int obj__save_next_version(okr_store_t *s, MDB_txn *txn, const Okr__Objective *cur,
+                                  Okr__Objective *next)
+{
+    next->version = cur->version + 1;
+    next->updated_at = okr_wall_ms();
+    return okr_objective_save(s, txn, cur, next);
+}
+
 /* The rules an edit from cur to next must follow (the caller may edit cur,
  * the version matched, the cycle is open). */
 static int update__check(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr__Objective *cur,
@@ -785,10 +794,8 @@ static int archive__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         rc = okr_req_refuse(r, OKR_E_BAD_REQUEST, "O%llu is already archived", ULL(cur->id));
     Okr__Objective next = *cur;
     next.state = OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED;
-    next.version = cur->version + 1;
-    next.updated_at = okr_wall_ms();
     if (rc == 0)
-        rc = okr_objective_save(s, txn, cur, &next);
+        rc = obj__save_next_version(s, txn, cur, &next);
     okr_updates_t u = {0};
     if (rc == 0)
         rc = obj__rollup(r, s, txn, cur->parent_id, &u);
@@ -893,10 +900,8 @@ static int score__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         next.score_overridden = 1;
         next.score_note = in->note;
     }
-    next.version = cur->version + 1;
-    next.updated_at = okr_wall_ms();
     if (rc == 0)
-        rc = okr_objective_save(s, txn, cur, &next);
+        rc = obj__save_next_version(s, txn, cur, &next);
     if (rc == 0)
         rc = obj__finish_write(r, s, txn, OKR__CHANGE_OP__CHANGE_OP_UPDATE, &next, NULL);
     okr__cycle__free_unpacked(cycle, NULL);
@@ -943,9 +948,7 @@ static int retro__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         return rc;
     Okr__Objective next = *cur;
     next.retrospective = in->retrospective;
-    next.version = cur->version + 1;
-    next.updated_at = okr_wall_ms();
-    rc = okr_objective_save(s, txn, cur, &next);
+    rc = obj__save_next_version(s, txn, cur, &next);
     if (rc == 0)
         rc = obj__finish_write(r, s, txn, OKR__CHANGE_OP__CHANGE_OP_UPDATE, &next, NULL);
     okr__cycle__free_unpacked(cycle, NULL);
