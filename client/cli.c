@@ -510,9 +510,13 @@ int okr_cli_connect_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__Resul
     if (rc)
         return rc;
     /* Behind Hello and AuthToken, before their answers: the server takes
-     * requests in order, so it arrives authenticated. */
+     * requests in order, so it arrives authenticated. The reminder's request
+     * follows it, and all of them leave in one TLS record with the first wait:
+     * one round trip in all. */
     uint64_t id;
     int sent = okr_client_send(cli->client, req, &id) == 0;
+    if (sent)
+        okr_cli_reminder_send(cli);
     rc = cli__auth_answer(cli);
     if (rc)
         return rc;

@@ -73,6 +73,10 @@ typedef struct okr_cli {
 
     okr_client_t *client;
     Okr__User *me; /* after okr_cli_connect_auth */
+
+    /* The stale check-in reminder printed after a command (cmd_mine.c). */
+    uint64_t reminder_id;   /* its request, sent ahead by okr_cli_connect_call; 0: not sent */
+    uint64_t checked_in_kr; /* a key result this command checked in: never listed as stale */
 } okr_cli_t;
 
 typedef struct okr_cli_cmd {
@@ -116,6 +120,10 @@ int okr_cmd_admin(okr_cli_t *cli, int argc, char **argv);
  * key results and, if there are any, prints one reminder line on stderr.
  * Never fails and never changes the exit status (cmd_mine.c). */
 void okr_cli_stale_reminder(okr_cli_t *cli);
+
+/* Sends the reminder's request now, without waiting (its answer is taken by
+ * okr_cli_stale_reminder), when the command will print one. */
+void okr_cli_reminder_send(okr_cli_t *cli);
 
 /* ---- command line (cli.c) ---- */
 

@@ -814,6 +814,10 @@ static int client__open(okr_client_t *c)
         return rc;
     }
     c->verified = 1;
+    /* A deferred Hello waits for what the caller sends behind it: all of it
+     * leaves in one TLS record and one write with the first wait. */
+    if (c->defer_hello)
+        okr_tls_cork(&c->tls);
     rc = client__hello_send(c);
     if (rc == 0 && !c->defer_hello)
         rc = client__hello_answer(c);
@@ -993,9 +997,24 @@ static int cond_response(okr_client_t *c, const void *arg)
     return c->failed != 0;
 }
 
+/* Sends what was sent behind a deferred Hello (okr_tls_cork in
+ * client__open), before the first wait. A no-op when nothing is corked. */
+static int client__uncork(okr_client_t *c)
+{
+    int rc = okr_tls_uncork(&c->tls);
+    if (rc) {
+        client__err(c, "cannot send to %s: %s", c->hostport, okr_strerror(rc));
+        client__fail(c, rc);
+    }
+    return rc;
+}
+
 int okr_client_wait(okr_client_t *c, uint64_t id, Okr__Response **resp)
 {
     *resp = NULL;
+    int urc = client__uncork(c);
+    if (urc)
+        return urc;
     if (c->hello_id) { /* deferred: Hello's answer is checked before any other */
         int hrc = client__hello_answer(c);
         if (hrc) {
@@ -1038,6 +1057,8 @@ static int cond_closed(okr_client_t *c, const void *arg)
 
 int okr_client_poll(okr_client_t *c, uint32_t timeout_ms)
 {
+    if (client__uncork(c))
+        return OKR_E_CLOSED;
     if (timeout_ms == 0) {
         uv_run(&c->loop, UV_RUN_NOWAIT);
         client__deliver_events(c);

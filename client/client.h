@@ -53,10 +53,12 @@ typedef struct okr_client_opts {
      * okr_client_auth_token() with the same token then collects its answer.
      * NULL = authenticate later. */
     const char *auth_token;
-    /* If set, okr_client_connect returns once Hello (and the token) are sent,
-     * without waiting for the answer: the first okr_client_wait or call takes
-     * it and checks the protocol version first, reporting a refusal there.
-     * For one-shot commands, whose first request can then follow at once.
+    /* If set, okr_client_connect returns once Hello (and the token) are
+     * queued, without waiting for the answer: the first okr_client_wait or
+     * call takes it and checks the protocol version first, reporting a
+     * refusal there. For one-shot commands, whose first requests can then
+     * follow at once: what is sent before the first wait, call or poll leaves
+     * with Hello in one TLS record.
      * okr_client_server_hello is NULL until then. */
     int defer_hello;
 } okr_client_opts_t;

@@ -473,6 +473,7 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
     req.op_case = OKR__REQUEST__OP_CHECKIN;
     req.checkin = &ci;
     Okr__Response *resp;
+    cli->checked_in_kr = kr_id;
     if (kind == VALUE_ABSOLUTE) {
         /* The usual case, and the one to keep quick: the check-in goes right
          * behind Hello and the token. */

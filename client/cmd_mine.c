@@ -300,45 +300,96 @@ int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv)
 
 /* ---------------------------------------------------------------- the reminder */
 
+/* Whether the command just run gets a reminder: not in --json mode; mine
+ * shows the stale key results itself; after logout there is no one to remind. */
+static int reminder__wanted(const okr_cli_t *cli)
+{
+    return !cli->json && !(cli->command && (strcmp(cli->command, "mine") == 0 ||
+                                            strcmp(cli->command, "logout") == 0));
+}
+
+static void reminder__request(Okr__Request *req, Okr__MineRequest *mr)
+{
+    okr__mine_request__init(mr);
+    mr->stale_only = 1;
+    okr__request__init(req);
+    req->op_case = OKR__REQUEST__OP_MINE;
+    req->mine = mr;
+}
+
+void okr_cli_reminder_send(okr_cli_t *cli)
+{
+    if (!cli->client || cli->reminder_id || !reminder__wanted(cli))
+        return;
+    Okr__MineRequest mr;
+    Okr__Request req;
+    reminder__request(&req, &mr);
+    uint64_t id;
+    if (okr_client_send(cli->client, &req, &id) == 0)
+        cli->reminder_id = id;
+}
+
+/* The reminder's answer: the one sent ahead if there is one, else asked now.
+ * NULL when there is nothing to say or it failed. */
+static Okr__Response *reminder__answer(okr_cli_t *cli)
+{
+    Okr__Response *resp = NULL;
+    if (cli->reminder_id) {
+        uint64_t id = cli->reminder_id;
+        cli->reminder_id = 0;
+        if (okr_client_wait(cli->client, id, &resp) != 0)
+            return NULL;
+        /* Sent ahead of the session's answer: refused if the token was held
+         * back by login throttling. The session is good now: ask again. */
+        if (resp->status != OKR__STATUS__STATUS_UNAUTHENTICATED)
+            return resp;
+        okr__response__free_unpacked(resp, NULL);
+        resp = NULL;
+    }
+    Okr__MineRequest mr;
+    Okr__Request req;
+    reminder__request(&req, &mr);
+    return okr_client_call(cli->client, &req, &resp) == 0 ? resp : NULL;
+}
+
 void okr_cli_stale_reminder(okr_cli_t *cli)
 {
-    if (!cli->client || !cli->me || cli->json)
+    if (!cli->client || !cli->me || !reminder__wanted(cli))
         return;
-    /* mine shows the stale key results itself; after logout there is no one to remind. */
-    if (cli->command && (strcmp(cli->command, "mine") == 0 || strcmp(cli->command, "logout") == 0))
-        return;
-    Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;
-    mr.stale_only = 1;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_MINE;
-    req.mine = &mr;
-    Okr__Response *resp;
     /* A reminder is a courtesy: any failure (an older server, a timeout)
      * is silent and never changes the command's exit status. */
-    if (okr_client_call(cli->client, &req, &resp) != 0)
+    Okr__Response *resp = reminder__answer(cli);
+    if (!resp)
         return;
     const Okr__MineResult *res = resp->mine;
     if (resp->status != OKR__STATUS__STATUS_OK || resp->result_case != OKR__RESPONSE__RESULT_MINE ||
-        !res || res->n_stale == 0) {
+        !res) {
         okr__response__free_unpacked(resp, NULL);
         return;
     }
+    /* A request sent ahead of a check-in may be answered before the check-in
+     * commits: the key result just checked in is not stale. */
     char list[REMINDER_MAX_LISTED * 24 + 16] = "", first[32] = "";
-    size_t used = 0;
-    for (size_t i = 0; i < res->n_stale && i < REMINDER_MAX_LISTED; i++) {
+    size_t used = 0, n = 0;
+    for (size_t i = 0; i < res->n_stale; i++) {
+        if (res->stale[i]->id == cli->checked_in_kr)
+            continue;
+        if (++n > REMINDER_MAX_LISTED)
+            continue;
         char ref[32];
         okr_ref_format(OKR_REF_KEY_RESULT, res->stale[i]->id, ref, sizeof ref);
-        if (i == 0)
+        if (n == 1)
             snprintf(first, sizeof first, "%s", ref);
-        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "", ref);
+        used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", n > 1 ? ", " : "", ref);
     }
-    if (res->n_stale > REMINDER_MAX_LISTED)
+    if (n > REMINDER_MAX_LISTED)
         snprintf(list + used, sizeof list - used, ", …");
-    fflush(stdout); /* after the command's own output */
-    fprintf(stderr,
-            "Reminder: %zu of your key results %s had no check-in for %u days: %s — okr checkin "
-            "%s VALUE\n",
-            res->n_stale, res->n_stale == 1 ? "has" : "have", (unsigned)res->stale_days, list,
-            first);
+    if (n > 0) {
+        fflush(stdout); /* after the command's own output */
+        fprintf(stderr,
+                "Reminder: %zu of your key results %s had no check-in for %u days: %s — okr "
+                "checkin %s VALUE\n",
+                n, n == 1 ? "has" : "have", (unsigned)res->stale_days, list, first);
+    }
     okr__response__free_unpacked(resp, NULL);
 }

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Integration: the stale check-in reminder the okr binary prints after a
+# command, against a real okrd. A key result goes stale after 14 days without
+# a check-in, so the second half runs okrd 15 days ahead (libfaketime; the
+# monotonic clock stays real). `okr checkin` sends the reminder's request
+# right behind the check-in, so it may be answered before the check-in
+# commits: the key result just checked in must never be listed.
+# Usage: it_cli_reminder.sh OKRD OKR
+set -u
+OKRD=$1
+OKR=$2
+
+faketime_lib=$(ls /usr/lib/*/faketime/libfaketimeMT.so.1 2>/dev/null | head -1)
+if [ -z "$faketime_lib" ]; then
+    echo "libfaketime is missing: run scripts/deps (package faketime)" >&2
+    exit 1
+fi
+
+dir=$(mktemp -d /tmp/okr-cli-reminder-XXXXXX)
+unset OKR_SERVER
+passed=0
+failed=0
+okrd_pid=""
+
+cleanup() {
+    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
+    rm -rf "$dir"
+}
+trap cleanup EXIT
+
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "FAIL - $1"
+    sed 's/^/    stdout: /' "$dir/out"
+    sed 's/^/    stderr: /' "$dir/err"
+}
+
+# as USER CODE DESCRIPTION -- ARGS...: runs okr as USER, checks the exit code.
+as() {
+    local user=$1 want=$2 desc=$3
+    shift 4
+    OKR_CONFIG_DIR=$dir/$user "$OKR" --server "$S" "$@" <"${input:-/dev/null}" \
+        >"$dir/out" 2>"$dir/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
+}
+
+# reminder DESCRIPTION TEXT: the last command's stderr is exactly TEXT ("" = nothing).
+reminder() {
+    if [ "$(cat "$dir/err")" = "$2" ]; then ok "$1"; else not_ok "$1 (wanted: '$2')"; fi
+}
+
+# start_okrd [ENV...]: okrd on the same data directory; a port it picks the
+# first time, the same one after (the CLI's session is for that address).
+start_okrd() {
+    local port=0
+    [ -s "$dir/port" ] && port=$(cat "$dir/port")
+    rm -f "$dir/port"
+    env "$@" "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:$port" --port-file "$dir/port" \
+        --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
+        >>"$dir/okrd.log" 2>&1 &
+    okrd_pid=$!
+    for _ in $(seq 1 600); do
+        [ -s "$dir/port" ] && break
+        sleep 0.1
+    done
+    S=127.0.0.1:$(cat "$dir/port")
+}
+
+stop_okrd() {
+    kill "$okrd_pid" && wait "$okrd_pid"
+    okrd_pid=""
+}
+
+echo "admin-password-1" >"$dir/admin-pw"
+start_okrd
+
+# ---- today: three key results of the admin's, none stale yet
+input=$dir/admin-pw as admin 0 "admin logs in" -- --trust login admin --password-stdin
+as admin 0 "a cycle around today" -- cycle add Now --start "$(date -u -d '-30 days' +%Y-%m-%d)" \
+    --end "$(date -u -d '+60 days' +%Y-%m-%d)"
+as admin 0 "activate it" -- cycle activate Now
+as admin 0 "an objective" -- --json obj add "Ship it 发布" --cycle Now --owner admin
+O=O$(jq -r '.id' "$dir/out")
+for t in "Signups 注册" "Revenue" "NPS"; do
+    as admin 0 "key result '$t'" -- --json kr add "$O" "$t" --target 100 --owner admin
+done
+as admin 0 "a check-in" -- checkin K1 10
+reminder "no reminder while every key result is fresh" ""
+
+# ---- 15 days later: all three are stale until checked in
+stop_okrd
+start_okrd ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
+    LD_PRELOAD="$faketime_lib" FAKETIME="+15d" FAKETIME_DONT_FAKE_MONOTONIC=1
+
+as admin 0 "whoami, 15 days later" -- whoami
+reminder "all three are stale" \
+    "Reminder: 3 of your key results have had no check-in for 14 days: K1, K2, K3 — okr checkin K1 VALUE"
+
+as admin 0 "a check-in on K2 (its reminder sent right behind it)" -- checkin K2 30
+reminder "the key result just checked in is not listed" \
+    "Reminder: 2 of your key results have had no check-in for 14 days: K1, K3 — okr checkin K1 VALUE"
+
+as admin 0 "a relative check-in on K3 (reads the key result first)" -- checkin K3 +5
+reminder "only K1 is left" \
+    "Reminder: 1 of your key results has had no check-in for 14 days: K1 — okr checkin K1 VALUE"
+
+as admin 0 "--json: no reminder on stderr" -- --json checkin K1 20
+reminder "--json prints no reminder" ""
+
+as admin 0 "mine lists stale key results itself" -- whoami
+reminder "nothing is stale any more" ""
+
+stop_okrd
+echo "# $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
