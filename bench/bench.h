@@ -5,7 +5,7 @@
  * setup.c     the fixture (bench user, cycle, objectives, key results) and Stats
  * bconn.c     event-driven client connections, many per loop
  * sc_*.c      the scenarios: checkins, fanout, idle, handshakes, and the bare
- *             LMDB put+commit baseline
+ *             LMDB put+commit baseline with a bare loopback round trip beside it
  * report.c    the machine, the build, the human table
  *
  * Every scenario returns its figures as a JSON object (jansson): the same

@@ -1,7 +1,8 @@
 /* sc_checkins.c — durable check-ins: W writer connections, each sending
  * check-ins as fast as they are acknowledged; committed check-ins per second
  * and acknowledgement latency. Also the baseline the issue compares one
- * writer with: a bare LMDB put+commit loop on the same disk. */
+ * writer with: a bare LMDB put+commit loop on the same disk (and, from
+ * sc_rtt.c, the loopback round trip that a waiting writer adds to it). */
 #include "sc_common.h"
 
 #include <lmdb.h>
@@ -490,22 +491,37 @@ static double lmdb__run(bench_env_t *env, const lmdb_shape_t *shape, const char 
     return rate;
 }
 
+/* The loops, then the bare loopback round trip beside them (sc_rtt.c) and the
+ * ceiling the two imply for one writer that waits for each acknowledgement:
+ * even a server costing nothing but a 1-put commit could not acknowledge
+ * faster than one commit plus one round trip. */
 json_t *bench_sc_lmdb(bench_env_t *env)
 {
     const bench_opts_t *o = env->o;
     json_t *obj = json_object();
     json_object_set_new(obj, "scenario", json_string("lmdb_baseline"));
     int errors0 = env->errors;
-    bench_progress(env, "lmdb baseline: put+commit loops, 3 x %.0f s...", o->warmup + o->duration);
+    bench_progress(env, "lmdb baseline: put+commit loops and a loopback round trip, 4 x %.0f s...",
+                   o->warmup + o->duration);
     double one = lmdb__run(env, &shape_one, "", obj);
     double six = lmdb__run(env, &shape_db6, "db6_", obj);
     double ci = lmdb__run(env, &shape_checkin, "shape_", obj);
     json_object_set_new(obj, "shape_dbs", json_integer(shape_checkin.ndbs));
     json_object_set_new(obj, "shape_puts", json_integer(shape_checkin.nputs));
-    json_object_set_new(obj, "errors", json_integer(env->errors - errors0));
     bench_progress(env,
                    "lmdb baseline: %.0f commits/s (1 put), %.0f (6 databases), %.0f (a check-in's "
                    "%u puts in %u databases)",
                    one, six, ci, shape_checkin.nputs, shape_checkin.ndbs);
+    double rtt_us = sc_rtt_measure(env, obj);
+    double commit_us = json_number_value(json_object_get(obj, "mean_us"));
+    if (rtt_us > 0 && commit_us > 0) {
+        double ceiling = 1e6 / (commit_us + rtt_us);
+        json_object_set_new(obj, "floor_per_s", json_real(ceiling));
+        bench_progress(env,
+                       "lmdb baseline: loopback round trip %.0f us (mean), so one waiting writer "
+                       "could do at most %.0f/s (1-put commit + round trip: %.0f%% of the loop)",
+                       rtt_us, ceiling, one > 0 ? ceiling / one * 100 : 0);
+    }
+    json_object_set_new(obj, "errors", json_integer(env->errors - errors0));
     return obj;
 }

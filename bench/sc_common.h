@@ -49,3 +49,10 @@ void sc_writers_measure(sc_writers_t *ws, double warmup, double duration, const 
                         json_t *obj);
 /* Closes and frees. */
 void sc_writers_free(sc_writers_t *ws);
+
+/* sc_rtt.c: a bare loopback TCP round trip (no TLS) between okrd's CPU and
+ * the generator's, one message the size of a writer's check-in on the wire
+ * echoed back, over warmup + duration. Adds rtt_bytes, rtt_p50_ms, rtt_p99_ms,
+ * rtt_p999_ms, rtt_max_ms, rtt_samples and rtt_mean_us to obj. Returns the
+ * mean in µs, or 0 after a failure (counted, nothing added to obj). */
+double sc_rtt_measure(bench_env_t *env, json_t *obj);
