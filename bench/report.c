@@ -150,15 +150,15 @@ static void table_checkins(FILE *out, const json_t *runs)
                         num(run, "shape_puts"), num(run, "shape_dbs"),
                         num(run, "shape_commits_per_s"), num(run, "shape_p99_ms"),
                         num(run, "mean_us"), num(run, "shape_mean_us"));
-            if (json_object_get(run, "floor_per_s"))
+            if (json_object_get(run, "ceiling_per_s"))
                 fprintf(out,
                         "  bare loopback TCP round trip, okrd's core <-> the generator's (%.0f "
                         "bytes each way): p50 %.0f us, mean %.0f us; so a writer that waits for "
                         "each acknowledgement could do at most %.0f/s even if a check-in cost only "
                         "the 1-put commit (%.0f%% of the 1-put loop)\n",
                         num(run, "rtt_bytes"), num(run, "rtt_p50_ms") * 1e3,
-                        num(run, "rtt_mean_us"), num(run, "floor_per_s"),
-                        num(run, "floor_per_s") / num(run, "commits_per_s") * 100);
+                        num(run, "rtt_mean_us"), num(run, "ceiling_per_s"),
+                        num(run, "ceiling_per_s") / num(run, "commits_per_s") * 100);
         }
         if (!is(run, "checkins"))
             continue;

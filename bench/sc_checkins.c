@@ -516,7 +516,7 @@ json_t *bench_sc_lmdb(bench_env_t *env)
     double commit_us = json_number_value(json_object_get(obj, "mean_us"));
     if (rtt_us > 0 && commit_us > 0) {
         double ceiling = 1e6 / (commit_us + rtt_us);
-        json_object_set_new(obj, "floor_per_s", json_real(ceiling));
+        json_object_set_new(obj, "ceiling_per_s", json_real(ceiling));
         bench_progress(env,
                        "lmdb baseline: loopback round trip %.0f us (mean), so one waiting writer "
                        "could do at most %.0f/s (1-put commit + round trip: %.0f%% of the loop)",
