@@ -238,6 +238,26 @@ static void table_fanout(FILE *out, const json_t *runs)
         cell(out, run, "errors", 6, 0);
         fputc('\n', out);
     }
+    header = 0;
+    json_array_foreach(runs, i, run)
+    {
+        if (!is(run, "fanout") || !json_object_get(run, "server_fanout_p50_us"))
+            continue;
+        if (!header++)
+            fprintf(
+                out,
+                "  okrd's own timings, us: each commit group's commit, and its fan-out (reading "
+                "its changes\n  to the last subscriber's write)\n"
+                "  %11s %6s %10s %10s %11s %11s\n",
+                "subscribers", "rate/s", "commit p50", "commit p99", "fan-out p50", "fan-out p99");
+        fprintf(out, "  %11.0f", num(run, "subscribers"));
+        cell(out, run, "rate", 6, 0);
+        cell(out, run, "server_commit_p50_us", 10, 0);
+        cell(out, run, "server_commit_p99_us", 10, 0);
+        cell(out, run, "server_fanout_p50_us", 11, 0);
+        cell(out, run, "server_fanout_p99_us", 11, 0);
+        fputc('\n', out);
+    }
 }
 
 static void table_idle(FILE *out, const json_t *runs)

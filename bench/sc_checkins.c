@@ -200,10 +200,12 @@ void sc_writers_free(sc_writers_t *ws)
  * acknowledgement latency ack (network, TLS, the loop <-> writer hand-offs,
  * the client's turnaround; with several writers also the wait for the group
  * in progress), itself split into okrd's two hand-offs (queue: to the writer;
- * handback: back to the loop) and net, what is left. */
-static void stats__split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)
+ * handback: back to the loop) and net, what is left. Without ack (NULL), the
+ * apply and commit figures only. Also the fan-out of each commit group, from
+ * an okrd that times it. */
+void sc_stats_split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)
 {
-    static okr_lhist_t ha, hb, apply, commit, queue, back; /* 4 KiB each; one at a time */
+    static okr_lhist_t ha, hb, apply, commit, queue, back, fanout; /* 4 KiB each; one at a time */
     okr_lhist_from_counts(&ha, a->apply_hist, a->n_apply_hist, a->apply_sum_us);
     okr_lhist_from_counts(&hb, b->apply_hist, b->n_apply_hist, b->apply_sum_us);
     okr_lhist_sub(&apply, &hb, &ha);
@@ -216,10 +218,19 @@ static void stats__split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, 
     okr_lhist_from_counts(&ha, a->handback_hist, a->n_handback_hist, a->handback_sum_us);
     okr_lhist_from_counts(&hb, b->handback_hist, b->n_handback_hist, b->handback_sum_us);
     okr_lhist_sub(&back, &hb, &ha);
+    okr_lhist_from_counts(&ha, a->fanout_hist, a->n_fanout_hist, a->fanout_sum_us);
+    okr_lhist_from_counts(&hb, b->fanout_hist, b->n_fanout_hist, b->fanout_sum_us);
+    okr_lhist_sub(&fanout, &hb, &ha);
+    if (fanout.count > 0) { /* an okrd that times its fan-out */
+        json_object_set_new(obj, "fanout_p50_us",
+                            json_real((double)okr_lhist_quantile(&fanout, 0.5)));
+        json_object_set_new(obj, "fanout_p99_us",
+                            json_real((double)okr_lhist_quantile(&fanout, 0.99)));
+        json_object_set_new(obj, "fanout_mean_us", json_real(okr_lhist_mean(&fanout)));
+    }
     if (commit.count == 0)
         return; /* an okrd without the timings */
     double apply_mean = okr_lhist_mean(&apply), commit_mean = okr_lhist_mean(&commit);
-    double ack_mean = hist_mean(ack) / 1e3, ack_p50 = (double)hist_quantile(ack, 0.5) / 1e3;
     const struct {
         const char *name;
         double v;
@@ -229,15 +240,20 @@ static void stats__split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, 
         {"apply_mean_us", apply_mean},
         {"commit_p50_us", (double)okr_lhist_quantile(&commit, 0.5)},
         {"commit_p99_us", (double)okr_lhist_quantile(&commit, 0.99)},
+        {"commit_max_us", (double)okr_lhist_quantile(&commit, 1.0)},
         {"commit_mean_us", commit_mean},
-        {"ack_mean_us", ack_mean},
-        {"rest_mean_us", ack_mean - apply_mean - commit_mean},
-        {"rest_p50_us", ack_p50 - (double)okr_lhist_quantile(&apply, 0.5) -
-                            (double)okr_lhist_quantile(&commit, 0.5)},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
         json_object_set_new(obj, f[i].name, json_real(f[i].v));
     json_object_set_new(obj, "timed_groups", json_integer((json_int_t)commit.count));
+    if (!ack)
+        return;
+    double ack_mean = hist_mean(ack) / 1e3, ack_p50 = (double)hist_quantile(ack, 0.5) / 1e3;
+    json_object_set_new(obj, "ack_mean_us", json_real(ack_mean));
+    json_object_set_new(obj, "rest_mean_us", json_real(ack_mean - apply_mean - commit_mean));
+    json_object_set_new(obj, "rest_p50_us",
+                        json_real(ack_p50 - (double)okr_lhist_quantile(&apply, 0.5) -
+                                  (double)okr_lhist_quantile(&commit, 0.5)));
     if (queue.count == 0)
         return; /* an okrd without the hand-off timings */
     /* The rest without the two hand-offs (per write): the network, TLS, the
@@ -268,7 +284,7 @@ static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, c
     json_object_set_new(obj, "server_writes", json_integer((json_int_t)writes));
     json_object_set_new(obj, "writes_per_commit",
                         json_real(commits ? (double)writes / (double)commits : 0.0));
-    stats__split(obj, a, b, ack);
+    sc_stats_split(obj, a, b, ack);
 }
 
 json_t *bench_sc_checkins(bench_env_t *env, unsigned writers)

@@ -55,4 +55,9 @@ void sc_writers_free(sc_writers_t *ws);
  * echoed back, over warmup + duration. Adds rtt_bytes, rtt_p50_ms, rtt_p99_ms,
  * rtt_p999_ms, rtt_max_ms, rtt_samples and rtt_mean_us to obj. Returns the
  * mean in µs, or 0 after a failure (counted, nothing added to obj). */
+/* okrd's own timings between two Stats readings into obj: apply and commit
+ * per commit group; with ack (the acknowledgement latency the generator
+ * measured), also what the rest of it was (sc_checkins.c). */
+void sc_stats_split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack);
+
 double sc_rtt_measure(bench_env_t *env, json_t *obj);

@@ -371,6 +371,19 @@ static void fanout__run(fanout_t *f, json_t *obj)
             json_integer((json_int_t)(after->slow_disconnects - before->slow_disconnects)));
         json_object_set_new(obj, "server_fanout_max_us",
                             json_integer((json_int_t)after->fanout_max_us));
+        /* okrd's own commit times: the writer's send -> acknowledgement
+         * (commit_*) also has the generator's queueing in it. */
+        json_t *split = json_object();
+        sc_stats_split(split, before, after, NULL);
+        const char *key;
+        json_t *v;
+        json_object_foreach(split, key, v)
+        {
+            char name[64];
+            snprintf(name, sizeof name, "server_%s", key);
+            json_object_set(obj, name, v);
+        }
+        json_decref(split);
     }
     if (before)
         okr__stats__free_unpacked(before, NULL);

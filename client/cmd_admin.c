@@ -137,12 +137,13 @@ static json_t *admin__stats_json(const Okr__Stats *s)
     const struct {
         const char *name;
         uint64_t v;
-    } t[] = {{"apply_p50_us", s->apply_p50_us},      {"apply_p99_us", s->apply_p99_us},
-             {"commit_p50_us", s->commit_p50_us},    {"commit_p99_us", s->commit_p99_us},
-             {"timed_groups", s->timed_groups},      {"apply_sum_us", s->apply_sum_us},
-             {"commit_sum_us", s->commit_sum_us},    {"queue_p50_us", s->queue_p50_us},
-             {"queue_p99_us", s->queue_p99_us},      {"handback_p50_us", s->handback_p50_us},
-             {"handback_p99_us", s->handback_p99_us}};
+    } t[] = {{"apply_p50_us", s->apply_p50_us},       {"apply_p99_us", s->apply_p99_us},
+             {"commit_p50_us", s->commit_p50_us},     {"commit_p99_us", s->commit_p99_us},
+             {"timed_groups", s->timed_groups},       {"apply_sum_us", s->apply_sum_us},
+             {"commit_sum_us", s->commit_sum_us},     {"queue_p50_us", s->queue_p50_us},
+             {"queue_p99_us", s->queue_p99_us},       {"handback_p50_us", s->handback_p50_us},
+             {"handback_p99_us", s->handback_p99_us}, {"fanout_p50_us", s->fanout_p50_us},
+             {"fanout_p99_us", s->fanout_p99_us}};
     for (size_t i = 0; j && i < sizeof t / sizeof t[0]; i++) {
         if (json_object_set_new(j, t[i].name, json_integer((json_int_t)t[i].v)) != 0) {
             json_decref(j);
@@ -158,7 +159,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
 
 static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 {
-    char v[18][128], p50[32], p99[32];
+    char v[19][128], p50[32], p99[32];
     const char *const rows[][2] = {
         {"connections", admin__count(s->connections, v[0], sizeof v[0])},
         {"subscriptions", admin__count(s->subscriptions, v[1], sizeof v[1])},
@@ -172,6 +173,7 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
         {"current seq", admin__count(s->current_seq, v[8], sizeof v[8])},
         {"fan-out last", admin__micros(s->fanout_last_us, v[9], sizeof v[9])},
         {"fan-out max", admin__micros(s->fanout_max_us, v[10], sizeof v[10])},
+        {"fan-out p50/p99", v[18]},
         {"resident memory", admin__bytes(s->resident_bytes, v[11], sizeof v[11])},
         {"apply p50/p99", v[13]},
         {"commit p50/p99", v[14]},
@@ -180,6 +182,8 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
         {"started", admin__started(s->started_at, v[12], sizeof v[12])},
     };
     snprintf(v[17], sizeof v[17], "%.1f", s->commits_per_s);
+    snprintf(v[18], sizeof v[18], "%s / %s", admin__micros(s->fanout_p50_us, p50, sizeof p50),
+             admin__micros(s->fanout_p99_us, p99, sizeof p99));
     snprintf(v[13], sizeof v[13], "%s / %s", admin__micros(s->apply_p50_us, p50, sizeof p50),
              admin__micros(s->apply_p99_us, p99, sizeof p99));
     snprintf(v[14], sizeof v[14], "%s / %s", admin__micros(s->commit_p50_us, p50, sizeof p50),

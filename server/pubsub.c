@@ -14,6 +14,7 @@
 #include "domain.h"
 #include "frame.h"
 #include "keys.h"
+#include "lhist.h"
 #include "log.h"
 #include "okr_error.h"
 #include "server.h"
@@ -54,6 +55,7 @@ struct okr_pubsub {
     uint64_t nsubs;
     uint64_t events_sent, coalesced, slow_disconnects;
     uint64_t fanout_last_us, fanout_max_us;
+    okr_lhist_t fanout_us; /* one sample per commit group published */
     int64_t started_at;
     okr_conn_t **corked; /* corked for the commit group being fanned out, each ref'd */
     size_t ncorked, corked_cap;
@@ -1029,6 +1031,7 @@ void okr_pubsub_on_committed(void *arg)
         ps->fanout_last_us = (uv_hrtime() - t0) / 1000;
         if (ps->fanout_last_us > ps->fanout_max_us)
             ps->fanout_max_us = ps->fanout_last_us;
+        okr_lhist_add(&ps->fanout_us, ps->fanout_last_us);
     }
     ps->published = newest;
 }
@@ -1091,6 +1094,11 @@ void okr_pubsub_stats(okr_pubsub_t *ps, Okr__Stats *out)
     out->current_seq = ps->published;
     out->fanout_last_us = ps->fanout_last_us;
     out->fanout_max_us = ps->fanout_max_us;
+    out->fanout_p50_us = okr_lhist_quantile(&ps->fanout_us, 0.5);
+    out->fanout_p99_us = okr_lhist_quantile(&ps->fanout_us, 0.99);
+    out->fanout_sum_us = ps->fanout_us.sum;
+    out->n_fanout_hist = okr_lhist_used(&ps->fanout_us);
+    out->fanout_hist = ps->fanout_us.b;
     out->resident_bytes = resident_bytes();
     out->started_at = ps->started_at;
 }

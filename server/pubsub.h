@@ -72,7 +72,8 @@ void okr_pubsub_forget(okr_pubsub_t *ps, okr_conn_t *c);
 /* c's TLS output went down: move queued events on. */
 void okr_pubsub_drain(okr_pubsub_t *ps, okr_conn_t *c);
 
-/* Fills the pubsub and server figures of a Stats reply. */
+/* Fills the pubsub and server figures of a Stats reply. fanout_hist points
+ * into ps: pack out before ps changes. */
 void okr_pubsub_stats(okr_pubsub_t *ps, Okr__Stats *out);
 
 #endif

@@ -824,24 +824,27 @@ static void test_watch_binary(void **state)
     assert_non_null(json_object_get(j, "apply_p99_us"));
     assert_non_null(json_object_get(j, "queue_p50_us"));
     assert_non_null(json_object_get(j, "handback_p99_us"));
+    assert_non_null(json_object_get(j, "fanout_p99_us"));
     assert_true(json_is_real(json_object_get(j, "commits_per_s")));
     json_decref(j);
 
     /* ... and the table. */
     const char *const table_args[] = {"admin", "stats", NULL};
     spawn(&p, table_args);
-    int saw_seq = 0, saw_commit = 0, saw_back = 0, saw_rate = 0;
+    int saw_seq = 0, saw_commit = 0, saw_back = 0, saw_rate = 0, saw_fanout = 0;
     while (proc_line(&p, line, sizeof line, 20000) == 0) {
         saw_seq |= strncmp(line, "current seq", 11) == 0;
         saw_commit |= strncmp(line, "commit p50/p99", 14) == 0;
         saw_back |= strncmp(line, "back to loop p50/p99", 20) == 0;
         saw_rate |= strncmp(line, "commits/s", 9) == 0;
+        saw_fanout |= strncmp(line, "fan-out p50/p99", 15) == 0;
     }
     assert_int_equal(proc_wait(&p), 0);
     assert_true(saw_seq);
     assert_true(saw_commit);
     assert_true(saw_back);
     assert_true(saw_rate);
+    assert_true(saw_fanout);
 
     /* Stats are for admins. */
     okr_client_t *hank = member("hank");
@@ -898,6 +901,13 @@ static void test_stats_timings(void **state)
     okr_lhist_sub(&d, &hb, &ha);
     assert_int_equal(d.count, 5);
     assert_int_equal(okr_lhist_quantile(&hb, 0.99), b->handback_p99_us);
+    /* The fan-out: a sample per commit group published. */
+    okr_lhist_from_counts(&ha, a->fanout_hist, a->n_fanout_hist, a->fanout_sum_us);
+    okr_lhist_from_counts(&hb, b->fanout_hist, b->n_fanout_hist, b->fanout_sum_us);
+    okr_lhist_sub(&d, &hb, &ha);
+    assert_int_equal(d.count, 5);
+    assert_int_equal(okr_lhist_quantile(&hb, 0.5), b->fanout_p50_us);
+    assert_true(b->fanout_p50_us <= b->fanout_p99_us);
     okr__stats__free_unpacked(a, NULL);
     okr__stats__free_unpacked(b, NULL);
 
