@@ -5,7 +5,7 @@
  * call the net_out BIO is drained into out (h2o's habit), so nothing OpenSSL
  * produced is ever forgotten in the BIO. When nothing is queued (the usual
  * case: a reader that keeps up) the ciphertext goes from the BIO straight to
- * the socket with one write(2) (uv_try_write), and only what the socket did
+ * the socket with one send(2) (tls__send_now), and only what the socket did
  * not take is kept in out: no buffer, no write request, no completion
  * callback and no change to the loop's poll set per message (fan-out makes
  * one such write per subscriber per event).
@@ -26,11 +26,13 @@
  */
 #include "tls.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/err.h>
 #include <openssl/x509.h>
@@ -214,7 +216,33 @@ static int tls__keep(okr_tls_t *t, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* Nothing queued: net_out goes to the socket now, through one write(2) per
+/* Offers n bytes to the socket without waiting; *done is how many it took.
+ * libuv's write queue is empty here (nothing in flight), so going around it
+ * keeps the order. send(2) rather than uv_try_write's write(2): a socket
+ * needs none of the file layer write(2) goes through first (a measurable
+ * share of a fan-out to thousands), and MSG_NOSIGNAL makes a vanished peer
+ * an error here, not a SIGPIPE. */
+static int tls__send_now(okr_tls_t *t, const uint8_t *p, size_t n, size_t *done)
+{
+    *done = 0;
+    uv_os_fd_t fd;
+    if (uv_fileno((const uv_handle_t *)&t->tcp, &fd) != 0)
+        return 0; /* not open yet: kept, and written once it is */
+    ssize_t w;
+    do
+        w = send(fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    while (w < 0 && errno == EINTR);
+    if (w >= 0) {
+        *done = (size_t)w;
+        return 0;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return 0;
+    tls__set_error(t, "write: %s", strerror(errno));
+    return OKR_E_IO;
+}
+
+/* Nothing queued: net_out goes to the socket now, through one send(2) per
  * buffer-full; what the socket does not take is kept in out, in order. */
 static int tls__output_direct(okr_tls_t *t)
 {
@@ -224,13 +252,9 @@ static int tls__output_direct(okr_tls_t *t)
             return 0; /* empty (a retry, not an error) */
         size_t done = 0;
         if (t->out_len == 0) {
-            uv_buf_t buf = uv_buf_init((char *)tls__wbuf, (unsigned int)got);
-            int n = uv_try_write((uv_stream_t *)&t->tcp, &buf, 1);
-            if (n < 0 && n != UV_EAGAIN) {
-                tls__set_error(t, "write: %s", uv_strerror(n));
-                return OKR_E_IO;
-            }
-            done = n > 0 ? (size_t)n : 0;
+            int rc = tls__send_now(t, tls__wbuf, got, &done);
+            if (rc)
+                return rc;
         }
         if (done < got) {
             int rc = tls__keep(t, tls__wbuf + done, got - done);
