@@ -1,5 +1,6 @@
 /* lhist.h — a tiny log-bucket histogram of durations in microseconds, for
- * okrd's own timings (the writer's apply and commit times, exposed in Stats).
+ * okrd's own timings (the writer's apply and commit times, the fan-out's,
+ * exposed in Stats).
  *
  * Values below 2 * OKR_LHIST_SUB have a bucket each; above, every power of two
  * is split into OKR_LHIST_SUB equal buckets, so a quantile is within 1/32
@@ -7,9 +8,9 @@
  * hours) and more share the last bucket. Fixed size, no allocation.
  *
  * The bucket layout is part of the protocol: Stats carries the raw bucket
- * counts (apply_hist, commit_hist), so a client can subtract two readings and
- * take quantiles of what happened in between (okr_lhist_sub). Change it only
- * together with a new Stats field.
+ * counts (apply_hist, commit_hist, fanout_hist, ...), so a client can
+ * subtract two readings and take quantiles of what happened in between
+ * (okr_lhist_sub). Change it only together with a new Stats field.
  */
 #ifndef OKR_LHIST_H
 #define OKR_LHIST_H
