@@ -5,63 +5,11 @@ set -u
 OKRD=$1
 OKR=$2
 
-dir=$(mktemp -d /tmp/okr-cli-XXXXXX)
+. "$(dirname "$0")/lib.sh"
 export OKR_CONFIG_DIR=$dir/admin-config
-unset OKR_SERVER
-passed=0
-failed=0
-okrd_pid=""
-
-cleanup() {
-    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    [ -f "$dir/out" ] && sed 's/^/    stdout: /' "$dir/out"
-    [ -f "$dir/err" ] && sed 's/^/    stderr: /' "$dir/err"
-}
-
-# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND (stdin from $input if
-# set), keeps its output in $dir/out and $dir/err, checks the exit code.
-expect() {
-    local want=$1 desc=$2
-    shift 3
-    "$@" <"${input:-/dev/null}" >"$dir/out" 2>"$dir/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
-}
-
-# check DESCRIPTION -- COMMAND...: a plain assertion.
-check() {
-    local desc=$1
-    shift 2
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-start_okrd() {
-    rm -f "$dir/port"
-    # A restart keeps the port: pins are per host:port.
-    "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:${port:-0}" --port-file "$dir/port" \
-        --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
-        >>"$dir/okrd.log" 2>&1 &
-    okrd_pid=$!
-    for _ in $(seq 1 600); do
-        [ -s "$dir/port" ] && break
-        sleep 0.1
-    done
-    port=$(cat "$dir/port")
-    S=127.0.0.1:$port
-}
 
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd
-
-okr() { "$OKR" --server "$S" "$@"; }
 
 # ---- help and usage
 expect 0 "okr --help" -- okr --help
@@ -130,10 +78,8 @@ expect 0 "logout" -- okr logout
 expect 4 "whoami after logout" -- okr whoami
 
 # ---- a changed certificate is refused loudly
-kill -TERM "$okrd_pid"
-wait "$okrd_pid"
+stop_okrd
 code=$?
-okrd_pid=""
 check "okrd exits 0 on SIGTERM" -- test "$code" -eq 0
 expect 3 "no server: connection error" -- okr whoami
 rm -f "$dir/data/cert.pem" "$dir/data/key.pem"
@@ -145,9 +91,5 @@ expect 0 "trust --forget removes the old pin" -- okr trust --forget "$S"
 input=$dir/admin-pw expect 0 "then the new certificate can be trusted" -- \
     okr --trust login admin --password-stdin
 
-kill -TERM "$okrd_pid"
-wait "$okrd_pid"
-okrd_pid=""
-
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+stop_okrd
+finish

@@ -6,55 +6,10 @@ set -u
 OKRD=$1
 OKR=$2
 
-dir=$(mktemp -d /tmp/okr-cli-okr-XXXXXX)
-unset OKR_SERVER
-passed=0
-failed=0
-okrd_pid=""
-
-cleanup() {
-    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    sed 's/^/    stdout: /' "$dir/out"
-    sed 's/^/    stderr: /' "$dir/err"
-}
-
-# as USER CODE DESCRIPTION -- ARGS...: runs okr as USER, checks the exit code.
-as() {
-    local user=$1 want=$2 desc=$3
-    shift 4
-    OKR_CONFIG_DIR=$dir/$user "$OKR" --server "$S" "$@" <"${input:-/dev/null}" \
-        >"$dir/out" 2>"$dir/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
-}
-
-check() {
-    local desc=$1
-    shift 2
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-# field JQ: a value from the last --json output.
-field() { jq -r "$1" "$dir/out"; }
+. "$(dirname "$0")/lib.sh"
 
 echo "admin-password-1" >"$dir/admin-pw"
-"$OKRD" --data-dir "$dir/data" --listen 127.0.0.1:0 --port-file "$dir/port" \
-    --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
-    >"$dir/okrd.log" 2>&1 &
-okrd_pid=$!
-for _ in $(seq 1 600); do
-    [ -s "$dir/port" ] && break
-    sleep 0.1
-done
-S=127.0.0.1:$(cat "$dir/port")
+start_okrd
 
 # ---- setting up: people, teams, a cycle
 input=$dir/admin-pw as admin 0 "admin logs in" -- --trust login admin --password-stdin
@@ -134,9 +89,5 @@ as admin 0 "start the next cycle from this one" -- \
 as admin 0 "the new cycle has the copies" -- --json obj list --cycle 2026-Q2
 check "unfinished objectives were copied" -- test "$(jq '[.. | .title? // empty] | length' "$dir/out")" -ge 1
 
-kill -TERM "$okrd_pid"
-wait "$okrd_pid"
-okrd_pid=""
-
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+stop_okrd
+finish

@@ -16,61 +16,11 @@ if [ -z "$faketime_lib" ]; then
     exit 1
 fi
 
-dir=$(mktemp -d /tmp/okr-cli-reminder-XXXXXX)
-unset OKR_SERVER
-passed=0
-failed=0
-okrd_pid=""
-
-cleanup() {
-    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    sed 's/^/    stdout: /' "$dir/out"
-    sed 's/^/    stderr: /' "$dir/err"
-}
-
-# as USER CODE DESCRIPTION -- ARGS...: runs okr as USER, checks the exit code.
-as() {
-    local user=$1 want=$2 desc=$3
-    shift 4
-    OKR_CONFIG_DIR=$dir/$user "$OKR" --server "$S" "$@" <"${input:-/dev/null}" \
-        >"$dir/out" 2>"$dir/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # reminder DESCRIPTION TEXT: the last command's stderr is exactly TEXT ("" = nothing).
 reminder() {
     if [ "$(cat "$dir/err")" = "$2" ]; then ok "$1"; else not_ok "$1 (wanted: '$2')"; fi
-}
-
-# start_okrd [ENV...]: okrd on the same data directory; a port it picks the
-# first time, the same one after (the CLI's session is for that address).
-start_okrd() {
-    local port=0
-    [ -s "$dir/port" ] && port=$(cat "$dir/port")
-    rm -f "$dir/port"
-    env "$@" "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:$port" --port-file "$dir/port" \
-        --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
-        >>"$dir/okrd.log" 2>&1 &
-    okrd_pid=$!
-    for _ in $(seq 1 600); do
-        [ -s "$dir/port" ] && break
-        sleep 0.1
-    done
-    S=127.0.0.1:$(cat "$dir/port")
-}
-
-stop_okrd() {
-    kill "$okrd_pid" && wait "$okrd_pid"
-    okrd_pid=""
 }
 
 echo "admin-password-1" >"$dir/admin-pw"
@@ -113,5 +63,4 @@ as admin 0 "mine lists stale key results itself" -- whoami
 reminder "nothing is stale any more" ""
 
 stop_okrd
-echo "# $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -15,72 +15,17 @@ OKR=$2
 DASH=$3
 
 export LC_ALL=C.UTF-8 TZ=UTC
-dir=$(mktemp -d /tmp/okr-dash-it-XXXXXX)
+. "$(dirname "$0")/lib.sh"
 export OKR_CONFIG_DIR=$dir/admin-config
 export TMPDIR=$dir/tmp # okr-dash's private pin directory goes here
 mkdir -p "$TMPDIR"
-unset OKR_SERVER OKR_DASH_TOKEN
-passed=0
-failed=0
-okrd_pid=""
+unset OKR_DASH_TOKEN
 tmux_sock="okr-dash-it-$$"
-
-cleanup() {
-    tmux -L "$tmux_sock" kill-server 2>/dev/null
-    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
-    if [ "${OKR_KEEP_TEST_DIR:-0}" = 1 ]; then echo "kept $dir"; else rm -rf "$dir"; fi
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    [ -f "$dir/out" ] && sed 's/^/    stdout: /' "$dir/out" | head -60
-    [ -f "$dir/err" ] && sed 's/^/    stderr: /' "$dir/err" | head -20
-}
-
-# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, keeps its output in
-# $dir/out and $dir/err, checks the exit code.
-expect() {
-    local want=$1 desc=$2
-    shift 3
-    "$@" </dev/null >"$dir/out" 2>"$dir/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
-}
-
-# check DESCRIPTION -- COMMAND...: a plain assertion.
-check() {
-    local desc=$1
-    shift 2
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
-
-start_okrd() {
-    rm -f "$dir/port"
-    "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:${port:-0}" --port-file "$dir/port" \
-        --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
-        >>"$dir/okrd.log" 2>&1 &
-    okrd_pid=$!
-    for _ in $(seq 1 600); do
-        [ -s "$dir/port" ] && break
-        sleep 0.1
-    done
-    port=$(cat "$dir/port")
-    S=127.0.0.1:$port
-}
-
-stop_okrd() {
-    kill -TERM "$okrd_pid"
-    wait "$okrd_pid"
-    okrd_pid=""
-}
+extra_cleanup() { tmux -L "$tmux_sock" kill-server 2>/dev/null; }
 
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd
 
-okr() { "$OKR" --server "$S" "$@"; }
 quiet() { "$@" >/dev/null 2>>"$dir/setup.err"; }
 
 # ---- the organisation
@@ -272,5 +217,4 @@ check "the private pin directory is gone" -- test -z "$(ls -A "$TMPDIR")"
 tmux -L "$tmux_sock" kill-server 2>/dev/null
 
 stop_okrd
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

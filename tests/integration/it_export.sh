@@ -11,75 +11,25 @@ set -u
 OKRD=$1
 OKR=$2
 
-dir=$(mktemp -d /tmp/okr-export-XXXXXX)
+. "$(dirname "$0")/lib.sh"
 export OKR_CONFIG_DIR=$dir/config
-unset OKR_SERVER
 export NO_COLOR=1
 export LC_ALL=C.UTF-8
-passed=0
-failed=0
-okrd_pid=""
 live_pid=""
-
-cleanup() {
-    [ -n "$live_pid" ] && kill "$live_pid" 2>/dev/null
-    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-    [ -f "$dir/out" ] && head -c 4000 "$dir/out" | sed 's/^/    stdout: /'
-    [ -f "$dir/err" ] && head -c 4000 "$dir/err" | sed 's/^/    stderr: /'
-}
-
-# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND, keeps its output in
-# $dir/out and $dir/err, checks the exit code.
-expect() {
-    local want=$1 desc=$2
-    shift 3
-    "$@" </dev/null >"$dir/out" 2>"$dir/err"
-    local got=$?
-    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
-}
-
-# check DESCRIPTION -- COMMAND...: a plain assertion.
-check() {
-    local desc=$1
-    shift 2
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+extra_cleanup() { [ -n "$live_pid" ] && kill "$live_pid" 2>/dev/null; }
 
 # Each tool this test needs (scripts/deps installs them).
 for tool in xmllint dot python3 jq; do
     if ! command -v "$tool" >/dev/null; then
-        echo "FAIL - $tool is missing: run scripts/deps"
-        echo "0 passed, 1 failed"
+        not_ok "$tool is missing: run scripts/deps"
+        finish
         exit 1
     fi
 done
 
-start_okrd() {
-    rm -f "$dir/port"
-    "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:${port:-0}" --port-file "$dir/port" \
-        --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
-        >>"$dir/okrd.log" 2>&1 &
-    okrd_pid=$!
-    for _ in $(seq 1 600); do
-        [ -s "$dir/port" ] && break
-        sleep 0.1
-    done
-    port=$(cat "$dir/port")
-    S=127.0.0.1:$port
-}
-
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd
 
-okr() { "$OKR" --server "$S" "$@"; }
 # quiet setup steps: a failure is a failed test
 setup() {
     if ! okr "$@" </dev/null >"$dir/out" 2>"$dir/err"; then
@@ -358,9 +308,5 @@ check "report --md has the team table" -- grep -q "^| Team | Objectives | Averag
 expect 0 "tree of a closed cycle shows scores" -- okr tree --cycle 2026-Q1
 check "the closed tree grades objectives" -- grep -q "0.80 green" "$dir/out"
 
-kill -TERM "$okrd_pid"
-wait "$okrd_pid"
-okrd_pid=""
-
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+stop_okrd
+finish

@@ -19,44 +19,11 @@ if ! command -v sslscan >/dev/null; then
     exit 1
 fi
 
-dir=$(mktemp -d /tmp/okr-tlsscan-XXXXXX)
-passed=0
-failed=0
-okrd_pid=""
-
-cleanup() {
-    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-ok() { passed=$((passed + 1)); echo "ok - $1"; }
-not_ok() {
-    failed=$((failed + 1))
-    echo "FAIL - $1"
-}
-check() {
-    local desc=$1
-    shift 2
-    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
-}
+. "$(dirname "$0")/lib.sh"
 
 echo "admin-password-1" >"$dir/admin-pw"
-"$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:0" --port-file "$dir/port" \
-    --admin-password-file "$dir/admin-pw" --kdf-memory-kib 1024 --kdf-iterations 1 \
-    --handshake-timeout-ms 10000 >>"$dir/okrd.log" 2>&1 &
-okrd_pid=$!
-for _ in $(seq 1 600); do
-    [ -s "$dir/port" ] && break
-    sleep 0.1
-done
-port=$(cat "$dir/port" 2>/dev/null)
-if [ -z "$port" ]; then
-    echo "okrd did not start:" >&2
-    cat "$dir/okrd.log" >&2
-    exit 1
-fi
-S=127.0.0.1:$port
+okrd_args=(--handshake-timeout-ms 10000)
+start_okrd || exit 1
 
 # ---- sslscan
 timeout 120 sslscan --no-colour "$S" >"$dir/scan" 2>&1
@@ -107,9 +74,5 @@ check "  ...because verification failed" -- grep -qi "verify error\|certificate 
 check "a client that does not verify connects" -- eval \
     'echo | timeout 20 openssl s_client -connect "$S" -tls1_3 >/dev/null 2>&1'
 
-kill "$okrd_pid" 2>/dev/null
-wait "$okrd_pid" 2>/dev/null
-okrd_pid=""
-
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+stop_okrd
+finish

@@ -1,0 +1,118 @@
+# shellcheck shell=bash
+# Shared helpers for the shell integration tests (it_*.sh). A script sources
+# it near its top, after setting OKRD (and OKR where it runs the client):
+#
+#     . "$(dirname "$0")/lib.sh"
+#
+# Sourcing makes a private directory $dir under /tmp, zeroes the counters
+# $passed and $failed, unsets OKR_SERVER (the tests name their server) and
+# sets an EXIT trap that kills okrd and removes $dir. A script ends with
+# `finish`: its summary line, and its exit status is non-zero when any check
+# failed.
+#
+# Each helper that runs a command keeps its output in $dir/out and $dir/err
+# (the "last output"), which a failed check prints.
+
+dir=$(mktemp -d "/tmp/okr-$(basename "$0" .sh)-XXXXXX")
+unset OKR_SERVER
+passed=0
+failed=0
+okrd_pid=""
+port=""
+S=""
+# Extra okrd options for start_okrd, e.g. okrd_args=(--handshake-timeout-ms 10000).
+okrd_args=()
+
+# cleanup: the EXIT trap. It calls extra_cleanup first if the script defines
+# one (for processes of its own), kills okrd, and removes $dir unless
+# OKR_KEEP_TEST_DIR=1.
+cleanup() {
+    declare -F extra_cleanup >/dev/null && extra_cleanup
+    [ -n "$okrd_pid" ] && kill -9 "$okrd_pid" 2>/dev/null
+    if [ "${OKR_KEEP_TEST_DIR:-0}" = 1 ]; then echo "kept $dir"; else rm -rf "$dir"; fi
+}
+trap cleanup EXIT
+
+# ok DESCRIPTION / not_ok DESCRIPTION: count and print one result. not_ok
+# also prints the last output, if there is one: of each of stdout and stderr
+# the first 60 lines, 4000 bytes at most.
+ok() { passed=$((passed + 1)); echo "ok - $1"; }
+not_ok() {
+    failed=$((failed + 1))
+    echo "FAIL - $1"
+    [ -f "$dir/out" ] && head -c 4000 "$dir/out" | head -n 60 | sed 's/^/    stdout: /'
+    [ -f "$dir/err" ] && head -c 4000 "$dir/err" | head -n 60 | sed 's/^/    stderr: /'
+}
+
+# check DESCRIPTION -- COMMAND...: a plain assertion; COMMAND's status decides.
+check() {
+    local desc=$1
+    shift 2
+    if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# expect CODE DESCRIPTION -- COMMAND...: runs COMMAND (stdin from $input if
+# set, else /dev/null) into the last output and checks its exit code.
+expect() {
+    local want=$1 desc=$2
+    shift 3
+    "$@" <"${input:-/dev/null}" >"$dir/out" 2>"$dir/err"
+    local got=$?
+    if [ "$got" -eq "$want" ]; then ok "$desc"; else not_ok "$desc (exit $got, wanted $want)"; fi
+}
+
+# okr ARGS...: the client $OKR against this test's okrd.
+okr() { "$OKR" --server "$S" "$@"; }
+
+# as USER CODE DESCRIPTION -- ARGS...: expect CODE of okr ARGS run as USER
+# (its own configuration directory, $dir/USER).
+as() {
+    local user=$1 want=$2 desc=$3
+    shift 4
+    OKR_CONFIG_DIR=$dir/$user expect "$want" "$desc" -- okr "$@"
+}
+
+# field JQ: a value from the last output, which is JSON.
+field() { jq -r "$1" "$dir/out"; }
+
+# start_okrd [ENV=VALUE...]: starts okrd in the background (ENV in its
+# environment, $okrd_args on its command line) on $dir/data with the admin
+# password in $dir/admin-pw, appending to $dir/okrd.log, and waits up to
+# 60 s for its port. Sets okrd_pid, port and S (host:port). The first start
+# picks a free port; a restart keeps it, as the client's pins and sessions are
+# per host:port. Returns 1, with okrd's log on stderr, if no port came.
+start_okrd() {
+    rm -f "$dir/port"
+    env "$@" "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:${port:-0}" \
+        --port-file "$dir/port" --admin-password-file "$dir/admin-pw" \
+        --kdf-memory-kib 1024 --kdf-iterations 1 "${okrd_args[@]}" >>"$dir/okrd.log" 2>&1 &
+    okrd_pid=$!
+    for _ in $(seq 1 600); do
+        [ -s "$dir/port" ] && break
+        sleep 0.1
+    done
+    port=$(cat "$dir/port" 2>/dev/null)
+    S=127.0.0.1:$port
+    if [ -z "$port" ]; then
+        echo "okrd did not start:" >&2
+        cat "$dir/okrd.log" >&2
+        return 1
+    fi
+}
+
+# stop_okrd: SIGTERM to okrd and wait for it; returns okrd's exit status.
+stop_okrd() {
+    local code
+    kill -TERM "$okrd_pid"
+    wait "$okrd_pid"
+    code=$?
+    okrd_pid=""
+    return "$code"
+}
+
+# finish: the summary line; the status is 0 only when no check failed. A
+# script ends with it.
+finish() {
+    echo "$passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
