@@ -120,6 +120,22 @@ static void cell(FILE *out, const json_t *o, const char *key, int width, int pre
         fprintf(out, " %*.*f", width, prec, json_number_value(v));
 }
 
+/* One column of a table: a figure of the run, its width and decimals. */
+typedef struct column {
+    const char *key;
+    int width, prec;
+} column_t;
+
+#define NCOLS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The rest of a row, after its first cell (which the caller prints). */
+static void cells(FILE *out, const json_t *run, const column_t *cols, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cell(out, run, cols[i].key, cols[i].width, cols[i].prec);
+    fputc('\n', out);
+}
+
 static int is(const json_t *run, const char *scenario)
 {
     const char *s = json_string_value(json_object_get(run, "scenario"));
@@ -166,16 +182,13 @@ static void table_checkins(FILE *out, const json_t *runs)
             fprintf(out, "  %7s %12s %8s %8s %9s %8s %13s %9s %6s\n", "writers", "committed/s",
                     "p50 ms", "p99 ms", "p99.9 ms", "max ms", "writes/commit", "okrd cpu%",
                     "errors");
+        static const column_t cols[] = {
+            {"committed_per_s", 12, 0}, {"p50_ms", 8, 2}, {"p99_ms", 8, 2},
+            {"p999_ms", 9, 2},          {"max_ms", 8, 2}, {"writes_per_commit", 13, 1},
+            {"server_cpu_pct", 9, 0},   {"errors", 6, 0},
+        };
         fprintf(out, "  %7.0f", num(run, "writers"));
-        cell(out, run, "committed_per_s", 12, 0);
-        cell(out, run, "p50_ms", 8, 2);
-        cell(out, run, "p99_ms", 8, 2);
-        cell(out, run, "p999_ms", 9, 2);
-        cell(out, run, "max_ms", 8, 2);
-        cell(out, run, "writes_per_commit", 13, 1);
-        cell(out, run, "server_cpu_pct", 9, 0);
-        cell(out, run, "errors", 6, 0);
-        fputc('\n', out);
+        cells(out, run, cols, NCOLS(cols));
     }
     header = 0;
     json_array_foreach(runs, i, run)
@@ -191,19 +204,14 @@ static void table_checkins(FILE *out, const json_t *runs)
                     "  %7s %9s %9s %9s %10s %10s %10s %9s %9s %9s %9s %9s\n",
                     "writers", "ack mean", "apply", "commit", "rest", "apply p50", "commit p50",
                     "apply p99", "commit p99", "to writer", "back", "net");
+        static const column_t cols[] = {
+            {"ack_mean_us", 9, 0},      {"apply_mean_us", 9, 0}, {"commit_mean_us", 9, 0},
+            {"rest_mean_us", 10, 0},    {"apply_p50_us", 10, 0}, {"commit_p50_us", 10, 0},
+            {"apply_p99_us", 9, 0},     {"commit_p99_us", 9, 0}, {"queue_mean_us", 9, 0},
+            {"handback_mean_us", 9, 0}, {"net_mean_us", 9, 0},
+        };
         fprintf(out, "  %7.0f", num(run, "writers"));
-        cell(out, run, "ack_mean_us", 9, 0);
-        cell(out, run, "apply_mean_us", 9, 0);
-        cell(out, run, "commit_mean_us", 9, 0);
-        cell(out, run, "rest_mean_us", 10, 0);
-        cell(out, run, "apply_p50_us", 10, 0);
-        cell(out, run, "commit_p50_us", 10, 0);
-        cell(out, run, "apply_p99_us", 9, 0);
-        cell(out, run, "commit_p99_us", 9, 0);
-        cell(out, run, "queue_mean_us", 9, 0);
-        cell(out, run, "handback_mean_us", 9, 0);
-        cell(out, run, "net_mean_us", 9, 0);
-        fputc('\n', out);
+        cells(out, run, cols, NCOLS(cols));
     }
 }
 
@@ -223,20 +231,16 @@ static void table_fanout(FILE *out, const json_t *runs)
                     "rate/s", "deliveries/s", "p50 ms", "p99 ms", "max ms", "p50 ms", "p99 ms",
                     "max ms", "lost", "bytes", "okrd cpu%", "errors");
         }
+        static const column_t cols[] = {
+            {"rate", 6, 0},           {"deliveries_per_s", 12, 0},
+            {"p50_ms", 8, 2},         {"p99_ms", 8, 2},
+            {"max_ms", 8, 2},         {"read_p50_ms", 8, 2},
+            {"read_p99_ms", 8, 2},    {"read_max_ms", 8, 2},
+            {"lost", 6, 0},           {"event_bytes", 7, 0},
+            {"server_cpu_pct", 9, 0}, {"errors", 6, 0},
+        };
         fprintf(out, "  %11.0f", num(run, "subscribers"));
-        cell(out, run, "rate", 6, 0);
-        cell(out, run, "deliveries_per_s", 12, 0);
-        cell(out, run, "p50_ms", 8, 2);
-        cell(out, run, "p99_ms", 8, 2);
-        cell(out, run, "max_ms", 8, 2);
-        cell(out, run, "read_p50_ms", 8, 2);
-        cell(out, run, "read_p99_ms", 8, 2);
-        cell(out, run, "read_max_ms", 8, 2);
-        cell(out, run, "lost", 6, 0);
-        cell(out, run, "event_bytes", 7, 0);
-        cell(out, run, "server_cpu_pct", 9, 0);
-        cell(out, run, "errors", 6, 0);
-        fputc('\n', out);
+        cells(out, run, cols, NCOLS(cols));
     }
     header = 0;
     json_array_foreach(runs, i, run)
@@ -250,13 +254,15 @@ static void table_fanout(FILE *out, const json_t *runs)
                 "its changes\n  to the last subscriber's write)\n"
                 "  %11s %6s %10s %10s %11s %11s\n",
                 "subscribers", "rate/s", "commit p50", "commit p99", "fan-out p50", "fan-out p99");
+        static const column_t cols[] = {
+            {"rate", 6, 0},
+            {"server_commit_p50_us", 10, 0},
+            {"server_commit_p99_us", 10, 0},
+            {"server_fanout_p50_us", 11, 0},
+            {"server_fanout_p99_us", 11, 0},
+        };
         fprintf(out, "  %11.0f", num(run, "subscribers"));
-        cell(out, run, "rate", 6, 0);
-        cell(out, run, "server_commit_p50_us", 10, 0);
-        cell(out, run, "server_commit_p99_us", 10, 0);
-        cell(out, run, "server_fanout_p50_us", 11, 0);
-        cell(out, run, "server_fanout_p99_us", 11, 0);
-        fputc('\n', out);
+        cells(out, run, cols, NCOLS(cols));
     }
 }
 
