@@ -1,4 +1,4 @@
-/* sc_rtt.c — the floor under one writer's check-in rate: a bare loopback TCP
+/* sc_rtt.c — the ceiling on one writer's check-in rate: a bare loopback TCP
  * round trip between the generator's core and okrd's, measured beside the bare
  * LMDB loops (bench_sc_lmdb). A writer that waits for each acknowledgement
  * pays a commit and a round trip per check-in and cannot overlap the two, so
