@@ -282,6 +282,7 @@ static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, c
     uint64_t commits = b->commits - a->commits, writes = b->writes - a->writes;
     json_object_set_new(obj, "server_commits", json_integer((json_int_t)commits));
     json_object_set_new(obj, "server_writes", json_integer((json_int_t)writes));
+    json_object_set_new(obj, "server_fsyncs", json_integer((json_int_t)(b->fsyncs - a->fsyncs)));
     json_object_set_new(obj, "writes_per_commit",
                         json_real(commits ? (double)writes / (double)commits : 0.0));
     sc_stats_split(obj, a, b, ack);

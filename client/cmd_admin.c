@@ -143,7 +143,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
              {"commit_sum_us", s->commit_sum_us},     {"queue_p50_us", s->queue_p50_us},
              {"queue_p99_us", s->queue_p99_us},       {"handback_p50_us", s->handback_p50_us},
              {"handback_p99_us", s->handback_p99_us}, {"fanout_p50_us", s->fanout_p50_us},
-             {"fanout_p99_us", s->fanout_p99_us}};
+             {"fanout_p99_us", s->fanout_p99_us},     {"fsyncs", s->fsyncs}};
     for (size_t i = 0; j && i < sizeof t / sizeof t[0]; i++) {
         if (json_object_set_new(j, t[i].name, json_integer((json_int_t)t[i].v)) != 0) {
             json_decref(j);
@@ -159,7 +159,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
 
 static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 {
-    char v[19][128], p50[32], p99[32];
+    char v[20][128], p50[32], p99[32];
     const char *const rows[][2] = {
         {"connections", admin__count(s->connections, v[0], sizeof v[0])},
         {"subscriptions", admin__count(s->subscriptions, v[1], sizeof v[1])},
@@ -167,6 +167,7 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
         {"commits", admin__count(s->commits, v[3], sizeof v[3])},
         {"commits/s", v[17]},
         {"writes", admin__count(s->writes, v[4], sizeof v[4])},
+        {"fsyncs", admin__count(s->fsyncs, v[19], sizeof v[19])},
         {"events sent", admin__count(s->events_sent, v[5], sizeof v[5])},
         {"events coalesced", admin__count(s->events_coalesced, v[6], sizeof v[6])},
         {"slow disconnects", admin__count(s->slow_disconnects, v[7], sizeof v[7])},

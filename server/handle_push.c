@@ -45,6 +45,7 @@ void okr_handle_stats(okr_req_t *r)
         stats.apply_p50_us = okr_lhist_quantile(&ws.apply_us, 0.5);
         stats.apply_p99_us = okr_lhist_quantile(&ws.apply_us, 0.99);
         stats.commits_per_s = okr_writer_commits_per_s(&ws, okr_mono_ms());
+        stats.fsyncs = ws.fsyncs;
         stats.commit_p50_us = okr_lhist_quantile(&ws.commit_us, 0.5);
         stats.commit_p99_us = okr_lhist_quantile(&ws.commit_us, 0.99);
         stats.timed_groups = ws.commit_us.count;

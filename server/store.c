@@ -413,6 +413,12 @@ int okr_store_write_commit(okr_store_t *s, MDB_txn *txn)
     return store__err(rc, "commit");
 }
 
+uint64_t okr_store_last_txnid(okr_store_t *s)
+{
+    MDB_envinfo info;
+    return mdb_env_info(s->env, &info) == 0 ? (uint64_t)info.me_last_txnid : 0;
+}
+
 void okr_store_write_abort(okr_store_t *s, MDB_txn *txn)
 {
     if (txn == NULL)

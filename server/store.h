@@ -97,6 +97,11 @@ int okr_store_write_commit(okr_store_t *s,
                            MDB_txn *txn); /* MDB_MAP_FULL passes through as OKR_E_FULL */
 void okr_store_write_abort(okr_store_t *s, MDB_txn *txn);
 
+/* The id of the last committed transaction (mdb_txn_id of a write
+ * transaction is the id it gets if its commit writes anything: a transaction
+ * that changed nothing commits without writing or syncing). */
+uint64_t okr_store_last_txnid(okr_store_t *s);
+
 /* Doubles the map (capped by map_size_max). Must be called with no
  * transaction of this thread open; waits for other threads' transactions.
  * Returns 0, or OKR_E_FULL when already at the maximum. */

@@ -55,7 +55,7 @@ struct okr_writer {
 
 /* What one group adds to wr->stats, merged under mu. */
 typedef struct writer_delta {
-    uint64_t commits, writes, failed, grows;
+    uint64_t commits, writes, failed, grows, fsyncs;
     int timed; /* apply_us and commit_us hold the committed attempt's times */
     uint64_t apply_us, commit_us;
 } writer_delta_t;
@@ -149,6 +149,7 @@ static int writer__attempt(okr_writer_t *wr, okr_write_t *group, writer_delta_t 
             ;
     }
     uint64_t t1 = okr_mono_us();
+    uint64_t id = mdb_txn_id(txn);
     err = okr_store_write_commit(wr->store, txn);
     if (err == OKR_E_FULL)
         return OKR_E_FULL;
@@ -156,6 +157,8 @@ static int writer__attempt(okr_writer_t *wr, okr_write_t *group, writer_delta_t 
         writer__fail_group(group, OKR_E_INTERNAL);
     } else {
         delta->commits++;
+        if (okr_store_last_txnid(wr->store) == id)
+            delta->fsyncs += 2; /* it wrote: pages, then the meta page */
         delta->timed = 1;
         delta->apply_us = apply_us;
         delta->commit_us = okr_mono_us() - t1;
@@ -228,6 +231,7 @@ static void *writer__main(void *arg)
 
         pthread_mutex_lock(&wr->mu);
         wr->stats.commits += delta.commits;
+        wr->stats.fsyncs += delta.fsyncs;
         writer__count_rate(&wr->stats, delta.commits, okr_mono_ms() / 1000);
         wr->stats.writes += delta.writes;
         wr->stats.failed += delta.failed;

@@ -55,10 +55,13 @@ struct okr_write {
 #define OKR_WRITER_RATE_SLOTS  (OKR_WRITER_RATE_WINDOW + 1)
 
 typedef struct okr_writer_stats {
-    uint64_t commits; /* transactions committed (each is one fsync) */
-    uint64_t writes;  /* writes applied successfully */
-    uint64_t failed;  /* writes whose apply returned an error */
-    uint64_t grows;   /* map growths */
+    uint64_t commits; /* transactions committed */
+    /* Durable flushes: two per commit that changed anything (LMDB flushes
+     * the pages with fdatasync, then writes the meta page with O_DSYNC). */
+    uint64_t fsyncs;
+    uint64_t writes; /* writes applied successfully */
+    uint64_t failed; /* writes whose apply returned an error */
+    uint64_t grows;  /* map growths */
     /* One sample per committed group: the time in apply (every write of the
      * group, with its nested transaction) and in the commit (mdb_txn_commit:
      * page writes and syncs), microseconds. A group retried after the map

@@ -825,6 +825,7 @@ static void test_watch_binary(void **state)
     assert_non_null(json_object_get(j, "queue_p50_us"));
     assert_non_null(json_object_get(j, "handback_p99_us"));
     assert_non_null(json_object_get(j, "fanout_p99_us"));
+    assert_true(json_integer_value(json_object_get(j, "fsyncs")) >= 6);
     assert_true(json_is_real(json_object_get(j, "commits_per_s")));
     json_decref(j);
 
@@ -872,6 +873,7 @@ static void test_stats_timings(void **state)
     assert_true(b->timed_groups >= a->timed_groups + 5);
     assert_true(b->commits - a->commits == b->timed_groups - a->timed_groups);
     assert_true(b->commit_sum_us > a->commit_sum_us); /* a durable commit takes time */
+    assert_int_equal(b->fsyncs - a->fsyncs, 2 * (b->commits - a->commits)); /* each wrote */
     assert_true(b->apply_sum_us >= a->apply_sum_us);
     assert_true(b->commit_p50_us > 0);
     assert_true(b->commit_p50_us <= b->commit_p99_us);

@@ -51,6 +51,7 @@ typedef struct twrite {
     size_t vlen;
     int fail_with; /* apply writes, then returns this */
     bool gate;     /* apply waits for the gate */
+    bool noop;     /* apply succeeds without changing anything */
     int applied;   /* apply() calls (retries count) */
     uint64_t id;   /* from next_id */
     int status;
@@ -153,6 +154,8 @@ static int apply_put(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
     twrite_t *tw = w->data;
     fixture_t *f = tw->f;
     tw->applied++;
+    if (tw->noop)
+        return 0;
     if (tw->gate) {
         pthread_mutex_lock(&f->gate_mu);
         f->gate_entered = true;
@@ -327,6 +330,33 @@ static void test_failed_write_rolled_back_alone(void **state)
         }
     }
     assert_int_equal(counter(f), (uint64_t)n - 2);
+    stop_writer(f);
+    free(tws);
+}
+
+/* fsyncs counts LMDB's two flushes of each commit that wrote something: not
+ * those of a transaction that changed nothing, nor of a failed write. */
+static void test_fsyncs_counted(void **state)
+{
+    fixture_t *f = *state;
+    open_store(f, 0, 0);
+    twrite_t *tws = make_writes(f, 3, 50);
+    tws[0].noop = true;
+    tws[2].fail_with = OKR_E_CONFLICT;
+    okr_writer_stats_t st;
+    const struct {
+        uint64_t commits, fsyncs;
+    } want[] = {{1, 0}, {2, 2}, {2, 2}};
+    for (int i = 0; i < 3; i++) {
+        submit_all(f, tws, i, i + 1);
+        run_until_done(f, i + 1);
+        okr_writer_get_stats(f->wr, &st);
+        assert_int_equal(st.commits, want[i].commits);
+        assert_int_equal(st.fsyncs, want[i].fsyncs);
+    }
+    assert_int_equal(tws[0].status, 0);
+    assert_int_equal(tws[1].status, 0);
+    assert_int_equal(tws[2].status, OKR_E_CONFLICT);
     stop_writer(f);
     free(tws);
 }
@@ -597,6 +627,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_rolled_back_alone, setup, teardown),
         cmocka_unit_test_setup_teardown(test_single_write_failure_aborts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fsyncs_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_full_grows_and_retries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_map_capped_fails_group, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reads_during_growth, setup, teardown),
