@@ -73,6 +73,10 @@ static const char cli_usage[] =
     "known_servers. A server whose certificate no longer matches its pin is\n"
     "refused until the pin is removed with 'okr trust --forget HOST:PORT'.\n"
     "\n"
+    "Environment: OKR_TRACE=1 prints the conversation with the server on stderr,\n"
+    "a line for each request sent and each answer received (to see where a slow\n"
+    "command waits).\n"
+    "\n"
     "Files, in $OKR_CONFIG_DIR, else $XDG_CONFIG_HOME/okr, else ~/.config/okr:\n"
     "  session.json          the saved session: server, user name, token (0600)\n"
     "  known_servers         pinned certificates, one \"HOST:PORT SHA256\" a line\n"
@@ -500,44 +504,83 @@ int okr_cli_connect_auth(okr_cli_t *cli)
     return rc ? rc : cli__auth_answer(cli);
 }
 
+int okr_cli_connect_lazy(okr_cli_t *cli)
+{
+    cli->defer_hello = 1;
+    int rc = cli__connect_session(cli);
+    cli->defer_hello = 0;
+    if (rc == 0)
+        cli->auth_pending = 1;
+    return rc;
+}
+
+int okr_cli_settle(okr_cli_t *cli)
+{
+    if (!cli->auth_pending)
+        return 0;
+    cli->auth_pending = 0;
+    return cli__auth_answer(cli);
+}
+
+/* Sends req and takes its answer, whatever its status. While Hello's and
+ * the token's answers are still to come (okr_cli_connect_lazy), req goes
+ * behind them at once (the server takes requests in order, so it arrives
+ * authenticated), and with it the reminder's request if asked for; all of it
+ * leaves in one TLS record with the first wait. 0, or an exit code with the
+ * error printed (unless quiet, for a failure of the connection). */
+static int cli__client_failed(okr_cli_t *cli, int rc, int quiet)
+{
+    return quiet ? okr_cli_exit_code(rc)
+                 : okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+}
+
+static int cli__request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp, int quiet,
+                        int reminder)
+{
+    *resp = NULL;
+    if (cli->auth_pending) {
+        uint64_t id;
+        int rc = okr_client_send(cli->client, req, &id);
+        if (rc == 0 && reminder)
+            okr_cli_reminder_send(cli);
+        int arc = okr_cli_settle(cli);
+        if (arc)
+            return arc;
+        if (rc == 0)
+            rc = okr_client_wait(cli->client, id, resp);
+        if (rc) /* not sent again: it may have been carried out */
+            return cli__client_failed(cli, rc, quiet);
+        /* Refused as not yet authenticated (an AuthToken held back by login
+         * throttling): the session is good now, so ask again. */
+        if ((*resp)->status != OKR__STATUS__STATUS_UNAUTHENTICATED)
+            return 0;
+        okr__response__free_unpacked(*resp, NULL);
+        *resp = NULL;
+    }
+    int rc = okr_client_call(cli->client, req, resp);
+    return rc ? cli__client_failed(cli, rc, quiet) : 0;
+}
+
+int okr_cli_request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp, int quiet)
+{
+    return cli__request(cli, req, resp, quiet, 0);
+}
+
 int okr_cli_connect_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                          Okr__Response **resp)
 {
     *resp = NULL;
-    cli->defer_hello = 1;
-    int rc = cli__connect_session(cli);
-    cli->defer_hello = 0;
-    if (rc)
-        return rc;
-    /* Behind Hello and AuthToken, before their answers: the server takes
-     * requests in order, so it arrives authenticated. The reminder's request
-     * follows it, and all of them leave in one TLS record with the first wait:
-     * one round trip in all. */
-    uint64_t id;
-    int sent = okr_client_send(cli->client, req, &id) == 0;
-    if (sent)
-        okr_cli_reminder_send(cli);
-    rc = cli__auth_answer(cli);
-    if (rc)
-        return rc;
-    if (sent && okr_client_wait(cli->client, id, resp) == 0) {
-        /* Refused as not yet authenticated (an AuthToken held back by login
-         * throttling): the session is good now, so ask again. */
-        if ((*resp)->status != OKR__STATUS__STATUS_UNAUTHENTICATED)
-            return cli__check_answer(cli, resp, expect);
-        okr__response__free_unpacked(*resp, NULL);
-        *resp = NULL;
-    }
-    return okr_cli_call(cli, req, expect, resp);
+    int rc = okr_cli_connect_lazy(cli);
+    if (rc == 0)
+        rc = cli__request(cli, req, resp, 0, 1);
+    return rc ? rc : cli__check_answer(cli, resp, expect);
 }
 
 int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                  Okr__Response **resp)
 {
-    int rc = okr_client_call(cli->client, req, resp);
-    if (rc)
-        return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-    return cli__check_answer(cli, resp, expect);
+    int rc = cli__request(cli, req, resp, 0, 0);
+    return rc ? rc : cli__check_answer(cli, resp, expect);
 }
 
 /* ---------------------------------------------------------------- dispatch */

@@ -72,7 +72,8 @@ typedef struct okr_cli {
     int defer_hello;        /* okr_cli_try_connect: do not wait for Hello's answer */
 
     okr_client_t *client;
-    Okr__User *me; /* after okr_cli_connect_auth */
+    Okr__User *me;    /* after okr_cli_connect_auth (or okr_cli_settle) */
+    int auth_pending; /* okr_cli_connect_lazy: the session's answer is still to come */
 
     /* The stale check-in reminder printed after a command (cmd_mine.c). */
     uint64_t reminder_id;   /* its request, sent ahead by okr_cli_connect_call; 0: not sent */
@@ -180,11 +181,27 @@ int okr_cli_connect(okr_cli_t *cli);
  * no session for this server or the server refuses the token. */
 int okr_cli_connect_auth(okr_cli_t *cli);
 
-/* okr_cli_connect_auth, then okr_cli_call(req), with req sent right behind
- * Hello and AuthToken instead of after their answers: one round trip less,
- * for one-shot commands like okr checkin. Errors are reported the same way. */
+/* okr_cli_connect_auth without waiting for the answers to Hello and the
+ * token: the first okr_cli_call sends its request right behind them and
+ * takes their answers first (one round trip less), reporting a refused
+ * session as okr_cli_connect_auth would. Before anything else that talks to
+ * the server or needs cli->me, call okr_cli_settle. 0 or an exit code. */
+int okr_cli_connect_lazy(okr_cli_t *cli);
+
+/* Takes the answers okr_cli_connect_lazy left to come (sets cli->me); a
+ * no-op otherwise. 0 or an exit code (the error printed). */
+int okr_cli_settle(okr_cli_t *cli);
+
+/* okr_cli_connect_lazy, then okr_cli_call(req) with the reminder's request
+ * right behind req: for one-shot commands like okr checkin. */
 int okr_cli_connect_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                          Okr__Response **resp);
+
+/* Sends req and takes its answer, whatever its status (*resp; free it with
+ * okr__response__free_unpacked). 0, or an exit code with the error printed
+ * (unless quiet, for a failure of the connection). Works after
+ * okr_cli_connect_lazy too. */
+int okr_cli_request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp, int quiet);
 
 /* Sends req and waits. Returns 0 with *resp (status OK, result of kind
  * expect, or any kind if expect is 0), else prints the error and returns an

@@ -216,6 +216,27 @@ static void client__abandon(okr_client_t *c, uint64_t id)
     c->abandoned[c->n_abandoned - 1] = id;
 }
 
+/* With OKR_TRACE set (and not "0"), the conversation on stderr: a line for
+ * each request handed to TLS ("okr: -> whoami #3") and each answer taken off
+ * the wire ("okr: <- #3 OK"). Requests sent before an answer was waited for
+ * share one round trip: the lines show how a command's round trips go. */
+static int client__trace(void)
+{
+    static int on = -1;
+    if (on < 0) {
+        const char *t = getenv("OKR_TRACE");
+        on = t && *t && strcmp(t, "0") != 0;
+    }
+    return on;
+}
+
+static void client__trace_request(const Okr__Request *req)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&okr__request__descriptor, req->op_case);
+    fprintf(stderr, "okr: -> %s #%llu\n", f ? f->name : "?", (unsigned long long)req->id);
+}
+
 /* The server's last word before it closes: keep its message for people. */
 static void client__conn_error(okr_client_t *c, const Okr__Response *r)
 {
@@ -239,6 +260,10 @@ static int client__on_response(okr_client_t *c, Okr__Envelope *env)
         client__fail(c, OKR_E_PROTOCOL);
         return 1;
     }
+    if (client__trace())
+        fprintf(stderr, "okr: <- #%llu %s\n", (unsigned long long)r->id,
+                r->status == OKR__STATUS__STATUS_OK ? "OK"
+                                                    : okr_strerror(okr_status_to_err(r->status)));
     if (client__is_abandoned(c, r->id))
         return 0;
     client_resp_t *node = malloc(sizeof *node);
@@ -969,6 +994,8 @@ int okr_client_send(okr_client_t *c, Okr__Request *req, uint64_t *id)
         client__err(c, "cannot send to %s: %s", c->hostport, okr_strerror(rc));
         return rc;
     }
+    if (client__trace())
+        client__trace_request(req);
     if (id)
         *id = req->id;
     return 0;

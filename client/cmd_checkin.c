@@ -479,8 +479,9 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
          * behind Hello and the token. */
         rc = okr_cli_connect_call(cli, &req, OKR__RESPONSE__RESULT_CHECKIN, &resp);
     } else {
-        /* A change or a share needs the key result's figures first. */
-        rc = okr_cli_connect_auth(cli);
+        /* A change or a share needs the key result's figures first; they are
+         * asked for right behind the session's token. */
+        rc = okr_cli_connect_lazy(cli);
         Okr__Response *got = NULL;
         if (rc == 0)
             rc = checkin__get_kr(cli, kr_id, &got);

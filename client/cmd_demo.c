@@ -1816,6 +1816,8 @@ int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv)
     int rc = okr_kit_begin(cli, "demo", demo_usage, argc, argv, "", longopts, NULL, NULL, 0, 0, "");
     if (rc >= 0)
         return rc;
+    if ((rc = okr_cli_settle(cli)) != 0)
+        return rc;
     if (cli->me->role != OKR__ROLE__ROLE_ADMIN)
         return okr_cli_fail(cli, OKR_EXIT_REFUSED, "FORBIDDEN",
                             "okr demo creates users and teams, which needs an admin; log in as "

@@ -52,8 +52,9 @@ int okr_kit_begin(okr_cli_t *cli, const char *command, const char *usage, int ar
         rc = okr_kit_positional(cli, argc, argv, min, max, what);
     if (rc >= 0)
         return rc;
-    /* okr_cli_connect_auth returns 0 or an exit code; 0 here means go on. */
-    rc = okr_cli_connect_auth(cli);
+    /* The command's first request goes right behind the session's token
+     * (okr_cli_connect_lazy). 0 or an exit code; 0 here means go on. */
+    rc = okr_cli_connect_lazy(cli);
     return rc ? rc : -1;
 }
 
@@ -70,7 +71,7 @@ int okr_kit_begin_ref(okr_cli_t *cli, const char *command, const char *usage, in
         rc = okr_kit_ref(cli, argv[optind], kind, id);
     if (rc >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     return rc ? rc : -1;
 }
 
@@ -263,9 +264,9 @@ int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCas
 {
     *resp = NULL;
     Okr__Response *r;
-    int rc = okr_client_call(cli->client, req, &r);
+    int rc = okr_cli_request(cli, req, &r, 0);
     if (rc)
-        return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+        return rc;
     if (r->status != OKR__STATUS__STATUS_OK) {
         *status = r->status;
         snprintf(msg, msglen, "%s",
@@ -423,7 +424,7 @@ const char *okr_kit_cycle_name(okr_cli_t *cli, uint64_t id)
     req.cycle_get = &g;
     Okr__Response *r = NULL;
     const char *name = "?";
-    if (okr_client_call(cli->client, &req, &r) == 0 && r->status == OKR__STATUS__STATUS_OK &&
+    if (okr_cli_request(cli, &req, &r, 1) == 0 && r->status == OKR__STATUS__STATUS_OK &&
         r->result_case == OKR__RESPONSE__RESULT_CYCLE && r->cycle->name)
         name = r->cycle->name;
     /* Cached for the process, like okr_ref_username; "?" is cached too. */

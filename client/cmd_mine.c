@@ -354,7 +354,9 @@ static Okr__Response *reminder__answer(okr_cli_t *cli)
 
 void okr_cli_stale_reminder(okr_cli_t *cli)
 {
-    if (!cli->client || !cli->me || !reminder__wanted(cli))
+    /* A command that never talked to the server (its session's answer still
+     * to come) gets no reminder either. */
+    if (!cli->client || cli->auth_pending || !cli->me || !reminder__wanted(cli))
         return;
     /* A reminder is a courtesy: any failure (an older server, a timeout)
      * is silent and never changes the command's exit status. */

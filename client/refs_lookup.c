@@ -23,10 +23,9 @@ static int refs__call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCa
         return quiet ? OKR_EXIT_ERROR
                      : okr_cli_fail(cli, OKR_EXIT_ERROR, "INTERNAL", "not connected");
     Okr__Response *r;
-    int rc = okr_client_call(cli->client, req, &r);
+    int rc = okr_cli_request(cli, req, &r, quiet);
     if (rc)
-        return quiet ? okr_cli_exit_code(rc)
-                     : okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+        return rc;
     if (r->status == OKR__STATUS__STATUS_NOT_FOUND) {
         okr__response__free_unpacked(r, NULL);
         return -1;
