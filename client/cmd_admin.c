@@ -284,7 +284,7 @@ static int admin__backup(okr_cli_t *cli, int argc, char **argv)
     /* A large store takes a while to copy. */
     if (cli->timeout_ms < 600000)
         cli->timeout_ms = 600000;
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     Okr__BackupRequest br = OKR__BACKUP_REQUEST__INIT;
     br.path = (char *)path;

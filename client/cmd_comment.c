@@ -105,7 +105,7 @@ static int comment__create(okr_cli_t *cli, int argc, char **argv, Okr__CommentKi
         return comment__nomem(cli);
     rc = comment__join(cli, argc, argv, optind + 1, body, COMMENT_BODY_MAX);
     if (rc < 0)
-        rc = okr_cli_connect_auth(cli);
+        rc = okr_cli_connect_lazy(cli);
     if (rc == 0 && to)
         rc = okr_ref_user(cli, to, &c.to_user_id);
     if (rc != 0 && rc != -1) {
@@ -200,7 +200,7 @@ static int comment__list(okr_cli_t *cli, int argc, char **argv)
     int rc = comment__target(cli, ref, &lr.objective_id, &lr.key_result_id);
     if (rc >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     json_t *all = cli->json ? json_array() : NULL;

@@ -260,7 +260,7 @@ static int cycle__add(okr_cli_t *cli, int argc, char **argv)
         return rc;
     if (c.end_at < c.start_at)
         return okr_cli_usage_error(cli, "--end is before --start");
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     c.name = argv[optind];
@@ -443,7 +443,7 @@ static int cycle__edit(okr_cli_t *cli, int argc, char **argv)
         return rc;
     if (!o.name && !o.start && !o.end)
         return okr_cli_usage_error(cli, "nothing to change: give --name, --start or --end");
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__Response *resp;
@@ -624,7 +624,7 @@ static int cycle__start_from(okr_cli_t *cli, int argc, char **argv)
         free(ids);
         return rc;
     }
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (!rc)
         rc = okr_ref_cycle(cli, argv[optind], &sf.from_cycle_id);
     if (!rc && o.copy_unfinished)

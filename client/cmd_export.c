@@ -202,7 +202,7 @@ int okr_cmd_export(okr_cli_t *cli, int argc, char **argv)
         return rc;
     if (o.output && !o.output[0])
         return okr_cli_usage_error(cli, "-o needs a file name");
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     uint64_t cycle_id;
     if ((rc = okr_view_cycle_arg(cli, o.cycle, &cycle_id)) != 0)

@@ -567,7 +567,7 @@ int okr_cmd_history(okr_cli_t *cli, int argc, char **argv)
                                    argv[optind]);
     char ref[32];
     okr_ref_format(kind, id, ref, sizeof ref);
-    int rc = okr_cli_connect_auth(cli);
+    int rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     switch (kind) {

@@ -568,7 +568,7 @@ static int kr__edit(okr_cli_t *cli, int argc, char **argv)
     if (!o.title && !o.target && !o.start && !o.metric && !o.unit && !o.weight && !o.owner &&
         !o.link && !o.no_link && !o.due && !o.no_due)
         return okr_cli_usage_error(cli, "nothing to change: see okr kr edit --help");
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     uint64_t owner = 0;

@@ -165,7 +165,7 @@ int okr_cmd_lint(okr_cli_t *cli, int argc, char **argv)
     int rc = lint__parse(cli, argc, argv, &o);
     if (rc >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__LintRequest lr = OKR__LINT_REQUEST__INIT;

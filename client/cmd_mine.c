@@ -271,7 +271,7 @@ int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv)
     }
     if (optind < argc)
         return okr_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
-    int rc = okr_cli_connect_auth(cli);
+    int rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;

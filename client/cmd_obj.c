@@ -493,7 +493,7 @@ static int obj__list(okr_cli_t *cli, int argc, char **argv)
         rc = okr_kit_ref(cli, o.parent, OKR_REF_OBJECTIVE, &f.parent_id);
     if (rc >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (!rc && o.team)
         rc = okr_ref_team(cli, o.team, &f.team_id);
     if (!rc && o.owner)
@@ -660,7 +660,7 @@ static int obj__edit(okr_cli_t *cli, int argc, char **argv)
     if (!o.title && !o.description && !o.owner && !o.team && !o.in_team && !o.parent &&
         !o.no_parent && !o.kind && !o.visibility && !o.state)
         return okr_cli_usage_error(cli, "nothing to change: see okr obj edit --help");
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__Response *resp;
@@ -856,7 +856,7 @@ int okr_cmd_score(okr_cli_t *cli, int argc, char **argv)
         return okr_cli_usage_error(cli, "say why the score differs from the progress: -m NOTE");
     if (o.note && !score_arg)
         return okr_cli_usage_error(cli, "-m NOTE goes with a SCORE");
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     if (score_arg || o.clear) {

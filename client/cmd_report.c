@@ -532,7 +532,7 @@ int okr_cmd_report(okr_cli_t *cli, int argc, char **argv)
     int md = strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0;
     if (!md && strcmp(format, "text") != 0)
         return okr_cli_usage_error(cli, "--format is text or md, not '%s'", format);
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     uint64_t cycle_id;
     rc = cycle ? okr_ref_cycle(cli, cycle, &cycle_id) : report__default_cycle(cli, &cycle_id);

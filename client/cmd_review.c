@@ -877,7 +877,7 @@ int okr_cmd_review(okr_cli_t *cli, int argc, char **argv)
     }
     if (rc >= 0)
         return rc;
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     uint64_t cycle_id, team_id = 0;
     if ((rc = okr_view_cycle_arg(cli, r.opts.cycle, &cycle_id)) != 0)

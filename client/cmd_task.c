@@ -301,9 +301,9 @@ static int task__update(okr_cli_t *cli, Okr__Task *t, const char *verb)
     req.op_case = OKR__REQUEST__OP_TASK_UPDATE;
     req.task_update = &up;
     Okr__Response *resp;
-    int rc = okr_client_call(cli->client, &req, &resp);
+    int rc = okr_cli_request(cli, &req, &resp, 0);
     if (rc)
-        return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
+        return rc;
     char ref[32];
     okr_ref_format(OKR_REF_TASK, t->id, ref, sizeof ref);
     if (resp->status == OKR__STATUS__STATUS_CONFLICT) {
@@ -600,7 +600,7 @@ static int task__set_state(okr_cli_t *cli, int argc, char **argv, Okr__TaskState
         rc = task__one_ref(cli, argc, argv, &id);
     if (rc >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__Response *holder;
@@ -678,7 +678,7 @@ static int task__edit(okr_cli_t *cli, int argc, char **argv)
     int64_t due = 0;
     if (o.due && (rc = task__parse_due(cli, o.due, 1, &due)) >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     uint64_t assignee = 0;
@@ -714,7 +714,7 @@ static int task__rm(okr_cli_t *cli, int argc, char **argv)
         rc = task__one_ref(cli, argc, argv, &id);
     if (rc >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__Response *holder;
@@ -729,23 +729,21 @@ static int task__rm(okr_cli_t *cli, int argc, char **argv)
     req.op_case = OKR__REQUEST__OP_TASK_DELETE;
     req.task_delete = &del;
     Okr__Response *resp;
-    rc = okr_client_call(cli->client, &req, &resp);
+    rc = okr_cli_request(cli, &req, &resp, 0); /* prints why it failed */
     char ref[32];
     okr_ref_format(OKR_REF_TASK, id, ref, sizeof ref);
-    if (rc) {
-        rc = okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-    } else if (resp->status == OKR__STATUS__STATUS_CONFLICT) {
+    if (rc == 0 && resp->status == OKR__STATUS__STATUS_CONFLICT) {
         rc = okr_cli_fail(cli, OKR_EXIT_REFUSED, "CONFLICT",
                           "%s was changed by someone else just now; nothing was deleted — look "
                           "at it with 'okr history %s' and run the command again",
                           ref, ref);
-    } else if (resp->status != OKR__STATUS__STATUS_OK) {
+    } else if (rc == 0 && resp->status != OKR__STATUS__STATUS_OK) {
         int err = okr_status_to_err(resp->status);
         rc = okr_cli_fail_err(
             cli, err, "%s", resp->message && resp->message[0] ? resp->message : okr_strerror(err));
-    } else if (cli->json) {
+    } else if (rc == 0 && cli->json) {
         okr_cli_print_json(json_pack("{s:I, s:b}", "id", (json_int_t)id, "deleted", 1));
-    } else {
+    } else if (rc == 0) {
         char *title = okr_cli_sanitize(cur->title, 0);
         printf("Deleted %s %s\n", ref, title ? title : "");
         free(title);

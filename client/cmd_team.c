@@ -511,7 +511,7 @@ static int team__edit(okr_cli_t *cli, int argc, char **argv)
     if (!o.name && !o.parent && !o.no_parent && !o.description)
         return okr_cli_usage_error(cli,
                                    "nothing to change: give --name, --parent, --no-parent or -d");
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     uint64_t parent = 0;

@@ -251,7 +251,7 @@ static int token__create(okr_cli_t *cli, int argc, char **argv)
     const char *name = NULL;
     if ((rc = create__scope_syntax(cli, o.scope, &kind, &name)) >= 0)
         return rc;
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     Okr__Scope scope = OKR__SCOPE__INIT;
     scope.kind = kind;
@@ -453,7 +453,7 @@ static int token__revoke(okr_cli_t *cli, int argc, char **argv)
     if (token__parse_id(argv[optind], &id) != 0)
         return okr_cli_usage_error(cli, "'%s' is not a token ID (a number, see: okr token list)",
                                    argv[optind]);
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     Okr__TokenRevokeRequest tr = OKR__TOKEN_REVOKE_REQUEST__INIT;
     tr.id = id;

@@ -297,7 +297,7 @@ static int user__deactivate(okr_cli_t *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     const char *username = argv[optind];
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__UserDeactivateRequest d = OKR__USER_DEACTIVATE_REQUEST__INIT;
@@ -326,7 +326,7 @@ static int user__role(okr_cli_t *cli, int argc, char **argv)
     Okr__Role role;
     if (okr_cli_parse_role(argv[optind + 1], &role) != 0)
         return okr_cli_usage_error(cli, "the role is admin or member, not '%s'", argv[optind + 1]);
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__UserSetRoleRequest sr = OKR__USER_SET_ROLE_REQUEST__INIT;

@@ -54,9 +54,25 @@ check "the check-in took" -- grep -q "10" "$dir/out"
 # A change needs the key result's figures first: one round more.
 rounds "okr checkin K1 +5" 3 -- checkin K1 +5
 check "the change was applied" -- grep -q "15" "$dir/out"
+# mine shows the stale key results itself: no reminder after it.
+rounds "okr mine" 1 -- mine
+rounds "okr obj list (finds the current cycle first)" 3 -- obj list
 # Without the trace, okr says nothing of it.
 as admin 0 "okr whoami without OKR_TRACE" -- whoami
 check "no trace lines" -- [ ! -s "$dir/err" ]
+
+# A session the server no longer honours is still reported as such, with
+# the request already on its way behind the token.
+stop_okrd
+okrd_args=(--session-ttl-s 1)
+start_okrd || exit 1
+input=$dir/admin-pw as admin 0 "log in for one second" -- login admin --password-stdin
+sleep 2
+for cmd in whoami mine "obj list"; do
+    # shellcheck disable=SC2086 # the words of the command
+    as admin 4 "okr $cmd with the session expired: exit 4" -- $cmd
+    check "okr $cmd says the session expired" -- grep -q "the session expired or was revoked" "$dir/err"
+done
 
 stop_okrd
 finish
