@@ -182,10 +182,11 @@ int okr_cli_connect(okr_cli_t *cli);
 int okr_cli_connect_auth(okr_cli_t *cli);
 
 /* okr_cli_connect_auth without waiting for the answers to Hello and the
- * token: the first okr_cli_call sends its request right behind them and
- * takes their answers first (one round trip less), reporting a refused
- * session as okr_cli_connect_auth would. Before anything else that talks to
- * the server or needs cli->me, call okr_cli_settle. 0 or an exit code. */
+ * token: the first okr_cli_call or okr_cli_request sends its request right
+ * behind them and takes their answers first (one round trip less), reporting
+ * a refused session as okr_cli_connect_auth would. Before talking to the
+ * server any other way (okr_client_*) or reading cli->me, call
+ * okr_cli_settle. 0 or an exit code. */
 int okr_cli_connect_lazy(okr_cli_t *cli);
 
 /* Takes the answers okr_cli_connect_lazy left to come (sets cli->me); a
