@@ -525,7 +525,8 @@ int okr_cli_settle(okr_cli_t *cli)
 /* Sends req and takes its answer, whatever its status. While Hello's and
  * the token's answers are still to come (okr_cli_connect_lazy), req goes
  * behind them at once (the server takes requests in order, so it arrives
- * authenticated), and with it the reminder's request if asked for; all of it
+ * authenticated), and with it the reminder's request if asked for or the
+ * command only reads (okr_cli_reminder_early); all of it
  * leaves in one TLS record with the first wait. 0, or an exit code with the
  * error printed (unless quiet, for a failure of the connection). */
 static int cli__client_failed(okr_cli_t *cli, int rc, int quiet)
@@ -541,7 +542,7 @@ static int cli__request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp,
     if (cli->auth_pending) {
         uint64_t id;
         int rc = okr_client_send(cli->client, req, &id);
-        if (rc == 0 && reminder)
+        if (rc == 0 && (reminder || okr_cli_reminder_early(cli)))
             okr_cli_reminder_send(cli);
         int arc = okr_cli_settle(cli);
         if (arc)

@@ -126,6 +126,10 @@ void okr_cli_stale_reminder(okr_cli_t *cli);
  * okr_cli_stale_reminder), when the command will print one. */
 void okr_cli_reminder_send(okr_cli_t *cli);
 
+/* 1 if the current command only reads, so that its reminder may be asked
+ * for with its first request (cmd_mine.c). */
+int okr_cli_reminder_early(const okr_cli_t *cli);
+
 /* ---- command line (cli.c) ---- */
 
 /* getopt_long over a command's argv with its longopts (which must end with

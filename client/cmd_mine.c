@@ -308,6 +308,23 @@ static int reminder__wanted(const okr_cli_t *cli)
                                             strcmp(cli->command, "logout") == 0));
 }
 
+/* The commands that only read: nothing they do changes which key results
+ * are stale, so their reminder may be asked for with their first request. */
+static const char *const reminder_early[] = {
+    "whoami",    "history",     "lint",         "report",     "review",
+    "export",    "admin stats", "comment list", "cycle list", "cycle show",
+    "kr list",   "kr show",     "obj list",     "obj show",   "task list",
+    "team list", "team show",   "token list",   "user list",
+};
+
+int okr_cli_reminder_early(const okr_cli_t *cli)
+{
+    for (size_t i = 0; cli->command && i < sizeof reminder_early / sizeof reminder_early[0]; i++)
+        if (strcmp(cli->command, reminder_early[i]) == 0)
+            return 1;
+    return 0;
+}
+
 static void reminder__request(Okr__Request *req, Okr__MineRequest *mr)
 {
     okr__mine_request__init(mr);
