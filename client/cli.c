@@ -522,18 +522,20 @@ int okr_cli_settle(okr_cli_t *cli)
     return cli__auth_answer(cli);
 }
 
-/* Sends req and takes its answer, whatever its status. While Hello's and
- * the token's answers are still to come (okr_cli_connect_lazy), req goes
- * behind them at once (the server takes requests in order, so it arrives
- * authenticated), and with it the reminder's request if asked for or the
- * command only reads (okr_cli_reminder_early); all of it
- * leaves in one TLS record with the first wait. 0, or an exit code with the
- * error printed (unless quiet, for a failure of the connection). */
+/* The exit code of a failed client call, printed unless quiet. */
 static int cli__client_failed(okr_cli_t *cli, int rc, int quiet)
 {
     return quiet ? okr_cli_exit_code(rc)
                  : okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
 }
+
+/* Sends req and takes its answer, whatever its status. While Hello's and
+ * the token's answers are still to come (okr_cli_connect_lazy), req goes
+ * behind them at once (the server takes requests in order, so it arrives
+ * authenticated), and with it the reminder's request if asked for or if the
+ * command only reads (okr_cli_reminder_early); all of it leaves in one TLS
+ * record with the first wait. 0, or an exit code with the error printed
+ * (unless quiet, for a failure of the connection). */
 
 static int cli__request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp, int quiet,
                         int reminder)

@@ -39,12 +39,14 @@ static const char stats_usage[] =
     "                     durable by its own syncs to disk (data, then meta page)\n"
     "  commits/s          commits per second over the last 10 seconds\n"
     "  writes             writes in them (several requests commit together)\n"
+    "  fsyncs             flushes to disk: two per commit that changed something\n"
     "  events sent        event frames pushed to connections\n"
     "  events coalesced   events dropped for a newer state of the same entity\n"
     "                     (a slow reader's queue was over its cap)\n"
     "  slow disconnects   connections cut for being too slow to read\n"
     "  current seq        the newest committed change\n"
     "  fan-out last/max   time to push a commit group to its subscribers\n"
+    "  fan-out p50/p99    the same over every commit group since start\n"
     "  apply p50/p99      per commit group, time running its writes (since start)\n"
     "  commit p50/p99     per commit group, time in the commit: page writes and\n"
     "                     syncs to disk (since start)\n"
@@ -91,6 +93,14 @@ static const char *admin__micros(uint64_t us, char *buf, size_t len)
         snprintf(buf, len, "%.1f ms", (double)us / 1000.0);
     else
         snprintf(buf, len, "%.2f s", (double)us / 1000000.0);
+    return buf;
+}
+
+/* "8 µs / 49 µs": a median and a 99th percentile. */
+static const char *admin__p50_p99(uint64_t p50, uint64_t p99, char *buf, size_t len)
+{
+    char a[32], b[32];
+    snprintf(buf, len, "%s / %s", admin__micros(p50, a, sizeof a), admin__micros(p99, b, sizeof b));
     return buf;
 }
 
@@ -159,40 +169,33 @@ static json_t *admin__stats_json(const Okr__Stats *s)
 
 static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 {
-    char v[20][128], p50[32], p99[32];
+    char v[20][128];
+    snprintf(v[4], sizeof v[4], "%.1f", s->commits_per_s);
     const char *const rows[][2] = {
         {"connections", admin__count(s->connections, v[0], sizeof v[0])},
         {"subscriptions", admin__count(s->subscriptions, v[1], sizeof v[1])},
         {"queued bytes", admin__bytes(s->queued_bytes, v[2], sizeof v[2])},
         {"commits", admin__count(s->commits, v[3], sizeof v[3])},
-        {"commits/s", v[17]},
-        {"writes", admin__count(s->writes, v[4], sizeof v[4])},
-        {"fsyncs", admin__count(s->fsyncs, v[19], sizeof v[19])},
-        {"events sent", admin__count(s->events_sent, v[5], sizeof v[5])},
-        {"events coalesced", admin__count(s->events_coalesced, v[6], sizeof v[6])},
-        {"slow disconnects", admin__count(s->slow_disconnects, v[7], sizeof v[7])},
-        {"current seq", admin__count(s->current_seq, v[8], sizeof v[8])},
-        {"fan-out last", admin__micros(s->fanout_last_us, v[9], sizeof v[9])},
-        {"fan-out max", admin__micros(s->fanout_max_us, v[10], sizeof v[10])},
-        {"fan-out p50/p99", v[18]},
-        {"resident memory", admin__bytes(s->resident_bytes, v[11], sizeof v[11])},
-        {"apply p50/p99", v[13]},
-        {"commit p50/p99", v[14]},
-        {"to writer p50/p99", v[15]},
-        {"back to loop p50/p99", v[16]},
-        {"started", admin__started(s->started_at, v[12], sizeof v[12])},
+        {"commits/s", v[4]},
+        {"writes", admin__count(s->writes, v[5], sizeof v[5])},
+        {"fsyncs", admin__count(s->fsyncs, v[6], sizeof v[6])},
+        {"events sent", admin__count(s->events_sent, v[7], sizeof v[7])},
+        {"events coalesced", admin__count(s->events_coalesced, v[8], sizeof v[8])},
+        {"slow disconnects", admin__count(s->slow_disconnects, v[9], sizeof v[9])},
+        {"current seq", admin__count(s->current_seq, v[10], sizeof v[10])},
+        {"fan-out last", admin__micros(s->fanout_last_us, v[11], sizeof v[11])},
+        {"fan-out max", admin__micros(s->fanout_max_us, v[12], sizeof v[12])},
+        {"fan-out p50/p99",
+         admin__p50_p99(s->fanout_p50_us, s->fanout_p99_us, v[13], sizeof v[13])},
+        {"resident memory", admin__bytes(s->resident_bytes, v[14], sizeof v[14])},
+        {"apply p50/p99", admin__p50_p99(s->apply_p50_us, s->apply_p99_us, v[15], sizeof v[15])},
+        {"commit p50/p99", admin__p50_p99(s->commit_p50_us, s->commit_p99_us, v[16], sizeof v[16])},
+        {"to writer p50/p99",
+         admin__p50_p99(s->queue_p50_us, s->queue_p99_us, v[17], sizeof v[17])},
+        {"back to loop p50/p99",
+         admin__p50_p99(s->handback_p50_us, s->handback_p99_us, v[18], sizeof v[18])},
+        {"started", admin__started(s->started_at, v[19], sizeof v[19])},
     };
-    snprintf(v[17], sizeof v[17], "%.1f", s->commits_per_s);
-    snprintf(v[18], sizeof v[18], "%s / %s", admin__micros(s->fanout_p50_us, p50, sizeof p50),
-             admin__micros(s->fanout_p99_us, p99, sizeof p99));
-    snprintf(v[13], sizeof v[13], "%s / %s", admin__micros(s->apply_p50_us, p50, sizeof p50),
-             admin__micros(s->apply_p99_us, p99, sizeof p99));
-    snprintf(v[14], sizeof v[14], "%s / %s", admin__micros(s->commit_p50_us, p50, sizeof p50),
-             admin__micros(s->commit_p99_us, p99, sizeof p99));
-    snprintf(v[15], sizeof v[15], "%s / %s", admin__micros(s->queue_p50_us, p50, sizeof p50),
-             admin__micros(s->queue_p99_us, p99, sizeof p99));
-    snprintf(v[16], sizeof v[16], "%s / %s", admin__micros(s->handback_p50_us, p50, sizeof p50),
-             admin__micros(s->handback_p99_us, p99, sizeof p99));
     static const char *const header[] = {"STAT", "VALUE"};
     okr_cli_table_t t;
     if (okr_cli_table_init(&t, 2, header) != 0)

@@ -88,6 +88,16 @@ void okr_lhist_sub(okr_lhist_t *out, const okr_lhist_t *later, const okr_lhist_t
     out->count = count;
 }
 
+void okr_lhist_export(okr_lhist_t *h, uint64_t *p50, uint64_t *p99, uint64_t *sum, size_t *n,
+                      uint64_t **buckets)
+{
+    *p50 = okr_lhist_quantile(h, 0.5);
+    *p99 = okr_lhist_quantile(h, 0.99);
+    *sum = h->sum;
+    *n = okr_lhist_used(h);
+    *buckets = h->b;
+}
+
 size_t okr_lhist_used(const okr_lhist_t *h)
 {
     size_t n = OKR_LHIST_BUCKETS;

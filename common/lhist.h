@@ -59,4 +59,9 @@ void okr_lhist_sub(okr_lhist_t *out, const okr_lhist_t *later, const okr_lhist_t
  * reader needs to be sent. */
 size_t okr_lhist_used(const okr_lhist_t *h);
 
+/* What Stats carries of h: its median, its 99th percentile, its sum and its
+ * raw buckets (*n of them; *buckets points into h, so pack before h changes). */
+void okr_lhist_export(okr_lhist_t *h, uint64_t *p50, uint64_t *p99, uint64_t *sum, size_t *n,
+                      uint64_t **buckets);
+
 #endif

@@ -42,29 +42,17 @@ void okr_handle_stats(okr_req_t *r)
     okr_writer_stats_t ws; /* the histograms below point into it */
     if (r->srv->writer) {
         okr_writer_get_stats(r->srv->writer, &ws);
-        stats.apply_p50_us = okr_lhist_quantile(&ws.apply_us, 0.5);
-        stats.apply_p99_us = okr_lhist_quantile(&ws.apply_us, 0.99);
         stats.commits_per_s = okr_writer_commits_per_s(&ws, okr_mono_ms());
         stats.fsyncs = ws.fsyncs;
-        stats.commit_p50_us = okr_lhist_quantile(&ws.commit_us, 0.5);
-        stats.commit_p99_us = okr_lhist_quantile(&ws.commit_us, 0.99);
         stats.timed_groups = ws.commit_us.count;
-        stats.apply_sum_us = ws.apply_us.sum;
-        stats.commit_sum_us = ws.commit_us.sum;
-        stats.n_apply_hist = okr_lhist_used(&ws.apply_us);
-        stats.apply_hist = ws.apply_us.b;
-        stats.n_commit_hist = okr_lhist_used(&ws.commit_us);
-        stats.commit_hist = ws.commit_us.b;
-        stats.queue_p50_us = okr_lhist_quantile(&ws.queue_us, 0.5);
-        stats.queue_p99_us = okr_lhist_quantile(&ws.queue_us, 0.99);
-        stats.handback_p50_us = okr_lhist_quantile(&ws.handback_us, 0.5);
-        stats.handback_p99_us = okr_lhist_quantile(&ws.handback_us, 0.99);
-        stats.queue_sum_us = ws.queue_us.sum;
-        stats.handback_sum_us = ws.handback_us.sum;
-        stats.n_queue_hist = okr_lhist_used(&ws.queue_us);
-        stats.queue_hist = ws.queue_us.b;
-        stats.n_handback_hist = okr_lhist_used(&ws.handback_us);
-        stats.handback_hist = ws.handback_us.b;
+        okr_lhist_export(&ws.apply_us, &stats.apply_p50_us, &stats.apply_p99_us,
+                         &stats.apply_sum_us, &stats.n_apply_hist, &stats.apply_hist);
+        okr_lhist_export(&ws.commit_us, &stats.commit_p50_us, &stats.commit_p99_us,
+                         &stats.commit_sum_us, &stats.n_commit_hist, &stats.commit_hist);
+        okr_lhist_export(&ws.queue_us, &stats.queue_p50_us, &stats.queue_p99_us,
+                         &stats.queue_sum_us, &stats.n_queue_hist, &stats.queue_hist);
+        okr_lhist_export(&ws.handback_us, &stats.handback_p50_us, &stats.handback_p99_us,
+                         &stats.handback_sum_us, &stats.n_handback_hist, &stats.handback_hist);
     }
     Okr__Response resp = OKR__RESPONSE__INIT;
     resp.result_case = OKR__RESPONSE__RESULT_STATS;

@@ -1094,11 +1094,8 @@ void okr_pubsub_stats(okr_pubsub_t *ps, Okr__Stats *out)
     out->current_seq = ps->published;
     out->fanout_last_us = ps->fanout_last_us;
     out->fanout_max_us = ps->fanout_max_us;
-    out->fanout_p50_us = okr_lhist_quantile(&ps->fanout_us, 0.5);
-    out->fanout_p99_us = okr_lhist_quantile(&ps->fanout_us, 0.99);
-    out->fanout_sum_us = ps->fanout_us.sum;
-    out->n_fanout_hist = okr_lhist_used(&ps->fanout_us);
-    out->fanout_hist = ps->fanout_us.b;
+    okr_lhist_export(&ps->fanout_us, &out->fanout_p50_us, &out->fanout_p99_us, &out->fanout_sum_us,
+                     &out->n_fanout_hist, &out->fanout_hist);
     out->resident_bytes = resident_bytes();
     out->started_at = ps->started_at;
 }

@@ -5,8 +5,8 @@
  *   done   writer thread -> loop: committed (or failed), done() not yet run.
  * The writer thread takes the whole queue as one group, commits it in one
  * transaction (a group of one write without a nested transaction, the
- * common case with one client), appends it to done and wakes the loop with uv_async_send().
- * Both lists are FIFO, so done() runs in submission order.
+ * common case with one client), appends it to done and wakes the loop with
+ * uv_async_send(). Both lists are FIFO, so done() runs in submission order.
  *
  * Stopping: okr_writer_stop() sets stopping; the thread drains the queue,
  * sets exited and sends one last wakeup. The loop, seeing exited, delivers the

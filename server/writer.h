@@ -4,10 +4,10 @@
  * since its last commit, runs each one's apply() in its own nested
  * transaction of one write transaction (a failing write is rolled back alone;
  * a group of one write runs in the write transaction itself, aborted if it
- * fails),
- * commits once (one fsync for the whole group; the environment is opened
- * without MDB_NOSYNC), and only then hands every write back to the event loop,
- * where done() runs. So an acknowledgement sent from done() is durable.
+ * fails), commits once (one commit's syncs for the whole group; the
+ * environment is opened without MDB_NOSYNC), and only then hands every write
+ * back to the event loop, where done() runs. So an acknowledgement sent from
+ * done() is durable.
  *
  * When the map is full (MDB_MAP_FULL from apply or commit), the whole group is
  * aborted, the map grown (okr_store_grow), and the group retried from the

@@ -89,12 +89,31 @@ static void test_sub_and_counts(void **state)
     assert_int_equal(d.count, OKR_LHIST_BUCKETS);
 }
 
+/* okr_lhist_export: the figures Stats carries, the buckets in place. */
+static void test_export(void **state)
+{
+    (void)state;
+    static okr_lhist_t h;
+    okr_lhist_init(&h);
+    for (uint64_t us = 1; us <= 100; us++)
+        okr_lhist_add(&h, us);
+    uint64_t p50, p99, sum, *buckets;
+    size_t n;
+    okr_lhist_export(&h, &p50, &p99, &sum, &n, &buckets);
+    assert_int_equal(p50, okr_lhist_quantile(&h, 0.5));
+    assert_int_equal(p99, okr_lhist_quantile(&h, 0.99));
+    assert_int_equal(sum, 5050);
+    assert_int_equal(n, okr_lhist_index(100) + 1);
+    assert_ptr_equal(buckets, h.b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_index_and_precision),
         cmocka_unit_test(test_quantiles),
         cmocka_unit_test(test_sub_and_counts),
+        cmocka_unit_test(test_export),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
