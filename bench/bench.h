@@ -25,6 +25,7 @@
 
 #define BENCH_MAX_LIST 16
 #define BENCH_MAX_ARGS 32
+#define BENCH_RATE_MIN 0.1 /* check-ins per second, fanout: the least --rate */
 
 typedef struct bench_opts {
     const char *okrd_path;           /* okrd to start; NULL with server */

@@ -237,7 +237,7 @@ static int parse_args(bench_opts_t *o, int argc, char **argv)
             bad = parse_list(optarg, o->subscribers, &o->nsubscribers);
             break;
         case OPT_RATE:
-            bad = parse_num(optarg, 0.1, 1e6, &o->rate);
+            bad = parse_num(optarg, BENCH_RATE_MIN, 1e6, &o->rate);
             break;
         case OPT_MAX_DELIVERIES:
             bad = parse_num(optarg, 0, 1e9, &o->max_deliveries);

@@ -201,13 +201,13 @@ static void table_checkins(FILE *out, const json_t *runs)
                     "group; rest = ack - apply - commit:\n  network, TLS, loop<->writer "
                     "hand-offs, waiting for the group in progress; of the rest, to writer and "
                     "back\n  are the two hand-offs (means per write), net what is left)\n"
-                    "  %7s %9s %9s %9s %10s %10s %10s %9s %9s %9s %9s %9s\n",
+                    "  %7s %9s %9s %9s %10s %10s %10s %9s %10s %9s %9s %9s\n",
                     "writers", "ack mean", "apply", "commit", "rest", "apply p50", "commit p50",
                     "apply p99", "commit p99", "to writer", "back", "net");
         static const column_t cols[] = {
-            {"ack_mean_us", 9, 0},      {"apply_mean_us", 9, 0}, {"commit_mean_us", 9, 0},
-            {"rest_mean_us", 10, 0},    {"apply_p50_us", 10, 0}, {"commit_p50_us", 10, 0},
-            {"apply_p99_us", 9, 0},     {"commit_p99_us", 9, 0}, {"queue_mean_us", 9, 0},
+            {"ack_mean_us", 9, 0},      {"apply_mean_us", 9, 0},  {"commit_mean_us", 9, 0},
+            {"rest_mean_us", 10, 0},    {"apply_p50_us", 10, 0},  {"commit_p50_us", 10, 0},
+            {"apply_p99_us", 9, 0},     {"commit_p99_us", 10, 0}, {"queue_mean_us", 9, 0},
             {"handback_mean_us", 9, 0}, {"net_mean_us", 9, 0},
         };
         fprintf(out, "  %7.0f", num(run, "writers"));

@@ -11,7 +11,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "lhist.h"
 #include "okr_error.h"
 
 typedef struct sc_writer {
@@ -194,87 +193,6 @@ void sc_writers_free(sc_writers_t *ws)
     free(ws);
 }
 
-/* Where the time of a check-in went, from okrd's own timings between the two
- * Stats readings: apply (running the write) and commit (mdb_txn_commit: page
- * writes, fsync, meta page), per commit group, and the rest of the
- * acknowledgement latency ack (network, TLS, the loop <-> writer hand-offs,
- * the client's turnaround; with several writers also the wait for the group
- * in progress), itself split into okrd's two hand-offs (queue: to the writer;
- * handback: back to the loop) and net, what is left. Without ack (NULL), the
- * apply and commit figures only. Also the fan-out of each commit group, from
- * an okrd that times it. */
-void sc_stats_split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)
-{
-    static okr_lhist_t ha, hb, apply, commit, queue, back, fanout; /* 4 KiB each; one at a time */
-    okr_lhist_from_counts(&ha, a->apply_hist, a->n_apply_hist, a->apply_sum_us);
-    okr_lhist_from_counts(&hb, b->apply_hist, b->n_apply_hist, b->apply_sum_us);
-    okr_lhist_sub(&apply, &hb, &ha);
-    okr_lhist_from_counts(&ha, a->commit_hist, a->n_commit_hist, a->commit_sum_us);
-    okr_lhist_from_counts(&hb, b->commit_hist, b->n_commit_hist, b->commit_sum_us);
-    okr_lhist_sub(&commit, &hb, &ha);
-    okr_lhist_from_counts(&ha, a->queue_hist, a->n_queue_hist, a->queue_sum_us);
-    okr_lhist_from_counts(&hb, b->queue_hist, b->n_queue_hist, b->queue_sum_us);
-    okr_lhist_sub(&queue, &hb, &ha);
-    okr_lhist_from_counts(&ha, a->handback_hist, a->n_handback_hist, a->handback_sum_us);
-    okr_lhist_from_counts(&hb, b->handback_hist, b->n_handback_hist, b->handback_sum_us);
-    okr_lhist_sub(&back, &hb, &ha);
-    okr_lhist_from_counts(&ha, a->fanout_hist, a->n_fanout_hist, a->fanout_sum_us);
-    okr_lhist_from_counts(&hb, b->fanout_hist, b->n_fanout_hist, b->fanout_sum_us);
-    okr_lhist_sub(&fanout, &hb, &ha);
-    if (fanout.count > 0) { /* an okrd that times its fan-out */
-        json_object_set_new(obj, "fanout_p50_us",
-                            json_real((double)okr_lhist_quantile(&fanout, 0.5)));
-        json_object_set_new(obj, "fanout_p99_us",
-                            json_real((double)okr_lhist_quantile(&fanout, 0.99)));
-        json_object_set_new(obj, "fanout_mean_us", json_real(okr_lhist_mean(&fanout)));
-    }
-    if (commit.count == 0)
-        return; /* an okrd without the timings */
-    double apply_mean = okr_lhist_mean(&apply), commit_mean = okr_lhist_mean(&commit);
-    const struct {
-        const char *name;
-        double v;
-    } f[] = {
-        {"apply_p50_us", (double)okr_lhist_quantile(&apply, 0.5)},
-        {"apply_p99_us", (double)okr_lhist_quantile(&apply, 0.99)},
-        {"apply_mean_us", apply_mean},
-        {"commit_p50_us", (double)okr_lhist_quantile(&commit, 0.5)},
-        {"commit_p99_us", (double)okr_lhist_quantile(&commit, 0.99)},
-        {"commit_max_us", (double)okr_lhist_quantile(&commit, 1.0)},
-        {"commit_mean_us", commit_mean},
-    };
-    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++)
-        json_object_set_new(obj, f[i].name, json_real(f[i].v));
-    json_object_set_new(obj, "timed_groups", json_integer((json_int_t)commit.count));
-    if (!ack)
-        return;
-    double ack_mean = hist_mean(ack) / 1e3, ack_p50 = (double)hist_quantile(ack, 0.5) / 1e3;
-    json_object_set_new(obj, "ack_mean_us", json_real(ack_mean));
-    json_object_set_new(obj, "rest_mean_us", json_real(ack_mean - apply_mean - commit_mean));
-    json_object_set_new(obj, "rest_p50_us",
-                        json_real(ack_p50 - (double)okr_lhist_quantile(&apply, 0.5) -
-                                  (double)okr_lhist_quantile(&commit, 0.5)));
-    if (queue.count == 0)
-        return; /* an okrd without the hand-off timings */
-    /* The rest without the two hand-offs (per write): the network, TLS, the
-     * request's handling on the loop, the generator's turnaround. */
-    double queue_mean = okr_lhist_mean(&queue), back_mean = okr_lhist_mean(&back);
-    const struct {
-        const char *name;
-        double v;
-    } g[] = {
-        {"queue_mean_us", queue_mean},
-        {"queue_p50_us", (double)okr_lhist_quantile(&queue, 0.5)},
-        {"queue_p99_us", (double)okr_lhist_quantile(&queue, 0.99)},
-        {"handback_mean_us", back_mean},
-        {"handback_p50_us", (double)okr_lhist_quantile(&back, 0.5)},
-        {"handback_p99_us", (double)okr_lhist_quantile(&back, 0.99)},
-        {"net_mean_us", ack_mean - apply_mean - commit_mean - queue_mean - back_mean},
-    };
-    for (size_t i = 0; i < sizeof g / sizeof g[0]; i++)
-        json_object_set_new(obj, g[i].name, json_real(g[i].v));
-}
-
 static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack)
 {
     if (!a || !b)
@@ -285,7 +203,7 @@ static void stats_delta(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, c
     json_object_set_new(obj, "server_fsyncs", json_integer((json_int_t)(b->fsyncs - a->fsyncs)));
     json_object_set_new(obj, "writes_per_commit",
                         json_real(commits ? (double)writes / (double)commits : 0.0));
-    sc_stats_split(obj, a, b, ack);
+    sc_stats_split(obj, "", a, b, ack);
 }
 
 json_t *bench_sc_checkins(bench_env_t *env, unsigned writers)
@@ -407,9 +325,9 @@ static size_t lmdb__key(uint8_t *key, const lmdb_put_t *p, unsigned place, uint6
     return p->klen;
 }
 
-/* Fills each database of shape with its prefill records: the keys of its
- * first fixed put's kind, 1 .. prefill, so the loop's own record is one of
- * them. */
+/* Fills each database of shape that has a prefill count with that many
+ * records for each of its fixed puts: that put's keys 1 .. prefill, so the
+ * loop's own record is one of them. */
 static int lmdb__prefill(MDB_txn *txn, const lmdb_shape_t *shape, const MDB_dbi *dbi)
 {
     uint8_t value[256];
@@ -455,8 +373,10 @@ static double lmdb__loop(bench_env_t *env, const lmdb_shape_t *shape, hist_t *h)
             snprintf(name, sizeof name, "db%u", i);
             rc = mdb_dbi_open(txn, name, MDB_CREATE, &dbi[i]);
         }
-        rc = rc ? (mdb_txn_abort(txn), rc) : lmdb__prefill(txn, shape, dbi);
+        if (!rc)
+            rc = lmdb__prefill(txn, shape, dbi);
         rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+        txn = NULL;
     }
     uint8_t value[256];
     memset(value, 0x5a, sizeof value);
@@ -492,19 +412,21 @@ static double lmdb__loop(bench_env_t *env, const lmdb_shape_t *shape, hist_t *h)
     return (double)measured / o->duration;
 }
 
-/* One loop's figures under prefix: commits/s, latency, mean µs per commit. */
+/* One loop's figures under prefix: commits/s, latency, mean µs per commit
+ * (also into *mean_us). Returns commits/s. */
 static double lmdb__run(bench_env_t *env, const lmdb_shape_t *shape, const char *prefix,
-                        json_t *obj)
+                        json_t *obj, double *mean_us)
 {
     hist_t h;
     hist_init(&h);
     double rate = lmdb__loop(env, shape, &h);
+    *mean_us = hist_mean(&h) / 1e3;
     char key[64];
     snprintf(key, sizeof key, "%scommits_per_s", prefix);
     json_object_set_new(obj, key, json_real(rate));
     bench_json_latency(obj, prefix, &h);
     snprintf(key, sizeof key, "%smean_us", prefix);
-    json_object_set_new(obj, key, json_real(hist_mean(&h) / 1e3));
+    json_object_set_new(obj, key, json_real(*mean_us));
     return rate;
 }
 
@@ -520,9 +442,10 @@ json_t *bench_sc_lmdb(bench_env_t *env)
     int errors0 = env->errors;
     bench_progress(env, "lmdb baseline: put+commit loops and a loopback round trip, 4 x %.0f s...",
                    o->warmup + o->duration);
-    double one = lmdb__run(env, &shape_one, "", obj);
-    double six = lmdb__run(env, &shape_db6, "db6_", obj);
-    double ci = lmdb__run(env, &shape_checkin, "shape_", obj);
+    double commit_us, other_us;
+    double one = lmdb__run(env, &shape_one, "", obj, &commit_us);
+    double six = lmdb__run(env, &shape_db6, "db6_", obj, &other_us);
+    double ci = lmdb__run(env, &shape_checkin, "shape_", obj, &other_us);
     json_object_set_new(obj, "shape_dbs", json_integer(shape_checkin.ndbs));
     json_object_set_new(obj, "shape_puts", json_integer(shape_checkin.nputs));
     bench_progress(env,
@@ -530,7 +453,6 @@ json_t *bench_sc_lmdb(bench_env_t *env)
                    "%u puts in %u databases)",
                    one, six, ci, shape_checkin.nputs, shape_checkin.ndbs);
     double rtt_us = sc_rtt_measure(env, obj);
-    double commit_us = json_number_value(json_object_get(obj, "mean_us"));
     if (rtt_us > 0 && commit_us > 0) {
         double ceiling = 1e6 / (commit_us + rtt_us);
         json_object_set_new(obj, "ceiling_per_s", json_real(ceiling));

@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 
+#include "lhist.h"
+
 typedef struct sc_runner {
     sc_tick_fn tick;
     void *arg;
@@ -83,4 +85,76 @@ void bench_json_latency(json_t *obj, const char *prefix, const struct hist *h)
     }
     snprintf(key, sizeof key, "%ssamples", prefix);
     json_object_set_new(obj, key, json_integer((json_int_t)h->count));
+}
+
+/* out = a histogram's reading in b minus its reading in a (Stats carries
+ * the raw buckets and the sum). */
+static void split__delta(okr_lhist_t *out, const uint64_t *ca, size_t na, uint64_t sa,
+                         const uint64_t *cb, size_t nb, uint64_t sb)
+{
+    okr_lhist_t earlier;
+    okr_lhist_from_counts(&earlier, ca, na, sa);
+    okr_lhist_from_counts(out, cb, nb, sb);
+    okr_lhist_sub(out, out, &earlier);
+}
+
+/* Adds prefix + name = v to obj. */
+static void split__set(json_t *obj, const char *prefix, const char *name, double v)
+{
+    char key[64];
+    snprintf(key, sizeof key, "%s%s", prefix, name);
+    json_object_set_new(obj, key, json_real(v));
+}
+
+void sc_stats_split(json_t *obj, const char *prefix, const Okr__Stats *a, const Okr__Stats *b,
+                    const hist_t *ack)
+{
+    okr_lhist_t apply, commit, queue, back, fanout;
+    split__delta(&apply, a->apply_hist, a->n_apply_hist, a->apply_sum_us, b->apply_hist,
+                 b->n_apply_hist, b->apply_sum_us);
+    split__delta(&commit, a->commit_hist, a->n_commit_hist, a->commit_sum_us, b->commit_hist,
+                 b->n_commit_hist, b->commit_sum_us);
+    split__delta(&queue, a->queue_hist, a->n_queue_hist, a->queue_sum_us, b->queue_hist,
+                 b->n_queue_hist, b->queue_sum_us);
+    split__delta(&back, a->handback_hist, a->n_handback_hist, a->handback_sum_us, b->handback_hist,
+                 b->n_handback_hist, b->handback_sum_us);
+    split__delta(&fanout, a->fanout_hist, a->n_fanout_hist, a->fanout_sum_us, b->fanout_hist,
+                 b->n_fanout_hist, b->fanout_sum_us);
+    if (!ack && fanout.count > 0) { /* a fan-out run, on an okrd that times it */
+        split__set(obj, prefix, "fanout_p50_us", (double)okr_lhist_quantile(&fanout, 0.5));
+        split__set(obj, prefix, "fanout_p99_us", (double)okr_lhist_quantile(&fanout, 0.99));
+    }
+    if (commit.count == 0)
+        return; /* an okrd without the timings */
+    double apply_mean = okr_lhist_mean(&apply), commit_mean = okr_lhist_mean(&commit);
+    split__set(obj, prefix, "apply_p50_us", (double)okr_lhist_quantile(&apply, 0.5));
+    split__set(obj, prefix, "apply_p99_us", (double)okr_lhist_quantile(&apply, 0.99));
+    split__set(obj, prefix, "apply_mean_us", apply_mean);
+    split__set(obj, prefix, "commit_p50_us", (double)okr_lhist_quantile(&commit, 0.5));
+    split__set(obj, prefix, "commit_p99_us", (double)okr_lhist_quantile(&commit, 0.99));
+    split__set(obj, prefix, "commit_mean_us", commit_mean);
+    char key[64];
+    snprintf(key, sizeof key, "%stimed_groups", prefix);
+    json_object_set_new(obj, key, json_integer((json_int_t)commit.count));
+    if (!ack)
+        return;
+    double ack_mean = hist_mean(ack) / 1e3, ack_p50 = (double)hist_quantile(ack, 0.5) / 1e3;
+    split__set(obj, prefix, "ack_mean_us", ack_mean);
+    split__set(obj, prefix, "rest_mean_us", ack_mean - apply_mean - commit_mean);
+    split__set(obj, prefix, "rest_p50_us",
+               ack_p50 - (double)okr_lhist_quantile(&apply, 0.5) -
+                   (double)okr_lhist_quantile(&commit, 0.5));
+    if (queue.count == 0)
+        return; /* an okrd without the hand-off timings */
+    /* The rest without the two hand-offs (per write): the network, TLS, the
+     * request's handling on the loop, the generator's turnaround. */
+    double queue_mean = okr_lhist_mean(&queue), back_mean = okr_lhist_mean(&back);
+    split__set(obj, prefix, "queue_mean_us", queue_mean);
+    split__set(obj, prefix, "queue_p50_us", (double)okr_lhist_quantile(&queue, 0.5));
+    split__set(obj, prefix, "queue_p99_us", (double)okr_lhist_quantile(&queue, 0.99));
+    split__set(obj, prefix, "handback_mean_us", back_mean);
+    split__set(obj, prefix, "handback_p50_us", (double)okr_lhist_quantile(&back, 0.5));
+    split__set(obj, prefix, "handback_p99_us", (double)okr_lhist_quantile(&back, 0.99));
+    split__set(obj, prefix, "net_mean_us",
+               ack_mean - apply_mean - commit_mean - queue_mean - back_mean);
 }

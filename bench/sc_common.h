@@ -30,8 +30,6 @@ static inline double sc_s(uint64_t ns)
     return (double)ns / 1e9;
 }
 
-#endif
-
 /* Closed-loop check-in writers: each connection sends one check-in, waits for
  * its acknowledgement (which okrd sends only after the commit is durable),
  * and sends the next. Used by the checkins scenario and by the idle
@@ -50,14 +48,20 @@ void sc_writers_measure(sc_writers_t *ws, double warmup, double duration, const 
 /* Closes and frees. */
 void sc_writers_free(sc_writers_t *ws);
 
+/* okrd's own timings between two Stats readings a and b into obj, each key
+ * with prefix: apply and commit per commit group (p50, p99, mean); with ack
+ * (the acknowledgement latency the generator measured), what the rest of it
+ * was: rest, and okrd's two hand-offs (queue: to the writer; handback: back
+ * to the loop) and net, what is left; without ack (a fan-out run), the
+ * fan-out of each commit group. */
+void sc_stats_split(json_t *obj, const char *prefix, const Okr__Stats *a, const Okr__Stats *b,
+                    const hist_t *ack);
+
 /* sc_rtt.c: a bare loopback TCP round trip (no TLS) between okrd's CPU and
  * the generator's, one message the size of a writer's check-in on the wire
  * echoed back, over warmup + duration. Adds rtt_bytes, rtt_p50_ms, rtt_p99_ms,
  * rtt_p999_ms, rtt_max_ms, rtt_samples and rtt_mean_us to obj. Returns the
  * mean in µs, or 0 after a failure (counted, nothing added to obj). */
-/* okrd's own timings between two Stats readings into obj: apply and commit
- * per commit group; with ack (the acknowledgement latency the generator
- * measured), also what the rest of it was (sc_checkins.c). */
-void sc_stats_split(json_t *obj, const Okr__Stats *a, const Okr__Stats *b, const hist_t *ack);
-
 double sc_rtt_measure(bench_env_t *env, json_t *obj);
+
+#endif

@@ -270,6 +270,7 @@ double sc_rtt_measure(bench_env_t *env, json_t *obj)
     }
     json_object_set_new(obj, "rtt_bytes", json_integer((json_int_t)len));
     bench_json_latency(obj, "rtt_", &h);
-    json_object_set_new(obj, "rtt_mean_us", json_real(hist_mean(&h) / 1e3));
-    return hist_mean(&h) / 1e3;
+    double mean_us = hist_mean(&h) / 1e3;
+    json_object_set_new(obj, "rtt_mean_us", json_real(mean_us));
+    return mean_us;
 }
