@@ -368,14 +368,26 @@ Okr__Envelope *ts_tls_read_envelope(SSL *ssl, int timeout_ms)
 
 int ts_fd_closed_within(int fd, int timeout_ms)
 {
+    /* A real deadline: a peer that keeps sending must not use up the time
+     * 50 ms at a time, and what it sent is read off in big bites. */
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t deadline = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000 + timeout_ms;
     struct pollfd p = {.fd = fd, .events = POLLIN};
-    for (int waited = 0; waited < timeout_ms; waited += 50) {
-        if (poll(&p, 1, 50) > 0) {
-            char buf[4096];
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t left = deadline - ((int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000);
+        if (left <= 0)
+            return 0;
+        if (poll(&p, 1, left > 50 ? 50 : (int)left) <= 0)
+            continue;
+        for (;;) {
+            static char buf[64 * 1024];
             ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
-            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+            if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
                 return 1;
+            if (n < 0)
+                break;
         }
     }
-    return 0;
 }

@@ -44,32 +44,10 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static Okr__Request request(Okr__Request__OpCase op, void *body)
-{
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = op;
-    /* Every op member of the oneof shares one pointer slot. */
-    req.hello = body;
-    return req;
-}
-
-/* One call that must succeed; returns the response (caller frees). */
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request__OpCase op, void *body)
-{
-    Okr__Request req = request(op, body);
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, &req, &resp);
-    if (rc != OKR_OK)
-        print_error("request %d failed: %d %s\n", (int)op, rc,
-                    resp && resp->message ? resp->message : okr_client_error(c));
-    assert_int_equal(rc, OKR_OK);
-    return resp;
-}
-
 /* One call; returns its status, and its message in msg (if not NULL). */
 static int call_status(okr_client_t *c, Okr__Request__OpCase op, void *body, char *msg, size_t len)
 {
-    Okr__Request req = request(op, body);
+    Okr__Request req = tw_request(op, body);
     Okr__Response *resp = NULL;
     int rc = ts_call(c, &req, &resp);
     if (msg)
@@ -90,31 +68,8 @@ static okr_client_t *user(okr_client_t *admin, const char *name)
 static uint64_t user_id(okr_client_t *c)
 {
     Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
-    Okr__Response *resp = call_ok(c, OKR__REQUEST__OP_WHOAMI, &w);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_WHOAMI, &w);
     uint64_t id = resp->login->user->id;
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
-/* An active cycle from 10 days ago to 80 days ahead. Returns its id and
- * (if not NULL) its version. */
-static uint64_t active_cycle(okr_client_t *admin, const char *name, uint64_t *version)
-{
-    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-    cc.name = (char *)name;
-    cc.start_at = now_ms() - 10 * DAY_MS;
-    cc.end_at = now_ms() + 80 * DAY_MS;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_CYCLE_CREATE, &cc);
-    Okr__Cycle c = *resp->cycle;
-    c.state = OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE;
-    Okr__CycleUpdateRequest cu = OKR__CYCLE_UPDATE_REQUEST__INIT;
-    cu.cycle = &c;
-    Okr__Response *up = call_ok(admin, OKR__REQUEST__OP_CYCLE_UPDATE, &cu);
-    assert_int_equal(up->cycle->state, OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE);
-    uint64_t id = up->cycle->id;
-    if (version)
-        *version = up->cycle->version;
-    okr__response__free_unpacked(up, NULL);
     okr__response__free_unpacked(resp, NULL);
     return id;
 }
@@ -124,7 +79,7 @@ static void close_cycle(okr_client_t *admin, uint64_t id, uint64_t version)
     Okr__CycleCloseRequest cc = OKR__CYCLE_CLOSE_REQUEST__INIT;
     cc.id = id;
     cc.version = version;
-    okr__response__free_unpacked(call_ok(admin, OKR__REQUEST__OP_CYCLE_CLOSE, &cc), NULL);
+    okr__response__free_unpacked(tw_ok(admin, OKR__REQUEST__OP_CYCLE_CLOSE, &cc), NULL);
 }
 
 typedef struct obj_spec {
@@ -143,7 +98,7 @@ static uint64_t objective(okr_client_t *c, const char *title, obj_spec_t spec)
     o.visibility = spec.visibility;
     Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
     oc.objective = &o;
-    Okr__Response *resp = call_ok(c, OKR__REQUEST__OP_OBJECTIVE_CREATE, &oc);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_OBJECTIVE_CREATE, &oc);
     uint64_t id = resp->objective->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
@@ -161,7 +116,7 @@ static Okr__KeyResult *kr_create(okr_client_t *c, uint64_t obj, const char *titl
     k.weight = weight;
     Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
     kc.key_result = &k;
-    Okr__Response *resp = call_ok(c, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kc);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kc);
     Okr__KeyResult *kr = resp->key_result;
     resp->key_result = NULL;
     resp->result_case = OKR__RESPONSE__RESULT__NOT_SET;
@@ -188,7 +143,7 @@ static int checkin(okr_client_t *c, uint64_t kr_id, double value, int conf, cons
     ci.has_confidence = conf >= 0;
     ci.confidence = conf >= 0 ? (uint32_t)conf : 0;
     ci.note = (char *)(note ? note : "");
-    Okr__Request req = request(OKR__REQUEST__OP_CHECKIN, &ci);
+    Okr__Request req = tw_request(OKR__REQUEST__OP_CHECKIN, &ci);
     Okr__Response *resp = NULL;
     int rc = ts_call(c, &req, &resp);
     if (out)
@@ -202,7 +157,7 @@ static Okr__Response *objective_get(okr_client_t *c, uint64_t id)
 {
     Okr__ObjectiveGetRequest g = OKR__OBJECTIVE_GET_REQUEST__INIT;
     g.id = id;
-    return call_ok(c, OKR__REQUEST__OP_OBJECTIVE_GET, &g);
+    return tw_ok(c, OKR__REQUEST__OP_OBJECTIVE_GET, &g);
 }
 
 static double objective_progress(okr_client_t *c, uint64_t id)
@@ -217,7 +172,7 @@ static Okr__Response *kr_get(okr_client_t *c, uint64_t id)
 {
     Okr__KeyResultGetRequest g = OKR__KEY_RESULT_GET_REQUEST__INIT;
     g.id = id;
-    return call_ok(c, OKR__REQUEST__OP_KEY_RESULT_GET, &g);
+    return tw_ok(c, OKR__REQUEST__OP_KEY_RESULT_GET, &g);
 }
 
 static Okr__Response *checkin_list(okr_client_t *c, uint64_t kr_id, uint64_t after, uint32_t limit)
@@ -228,7 +183,7 @@ static Okr__Response *checkin_list(okr_client_t *c, uint64_t kr_id, uint64_t aft
     Okr__CheckInListRequest l = OKR__CHECK_IN_LIST_REQUEST__INIT;
     l.key_result_id = kr_id;
     l.page = &page;
-    return call_ok(c, OKR__REQUEST__OP_CHECKIN_LIST, &l);
+    return tw_ok(c, OKR__REQUEST__OP_CHECKIN_LIST, &l);
 }
 
 /* ---------------------------------------------------------------- check-ins */
@@ -237,7 +192,7 @@ static void test_checkin_figures(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-figures", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-figures", NULL);
     okr_client_t *alice = user(admin, "alice");
     uint64_t o = objective(alice, "Grow the customer base", (obj_spec_t){.cycle_id = cyc});
     Okr__KeyResult *k1 = kr_create(alice, o, "Customers", OKR__METRIC__METRIC_NUMBER, 0, 100, 1);
@@ -319,7 +274,7 @@ static void test_alignment_chain(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-chain", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-chain", NULL);
     uint64_t o1 = objective(admin, "Company: win the market", (obj_spec_t){.cycle_id = cyc});
     uint64_t o2 =
         objective(admin, "Dept: ship the product", (obj_spec_t){.cycle_id = cyc, .parent_id = o1});
@@ -355,7 +310,7 @@ static void test_checkin_kinds_and_validation(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-kinds", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-kinds", NULL);
     okr_client_t *dan = user(admin, "dan");
     uint64_t o = objective(dan, "Be faster", (obj_spec_t){.cycle_id = cyc});
 
@@ -426,7 +381,7 @@ static void test_checkin_closed_cycle(void **state)
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     uint64_t version = 0;
-    uint64_t cyc = active_cycle(admin, "ci-closed", &version);
+    uint64_t cyc = tw_active_cycle(admin, "ci-closed", &version);
     uint64_t o = objective(admin, "Done and dusted", (obj_spec_t){.cycle_id = cyc});
     uint64_t k = kr(admin, o, "Things", 0, 10, 1);
     assert_int_equal(checkin(admin, k, 5, -1, NULL, NULL), OKR_OK);
@@ -457,7 +412,7 @@ static void test_checkin_who_may(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-acl", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-acl", NULL);
     uint64_t sales = tw_team(admin, "Sales", 0);
     okr_client_t *erin = user(admin, "erin");   /* owns a public objective */
     okr_client_t *bob = user(admin, "bob");     /* a member of Sales */
@@ -517,7 +472,7 @@ static void test_checkin_who_may(void **state)
     k.owner_user_id = user_id(carol);
     Okr__KeyResultCreateRequest kcr = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
     kcr.key_result = &k;
-    resp = call_ok(admin, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kcr);
+    resp = tw_ok(admin, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kcr);
     uint64_t kcarol = resp->key_result->id;
     okr__response__free_unpacked(resp, NULL);
     assert_int_equal(checkin(carol, kcarol, 5, -1, NULL, &resp), OKR_OK);
@@ -538,7 +493,7 @@ static void test_checkin_linked_and_archived(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-linked", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-linked", NULL);
     uint64_t parent = objective(admin, "Parent", (obj_spec_t){.cycle_id = cyc});
     uint64_t child = objective(admin, "Child", (obj_spec_t){.cycle_id = cyc, .parent_id = parent});
     uint64_t kc = kr(admin, child, "Child's number", 0, 10, 1);
@@ -551,7 +506,7 @@ static void test_checkin_linked_and_archived(void **state)
     k.linked_objective_id = child;
     Okr__KeyResultCreateRequest kcr = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
     kcr.key_result = &k;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kcr);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kcr);
     uint64_t kl = resp->key_result->id;
     okr__response__free_unpacked(resp, NULL);
 
@@ -579,7 +534,7 @@ static void test_checkin_linked_and_archived(void **state)
     /* A key result with history is archived by delete, and takes no more check-ins. */
     Okr__KeyResultDeleteRequest kd = OKR__KEY_RESULT_DELETE_REQUEST__INIT;
     kd.id = kc;
-    okr__response__free_unpacked(call_ok(admin, OKR__REQUEST__OP_KEY_RESULT_DELETE, &kd), NULL);
+    okr__response__free_unpacked(tw_ok(admin, OKR__REQUEST__OP_KEY_RESULT_DELETE, &kd), NULL);
     ci.key_result_id = kc;
     ci.value = 6;
     assert_int_equal(call_status(admin, OKR__REQUEST__OP_CHECKIN, &ci, msg, sizeof msg),
@@ -602,14 +557,14 @@ static Okr__Response *task_create(okr_client_t *c, uint64_t kr_id, const char *t
     t.assignee_id = assignee;
     Okr__TaskCreateRequest tc = OKR__TASK_CREATE_REQUEST__INIT;
     tc.task = &t;
-    return call_ok(c, OKR__REQUEST__OP_TASK_CREATE, &tc);
+    return tw_ok(c, OKR__REQUEST__OP_TASK_CREATE, &tc);
 }
 
 static int task_update(okr_client_t *c, const Okr__Task *t, Okr__Response **out)
 {
     Okr__TaskUpdateRequest tu = OKR__TASK_UPDATE_REQUEST__INIT;
     tu.task = (Okr__Task *)t;
-    Okr__Request req = request(OKR__REQUEST__OP_TASK_UPDATE, &tu);
+    Okr__Request req = tw_request(OKR__REQUEST__OP_TASK_UPDATE, &tu);
     Okr__Response *resp = NULL;
     int rc = ts_call(c, &req, &resp);
     if (out)
@@ -626,14 +581,14 @@ static Okr__Response *task_list(okr_client_t *c, uint64_t kr_id, uint64_t assign
     tl.key_result_id = kr_id;
     tl.assignee_id = assignee;
     tl.include_done = include_done;
-    return call_ok(c, OKR__REQUEST__OP_TASK_LIST, &tl);
+    return tw_ok(c, OKR__REQUEST__OP_TASK_LIST, &tl);
 }
 
 static void test_tasks(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-tasks", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-tasks", NULL);
     uint64_t ops = tw_team(admin, "Ops", 0);
     okr_client_t *fay = user(admin, "fay"); /* owns the key result */
     okr_client_t *gus = user(admin, "gus"); /* gets tasks assigned */
@@ -779,7 +734,7 @@ static void test_tasks(void **state)
     Okr__HistoryRequest hr = OKR__HISTORY_REQUEST__INIT;
     hr.kind = OKR__ENTITY_KIND__ENTITY_KIND_TASK;
     hr.entity_id = secret_id;
-    Okr__Response *h = call_ok(ivy, OKR__REQUEST__OP_HISTORY, &hr);
+    Okr__Response *h = tw_ok(ivy, OKR__REQUEST__OP_HISTORY, &hr);
     assert_int_equal(h->history->n_changes, 2);
     assert_int_equal(h->history->changes[0]->op, OKR__CHANGE_OP__CHANGE_OP_CREATE);
     assert_int_equal(h->history->changes[1]->op, OKR__CHANGE_OP__CHANGE_OP_DELETE);
@@ -788,7 +743,7 @@ static void test_tasks(void **state)
     /* The key result's history shows its tasks' changes too. */
     hr.kind = OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT;
     hr.entity_id = k;
-    h = call_ok(hal, OKR__REQUEST__OP_HISTORY, &hr);
+    h = tw_ok(hal, OKR__REQUEST__OP_HISTORY, &hr);
     size_t task_changes = 0;
     for (size_t i = 0; i < h->history->n_changes; i++)
         task_changes += h->history->changes[i]->kind == OKR__ENTITY_KIND__ENTITY_KIND_TASK;
@@ -818,7 +773,7 @@ static void test_lint(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-lint", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-lint", NULL);
     uint64_t empty = objective(admin, "Nothing measured yet", (obj_spec_t){.cycle_id = cyc});
     uint64_t busy = objective(admin, "Too much at once", (obj_spec_t){.cycle_id = cyc});
     uint64_t good = objective(admin, "Just right", (obj_spec_t){.cycle_id = cyc});
@@ -834,7 +789,7 @@ static void test_lint(void **state)
     Okr__LintRequest lr = OKR__LINT_REQUEST__INIT;
     lr.cycle_id = cyc;
     lr.stale_days = 1;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_LINT, &lr);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_LINT, &lr);
     const Okr__LintResult *res = resp->lint;
     assert_int_equal(res->objectives_checked, 3);
     assert_false(res->truncated);
@@ -854,15 +809,15 @@ static void test_lint(void **state)
               (obj_spec_t){.cycle_id = cyc,
                            .owner_team_id = hidden_team,
                            .visibility = OKR__VISIBILITY__VISIBILITY_TEAM});
-    resp = call_ok(jo, OKR__REQUEST__OP_LINT, &lr);
+    resp = tw_ok(jo, OKR__REQUEST__OP_LINT, &lr);
     assert_int_equal(resp->lint->objectives_checked, 3);
     okr__response__free_unpacked(resp, NULL);
-    resp = call_ok(admin, OKR__REQUEST__OP_LINT, &lr);
+    resp = tw_ok(admin, OKR__REQUEST__OP_LINT, &lr);
     assert_int_equal(resp->lint->objectives_checked, 4);
     okr__response__free_unpacked(resp, NULL);
     /* By team. */
     lr.team_id = hidden_team;
-    resp = call_ok(admin, OKR__REQUEST__OP_LINT, &lr);
+    resp = tw_ok(admin, OKR__REQUEST__OP_LINT, &lr);
     assert_int_equal(resp->lint->objectives_checked, 1);
     okr__response__free_unpacked(resp, NULL);
 
@@ -885,14 +840,14 @@ static Okr__Response *history(okr_client_t *c, Okr__EntityKind kind, uint64_t id
     h.kind = kind;
     h.entity_id = id;
     h.page = &page;
-    return call_ok(c, OKR__REQUEST__OP_HISTORY, &h);
+    return tw_ok(c, OKR__REQUEST__OP_HISTORY, &h);
 }
 
 static void test_history(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-history", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-history", NULL);
     okr_client_t *kim = user(admin, "kim");
     okr_client_t *lee = user(admin, "lee");
     uint64_t o = objective(kim, "Kim's objective", (obj_spec_t){.cycle_id = cyc});
@@ -989,7 +944,7 @@ static void test_mine(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-mine", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-mine", NULL);
     okr_client_t *max = user(admin, "max");
     uint64_t max_id = user_id(max);
     uint64_t o = objective(max, "Max's objective", (obj_spec_t){.cycle_id = cyc});
@@ -1005,7 +960,7 @@ static void test_mine(void **state)
 
     Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;
     mr.cycle_id = cyc;
-    Okr__Response *resp = call_ok(max, OKR__REQUEST__OP_MINE, &mr);
+    Okr__Response *resp = tw_ok(max, OKR__REQUEST__OP_MINE, &mr);
     const Okr__MineResult *m = resp->mine;
     assert_int_equal(m->n_objectives, 1);
     assert_int_equal(m->objectives[0]->id, o);
@@ -1020,14 +975,14 @@ static void test_mine(void **state)
 
     /* Every active cycle when none is named. */
     mr.cycle_id = 0;
-    resp = call_ok(max, OKR__REQUEST__OP_MINE, &mr);
+    resp = tw_ok(max, OKR__REQUEST__OP_MINE, &mr);
     assert_true(has_id_obj(resp->mine->objectives, resp->mine->n_objectives, o));
     assert_false(has_id_obj(resp->mine->objectives, resp->mine->n_objectives, other));
     assert_true(has_id_kr(resp->mine->key_results, resp->mine->n_key_results, k));
     assert_false(has_id_kr(resp->mine->key_results, resp->mine->n_key_results, ok));
     okr__response__free_unpacked(resp, NULL);
     mr.stale_only = 1;
-    resp = call_ok(max, OKR__REQUEST__OP_MINE, &mr);
+    resp = tw_ok(max, OKR__REQUEST__OP_MINE, &mr);
     assert_int_equal(resp->mine->n_objectives, 0);
     assert_int_equal(resp->mine->n_key_results, 0);
     assert_int_equal(resp->mine->n_tasks, 0);
@@ -1048,7 +1003,7 @@ static void test_restart_keeps_checkins(void **state)
 {
     (void)state;
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    uint64_t cyc = active_cycle(admin, "ci-restart", NULL);
+    uint64_t cyc = tw_active_cycle(admin, "ci-restart", NULL);
     uint64_t o = objective(admin, "Survive a restart", (obj_spec_t){.cycle_id = cyc});
     uint64_t k = kr(admin, o, "Uptime days", 0, 10, 1);
     assert_int_equal(checkin(admin, k, 4, 5, "before", NULL), OKR_OK);

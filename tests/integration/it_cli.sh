@@ -64,23 +64,32 @@ input=$dir/wrong-pw expect 4 "wrong password is an authentication error" -- \
 export OKR_CONFIG_DIR=$ADMIN_CONFIG
 
 expect 0 "make alice an admin" -- okr user role alice admin
+# A key result of alice's, which her session could check in on.
+expect 0 "a cycle" -- okr cycle add Now --start "$(date -u -d '-10 days' +%Y-%m-%d)" \
+    --end "$(date -u -d '+60 days' +%Y-%m-%d)"
+expect 0 "activate it" -- okr cycle activate Now
+expect 0 "an objective of alice's" -- okr --json obj add "Alice's" --cycle Now --owner alice
+obj=$(field .id)
+expect 0 "her key result" -- okr --json kr add "O$obj" "Signups" --target 100 --owner alice
+kr=$(field .id)
 expect 0 "deactivate alice" -- okr user deactivate alice
 export OKR_CONFIG_DIR=$dir/alice-config
 expect 4 "alice's session ended with her account" -- okr whoami
 # okr checkin sends the check-in right behind the token: the token's refusal
 # is what is reported, and nothing is checked in.
-expect 4 "a check-in on an ended session: not logged in" -- okr checkin K1 40
+expect 4 "a check-in on an ended session: not logged in" -- okr checkin "K$kr" 40
 check "it says the session ended" -- grep -q "expired or was revoked" "$dir/err"
 export OKR_CONFIG_DIR=$ADMIN_CONFIG
+expect 0 "the key result, as admin" -- okr --json kr show "K$kr"
+check "nothing was checked in" -- \
+    test "$(jq -c '[.key_result.current, .checkin_count]' "$dir/out")" = "[0,0]"
 
 # ---- logout
 expect 0 "logout" -- okr logout
 expect 4 "whoami after logout" -- okr whoami
 
 # ---- a changed certificate is refused loudly
-stop_okrd
-code=$?
-check "okrd exits 0 on SIGTERM" -- test "$code" -eq 0
+stop_okrd && ok "okrd exits 0 on SIGTERM"
 expect 3 "no server: connection error" -- okr whoami
 rm -f "$dir/data/cert.pem" "$dir/data/key.pem"
 start_okrd

@@ -56,10 +56,15 @@ as admin 0 "a relative check-in on K3 (reads the key result first)" -- checkin K
 reminder "only K1 is left" \
     "Reminder: 1 of your key results has had no check-in for 14 days: K1 — okr checkin K1 VALUE"
 
+# mine shows the stale key results itself, K1 among them: no reminder.
+as admin 0 "okr mine, K1 still stale" -- mine
+reminder "mine prints no reminder" ""
+check "mine marks K1 stale" -- grep -q "^ *K1 .*— stale" "$dir/out"
+
 as admin 0 "--json: no reminder on stderr" -- --json checkin K1 20
 reminder "--json prints no reminder" ""
 
-as admin 0 "mine lists stale key results itself" -- whoami
+as admin 0 "whoami once all are checked in" -- whoami
 reminder "nothing is stale any more" ""
 
 stop_okrd

@@ -111,43 +111,6 @@ static void rec_free(rec_t *r)
 
 /* ---------------------------------------------------------------- requests */
 
-static Okr__Request request(Okr__Request__OpCase op, void *body)
-{
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = op;
-    req.hello = body; /* every op of the oneof shares one pointer slot */
-    return req;
-}
-
-static Okr__Response *call_ok(okr_client_t *c, Okr__Request__OpCase op, void *body)
-{
-    Okr__Request req = request(op, body);
-    Okr__Response *resp = NULL;
-    int rc = ts_call(c, &req, &resp);
-    if (rc != OKR_OK)
-        fail_msg("request %d failed: %s: %s", (int)op, okr_strerror(rc),
-                 resp && resp->message ? resp->message : okr_client_error(c));
-    return resp;
-}
-
-static uint64_t active_cycle(const char *name)
-{
-    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-    cc.name = (char *)name;
-    cc.start_at = okr_wall_ms() - 10 * DAY_MS;
-    cc.end_at = okr_wall_ms() + 80 * DAY_MS;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_CYCLE_CREATE, &cc);
-    Okr__Cycle c = *resp->cycle;
-    c.state = OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE;
-    Okr__CycleUpdateRequest cu = OKR__CYCLE_UPDATE_REQUEST__INIT;
-    cu.cycle = &c;
-    Okr__Response *up = call_ok(admin, OKR__REQUEST__OP_CYCLE_UPDATE, &cu);
-    uint64_t id = up->cycle->id;
-    okr__response__free_unpacked(up, NULL);
-    okr__response__free_unpacked(resp, NULL);
-    return id;
-}
-
 static uint64_t key_result(uint64_t obj, const char *title, double start, double target)
 {
     Okr__KeyResult k = OKR__KEY_RESULT__INIT;
@@ -158,7 +121,7 @@ static uint64_t key_result(uint64_t obj, const char *title, double start, double
     k.target = target;
     Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
     kc.key_result = &k;
-    Okr__Response *resp = call_ok(admin, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kc);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kc);
     uint64_t id = resp->key_result->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
@@ -167,7 +130,7 @@ static uint64_t key_result(uint64_t obj, const char *title, double start, double
 static uint64_t user_id(okr_client_t *c)
 {
     Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
-    Okr__Response *resp = call_ok(c, OKR__REQUEST__OP_WHOAMI, &w);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_WHOAMI, &w);
     uint64_t id = resp->login->user->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
@@ -208,7 +171,7 @@ static okr_client_t *observer(rec_t *r, Okr__ScopeKind kind, uint64_t id)
     scope.id = id;
     Okr__SubscribeRequest sr = OKR__SUBSCRIBE_REQUEST__INIT;
     sr.scope = &scope;
-    okr__response__free_unpacked(call_ok(c, OKR__REQUEST__OP_SUBSCRIBE, &sr), NULL);
+    okr__response__free_unpacked(tw_ok(c, OKR__REQUEST__OP_SUBSCRIBE, &sr), NULL);
     return c;
 }
 
@@ -341,7 +304,7 @@ static int teardown(void **state)
 static void test_checkin_reaches_other_client(void **state)
 {
     (void)state;
-    uint64_t cyc = active_cycle("live-figures");
+    uint64_t cyc = tw_active_cycle(admin, "live-figures", NULL);
     uint64_t top =
         tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Company");
     uint64_t team =
@@ -389,7 +352,7 @@ static void test_checkin_reaches_other_client(void **state)
 static void test_drop_resumes_exactly(void **state)
 {
     (void)state;
-    uint64_t cyc = active_cycle("live-drop");
+    uint64_t cyc = tw_active_cycle(admin, "live-drop", NULL);
     uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Drop");
     uint64_t k1 = key_result(obj, "One", 0, 100);
     uint64_t k2 = key_result(obj, "Two", 0, 100);
@@ -438,7 +401,7 @@ static void test_drop_resumes_exactly(void **state)
 static void test_server_restart(void **state)
 {
     (void)state;
-    uint64_t cyc = active_cycle("live-restart");
+    uint64_t cyc = tw_active_cycle(admin, "live-restart", NULL);
     uint64_t obj =
         tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Restart");
     uint64_t kr = key_result(obj, "Up", 0, 100);
@@ -477,7 +440,7 @@ static void test_server_restart(void **state)
 static void test_since_and_snapshot(void **state)
 {
     (void)state;
-    uint64_t cyc = active_cycle("live-snap");
+    uint64_t cyc = tw_active_cycle(admin, "live-snap", NULL);
     uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Snap");
     uint64_t kr = key_result(obj, "Many", 0, 1000);
     uint64_t mark = current_seq();
@@ -521,7 +484,7 @@ static void test_since_and_snapshot(void **state)
 static void test_heartbeat_finds_dead_link(void **state)
 {
     (void)state;
-    uint64_t cyc = active_cycle("live-heartbeat");
+    uint64_t cyc = tw_active_cycle(admin, "live-heartbeat", NULL);
     uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Beat");
     uint64_t kr = key_result(obj, "Pulse", 0, 10);
     okr_client_t *ivy = member("ivy");
@@ -570,7 +533,7 @@ static void test_unhealable(void **state)
     /* The session is revoked (logout elsewhere): the reconnect's token
      * authentication fails, and that is final. */
     Okr__LogoutRequest lo = OKR__LOGOUT_REQUEST__INIT;
-    okr__response__free_unpacked(call_ok(frank, OKR__REQUEST__OP_LOGOUT, &lo), NULL);
+    okr__response__free_unpacked(tw_ok(frank, OKR__REQUEST__OP_LOGOUT, &lo), NULL);
     okr_live_drop(l);
     assert_int_equal(live_until_error(l), OKR_E_UNAUTHENTICATED);
     assert_int_equal(okr_live_run(l, 0), OKR_E_UNAUTHENTICATED); /* sticky */
@@ -735,7 +698,7 @@ static void test_watch_binary(void **state)
     setenv("NO_COLOR", "1", 1);
     setenv("TZ", "UTC", 1);
 
-    uint64_t cyc = active_cycle("live-cli");
+    uint64_t cyc = tw_active_cycle(admin, "live-cli", NULL);
     uint64_t top =
         tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Company");
     uint64_t obj =
@@ -850,7 +813,7 @@ static void test_watch_binary(void **state)
     /* Stats are for admins. */
     okr_client_t *hank = member("hank");
     Okr__StatsRequest sr = OKR__STATS_REQUEST__INIT;
-    Okr__Request req = request(OKR__REQUEST__OP_STATS, &sr);
+    Okr__Request req = tw_request(OKR__REQUEST__OP_STATS, &sr);
     assert_int_equal(ts_call(hank, &req, NULL), OKR_E_FORBIDDEN);
     okr_client_free(hank);
 }
@@ -861,7 +824,7 @@ static void test_watch_binary(void **state)
 static void test_stats_timings(void **state)
 {
     (void)state;
-    uint64_t cyc = active_cycle("timings");
+    uint64_t cyc = tw_active_cycle(admin, "timings", NULL);
     uint64_t obj = tw_objective(admin, cyc, 0, 0, OKR__VISIBILITY__VISIBILITY_UNSPECIFIED, "Timed");
     uint64_t kr = key_result(obj, "Latency", 0, 100);
     Okr__Stats *a = tw_stats(admin);

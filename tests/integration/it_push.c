@@ -404,13 +404,21 @@ static void test_stalled_subscriber_is_cut_off(void **state)
  * soft cap they wait in its queue, and the collected bytes may all go to the
  * socket at once, leaving no write completion to drain that queue. Every
  * event must still arrive, in order (distinct key results: none coalesced).
- * Its own okrd: a soft cap under one event, the kernel's own send buffers. */
+ * Its own okrd: a soft cap under one event, the kernel's own send buffers, and
+ * each commit held 200 ms so that the pipelined check-ins do form a group. */
 static void test_group_over_soft_cap(void **state)
 {
     (void)state;
     enum { N = 40 };
-    static const char *const extra[] = {
-        "--out-queue-soft", "1024", "--out-queue-max", "8388608", "--rate-limit-rps", "0", NULL};
+    static const char *const extra[] = {"--out-queue-soft",
+                                        "1024",
+                                        "--out-queue-max",
+                                        "8388608",
+                                        "--rate-limit-rps",
+                                        "0",
+                                        "--test-commit-delay-ms",
+                                        "200",
+                                        NULL};
     okr_test_server_t *srv2 = &server2;
     ts_start(srv2, extra);
     okr_client_t *w = ts_login(srv2, "admin", TS_ADMIN_PASSWORD);
@@ -430,6 +438,7 @@ static void test_group_over_soft_cap(void **state)
     note[NOTE_BYTES] = '\0';
     uint64_t ids[N];
     Okr__CheckInRequest ci[N];
+    Okr__Stats *before = tw_stats(w);
     for (int i = 0; i < N; i++) {
         Okr__Request r = checkin_request(&ci[i], krs[i], i, note);
         assert_int_equal(okr_client_send(w, &r, &ids[i]), OKR_OK);
@@ -447,6 +456,9 @@ static void test_group_over_soft_cap(void **state)
         assert_true(seen.seqs[i] > seen.seqs[i - 1]);
     Okr__Stats *st = tw_stats(w);
     assert_int_equal(st->events_coalesced, 0);
+    /* The first alone, the rest while it committed: the corked path ran. */
+    assert_true(st->timed_groups - before->timed_groups <= 3);
+    okr__stats__free_unpacked(before, NULL);
     okr__stats__free_unpacked(st, NULL);
     seen_free(&seen);
     okr_client_free(good);

@@ -6,6 +6,7 @@
 #
 # Sourcing makes a private directory $dir under /tmp, zeroes the counters
 # $passed and $failed, unsets OKR_SERVER (the tests name their server) and
+# OKR_TRACE and OKR_RECORD_FRAMES (the tests read okr's stderr exactly), and
 # sets an EXIT trap that kills okrd and removes $dir. A script ends with
 # `finish`: its summary line, and its exit status is non-zero when any check
 # failed.
@@ -14,7 +15,7 @@
 # (the "last output"), which a failed check prints.
 
 dir=$(mktemp -d "/tmp/okr-$(basename "$0" .sh)-XXXXXX")
-unset OKR_SERVER
+unset OKR_SERVER OKR_TRACE OKR_RECORD_FRAMES
 passed=0
 failed=0
 okrd_pid=""
@@ -80,7 +81,8 @@ field() { jq -r "$1" "$dir/out"; }
 # password in $dir/admin-pw, appending to $dir/okrd.log, and waits up to
 # 60 s for its port. Sets okrd_pid, port and S (host:port). The first start
 # picks a free port; a restart keeps it, as the client's pins and sessions are
-# per host:port. Returns 1, with okrd's log on stderr, if no port came.
+# per host:port. Exits the script (status 1, okrd's log on stderr) if no port
+# came: every check after would fail for that one reason.
 start_okrd() {
     rm -f "$dir/port"
     env "$@" "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:${port:-0}" \
@@ -96,17 +98,22 @@ start_okrd() {
     if [ -z "$port" ]; then
         echo "okrd did not start:" >&2
         cat "$dir/okrd.log" >&2
-        return 1
+        exit 1
     fi
 }
 
-# stop_okrd: SIGTERM to okrd and wait for it; returns okrd's exit status.
+# stop_okrd: SIGTERM to okrd and wait for it; a check that it exited 0 (a
+# sanitizer's report at exit does not), and returns its exit status.
 stop_okrd() {
     local code
     kill -TERM "$okrd_pid"
     wait "$okrd_pid"
     code=$?
     okrd_pid=""
+    if [ "$code" -ne 0 ]; then
+        not_ok "okrd exited $code on SIGTERM"
+        tail -n 40 "$dir/okrd.log" | sed 's/^/    okrd: /'
+    fi
     return "$code"
 }
 

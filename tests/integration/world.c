@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "clock.h"
 #include "harness.h"
 #include "okr_error.h"
 
@@ -18,6 +19,43 @@ Okr__Response *tw_call_ok(okr_client_t *c, Okr__Request *req)
         fail_msg("request failed: %s: %s", okr_strerror(rc),
                  resp ? resp->message : okr_client_error(c));
     return resp;
+}
+
+Okr__Request tw_request(Okr__Request__OpCase op, void *body)
+{
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = op;
+    req.hello = body; /* every op of the oneof shares one pointer slot */
+    return req;
+}
+
+Okr__Response *tw_ok(okr_client_t *c, Okr__Request__OpCase op, void *body)
+{
+    Okr__Request req = tw_request(op, body);
+    return tw_call_ok(c, &req);
+}
+
+uint64_t tw_active_cycle(okr_client_t *admin, const char *name, uint64_t *version)
+{
+    const int64_t day_ms = 86400000;
+    int64_t now = okr_wall_ms();
+    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
+    cc.name = (char *)name;
+    cc.start_at = now - 10 * day_ms;
+    cc.end_at = now + 80 * day_ms;
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_CYCLE_CREATE, &cc);
+    Okr__Cycle c = *resp->cycle;
+    c.state = OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE;
+    Okr__CycleUpdateRequest cu = OKR__CYCLE_UPDATE_REQUEST__INIT;
+    cu.cycle = &c;
+    Okr__Response *up = tw_ok(admin, OKR__REQUEST__OP_CYCLE_UPDATE, &cu);
+    assert_int_equal(up->cycle->state, OKR__CYCLE_STATE__CYCLE_STATE_ACTIVE);
+    uint64_t id = up->cycle->id;
+    if (version)
+        *version = up->cycle->version;
+    okr__response__free_unpacked(up, NULL);
+    okr__response__free_unpacked(resp, NULL);
+    return id;
 }
 
 uint64_t tw_cycle(okr_client_t *admin, const char *name, int64_t start_at, int64_t end_at)

@@ -24,8 +24,19 @@
  * with okr__response__free_unpacked. */
 Okr__Response *tw_call_ok(okr_client_t *c, Okr__Request *req);
 
+/* A request of operation op with body (the operation's message): every op of
+ * the oneof shares one pointer slot. */
+Okr__Request tw_request(Okr__Request__OpCase op, void *body);
+
+/* tw_call_ok of tw_request(op, body). */
+Okr__Response *tw_ok(okr_client_t *c, Okr__Request__OpCase op, void *body);
+
 /* CycleCreate; returns the new cycle's id. */
 uint64_t tw_cycle(okr_client_t *admin, const char *name, int64_t start_at, int64_t end_at);
+
+/* A cycle from 10 days ago to 80 days ahead, made active; returns its id and,
+ * if version is not NULL, its version. */
+uint64_t tw_active_cycle(okr_client_t *admin, const char *name, uint64_t *version);
 
 /* TeamCreate under parent (0: a top-level team); returns the new team's id. */
 uint64_t tw_team(okr_client_t *admin, const char *name, uint64_t parent);

@@ -609,15 +609,25 @@ static void test_commits_per_s(void **state)
     (void)state;
     okr_writer_stats_t s;
     memset(&s, 0, sizeof s);
-    const uint64_t secs[] = {89, 90, 95, 100}, commits[] = {50, 10, 20, 7};
-    for (size_t i = 0; i < 4; i++) {
+    /* Second 89 is one too old at 100.5 s, 90 and 95 count: 30 in 10 s. (Each
+     * second has its own slot: 11 of them.) */
+    const uint64_t secs[] = {89, 90, 95}, commits[] = {50, 10, 20};
+    for (size_t i = 0; i < 3; i++) {
         s.rate_sec[secs[i] % OKR_WRITER_RATE_SLOTS] = secs[i];
         s.rate_commits[secs[i] % OKR_WRITER_RATE_SLOTS] = commits[i];
     }
     assert_true(okr_writer_commits_per_s(&s, 100500) > 2.99);
     assert_true(okr_writer_commits_per_s(&s, 100500) < 3.01);
+    /* At 99.5 s second 89 is in the window too. */
+    assert_true(okr_writer_commits_per_s(&s, 99500) > 7.99);
+    assert_true(okr_writer_commits_per_s(&s, 99500) < 8.01);
     /* Twenty seconds later nothing is recent. */
     assert_true(okr_writer_commits_per_s(&s, 120000) == 0);
+    /* The second in progress does not count yet. */
+    memset(&s, 0, sizeof s);
+    s.rate_sec[100 % OKR_WRITER_RATE_SLOTS] = 100;
+    s.rate_commits[100 % OKR_WRITER_RATE_SLOTS] = 7;
+    assert_true(okr_writer_commits_per_s(&s, 100500) == 0);
 }
 
 int main(void)
