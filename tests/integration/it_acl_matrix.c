@@ -46,10 +46,7 @@ static uint64_t user_id(okr_client_t *admin, const char *name)
 {
     Okr__UserGetRequest g = OKR__USER_GET_REQUEST__INIT;
     g.username = (char *)name;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_USER_GET;
-    req.user_get = &g;
-    Okr__Response *resp = tw_call_ok(admin, &req);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_USER_GET, &g);
     uint64_t id = resp->user->id;
     okr__response__free_unpacked(resp, NULL);
     return id;

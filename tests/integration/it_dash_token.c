@@ -41,10 +41,7 @@ static double kr_current(uint64_t kr)
 {
     Okr__KeyResultGetRequest g = OKR__KEY_RESULT_GET_REQUEST__INIT;
     g.id = kr;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_GET;
-    req.key_result_get = &g;
-    Okr__Response *resp = tw_call_ok(admin, &req);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_KEY_RESULT_GET, &g);
     double v = resp->key_result->current;
     okr__response__free_unpacked(resp, NULL);
     return v;
@@ -81,10 +78,7 @@ static okr_client_t *dash_connect(const char *secret, Okr__DashboardToken **toke
     okr_client_t *c = ts_connect(&server);
     Okr__AuthTokenRequest a = OKR__AUTH_TOKEN_REQUEST__INIT;
     a.token = (char *)secret;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_AUTH_TOKEN;
-    req.auth_token = &a;
-    Okr__Response *resp = tw_call_ok(c, &req);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_AUTH_TOKEN, &a);
     assert_int_equal(resp->result_case, OKR__RESPONSE__RESULT_LOGIN);
     assert_non_null(resp->login->dashboard);
     *token = resp->login->dashboard;

@@ -64,10 +64,7 @@ uint64_t tw_cycle(okr_client_t *admin, const char *name, int64_t start_at, int64
     cc.name = (char *)name;
     cc.start_at = start_at;
     cc.end_at = end_at;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
-    req.cycle_create = &cc;
-    Okr__Response *resp = tw_call_ok(admin, &req);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_CYCLE_CREATE, &cc);
     uint64_t id = resp->cycle->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
@@ -78,10 +75,7 @@ uint64_t tw_team(okr_client_t *admin, const char *name, uint64_t parent)
     Okr__TeamCreateRequest t = OKR__TEAM_CREATE_REQUEST__INIT;
     t.name = (char *)name;
     t.parent_id = parent;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_TEAM_CREATE;
-    req.team_create = &t;
-    Okr__Response *resp = tw_call_ok(admin, &req);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_TEAM_CREATE, &t);
     uint64_t id = resp->team->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
@@ -93,10 +87,7 @@ void tw_team_member(okr_client_t *admin, uint64_t team, const char *username, Ok
     m.team_id = team;
     m.username = (char *)username;
     m.role = role;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_TEAM_SET_MEMBER;
-    req.team_set_member = &m;
-    okr__response__free_unpacked(tw_call_ok(admin, &req), NULL);
+    okr__response__free_unpacked(tw_ok(admin, OKR__REQUEST__OP_TEAM_SET_MEMBER, &m), NULL);
 }
 
 uint64_t tw_objective(okr_client_t *c, uint64_t cycle, uint64_t parent, uint64_t team,
@@ -111,10 +102,7 @@ uint64_t tw_objective(okr_client_t *c, uint64_t cycle, uint64_t parent, uint64_t
     o.visibility = vis;
     Okr__ObjectiveCreateRequest oc = OKR__OBJECTIVE_CREATE_REQUEST__INIT;
     oc.objective = &o;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_OBJECTIVE_CREATE;
-    req.objective_create = &oc;
-    Okr__Response *resp = tw_call_ok(c, &req);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_OBJECTIVE_CREATE, &oc);
     uint64_t id = resp->objective->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
@@ -129,10 +117,7 @@ uint64_t tw_kr(okr_client_t *c, uint64_t objective, const char *title, double st
     k.target = target;
     Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
     kc.key_result = &k;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
-    req.key_result_create = &kc;
-    Okr__Response *resp = tw_call_ok(c, &req);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kc);
     uint64_t id = resp->key_result->id;
     okr__response__free_unpacked(resp, NULL);
     return id;
@@ -144,10 +129,7 @@ void tw_checkin(okr_client_t *c, uint64_t kr, double value, const char *note)
     ci.key_result_id = kr;
     ci.value = value;
     ci.note = (char *)(note ? note : "");
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CHECKIN;
-    req.checkin = &ci;
-    okr__response__free_unpacked(tw_call_ok(c, &req), NULL);
+    okr__response__free_unpacked(tw_ok(c, OKR__REQUEST__OP_CHECKIN, &ci), NULL);
 }
 
 Okr__SubscribeResult tw_subscribe(okr_client_t *c, Okr__ScopeKind kind, uint64_t id, int resume,
@@ -160,10 +142,7 @@ Okr__SubscribeResult tw_subscribe(okr_client_t *c, Okr__ScopeKind kind, uint64_t
     sr.scope = &scope;
     sr.resume = resume;
     sr.since_seq = since;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_SUBSCRIBE;
-    req.subscribe = &sr;
-    Okr__Response *resp = tw_call_ok(c, &req);
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_SUBSCRIBE, &sr);
     Okr__SubscribeResult out = *resp->subscribe;
     okr__response__free_unpacked(resp, NULL);
     return out;
@@ -172,10 +151,7 @@ Okr__SubscribeResult tw_subscribe(okr_client_t *c, Okr__ScopeKind kind, uint64_t
 Okr__Stats *tw_stats(okr_client_t *admin)
 {
     Okr__StatsRequest sr = OKR__STATS_REQUEST__INIT;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_STATS;
-    req.stats = &sr;
-    Okr__Response *resp = tw_call_ok(admin, &req);
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_STATS, &sr);
     Okr__Stats *s = resp->stats;
     resp->stats = NULL;
     resp->result_case = OKR__RESPONSE__RESULT__NOT_SET;
