@@ -78,7 +78,8 @@ static const char cli_usage[] =
     "command waits).\n"
     "\n"
     "Files, in $OKR_CONFIG_DIR, else $XDG_CONFIG_HOME/okr, else ~/.config/okr:\n"
-    "  session.json          the saved session: server, user name, token (0600)\n"
+    "  session.json          the saved session: server, user name and id, token\n"
+    "                        (0600)\n"
     "  known_servers         pinned certificates, one \"HOST:PORT SHA256\" a line\n"
     "\n"
     "Exit status:\n"
@@ -514,12 +515,53 @@ int okr_cli_connect_lazy(okr_cli_t *cli)
     return rc;
 }
 
+/* okr_cli_my_id lent the session's saved user id to a request sent ahead of
+ * the token's answer: that answer must name the same user (id and name). If
+ * it does not (a session file edited by hand), what was asked for is someone
+ * else's: stop before it is used. */
+static int cli__confirm_me(okr_cli_t *cli)
+{
+    uint64_t assumed = cli->me_assumed;
+    const Okr__User *me = cli->me;
+    if (!assumed || (me && me->id == assumed && me->username &&
+                     strcmp(me->username, cli->session.username) == 0))
+        return 0;
+    char *saved = okr_cli_sanitize(cli->session.username, 0);
+    char *real = okr_cli_sanitize(me ? me->username : "?", 0);
+    char why[512];
+    snprintf(why, sizeof why,
+             " (the saved session says %s, id %llu, but its token is %s's, id %llu)",
+             saved ? saved : "?", (unsigned long long)assumed, real ? real : "?",
+             (unsigned long long)(me ? me->id : 0));
+    free(saved);
+    free(real);
+    return cli__not_logged_in(cli, why);
+}
+
 int okr_cli_settle(okr_cli_t *cli)
 {
     if (!cli->auth_pending)
         return 0;
     cli->auth_pending = 0;
-    return cli__auth_answer(cli);
+    int rc = cli__auth_answer(cli);
+    return rc ? rc : cli__confirm_me(cli);
+}
+
+int okr_cli_my_id(okr_cli_t *cli, uint64_t *id)
+{
+    if (cli->auth_pending && cli->session.user_id) {
+        cli->me_assumed = cli->session.user_id; /* checked by okr_cli_settle */
+        *id = cli->me_assumed;
+        return 0;
+    }
+    int rc = okr_cli_settle(cli);
+    if (rc)
+        return rc;
+    if (!cli->me)
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                            "the server did not say whose session this is");
+    *id = cli->me->id;
+    return 0;
 }
 
 /* The exit code of a failed client call, printed unless quiet. */
@@ -529,39 +571,70 @@ static int cli__client_failed(okr_cli_t *cli, int rc, int quiet)
                  : okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
 }
 
-/* Sends req and takes its answer, whatever its status. While Hello's and
- * the token's answers are still to come (okr_cli_connect_lazy), req goes
- * behind them at once (the server takes requests in order, so it arrives
- * authenticated), and with it the reminder's request if asked for or if the
- * command only reads (okr_cli_reminder_early); all of it leaves in one TLS
- * record with the first wait. 0, or an exit code with the error printed
- * (unless quiet, for a failure of the connection). */
+/* Sends req without waiting. While Hello's and the token's answers are still
+ * to come (okr_cli_connect_lazy), req goes right behind them (the server
+ * takes requests in order, so it arrives authenticated; ahead_id marks it),
+ * and with it the reminder's request if asked for or if the command may ask
+ * for it early (okr_cli_reminder_early); all of it leaves in one TLS record
+ * with the first wait. 0, or an exit code with the error printed (unless
+ * quiet, for a failure of the connection; a refused session is reported
+ * first). */
+static int cli__send(okr_cli_t *cli, Okr__Request *req, uint64_t *id, int quiet, int reminder)
+{
+    int rc = okr_client_send(cli->client, req, id);
+    if (rc) {
+        int arc = okr_cli_settle(cli);
+        return arc ? arc : cli__client_failed(cli, rc, quiet);
+    }
+    if (cli->auth_pending) {
+        cli->ahead_id = *id;
+        if (reminder || okr_cli_reminder_early(cli))
+            okr_cli_reminder_send(cli);
+    }
+    return 0;
+}
 
+int okr_cli_send(okr_cli_t *cli, Okr__Request *req, uint64_t *id)
+{
+    return cli__send(cli, req, id, 0, 0);
+}
+
+int okr_cli_take(okr_cli_t *cli, uint64_t id, Okr__Request *req, Okr__Response **resp, int quiet)
+{
+    *resp = NULL;
+    int rc = okr_cli_settle(cli);
+    if (rc)
+        return rc;
+    rc = okr_client_wait(cli->client, id, resp);
+    if (rc) /* not sent again: it may have been carried out */
+        return cli__client_failed(cli, rc, quiet);
+    /* Sent ahead of the session's answer and refused as not yet
+     * authenticated (an AuthToken held back by login throttling): the
+     * session is good now, so ask again. */
+    if (id > cli->ahead_id || (*resp)->status != OKR__STATUS__STATUS_UNAUTHENTICATED)
+        return 0;
+    okr__response__free_unpacked(*resp, NULL);
+    *resp = NULL;
+    rc = okr_client_call(cli->client, req, resp);
+    return rc ? cli__client_failed(cli, rc, quiet) : 0;
+}
+
+int okr_cli_take_call(okr_cli_t *cli, uint64_t id, Okr__Request *req,
+                      Okr__Response__ResultCase expect, Okr__Response **resp)
+{
+    int rc = okr_cli_take(cli, id, req, resp, 0);
+    return rc ? rc : cli__check_answer(cli, resp, expect);
+}
+
+/* Sends req and takes its answer, whatever its status (okr_cli_send and
+ * okr_cli_take in one). */
 static int cli__request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp, int quiet,
                         int reminder)
 {
     *resp = NULL;
-    if (cli->auth_pending) {
-        uint64_t id;
-        int rc = okr_client_send(cli->client, req, &id);
-        if (rc == 0 && (reminder || okr_cli_reminder_early(cli)))
-            okr_cli_reminder_send(cli);
-        int arc = okr_cli_settle(cli);
-        if (arc)
-            return arc;
-        if (rc == 0)
-            rc = okr_client_wait(cli->client, id, resp);
-        if (rc) /* not sent again: it may have been carried out */
-            return cli__client_failed(cli, rc, quiet);
-        /* Refused as not yet authenticated (an AuthToken held back by login
-         * throttling): the session is good now, so ask again. */
-        if ((*resp)->status != OKR__STATUS__STATUS_UNAUTHENTICATED)
-            return 0;
-        okr__response__free_unpacked(*resp, NULL);
-        *resp = NULL;
-    }
-    int rc = okr_client_call(cli->client, req, resp);
-    return rc ? cli__client_failed(cli, rc, quiet) : 0;
+    uint64_t id;
+    int rc = cli__send(cli, req, &id, quiet, reminder);
+    return rc ? rc : okr_cli_take(cli, id, req, resp, quiet);
 }
 
 int okr_cli_request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp, int quiet)

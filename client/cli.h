@@ -72,8 +72,10 @@ typedef struct okr_cli {
     int defer_hello;        /* okr_cli_try_connect: do not wait for Hello's answer */
 
     okr_client_t *client;
-    Okr__User *me;    /* after okr_cli_connect_auth (or okr_cli_settle) */
-    int auth_pending; /* okr_cli_connect_lazy: the session's answer is still to come */
+    Okr__User *me;       /* after okr_cli_connect_auth (or okr_cli_settle) */
+    int auth_pending;    /* okr_cli_connect_lazy: the session's answer is still to come */
+    uint64_t ahead_id;   /* the last request sent before that answer came; 0: none */
+    uint64_t me_assumed; /* okr_cli_my_id: the saved user id lent before it came */
 
     /* The stale check-in reminder printed after a command (cmd_mine.c). */
     uint64_t reminder_id;   /* its request, sent ahead by okr_cli_connect_call; 0: not sent */
@@ -126,8 +128,9 @@ void okr_cli_stale_reminder(okr_cli_t *cli);
  * okr_cli_stale_reminder), when the command will print one. */
 void okr_cli_reminder_send(okr_cli_t *cli);
 
-/* 1 if the current command only reads, so that its reminder may be asked
- * for with its first request (cmd_mine.c). */
+/* 1 if nothing the current command does changes which key results are
+ * stale (it only reads, or only adds), so that its reminder may be asked for
+ * with its first request (cmd_mine.c). */
 int okr_cli_reminder_early(const okr_cli_t *cli);
 
 /* ---- command line (cli.c) ---- */
@@ -194,8 +197,20 @@ int okr_cli_connect_auth(okr_cli_t *cli);
 int okr_cli_connect_lazy(okr_cli_t *cli);
 
 /* Takes the answers okr_cli_connect_lazy left to come (sets cli->me); a
- * no-op otherwise. 0 or an exit code (the error printed). */
+ * no-op otherwise. 0 or an exit code (the error printed): also exit 4 if
+ * okr_cli_my_id lent a saved user id that the answer does not confirm. */
 int okr_cli_settle(okr_cli_t *cli);
+
+/* The logged-in user's id into *id, for a request that only reads. After
+ * okr_cli_connect_lazy, before the token's answer has come, it is the id
+ * saved with the session at login, so that the request can go with Hello
+ * and the token; okr_cli_settle then checks it against the answer and stops
+ * the command (exit 4) before it takes the request's answer. Never put it in
+ * a write: a write sent ahead would be carried out before that check (the
+ * server reads an owner or assignee of 0 in a create as the caller). Without
+ * a saved id (a session saved by an older okr) it waits for the answer. 0 or
+ * an exit code (the error printed). */
+int okr_cli_my_id(okr_cli_t *cli, uint64_t *id);
 
 /* okr_cli_connect_lazy, then okr_cli_call(req) with the reminder's request
  * right behind req: for one-shot commands like okr checkin. */
@@ -213,6 +228,22 @@ int okr_cli_request(okr_cli_t *cli, Okr__Request *req, Okr__Response **resp, int
  * exit code. Free *resp with okr__response__free_unpacked. */
 int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                  Okr__Response **resp);
+
+/* Pipelining: okr_cli_request in two halves, so that requests that do not
+ * need each other's answers share one round trip (after okr_cli_connect_lazy,
+ * Hello's and the token's too). okr_cli_send sends req and returns its id in
+ * *id without waiting: 0, or an exit code with the error printed. req (and
+ * what it points to) must stay valid until its answer is taken: a request
+ * sent ahead of the session's answer may be sent again. */
+int okr_cli_send(okr_cli_t *cli, Okr__Request *req, uint64_t *id);
+
+/* Takes the answer to a request sent with okr_cli_send (id, and req itself),
+ * as okr_cli_request would; answers may be taken in any order. */
+int okr_cli_take(okr_cli_t *cli, uint64_t id, Okr__Request *req, Okr__Response **resp, int quiet);
+
+/* Likewise with okr_cli_call's checks (status OK, a result of kind expect). */
+int okr_cli_take_call(okr_cli_t *cli, uint64_t id, Okr__Request *req,
+                      Okr__Response__ResultCase expect, Okr__Response **resp);
 
 /* ---- terminal input and formatting (cli_io.c) ---- */
 

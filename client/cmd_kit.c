@@ -259,12 +259,15 @@ int okr_kit_no_result(okr_cli_t *cli, const char *what)
 
 /* ---------------------------------------------------------------- calls */
 
-int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
-                     Okr__Response **resp, Okr__Status *status, char *msg, size_t msglen)
+/* okr_kit_try_call for a request sent ahead (sent: its id from
+ * okr_cli_send), or sent now when sent is 0. */
+static int kit__try_take(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
+                         Okr__Response__ResultCase expect, Okr__Response **resp,
+                         Okr__Status *status, char *msg, size_t msglen)
 {
     *resp = NULL;
     Okr__Response *r;
-    int rc = okr_cli_request(cli, req, &r, 0);
+    int rc = sent ? okr_cli_take(cli, sent, req, &r, 0) : okr_cli_request(cli, req, &r, 0);
     if (rc)
         return rc;
     if (r->status != OKR__STATUS__STATUS_OK) {
@@ -282,6 +285,12 @@ int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCas
     }
     *resp = r;
     return 0;
+}
+
+int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
+                     Okr__Response **resp, Okr__Status *status, char *msg, size_t msglen)
+{
+    return kit__try_take(cli, 0, req, expect, resp, status, msg, msglen);
 }
 
 int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const char *hint)
@@ -304,18 +313,18 @@ int okr_kit_call_change(okr_cli_t *cli, Okr__Request *req, Okr__Response__Result
     return rc;
 }
 
-/* Get by id with a friendly NOT_FOUND: "no objective O12". */
-static int kit__get(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
-                    Okr__Response **resp, const char *not_found_fmt, const char *name)
+int okr_kit_answer(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
+                   Okr__Response__ResultCase expect, Okr__Response **resp,
+                   const char *not_found_fmt, const char *what)
 {
     Okr__Status status = OKR__STATUS__STATUS_UNSPECIFIED;
     char msg[1024];
-    int rc = okr_kit_try_call(cli, req, expect, resp, &status, msg, sizeof msg);
+    int rc = kit__try_take(cli, sent, req, expect, resp, &status, msg, sizeof msg);
     if (rc >= 0)
         return rc;
     if (status == OKR__STATUS__STATUS_NOT_FOUND) {
         char text[512];
-        snprintf(text, sizeof text, not_found_fmt, name);
+        snprintf(text, sizeof text, not_found_fmt, what);
         return okr_cli_fail(cli, OKR_EXIT_REFUSED, "NOT_FOUND", "%s", text);
     }
     return okr_kit_refused(cli, status, msg, NULL);
@@ -330,8 +339,8 @@ int okr_kit_get_objective_id(okr_cli_t *cli, uint64_t id, Okr__Response **resp)
     req.objective_get = &g;
     char ref[32];
     okr_ref_format(OKR_REF_OBJECTIVE, id, ref, sizeof ref);
-    int rc = kit__get(cli, &req, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL, resp,
-                      "no objective %s (or it is not visible to you) — see: okr obj list", ref);
+    int rc = okr_kit_answer(cli, 0, &req, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL, resp,
+                            OKR_KIT_NO_OBJECTIVE, ref);
     if (rc == 0 && !(*resp)->objective_detail->objective) {
         okr__response__free_unpacked(*resp, NULL);
         *resp = NULL;
@@ -360,8 +369,8 @@ int okr_kit_get_key_result(okr_cli_t *cli, const char *ref, Okr__Response **resp
     req.key_result_get = &g;
     char text[32];
     okr_ref_format(OKR_REF_KEY_RESULT, id, text, sizeof text);
-    return kit__get(cli, &req, OKR__RESPONSE__RESULT_KEY_RESULT, resp,
-                    "no key result %s (or it is not visible to you) — see: okr kr list O12", text);
+    return okr_kit_answer(cli, 0, &req, OKR__RESPONSE__RESULT_KEY_RESULT, resp,
+                          OKR_KIT_NO_KEY_RESULT, text);
 }
 
 int okr_kit_get_team(okr_cli_t *cli, const char *name, Okr__Response **resp)
@@ -379,8 +388,8 @@ int okr_kit_get_team(okr_cli_t *cli, const char *name, Okr__Response **resp)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_TEAM_GET;
     req.team_get = &g;
-    return kit__get(cli, &req, OKR__RESPONSE__RESULT_TEAM, resp,
-                    "no team named '%s' — see: okr team list", name);
+    return okr_kit_answer(cli, 0, &req, OKR__RESPONSE__RESULT_TEAM, resp,
+                          "no team named '%s' — see: okr team list", name);
 }
 
 int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp)
@@ -398,8 +407,8 @@ int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_CYCLE_GET;
     req.cycle_get = &g;
-    return kit__get(cli, &req, OKR__RESPONSE__RESULT_CYCLE, resp,
-                    "no cycle named '%s' — see: okr cycle list --all", name);
+    return okr_kit_answer(cli, 0, &req, OKR__RESPONSE__RESULT_CYCLE, resp,
+                          "no cycle named '%s' — see: okr cycle list --all", name);
 }
 
 typedef struct kit_cycle_name {
@@ -524,12 +533,20 @@ static int kit__page_of(const Okr__Response *r, void ***items, size_t *n, uint64
 int okr_kit_fetch_all(okr_cli_t *cli, Okr__Request *req, Okr__Page *page,
                       Okr__Response__ResultCase expect, okr_kit_pages_t *out)
 {
+    return okr_kit_fetch_all_sent(cli, 0, req, page, expect, out);
+}
+
+int okr_kit_fetch_all_sent(okr_cli_t *cli, uint64_t sent, Okr__Request *req, Okr__Page *page,
+                           Okr__Response__ResultCase expect, okr_kit_pages_t *out)
+{
     memset(out, 0, sizeof *out);
     uint64_t after = 0;
     for (;;) {
         page->after_id = after;
         Okr__Response *resp;
-        int rc = okr_cli_call(cli, req, expect, &resp);
+        int rc = sent ? okr_cli_take_call(cli, sent, req, expect, &resp)
+                      : okr_cli_call(cli, req, expect, &resp);
+        sent = 0; /* the next pages are asked for now */
         if (rc) {
             okr_kit_pages_free(out);
             return rc;

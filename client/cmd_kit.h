@@ -116,6 +116,19 @@ int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const c
 int okr_kit_call_change(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                         Okr__Response **resp, const char *conflict_hint);
 
+/* Takes the answer to req, sent ahead with okr_cli_send (sent: its id) or
+ * sent now (sent 0). 0 with *resp (OK, of kind expect unless 0; free it),
+ * else prints the error and returns the exit code: a NOT_FOUND as
+ * not_found_fmt, its one %s replaced by what ("O12"). */
+int okr_kit_answer(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
+                   Okr__Response__ResultCase expect, Okr__Response **resp,
+                   const char *not_found_fmt, const char *what);
+
+/* okr_kit_answer's not_found_fmt for an objective and a key result. */
+#define OKR_KIT_NO_OBJECTIVE "no objective %s (or it is not visible to you) — see: okr obj list"
+#define OKR_KIT_NO_KEY_RESULT                                                                      \
+    "no key result %s (or it is not visible to you) — see: okr kr list O12"
+
 /* Gets an objective (ObjectiveDetail), key result, team or cycle by the name
  * or reference people type. 0 with *resp (free it), or an exit code. */
 int okr_kit_get_objective(okr_cli_t *cli, const char *ref, Okr__Response **resp);
@@ -143,6 +156,11 @@ typedef struct okr_kit_pages {
  * Page inside req. 0 or an exit code (out is freed then). */
 int okr_kit_fetch_all(okr_cli_t *cli, Okr__Request *req, Okr__Page *page,
                       Okr__Response__ResultCase expect, okr_kit_pages_t *out);
+
+/* okr_kit_fetch_all whose first page (page->after_id 0) was sent ahead with
+ * okr_cli_send: sent is its id; req and page stay the caller's, as there. */
+int okr_kit_fetch_all_sent(okr_cli_t *cli, uint64_t sent, Okr__Request *req, Okr__Page *page,
+                           Okr__Response__ResultCase expect, okr_kit_pages_t *out);
 void okr_kit_pages_free(okr_kit_pages_t *p);
 
 /* Fetches the objectives matching the filter (its page is set here). */

@@ -325,7 +325,7 @@ static int kr__add(okr_cli_t *cli, int argc, char **argv)
     if (f.target == f.start)
         return okr_cli_usage_error(cli, "a key result must be measurable: --target must differ "
                                         "from --start (default 0)");
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     kr.title = argv[optind + 1];
@@ -337,19 +337,10 @@ static int kr__add(okr_cli_t *cli, int argc, char **argv)
     kr.weight = f.weight;
     kr.linked_objective_id = f.link;
     kr.due_at = f.due;
-    if (o.owner) {
-        rc = okr_ref_user(cli, o.owner, &kr.owner_user_id);
-    } else {
-        /* the objective's owner when a person owns it, else the one adding it */
-        Okr__Response *got;
-        rc = okr_kit_get_objective_id(cli, kr.objective_id, &got);
-        if (!rc) {
-            uint64_t owner = got->objective_detail->objective->owner_user_id;
-            kr.owner_user_id = owner ? owner : cli->me->id;
-            okr__response__free_unpacked(got, NULL);
-        }
-    }
-    if (rc)
+    /* Without --owner, owner 0: the server gives it to the objective's owner
+     * when a person owns it, else to the one adding it. Asking for neither
+     * first lets the create go with Hello and the token. */
+    if (o.owner && (rc = okr_ref_user(cli, o.owner, &kr.owner_user_id)) != 0)
         return rc;
     Okr__KeyResultCreateRequest c = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
     c.key_result = &kr;
@@ -357,7 +348,11 @@ static int kr__add(okr_cli_t *cli, int argc, char **argv)
     req.op_case = OKR__REQUEST__OP_KEY_RESULT_CREATE;
     req.key_result_create = &c;
     Okr__Response *resp;
-    rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_KEY_RESULT, &resp);
+    char obj_ref[32];
+    okr_ref_format(OKR_REF_OBJECTIVE, kr.objective_id, obj_ref, sizeof obj_ref);
+    /* its only NOT_FOUND: the objective (an owner or link unknown is a bad request) */
+    rc = okr_kit_answer(cli, 0, &req, OKR__RESPONSE__RESULT_KEY_RESULT, &resp, OKR_KIT_NO_OBJECTIVE,
+                        obj_ref);
     if (rc)
         return rc;
     if (!resp->key_result) {
@@ -459,6 +454,46 @@ static int kr__print_checkins(okr_cli_t *cli, const Okr__KeyResult *kr, const ok
     return rc;
 }
 
+/* Key result id (its KeyResult in *resp) and all its check-ins. Both need
+ * only the id, so both requests go at once (after okr_cli_connect_lazy, with
+ * Hello and the token); the key result's answer is taken first, so that a
+ * missing one is reported as such. 0, or an exit code (nothing to free). */
+static int kr__get_with_checkins(okr_cli_t *cli, uint64_t id, Okr__Response **resp,
+                                 okr_kit_pages_t *cis)
+{
+    Okr__KeyResultGetRequest get = OKR__KEY_RESULT_GET_REQUEST__INIT;
+    get.id = id;
+    Okr__Request kr_req = OKR__REQUEST__INIT;
+    kr_req.op_case = OKR__REQUEST__OP_KEY_RESULT_GET;
+    kr_req.key_result_get = &get;
+    Okr__Page page = OKR__PAGE__INIT;
+    Okr__CheckInListRequest lr = OKR__CHECK_IN_LIST_REQUEST__INIT;
+    lr.key_result_id = id;
+    lr.page = &page;
+    Okr__Request list_req = OKR__REQUEST__INIT;
+    list_req.op_case = OKR__REQUEST__OP_CHECKIN_LIST;
+    list_req.checkin_list = &lr;
+    uint64_t kr_sent, list_sent;
+    int rc = okr_cli_send(cli, &kr_req, &kr_sent);
+    if (rc == 0)
+        rc = okr_cli_send(cli, &list_req, &list_sent);
+    if (rc)
+        return rc;
+    char ref[32];
+    okr_ref_format(OKR_REF_KEY_RESULT, id, ref, sizeof ref);
+    rc = okr_kit_answer(cli, kr_sent, &kr_req, OKR__RESPONSE__RESULT_KEY_RESULT, resp,
+                        OKR_KIT_NO_KEY_RESULT, ref);
+    if (rc)
+        return rc;
+    rc = okr_kit_fetch_all_sent(cli, list_sent, &list_req, &page,
+                                OKR__RESPONSE__RESULT_CHECKIN_LIST, cis);
+    if (rc) {
+        okr__response__free_unpacked(*resp, NULL);
+        *resp = NULL;
+    }
+    return rc;
+}
+
 static int kr__show(okr_cli_t *cli, int argc, char **argv)
 {
     uint64_t id;
@@ -467,23 +502,11 @@ static int kr__show(okr_cli_t *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     Okr__Response *resp;
-    rc = okr_kit_get_key_result(cli, argv[optind], &resp);
+    okr_kit_pages_t cis;
+    rc = kr__get_with_checkins(cli, id, &resp, &cis);
     if (rc)
         return rc;
     const Okr__KeyResult *kr = resp->key_result;
-    Okr__Page page = OKR__PAGE__INIT;
-    Okr__CheckInListRequest lr = OKR__CHECK_IN_LIST_REQUEST__INIT;
-    lr.key_result_id = kr->id;
-    lr.page = &page;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CHECKIN_LIST;
-    req.checkin_list = &lr;
-    okr_kit_pages_t cis;
-    rc = okr_kit_fetch_all(cli, &req, &page, OKR__RESPONSE__RESULT_CHECKIN_LIST, &cis);
-    if (rc) {
-        okr__response__free_unpacked(resp, NULL);
-        return rc;
-    }
     /* the list ascends by id, oldest first: the last ten are at the end */
     size_t first = cis.n > KR_SHOW_CHECKINS ? cis.n - KR_SHOW_CHECKINS : 0;
     if (cli->json) {

@@ -308,13 +308,15 @@ static int reminder__wanted(const okr_cli_t *cli)
                                             strcmp(cli->command, "logout") == 0));
 }
 
-/* The commands that only read: nothing they do changes which key results
- * are stale, so their reminder may be asked for with their first request. */
+/* The commands that only read, and those that only add an objective, a key
+ * result or a task: nothing they do changes which key results are stale (a
+ * key result just added is not), so their reminder may be asked for with
+ * their first request. */
 static const char *const reminder_early[] = {
-    "whoami",    "history",     "lint",         "report",     "review",
-    "export",    "admin stats", "comment list", "cycle list", "cycle show",
-    "kr list",   "kr show",     "obj list",     "obj show",   "task list",
-    "team list", "team show",   "token list",   "user list",
+    "whoami",      "history",      "lint",       "report",     "review",    "export",
+    "admin stats", "comment list", "cycle list", "cycle show", "kr list",   "kr show",
+    "obj list",    "obj show",     "task list",  "team list",  "team show", "token list",
+    "user list",   "obj add",      "kr add",     "task add",
 };
 
 int okr_cli_reminder_early(const okr_cli_t *cli)

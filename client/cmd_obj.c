@@ -415,7 +415,7 @@ static int obj__add(okr_cli_t *cli, int argc, char **argv)
     obj.description = (char *)(o.description ? o.description : "");
     if (o.parent && (rc = okr_kit_ref(cli, o.parent, OKR_REF_OBJECTIVE, &obj.parent_id)) >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     if (o.team) {
@@ -423,10 +423,10 @@ static int obj__add(okr_cli_t *cli, int argc, char **argv)
             return rc;
         obj.team_id = obj.owner_team_id;
     } else {
+        /* Without --owner, owner 0: the server makes the caller the owner,
+         * so nothing waits for the session's answer to learn who that is. */
         if (o.owner && (rc = okr_ref_user(cli, o.owner, &obj.owner_user_id)) != 0)
             return rc;
-        if (!o.owner)
-            obj.owner_user_id = cli->me->id;
         if (o.in_team && (rc = okr_ref_team(cli, o.in_team, &obj.team_id)) != 0)
             return rc;
     }

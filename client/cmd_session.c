@@ -60,10 +60,10 @@ static void session__print_user_line(const Okr__User *u, const char *prefix, con
 static const char login_usage[] =
     "Usage: okr login [USERNAME] [--password-stdin]\n"
     "\n"
-    "Logs in to the server and saves the session (server, user name and token)\n"
-    "in session.json in the okr config directory (mode 0600), so that later\n"
-    "commands need no password. Asks for the user name if none is given, and for\n"
-    "the password without echo. A new login replaces the saved session.\n"
+    "Logs in to the server and saves the session (server, user name and id, and\n"
+    "token) in session.json in the okr config directory (mode 0600), so that\n"
+    "later commands need no password. Asks for the user name if none is given,\n"
+    "and for the password without echo. A new login replaces the saved session.\n"
     "\n"
     "Options:\n"
     "  --password-stdin   read the password from the first line of standard input\n"
@@ -110,9 +110,11 @@ static int login__save(okr_cli_t *cli, const Okr__User *u, const char *typed_nam
     int rc = okr_cli_config_file(cli, OKR_SESSION_FILE, path, sizeof path, 1);
     if (rc)
         return rc;
+    int named = u && u->username && u->username[0];
     okr_session_t s = {
         .server = cli->server,
-        .username = u && u->username && u->username[0] ? u->username : (char *)typed_name,
+        .username = named ? u->username : (char *)typed_name,
+        .user_id = named ? u->id : 0, /* the id only beside the name it belongs to */
         .token = (char *)okr_client_token(cli->client),
         .expires_at = okr_client_expires_at(cli->client),
     };

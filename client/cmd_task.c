@@ -398,10 +398,12 @@ static int task__add(okr_cli_t *cli, int argc, char **argv)
     int64_t due = 0;
     if (o.due && (rc = task__parse_due(cli, o.due, 0, &due)) >= 0)
         return rc;
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
-    uint64_t assignee = cli->me->id;
+    /* 0 without --assignee: the server assigns it to the caller, so the
+     * create can go with Hello and the token. */
+    uint64_t assignee = 0;
     if (o.assignee && (rc = okr_ref_user(cli, o.assignee, &assignee)) != 0)
         return rc;
     Okr__Task t = OKR__TASK__INIT;
@@ -553,11 +555,17 @@ static int task__list(okr_cli_t *cli, int argc, char **argv)
     uint64_t kr_id = 0;
     if (o.kr && okr_ref_parse(o.kr, OKR_REF_KEY_RESULT, &kr_id) != 0)
         return okr_cli_usage_error(cli, "--kr takes a key result, e.g. K34, not '%s'", o.kr);
-    rc = okr_cli_connect_auth(cli);
+    rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
-    uint64_t assignee = cli->me->id;
-    if (o.assignee && (rc = okr_ref_user(cli, o.assignee, &assignee)) != 0)
+    /* The caller's id, saved with the session, lets the list go with Hello
+     * and the token (okr_cli_my_id: a read, checked against the answer). */
+    uint64_t assignee = 0;
+    if (o.assignee)
+        rc = okr_ref_user(cli, o.assignee, &assignee);
+    else if (!kr_id || o.mine)
+        rc = okr_cli_my_id(cli, &assignee);
+    if (rc)
         return rc;
     /* With --kr the server lists by key result; an assignee filter is ours. */
     uint64_t only = kr_id && (o.mine || o.assignee) ? assignee : 0;

@@ -20,6 +20,15 @@ static char *session__string(json_t *root, const char *key)
     return v && v[0] ? strdup(v) : NULL;
 }
 
+/* A positive integer, else 0 (missing, as in files from an older okr, or not
+ * an id: the commands that use it then wait for the server's word). */
+static uint64_t session__id(json_t *root, const char *key)
+{
+    json_t *v = json_object_get(root, key);
+    json_int_t id = json_is_integer(v) ? json_integer_value(v) : 0;
+    return id > 0 ? (uint64_t)id : 0;
+}
+
 int okr_session_load(const char *path, okr_session_t *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
@@ -40,6 +49,7 @@ int okr_session_load(const char *path, okr_session_t *s, char *err, size_t errle
     }
     s->server = session__string(root, "server");
     s->username = session__string(root, "username");
+    s->user_id = session__id(root, "user_id");
     s->token = session__string(root, "token");
     json_t *exp = json_object_get(root, "expires_at");
     s->expires_at = json_is_integer(exp) ? (int64_t)json_integer_value(exp) : 0;
@@ -68,8 +78,11 @@ int okr_session_save(const char *path, const okr_session_t *s, char *err, size_t
     int rc = okr_paths_mkdir(dir, 0700, err, errlen);
     if (rc)
         return rc;
-    json_t *root = json_pack("{s:s, s:s, s:s, s:I}", "server", s->server, "username", s->username,
-                             "token", s->token, "expires_at", (json_int_t)s->expires_at);
+    json_t *root = json_pack("{s:s, s:s, s:I, s:s, s:I}", "server", s->server, "username",
+                             s->username, "user_id", (json_int_t)s->user_id, "token", s->token,
+                             "expires_at", (json_int_t)s->expires_at);
+    if (root && !s->user_id)
+        json_object_del(root, "user_id"); /* unknown: left out, as an older okr did */
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     if (root) {
         json_t *tok = json_object_get(root, "token");
