@@ -411,49 +411,6 @@ int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp)
                           "no cycle named '%s' — see: okr cycle list --all", name);
 }
 
-typedef struct kit_cycle_name {
-    uint64_t id;
-    char *name;
-} kit_cycle_name_t;
-
-static kit_cycle_name_t *kit_cycles;
-static size_t kit_ncycles;
-
-const char *okr_kit_cycle_name(okr_cli_t *cli, uint64_t id)
-{
-    if (id == 0)
-        return "-";
-    for (size_t i = 0; i < kit_ncycles; i++)
-        if (kit_cycles[i].id == id)
-            return kit_cycles[i].name;
-    Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
-    g.id = id;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_GET;
-    req.cycle_get = &g;
-    Okr__Response *r = NULL;
-    const char *name = "?";
-    if (okr_cli_request(cli, &req, &r, 1) == 0 && r->status == OKR__STATUS__STATUS_OK &&
-        r->result_case == OKR__RESPONSE__RESULT_CYCLE && r->cycle->name)
-        name = r->cycle->name;
-    /* Cached for the process, like okr_ref_username; "?" is cached too. */
-    char *copy = strdup(name);
-    kit_cycle_name_t *v = realloc(kit_cycles, (kit_ncycles + 1) * sizeof *v);
-    if (r)
-        okr__response__free_unpacked(r, NULL);
-    if (!copy || !v) {
-        free(copy);
-        if (v)
-            kit_cycles = v;
-        return "?";
-    }
-    kit_cycles = v;
-    kit_cycles[kit_ncycles].id = id;
-    kit_cycles[kit_ncycles].name = copy;
-    kit_ncycles++;
-    return copy;
-}
-
 /* ---------------------------------------------------------------- lists */
 
 void okr_kit_pages_free(okr_kit_pages_t *p)

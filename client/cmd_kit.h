@@ -137,9 +137,6 @@ int okr_kit_get_key_result(okr_cli_t *cli, const char *ref, Okr__Response **resp
 int okr_kit_get_team(okr_cli_t *cli, const char *name, Okr__Response **resp);
 int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp);
 
-/* Name of a cycle for display ("?" if unknown); cached for the process. */
-const char *okr_kit_cycle_name(okr_cli_t *cli, uint64_t id);
-
 /* ---- lists: every page, in order */
 
 /* The responses of all pages, kept alive, and pointers to their items. */

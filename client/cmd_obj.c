@@ -315,7 +315,7 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d)
     okr_kit_field("owner", buf);
     if (o->team_id && o->team_id != o->owner_team_id)
         okr_kit_field("team", okr_ref_team_name(cli, o->team_id));
-    okr_kit_field("cycle", okr_kit_cycle_name(cli, o->cycle_id));
+    okr_kit_field("cycle", okr_ref_cycle_name(cli, o->cycle_id));
     snprintf(buf, sizeof buf, "%s, %s", okr_kit_kind_name(o->kind),
              okr_kit_visibility_name(o->visibility));
     okr_kit_field("kind", buf);
@@ -372,7 +372,7 @@ static void obj__say(okr_cli_t *cli, const char *verb, const Okr__Objective *o)
     okr_kit_puts(o->title);
     printf("\" (%s, %s, %s) in ", okr_kit_kind_name(o->kind),
            okr_kit_visibility_name(o->visibility), okr_kit_state_name(o->state));
-    okr_kit_puts(okr_kit_cycle_name(cli, o->cycle_id));
+    okr_kit_puts(okr_ref_cycle_name(cli, o->cycle_id));
     printf(".\n");
 }
 
@@ -520,7 +520,7 @@ static int obj__list(okr_cli_t *cli, int argc, char **argv)
         printf("No objectives");
         if (f.cycle_id) {
             printf(" in cycle ");
-            okr_kit_puts(okr_kit_cycle_name(cli, f.cycle_id));
+            okr_kit_puts(okr_ref_cycle_name(cli, f.cycle_id));
         }
         printf("%s. Create one: okr obj add \"TITLE\"\n",
                o.all ? "" : " (add --all to include archived ones)");

@@ -140,7 +140,7 @@ static const char *token__scope_name(okr_cli_t *cli, const Okr__Scope *s)
     if (s && s->kind == OKR__SCOPE_KIND__SCOPE_KIND_TEAM)
         return okr_ref_team_name(cli, s->id);
     if (s && s->kind == OKR__SCOPE_KIND__SCOPE_KIND_CYCLE)
-        return okr_kit_cycle_name(cli, s->id);
+        return okr_ref_cycle_name(cli, s->id);
     return "";
 }
 

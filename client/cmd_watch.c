@@ -228,14 +228,14 @@ static int watch__scope(okr_cli_t *cli, const watch_opts_t *o, Okr__Scope *scope
         scope->kind = OKR__SCOPE_KIND__SCOPE_KIND_CYCLE;
         if ((rc = okr_ref_cycle(cli, o->cycle, &scope->id)) != 0)
             return rc;
-        snprintf(what, len, "cycle %s", okr_kit_cycle_name(cli, scope->id));
+        snprintf(what, len, "cycle %s", okr_ref_cycle_name(cli, scope->id));
     } else if (!o->org && (rc = watch__any_open_cycle(cli)) != 0) {
         if (rc < 0)
             return -rc;
         scope->kind = OKR__SCOPE_KIND__SCOPE_KIND_CYCLE;
         if ((rc = okr_ref_default_cycle(cli, &scope->id)) != 0)
             return rc;
-        snprintf(what, len, "cycle %s", okr_kit_cycle_name(cli, scope->id));
+        snprintf(what, len, "cycle %s", okr_ref_cycle_name(cli, scope->id));
     } else {
         scope->kind = OKR__SCOPE_KIND__SCOPE_KIND_ORG;
         scope->id = 0;

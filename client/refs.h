@@ -52,4 +52,9 @@ const char *okr_ref_username(okr_cli_t *cli, uint64_t id);
 /* Team name of a team id for display ("?" when unknown). Cached likewise. */
 const char *okr_ref_team_name(okr_cli_t *cli, uint64_t id);
 
+/* Cycle name of a cycle id for display ("?" when unknown). Cached likewise,
+ * also with every cycle okr_ref_cycle and okr_ref_default_cycle saw, so that
+ * naming the cycle a command just looked up costs no round trip. */
+const char *okr_ref_cycle_name(okr_cli_t *cli, uint64_t id);
+
 #endif

@@ -1,6 +1,6 @@
 /* refs_lookup.c — the half of refs.h that asks the server: teams, cycles and
- * users by name, the default cycle, and the per-process caches of user and
- * team names for display. (Parsing short ids is in refs.c.) */
+ * users by name, the default cycle, and the per-process caches of user, team
+ * and cycle names for display. (Parsing short ids is in refs.c.) */
 #include "refs.h"
 
 #include <stdlib.h>
@@ -71,7 +71,7 @@ typedef struct refs_cache {
     size_t n, cap;
 } refs_cache_t;
 
-static refs_cache_t refs_users, refs_teams;
+static refs_cache_t refs_users, refs_teams, refs_cycles;
 
 static const char *refs__cached(const refs_cache_t *c, uint64_t id)
 {
@@ -238,8 +238,31 @@ int okr_ref_cycle(okr_cli_t *cli, const char *name, uint64_t *id)
     if (rc)
         return rc;
     *id = resp->cycle->id;
+    refs__remember(&refs_cycles, resp->cycle->id, resp->cycle->name);
     okr__response__free_unpacked(resp, NULL);
     return 0;
+}
+
+const char *okr_ref_cycle_name(okr_cli_t *cli, uint64_t id)
+{
+    if (id == 0)
+        return "-";
+    const char *name = refs__cached(&refs_cycles, id);
+    if (name)
+        return name;
+    Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
+    g.id = id;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_CYCLE_GET;
+    req.cycle_get = &g;
+    Okr__Response *resp;
+    if (refs__call(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp, 1) != 0) {
+        name = refs__remember(&refs_cycles, id, "?");
+        return name ? name : "?";
+    }
+    name = refs__remember(&refs_cycles, id, resp->cycle->name);
+    okr__response__free_unpacked(resp, NULL);
+    return name ? name : "?";
 }
 
 /* What the default-cycle search found across all pages.
@@ -303,8 +326,10 @@ int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
         if (rc)
             return rc;
         const Okr__CycleList *list = resp->cycle_list;
-        for (size_t i = 0; i < list->n_cycles; i++)
+        for (size_t i = 0; i < list->n_cycles; i++) {
             refs__consider(&pick, list->cycles[i]);
+            refs__remember(&refs_cycles, list->cycles[i]->id, list->cycles[i]->name);
+        }
         uint64_t next = list->next_after_id;
         okr__response__free_unpacked(resp, NULL);
         if (next == 0)

@@ -80,12 +80,14 @@ rounds "okr obj list (finds the current cycle first)" 2 -- obj list
 # Adding names no owner or assignee: the server makes it the caller's (a key
 # result: its objective's owner's, when a person owns that), so the create
 # goes with Hello and the token, and the reminder's request with it (nothing
-# just added is stale). obj add still looks its cycle up first (by name, or
-# the current one) and names the cycle after.
-rounds "okr obj add (finds the current cycle first)" 3 -- obj add "Grow"
+# just added is stale). obj add still looks its cycle up first (the current
+# one, or by name), and that lookup also gives the cycle's name for the
+# answer; a cycle given by id is named after the create.
+rounds "okr obj add (finds the current cycle first)" 2 -- obj add "Grow"
 obj=$(grep -o 'O[0-9]*' "$dir/out" | head -n 1)
 as admin 0 "the new objective" -- --json obj show "$obj"
 check "its owner is the one who added it" -- [ "$(field .objective.owner_user_id)" = "$admin_id" ]
+rounds "okr obj add --cycle NAME" 2 -- obj add "Grow again" --cycle Now
 rounds "okr obj add --cycle #ID" 2 -- obj add "Grow more" --cycle "#$cycle"
 rounds "okr kr add" 1 -- kr add "$obj" "Churn" --target 5
 kr=$(grep -o 'K[0-9]*' "$dir/out" | head -n 1)
