@@ -259,11 +259,9 @@ int okr_kit_no_result(okr_cli_t *cli, const char *what)
 
 /* ---------------------------------------------------------------- calls */
 
-/* okr_kit_try_call for a request sent ahead (sent: its id from
- * okr_cli_send), or sent now when sent is 0. */
-static int kit__try_take(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
-                         Okr__Response__ResultCase expect, Okr__Response **resp,
-                         Okr__Status *status, char *msg, size_t msglen)
+int okr_kit_try_take(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
+                     Okr__Response__ResultCase expect, Okr__Response **resp, Okr__Status *status,
+                     char *msg, size_t msglen)
 {
     *resp = NULL;
     Okr__Response *r;
@@ -290,7 +288,7 @@ static int kit__try_take(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
 int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                      Okr__Response **resp, Okr__Status *status, char *msg, size_t msglen)
 {
-    return kit__try_take(cli, 0, req, expect, resp, status, msg, msglen);
+    return okr_kit_try_take(cli, 0, req, expect, resp, status, msg, msglen);
 }
 
 int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const char *hint)
@@ -319,7 +317,7 @@ int okr_kit_answer(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
 {
     Okr__Status status = OKR__STATUS__STATUS_UNSPECIFIED;
     char msg[1024];
-    int rc = kit__try_take(cli, sent, req, expect, resp, &status, msg, sizeof msg);
+    int rc = okr_kit_try_take(cli, sent, req, expect, resp, &status, msg, sizeof msg);
     if (rc >= 0)
         return rc;
     if (status == OKR__STATUS__STATUS_NOT_FOUND) {
@@ -566,6 +564,19 @@ const char *okr_kit_owner(okr_cli_t *cli, const Okr__Objective *o, char *buf, si
     return buf;
 }
 
+/* The owners' names of objs, asked for at once (okr_ref_fetch_wanted). */
+static int kit__fetch_owners(okr_cli_t *cli, Okr__Objective *const *objs, size_t n)
+{
+    okr_ref_wanted_t owners = {0};
+    for (size_t i = 0; i < n; i++) {
+        if (objs[i]->owner_team_id)
+            okr_ref_want_team(&owners, objs[i]->owner_team_id);
+        else
+            okr_ref_want_user(&owners, objs[i]->owner_user_id);
+    }
+    return okr_ref_fetch_wanted(cli, &owners);
+}
+
 /* Which cells to colour, by row (row 0 is the header). */
 typedef struct kit_colors {
     const char **sgr; /* per row */
@@ -654,6 +665,8 @@ int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t
         order[i] = i;
     if (tree && kit__tree_order(objs, n, order, depth) != 0)
         rc = okr_kit_nomem(cli);
+    if (rc == OKR_EXIT_OK)
+        rc = kit__fetch_owners(cli, objs, n);
     for (size_t k = 0; rc == OKR_EXIT_OK && k < n; k++) {
         const Okr__Objective *o = objs[order[k]];
         char id[32], title[600], cut[512], owner[256], bar[128], status[64], score[64];
@@ -734,7 +747,10 @@ int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t
         return okr_kit_nomem(cli);
     }
     int64_t now = okr_wall_ms();
-    int rc = OKR_EXIT_OK;
+    okr_ref_wanted_t owners = {0};
+    for (size_t i = 0; i < n; i++)
+        okr_ref_want_user(&owners, krs[i]->owner_user_id);
+    int rc = okr_ref_fetch_wanted(cli, &owners);
     for (size_t i = 0; rc == OKR_EXIT_OK && i < n; i++) {
         const Okr__KeyResult *kr = krs[i];
         char id[32], cut[512], title[600], figures[300], bar[128], conf[16], ago[64], link[32];

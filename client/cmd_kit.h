@@ -105,6 +105,12 @@ int okr_kit_no_result(okr_cli_t *cli, const char *what);
 int okr_kit_try_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase expect,
                      Okr__Response **resp, Okr__Status *status, char *msg, size_t msglen);
 
+/* okr_kit_try_call for a request sent ahead (sent: its id from
+ * okr_cli_send), or sent now when sent is 0. */
+int okr_kit_try_take(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
+                     Okr__Response__ResultCase expect, Okr__Response **resp, Okr__Status *status,
+                     char *msg, size_t msglen);
+
 /* Prints a refusal got from okr_kit_try_call, with a hint on a second line
  * (NULL: none). Returns the exit code. */
 int okr_kit_refused(okr_cli_t *cli, Okr__Status status, const char *msg, const char *hint);

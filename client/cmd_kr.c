@@ -421,6 +421,18 @@ static int kr__list(okr_cli_t *cli, int argc, char **argv)
 
 /* ---------------------------------------------------------------- show */
 
+/* The names kr show shows (the owner's, the authors' of the check-ins from
+ * first on), asked for at once. */
+static int kr__fetch_names(okr_cli_t *cli, const Okr__KeyResult *kr, const okr_kit_pages_t *cis,
+                           size_t first)
+{
+    okr_ref_wanted_t w = {0};
+    okr_ref_want_user(&w, kr->owner_user_id);
+    for (size_t i = first; i < cis->n; i++)
+        okr_ref_want_user(&w, ((const Okr__CheckIn *)cis->items[i])->author_id);
+    return okr_ref_fetch_wanted(cli, &w);
+}
+
 static int kr__print_checkins(okr_cli_t *cli, const Okr__KeyResult *kr, const okr_kit_pages_t *cis,
                               size_t first)
 {
@@ -530,8 +542,14 @@ static int kr__show(okr_cli_t *cli, int argc, char **argv)
         Okr__Response *parent = NULL;
         Okr__Status ostatus;
         char msg[256];
-        int orc = okr_kit_try_call(cli, &oreq, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL, &parent,
-                                   &ostatus, msg, sizeof msg);
+        uint64_t osent;
+        int orc = okr_cli_send(cli, &oreq, &osent);
+        /* the names shown go with it: one round trip for all */
+        if (orc == 0)
+            orc = kr__fetch_names(cli, kr, &cis, first);
+        if (orc == 0)
+            orc = okr_kit_try_take(cli, osent, &oreq, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL,
+                                   &parent, &ostatus, msg, sizeof msg);
         if (orc > 0) { /* the connection failed: already said */
             okr_kit_pages_free(&cis);
             okr__response__free_unpacked(resp, NULL);

@@ -303,6 +303,17 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d)
 {
     const Okr__Objective *o = d->objective;
     char ref[32], buf[1024], bar[256], status[64];
+    /* every name shown below, asked for at once */
+    okr_ref_wanted_t w = {0};
+    okr_ref_want_team(&w, o->owner_team_id);
+    okr_ref_want_user(&w, o->owner_team_id ? 0 : o->owner_user_id);
+    okr_ref_want_team(&w, o->team_id);
+    okr_ref_want_cycle(&w, o->cycle_id);
+    for (size_t i = 0; i < d->n_key_results; i++)
+        okr_ref_want_user(&w, d->key_results[i]->owner_user_id);
+    int rc = okr_ref_fetch_wanted(cli, &w);
+    if (rc)
+        return rc;
     printf("%s  ", okr_ref_format(OKR_REF_OBJECTIVE, o->id, ref, sizeof ref));
     okr_kit_puts(o->title);
     if (o->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ACTIVE)

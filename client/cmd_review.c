@@ -28,6 +28,7 @@
 #include "cmd_kit.h"
 #include "export.h"
 #include "okr_error.h"
+#include "pipeline.h"
 #include "view_model.h"
 
 enum {
@@ -237,7 +238,7 @@ static int review__plan(review_t *r)
     return r->moves ? 0 : -1;
 }
 
-static void review__build_checkins(void *arg, size_t i, okr_view_req_t *q)
+static void review__build_checkins(void *arg, size_t i, okr_pipe_req_t *q)
 {
     review_t *r = arg;
     Okr__CheckInListRequest init = OKR__CHECK_IN_LIST_REQUEST__INIT;
@@ -286,7 +287,7 @@ static int review__page_checkins(void *arg, size_t i, const Okr__Response *resp)
     return 0;
 }
 
-static void review__build_comments(void *arg, size_t i, okr_view_req_t *q)
+static void review__build_comments(void *arg, size_t i, okr_pipe_req_t *q)
 {
     review_t *r = arg;
     Okr__CommentListRequest init = OKR__COMMENT_LIST_REQUEST__INIT;
@@ -357,9 +358,9 @@ static int review__gather(review_t *r)
     okr_cli_t *cli = r->cli;
     if (review__plan(r) != 0)
         return okr_kit_nomem(cli);
-    int rc = okr_view_pipeline(cli, r->nkrs, review__build_checkins, review__page_checkins, r);
+    int rc = okr_pipeline(cli, r->nkrs, review__build_checkins, review__page_checkins, r);
     if (rc == 0)
-        rc = okr_view_pipeline(cli, r->ntargets, review__build_comments, review__page_comments, r);
+        rc = okr_pipeline(cli, r->ntargets, review__build_comments, review__page_comments, r);
     if (rc)
         return r->nomem ? okr_kit_nomem(cli) : rc;
     /* keep the key results that really moved (check-ins since, by time) */
@@ -375,15 +376,15 @@ static int review__gather(review_t *r)
         qsort(r->moves, r->nmoves, sizeof *r->moves, review__cmp_move);
     if (r->ncomments > 1) /* comments is NULL when there are none */
         qsort(r->comments, r->ncomments, sizeof *r->comments, review__cmp_comment);
-    /* names for the authors, while connected */
+    /* names for the authors, while connected, all at once */
+    okr_ref_wanted_t w = {0};
     for (size_t i = 0; i < r->nmoves; i++)
-        okr_ref_username(cli, r->moves[i].last_author);
+        okr_ref_want_user(&w, r->moves[i].last_author);
     for (size_t i = 0; i < r->ncomments; i++) {
-        okr_ref_username(cli, r->comments[i].c->author_id);
-        if (r->comments[i].c->to_user_id)
-            okr_ref_username(cli, r->comments[i].c->to_user_id);
+        okr_ref_want_user(&w, r->comments[i].c->author_id);
+        okr_ref_want_user(&w, r->comments[i].c->to_user_id);
     }
-    return 0;
+    return okr_ref_fetch_wanted(cli, &w);
 }
 
 static void review__free(review_t *r)

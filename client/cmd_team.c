@@ -142,6 +142,33 @@ static const char member_rm_usage[] = "Usage: okr team member rm TEAM USER\n"
 
 /* ---------------------------------------------------------------- output */
 
+static void team__want_users(okr_ref_wanted_t *w, const uint64_t *ids, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        okr_ref_want_user(w, ids[i]);
+}
+
+/* The names team list shows (the leads'), asked for at once. */
+static int team__fetch_leads(okr_cli_t *cli, const okr_kit_pages_t *teams)
+{
+    okr_ref_wanted_t w = {0};
+    for (size_t i = 0; i < teams->n; i++) {
+        const Okr__Team *t = teams->items[i];
+        team__want_users(&w, t->lead_ids, t->n_lead_ids);
+    }
+    return okr_ref_fetch_wanted(cli, &w);
+}
+
+/* The names team show shows (its parent's, its members' and leads'), at once. */
+static int team__fetch_people(okr_cli_t *cli, const Okr__Team *t)
+{
+    okr_ref_wanted_t w = {0};
+    team__want_users(&w, t->member_ids, t->n_member_ids);
+    team__want_users(&w, t->lead_ids, t->n_lead_ids);
+    okr_ref_want_team(&w, t->parent_id);
+    return okr_ref_fetch_wanted(cli, &w);
+}
+
 /* Usernames of ids, comma-separated, into buf. */
 static void team__names(okr_cli_t *cli, const uint64_t *ids, size_t n, char *buf, size_t len)
 {
@@ -390,6 +417,10 @@ static int team__list(okr_cli_t *cli, int argc, char **argv)
     rc = team__fetch(cli, 0, 1, o.all, &teams);
     if (rc)
         return rc;
+    if (!cli->json && (rc = team__fetch_leads(cli, &teams)) != 0) {
+        okr_kit_pages_free(&teams);
+        return rc;
+    }
     if (cli->json) {
         json_t *a = okr_kit_json_array(&teams, team__json);
         if (!a)
@@ -444,6 +475,11 @@ static int team__show(okr_cli_t *cli, int argc, char **argv)
     okr_kit_pages_t children;
     rc = team__fetch(cli, t->id, 0, 0, &children);
     if (rc) {
+        okr__response__free_unpacked(resp, NULL);
+        return rc;
+    }
+    if (!cli->json && (rc = team__fetch_people(cli, t)) != 0) {
+        okr_kit_pages_free(&children);
         okr__response__free_unpacked(resp, NULL);
         return rc;
     }

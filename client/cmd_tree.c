@@ -860,7 +860,7 @@ int okr_cmd_tree(okr_cli_t *cli, int argc, char **argv)
         return rc;
     if (x.opts.for_ms && !x.opts.live)
         return okr_cli_usage_error(cli, "--for goes with --live");
-    if ((rc = okr_cli_connect_auth(cli)) != 0)
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     if ((rc = okr_view_cycle_arg(cli, x.opts.cycle, &x.cycle_id)) != 0)
         return rc;

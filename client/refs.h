@@ -52,6 +52,33 @@ const char *okr_ref_username(okr_cli_t *cli, uint64_t id);
 /* Team name of a team id for display ("?" when unknown). Cached likewise. */
 const char *okr_ref_team_name(okr_cli_t *cli, uint64_t id);
 
+/* Names for display, fetched together: a command that is about to name
+ * many users, teams and cycles (okr_ref_username, okr_ref_team_name,
+ * okr_ref_cycle_name) first says which, then okr_ref_fetch_wanted asks for
+ * all those not cached yet in one pipeline (pipeline.h): one round trip for
+ * dozens instead of one each. Zero-initialise; okr_ref_fetch_wanted frees
+ * what it holds. */
+typedef struct okr_ref_want {
+    int kind; /* private: which cache */
+    uint64_t id;
+} okr_ref_want_t;
+
+typedef struct okr_ref_wanted {
+    okr_ref_want_t *v;
+    size_t n, cap;
+} okr_ref_wanted_t;
+
+/* Adds an id to fetch (0 and names already cached are skipped). Out of
+ * memory, the id is left out: it is then asked for alone, when it is named. */
+void okr_ref_want_user(okr_ref_wanted_t *w, uint64_t id);
+void okr_ref_want_team(okr_ref_wanted_t *w, uint64_t id);
+void okr_ref_want_cycle(okr_ref_wanted_t *w, uint64_t id);
+
+/* Fetches the names w wants and caches them ("?" for one that is not
+ * there or not visible), then frees w's list. 0, or an exit code (printed)
+ * if the connection failed. */
+int okr_ref_fetch_wanted(okr_cli_t *cli, okr_ref_wanted_t *w);
+
 /* Cycle name of a cycle id for display ("?" when unknown). Cached likewise,
  * also with every cycle okr_ref_cycle and okr_ref_default_cycle saw, so that
  * naming the cycle a command just looked up costs no round trip. */

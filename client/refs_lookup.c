@@ -8,6 +8,7 @@
 
 #include "clock.h"
 #include "okr_error.h"
+#include "pipeline.h"
 
 /* ---------------------------------------------------------------- calls */
 
@@ -104,6 +105,126 @@ static const char *refs__remember(refs_cache_t *c, uint64_t id, const char *name
     c->v[c->n].name = copy;
     c->n++;
     return copy;
+}
+
+/* ---------------------------------------------------------------- fetched together */
+
+enum { WANT_USER, WANT_TEAM, WANT_CYCLE };
+
+static refs_cache_t *const refs_by_kind[] = {&refs_users, &refs_teams, &refs_cycles};
+
+static void refs__want(okr_ref_wanted_t *w, int kind, uint64_t id)
+{
+    if (id == 0 || refs__cached(refs_by_kind[kind], id))
+        return;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 32;
+        okr_ref_want_t *grown = realloc(w->v, cap * sizeof *grown);
+        if (!grown)
+            return; /* asked for alone when it is named */
+        w->v = grown;
+        w->cap = cap;
+    }
+    w->v[w->n++] = (okr_ref_want_t){kind, id};
+}
+
+void okr_ref_want_user(okr_ref_wanted_t *w, uint64_t id)
+{
+    refs__want(w, WANT_USER, id);
+}
+
+void okr_ref_want_team(okr_ref_wanted_t *w, uint64_t id)
+{
+    refs__want(w, WANT_TEAM, id);
+}
+
+void okr_ref_want_cycle(okr_ref_wanted_t *w, uint64_t id)
+{
+    refs__want(w, WANT_CYCLE, id);
+}
+
+static int refs__cmp_want(const void *a, const void *b)
+{
+    const okr_ref_want_t *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind - y->kind;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Sorts w and drops repeats and those cached meanwhile. */
+static void refs__distinct(okr_ref_wanted_t *w)
+{
+    if (w->n > 1)
+        qsort(w->v, w->n, sizeof *w->v, refs__cmp_want);
+    size_t kept = 0;
+    for (size_t i = 0; i < w->n; i++) {
+        const okr_ref_want_t *x = &w->v[i];
+        if ((kept == 0 || refs__cmp_want(&w->v[kept - 1], x) != 0) &&
+            !refs__cached(refs_by_kind[x->kind], x->id))
+            w->v[kept++] = *x;
+    }
+    w->n = kept;
+}
+
+static void refs__build_get(void *arg, size_t i, okr_pipe_req_t *r)
+{
+    const okr_ref_want_t *x = &((const okr_ref_wanted_t *)arg)->v[i];
+    Okr__Request req = OKR__REQUEST__INIT;
+    r->req = req;
+    switch (x->kind) {
+    case WANT_USER: {
+        Okr__UserGetRequest g = OKR__USER_GET_REQUEST__INIT;
+        r->u.user_get = g;
+        r->u.user_get.id = x->id;
+        r->req.op_case = OKR__REQUEST__OP_USER_GET;
+        r->req.user_get = &r->u.user_get;
+        break;
+    }
+    case WANT_TEAM: {
+        Okr__TeamGetRequest g = OKR__TEAM_GET_REQUEST__INIT;
+        r->u.team_get = g;
+        r->u.team_get.id = x->id;
+        r->req.op_case = OKR__REQUEST__OP_TEAM_GET;
+        r->req.team_get = &r->u.team_get;
+        break;
+    }
+    default: {
+        Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
+        r->u.cycle_get = g;
+        r->u.cycle_get.id = x->id;
+        r->req.op_case = OKR__REQUEST__OP_CYCLE_GET;
+        r->req.cycle_get = &r->u.cycle_get;
+        break;
+    }
+    }
+}
+
+static int refs__on_get(void *arg, size_t i, const Okr__Response *resp)
+{
+    const okr_ref_want_t *x = &((const okr_ref_wanted_t *)arg)->v[i];
+    if (x->kind == WANT_USER && resp->result_case == OKR__RESPONSE__RESULT_USER)
+        refs__remember(&refs_users, x->id, resp->user->username);
+    else if (x->kind == WANT_TEAM && resp->result_case == OKR__RESPONSE__RESULT_TEAM)
+        refs__remember(&refs_teams, x->id, resp->team->name);
+    else if (x->kind == WANT_CYCLE && resp->result_case == OKR__RESPONSE__RESULT_CYCLE)
+        refs__remember(&refs_cycles, x->id, resp->cycle->name);
+    return 0;
+}
+
+int okr_ref_fetch_wanted(okr_cli_t *cli, okr_ref_wanted_t *w)
+{
+    if (cli->me) /* known from the session's answer: no need to ask */
+        refs__remember(&refs_users, cli->me->id, cli->me->username);
+    refs__distinct(w);
+    int rc = 0;
+    if (w->n > 0 && cli->client)
+        rc = okr_pipeline(cli, w->n, refs__build_get, refs__on_get, w);
+    /* One question per id: what did not come (gone, hidden) is "?". */
+    for (size_t i = 0; rc == 0 && i < w->n; i++)
+        refs__remember(refs_by_kind[w->v[i].kind], w->v[i].id, "?");
+    free(w->v);
+    memset(w, 0, sizeof *w);
+    return rc;
 }
 
 /* ---------------------------------------------------------------- teams */

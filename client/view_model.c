@@ -11,12 +11,7 @@
 #include "cmd_kit.h"
 #include "json_out.h"
 #include "okr_error.h"
-
-/* Requests in flight at once: well under okrd's max_inflight (128). */
-#define VIEW_WINDOW 32
-/* A RATE_LIMITED answer is retried this many times, this far apart. */
-#define VIEW_RETRIES  100
-#define VIEW_RETRY_MS 100
+#include "pipeline.h"
 
 /* ---------------------------------------------------------------- copies */
 
@@ -126,6 +121,21 @@ static void view__name_objective(okr_cli_t *cli, okr_view_obj_t *o)
 static void view__name_kr(okr_cli_t *cli, okr_view_kr_t *k)
 {
     k->owner = okr_ref_username(cli, k->kr->owner_user_id);
+}
+
+/* Every owner's and team's name the view will show, asked for at once. */
+static int view__fetch_names(okr_cli_t *cli, const okr_view_t *v)
+{
+    okr_ref_wanted_t w = {0};
+    for (size_t i = 0; i < v->n; i++) {
+        const Okr__Objective *o = v->objs[i].o;
+        okr_ref_want_user(&w, o->owner_user_id);
+        okr_ref_want_team(&w, o->owner_team_id);
+        okr_ref_want_team(&w, o->team_id);
+        for (size_t k = 0; k < v->objs[i].nkrs; k++)
+            okr_ref_want_user(&w, v->objs[i].krs[k].kr->owner_user_id);
+    }
+    return okr_ref_fetch_wanted(cli, &w);
 }
 
 /* ---------------------------------------------------------------- adding */
@@ -317,103 +327,6 @@ int okr_view_reindex(okr_view_t *v)
     return view__order(v);
 }
 
-/* ---------------------------------------------------------------- pipelines */
-
-static int view__sleep_ms(unsigned ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    return nanosleep(&ts, NULL);
-}
-
-static uint64_t view__next_after(const Okr__Response *r)
-{
-    switch (r->result_case) {
-    case OKR__RESPONSE__RESULT_KEY_RESULT_LIST:
-        return r->key_result_list->next_after_id;
-    case OKR__RESPONSE__RESULT_CHECKIN_LIST:
-        return r->checkin_list->next_after_id;
-    case OKR__RESPONSE__RESULT_COMMENT_LIST:
-        return r->comment_list->next_after_id;
-    case OKR__RESPONSE__RESULT_OBJECTIVE_LIST:
-        return r->objective_list->next_after_id;
-    default:
-        return 0;
-    }
-}
-
-/* Handles the answer to request i (taking resp) and fetches its further
- * pages one by one. 0 or an exit code. */
-static int view__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, okr_view_build_fn build,
-                        okr_view_page_fn page, void *arg)
-{
-    uint64_t after = 0;
-    int tries = 0;
-    for (;;) {
-        if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && tries++ < VIEW_RETRIES) {
-            okr__response__free_unpacked(resp, NULL);
-            view__sleep_ms(VIEW_RETRY_MS);
-        } else if (resp->status == OKR__STATUS__STATUS_NOT_FOUND ||
-                   resp->status == OKR__STATUS__STATUS_FORBIDDEN) {
-            okr__response__free_unpacked(resp, NULL);
-            return 0;
-        } else if (resp->status != OKR__STATUS__STATUS_OK) {
-            int err = okr_status_to_err(resp->status);
-            int code = okr_cli_fail_err(cli, err, "%s",
-                                        resp->message && resp->message[0] ? resp->message
-                                                                          : okr_strerror(err));
-            okr__response__free_unpacked(resp, NULL);
-            return code;
-        } else {
-            tries = 0;
-            int rc = page(arg, i, resp);
-            uint64_t next = view__next_after(resp);
-            okr__response__free_unpacked(resp, NULL);
-            if (rc)
-                return rc;
-            if (next == 0)
-                return 0;
-            if (next <= after)
-                return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
-                                    "the server repeated a page of a list");
-            after = next;
-        }
-        okr_view_req_t r;
-        memset(&r, 0, sizeof r);
-        build(arg, i, &r);
-        r.page.after_id = after;
-        int rc = okr_client_call(cli->client, &r.req, &resp);
-        if (rc)
-            return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-    }
-}
-
-int okr_view_pipeline(okr_cli_t *cli, size_t n, okr_view_build_fn build, okr_view_page_fn page,
-                      void *arg)
-{
-    uint64_t ids[VIEW_WINDOW];
-    size_t sent = 0, done = 0;
-    while (done < n) {
-        while (sent < n && sent - done < VIEW_WINDOW) {
-            okr_view_req_t r;
-            memset(&r, 0, sizeof r);
-            build(arg, sent, &r);
-            int rc = okr_client_send(cli->client, &r.req, &ids[sent % VIEW_WINDOW]);
-            if (rc)
-                return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-            sent++;
-        }
-        Okr__Response *resp;
-        int rc = okr_client_wait(cli->client, ids[done % VIEW_WINDOW], &resp);
-        if (rc)
-            return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-        rc = view__follow(cli, done, resp, build, page, arg);
-        if (rc)
-            return rc;
-        done++;
-    }
-    return 0;
-}
-
 /* ---------------------------------------------------------------- loading */
 
 int okr_view_cycle_arg(okr_cli_t *cli, const char *name, uint64_t *id)
@@ -428,7 +341,7 @@ typedef struct view_load {
     int nomem;
 } view_load_t;
 
-static void view__build_krs(void *arg, size_t i, okr_view_req_t *r)
+static void view__build_krs(void *arg, size_t i, okr_pipe_req_t *r)
 {
     view_load_t *l = arg;
     Okr__KeyResultListRequest init = OKR__KEY_RESULT_LIST_REQUEST__INIT;
@@ -463,32 +376,43 @@ static int view__page_krs(void *arg, size_t i, const Okr__Response *resp)
     return 0;
 }
 
+/* The cycle and its objectives: both need only the cycle's id, so both
+ * requests go at once; the cycle's answer is taken first, so that a missing
+ * one is reported as such. 0 or an exit code. */
 static int view__load_cycle(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
 {
     Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
     g.id = cycle_id;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_GET;
-    req.cycle_get = &g;
+    Okr__Request creq = OKR__REQUEST__INIT;
+    creq.op_case = OKR__REQUEST__OP_CYCLE_GET;
+    creq.cycle_get = &g;
+    Okr__Page page = OKR__PAGE__INIT;
+    Okr__ObjectiveListRequest f = OKR__OBJECTIVE_LIST_REQUEST__INIT;
+    f.cycle_id = cycle_id;
+    f.page = &page;
+    Okr__Request oreq = OKR__REQUEST__INIT;
+    oreq.op_case = OKR__REQUEST__OP_OBJECTIVE_LIST;
+    oreq.objective_list = &f;
+    uint64_t cycle_sent, list_sent;
+    int rc = okr_cli_send(cli, &creq, &cycle_sent);
+    if (rc == 0)
+        rc = okr_cli_send(cli, &oreq, &list_sent);
     Okr__Response *resp;
-    int rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp);
+    if (rc == 0)
+        rc = okr_cli_take_call(cli, cycle_sent, &creq, OKR__RESPONSE__RESULT_CYCLE, &resp);
     if (rc)
         return rc;
     if (resp->cycle)
         v->cycle = okr_view_dup(&resp->cycle->base);
     okr__response__free_unpacked(resp, NULL);
-    return v->cycle ? 0 : okr_kit_nomem(cli);
-}
-
-static int view__load_objectives(okr_cli_t *cli, okr_view_t *v)
-{
-    Okr__ObjectiveListRequest f = OKR__OBJECTIVE_LIST_REQUEST__INIT;
-    f.cycle_id = v->cycle->id;
+    if (!v->cycle)
+        return okr_kit_nomem(cli);
     okr_kit_pages_t pages;
-    int rc = okr_kit_list_objectives(cli, &f, &pages);
+    rc = okr_kit_fetch_all_sent(cli, list_sent, &oreq, &page, OKR__RESPONSE__RESULT_OBJECTIVE_LIST,
+                                &pages);
     if (rc)
         return rc;
-    for (size_t i = 0; i < pages.n && rc == 0; i++) {
+    for (size_t i = 0; rc == 0 && i < pages.n; i++) {
         const Okr__Objective *o = pages.items[i];
         if (o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED || okr_view_find(v, o->id))
             continue;
@@ -503,13 +427,13 @@ int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
 {
     memset(v, 0, sizeof *v);
     int rc = view__load_cycle(cli, cycle_id, v);
-    if (rc == 0)
-        rc = view__load_objectives(cli, v);
     view_load_t l = {.v = v};
     if (rc == 0)
-        rc = okr_view_pipeline(cli, v->n, view__build_krs, view__page_krs, &l);
+        rc = okr_pipeline(cli, v->n, view__build_krs, view__page_krs, &l);
     if (rc && l.nomem)
         rc = okr_kit_nomem(cli);
+    if (rc == 0)
+        rc = view__fetch_names(cli, v);
     for (size_t i = 0; rc == 0 && i < v->n; i++) {
         view__name_objective(cli, &v->objs[i]);
         for (size_t k = 0; k < v->objs[i].nkrs; k++)

@@ -141,36 +141,6 @@ json_t *okr_view_objective_json(const okr_view_t *v, const okr_view_obj_t *o, in
  * "weight_label" ("2/5") and "status". */
 json_t *okr_view_kr_json(const okr_view_obj_t *o, const okr_view_kr_t *k);
 
-/* ---- pipelined requests */
-
-/* One request of a pipeline, built by the caller's build function into the
- * storage here (the pipeline sets page.after_id when it fetches more pages). */
-typedef struct okr_view_req {
-    Okr__Request req;
-    Okr__Page page;
-    union {
-        Okr__KeyResultListRequest kr_list;
-        Okr__CheckInListRequest checkin_list;
-        Okr__CommentListRequest comment_list;
-    } u;
-} okr_view_req_t;
-
-/* Fills r for request i: the request and its list filter, with r->page as
- * its page. */
-typedef void (*okr_view_build_fn)(void *arg, size_t i, okr_view_req_t *r);
-
-/* Called with each page of the answer to request i, in order (resp is
- * freed after the call; take nothing from it without copying). A refused
- * request (NOT_FOUND, FORBIDDEN: the item went away or was hidden
- * meanwhile) is skipped without a call. Returns 0, or an exit code to stop. */
-typedef int (*okr_view_page_fn)(void *arg, size_t i, const Okr__Response *resp);
-
-/* Sends n list requests with up to a window of them in flight at once and
- * follows each one's pages. RATE_LIMITED answers are retried after a pause.
- * 0 or an exit code (printed). */
-int okr_view_pipeline(okr_cli_t *cli, size_t n, okr_view_build_fn build, okr_view_page_fn page,
-                      void *arg);
-
 /* A deep copy of a protobuf-c message through its wire form (protobuf-c has
  * no copy); free it with protobuf_c_message_free_unpacked. NULL when out of
  * memory. */

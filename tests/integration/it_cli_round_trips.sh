@@ -101,6 +101,52 @@ check "the task is the adder's" -- grep -q "todo, admin" "$dir/out"
 rounds "okr task list" 1 -- task list
 check "task list lists the task" -- grep -q "Call ten customers" "$dir/out"
 
+# Names are fetched together: a command that shows many people and teams
+# asks for all their names at once, not one round trip each. An organisation
+# of six people in three teams, each owning an objective with a key result.
+for who in carol dave erin frank grace heidi; do
+    input=$dir/admin-pw as admin 0 "$who is added" -- user add "$who" --password-stdin
+done
+for team in Sales Support Platform; do
+    as admin 0 "team $team" -- team add "$team" --parent Acme
+done
+as admin 0 "carol leads Sales" -- team member add Sales carol --lead
+as admin 0 "dave is in Sales" -- team member add Sales dave
+as admin 0 "erin leads Support" -- team member add Support erin --lead
+as admin 0 "frank is in Support" -- team member add Support frank
+as admin 0 "grace leads Platform" -- team member add Platform grace --lead
+as admin 0 "heidi is in Platform" -- team member add Platform heidi
+for who in carol dave erin frank grace heidi; do
+    as admin 0 "$who's objective" -- --json obj add "Goal of $who" --cycle Now --owner "$who"
+    as admin 0 "its key result" -- kr add "O$(field .id)" "Measure of $who" --target 10
+done
+as admin 0 "a team's objective" -- obj add "Sales goal" --cycle Now --team Sales
+names_shown() { # every one of the six in the output
+    local who
+    for who in carol dave erin frank grace heidi; do grep -q "$who" "$dir/out" || return 1; done
+}
+# One round for the cycle, one for the list, one for every name.
+rounds "okr obj list names six owners and a team" 3 -- obj list
+check "obj list shows every owner" -- names_shown
+check "and the team that owns one" -- grep -q "Sales (team)" "$dir/out"
+rounds "okr team list names three leads" 2 -- team list
+check "team list shows the leads" -- grep -q "grace" "$dir/out"
+rounds "okr team show Sales names its members" 3 -- team show Sales
+check "team show shows them" -- grep -q "carol (lead), dave" "$dir/out"
+as admin 0 "heidi's objective" -- --json obj list --cycle Now
+heidi_obj=$(jq -r '.objectives[] | select(.title == "Goal of heidi") | .id' "$dir/out")
+rounds "okr obj show names its owner, key results' owners and cycle at once" 2 -- \
+    obj show "O$heidi_obj"
+check "obj show shows them" -- grep -q "heidi" "$dir/out"
+# The tree: the cycles, the cycle, the objectives, their key results (in one
+# window), then every name.
+rounds "okr tree names everyone at once" 5 -- tree
+check "the tree shows every owner" -- names_shown
+rounds "okr report names everyone at once" 5 -- report --cycle Now
+check "the report shows the team with an objective" -- grep -q "Sales" "$dir/out"
+rounds "okr export names everyone at once" 5 -- export --cycle Now --format md
+check "the export shows every owner" -- names_shown
+
 # A session saved by an older okr has no user id: it still works, task list
 # waiting for the session's answer to learn whose tasks to list.
 cp "$session" "$dir/session.saved"

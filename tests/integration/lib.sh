@@ -76,30 +76,54 @@ as() {
 # field JQ: a value from the last output, which is JSON.
 field() { jq -r "$1" "$dir/out"; }
 
+# pick_port: a port nothing uses now, below the kernel's range for outgoing
+# connections (ip_local_port_range), so that none of those can take it while
+# okrd is stopped and restarted on it.
+pick_port() {
+    local lo hi p base=10000
+    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
+    [ "$lo" -gt $((base + 1000)) ] || base=1024
+    [ "$lo" -gt 2048 ] || lo=65536 # outgoing connections may take any port: ss decides
+    while :; do
+        p=$((base + RANDOM % (lo - base)))
+        ss -tan "( sport = :$p )" 2>/dev/null | grep -q ":$p " || { echo "$p"; return; }
+    done
+}
+
 # start_okrd [ENV=VALUE...]: starts okrd in the background (ENV in its
 # environment, $okrd_args on its command line) on $dir/data with the admin
 # password in $dir/admin-pw, appending to $dir/okrd.log, and waits up to
 # 60 s for its port. Sets okrd_pid, port and S (host:port). The first start
-# picks a free port; a restart keeps it, as the client's pins and sessions are
-# per host:port. Exits the script (status 1, okrd's log on stderr) if no port
-# came: every check after would fail for that one reason.
+# picks a free port (pick_port; another if a parallel test took it first); a
+# restart keeps it, as the client's pins and sessions are per host:port, and
+# waits for it to be free. Exits the script (status 1, okrd's log on stderr)
+# if okrd did not come up: every check after would fail for that one reason.
 start_okrd() {
-    rm -f "$dir/port"
-    env "$@" "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:${port:-0}" \
-        --port-file "$dir/port" --admin-password-file "$dir/admin-pw" \
-        --kdf-memory-kib 1024 --kdf-iterations 1 "${okrd_args[@]}" >>"$dir/okrd.log" 2>&1 &
-    okrd_pid=$!
-    for _ in $(seq 1 600); do
-        [ -s "$dir/port" ] && break
-        sleep 0.1
+    local picked=0 tries
+    [ -n "${port:-}" ] || picked=1
+    for tries in $(seq 1 20); do
+        [ "$picked" = 0 ] || port=$(pick_port)
+        rm -f "$dir/port"
+        env "$@" "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:$port" \
+            --port-file "$dir/port" --admin-password-file "$dir/admin-pw" \
+            --kdf-memory-kib 1024 --kdf-iterations 1 "${okrd_args[@]}" >>"$dir/okrd.log" 2>&1 &
+        okrd_pid=$!
+        for _ in $(seq 1 600); do
+            [ -s "$dir/port" ] && break
+            kill -0 "$okrd_pid" 2>/dev/null || break # exited: the port was taken?
+            sleep 0.1
+        done
+        if [ -s "$dir/port" ]; then
+            S=127.0.0.1:$port
+            return
+        fi
+        kill -TERM "$okrd_pid" 2>/dev/null
+        wait "$okrd_pid" 2>/dev/null
+        [ "$picked" = 1 ] || sleep 0.5
     done
-    port=$(cat "$dir/port" 2>/dev/null)
-    S=127.0.0.1:$port
-    if [ -z "$port" ]; then
-        echo "okrd did not start:" >&2
-        cat "$dir/okrd.log" >&2
-        exit 1
-    fi
+    echo "okrd did not start (20 tries):" >&2
+    cat "$dir/okrd.log" >&2
+    exit 1
 }
 
 # stop_okrd: SIGTERM to okrd and wait for it; a check that it exited 0 (a
