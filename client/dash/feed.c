@@ -154,16 +154,22 @@ static int feed__snapshot(dash_feed_t *f, okr_client_t *c)
  * wait for the next time). */
 static int feed__names(dash_feed_t *f, okr_client_t *c)
 {
-    uint64_t ids[FEED_NAMES_PER_PUMP];
+    uint64_t ids[FEED_NAMES_PER_PUMP], sent[FEED_NAMES_PER_PUMP];
     size_t n = dash_model_unknown_users(&f->model, ids, FEED_NAMES_PER_PUMP);
+    /* all asked for at once: one round trip, not one per name */
     for (size_t i = 0; i < n; i++) {
         Okr__UserGetRequest get = OKR__USER_GET_REQUEST__INIT;
         get.id = ids[i];
         Okr__Request req = OKR__REQUEST__INIT;
         req.op_case = OKR__REQUEST__OP_USER_GET;
         req.user_get = &get;
+        int rc = okr_client_send(c, &req, &sent[i]);
+        if (rc)
+            return -rc;
+    }
+    for (size_t i = 0; i < n; i++) {
         Okr__Response *resp = NULL;
-        int rc = okr_client_call(c, &req, &resp);
+        int rc = okr_client_wait(c, sent[i], &resp);
         if (rc)
             return -rc;
         const Okr__User *u = resp->status == OKR__STATUS__STATUS_OK &&
