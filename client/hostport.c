@@ -11,7 +11,16 @@
 int okr_host_is_ip_literal(const char *host)
 {
     unsigned char buf[16];
-    return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
+    if (inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1)
+        return 1;
+    /* inet_pton takes no zone ("%eth0"): try the address before it. */
+    const char *zone = strchr(host, '%');
+    char addr[INET6_ADDRSTRLEN];
+    if (!zone || !zone[1] || strpbrk(zone + 1, ":%") || (size_t)(zone - host) >= sizeof addr)
+        return 0;
+    memcpy(addr, host, (size_t)(zone - host));
+    addr[zone - host] = '\0';
+    return inet_pton(AF_INET6, addr, buf) == 1;
 }
 
 static int hostport__port(const char *s, uint16_t *port)
@@ -69,7 +78,9 @@ int okr_hostport_parse(const char *s, uint16_t default_port, char host[OKR_HOST_
     }
     if (hostport__host(host, host_start, host_len) != 0)
         goto bad;
-    if (s[0] == '[' && !okr_host_is_ip_literal(host))
+    /* Bracketed, or with a colon, it is an IPv6 address: "[a:b]" and "a:b"
+     * would give a canonical form ("[a:b]:7433") that does not parse. */
+    if ((s[0] == '[' || strchr(host, ':')) && !okr_host_is_ip_literal(host))
         goto bad;
     *port = default_port;
     if (port_str && hostport__port(port_str, port) != 0) {

@@ -346,14 +346,16 @@ const char *okr_render_ago(int64_t ms, int64_t now_ms, char *buf, size_t len)
         snprintf(buf, len, "never");
         return buf;
     }
-    int64_t diff = now_ms - ms;
-    int future = diff < 0;
-    int64_t abs_s = (future ? -diff : diff) / 1000;
+    /* A time from the server may be any int64: the distance, taken in
+     * unsigned arithmetic, cannot overflow as now_ms - ms can. */
+    int future = ms > now_ms;
+    uint64_t abs_s =
+        (future ? (uint64_t)ms - (uint64_t)now_ms : (uint64_t)now_ms - (uint64_t)ms) / 1000;
     if (abs_s < 60) {
         snprintf(buf, len, "just now");
         return buf;
     }
-    int64_t n;
+    uint64_t n;
     const char *unit;
     if (abs_s < 3600) {
         n = abs_s / 60;
@@ -375,9 +377,9 @@ const char *okr_render_ago(int64_t ms, int64_t now_ms, char *buf, size_t len)
         unit = "year";
     }
     if (future)
-        snprintf(buf, len, "in %lld %s%s", (long long)n, unit, n == 1 ? "" : "s");
+        snprintf(buf, len, "in %llu %s%s", (unsigned long long)n, unit, n == 1 ? "" : "s");
     else
-        snprintf(buf, len, "%lld %s%s ago", (long long)n, unit, n == 1 ? "" : "s");
+        snprintf(buf, len, "%llu %s%s ago", (unsigned long long)n, unit, n == 1 ? "" : "s");
     return buf;
 }
 

@@ -173,6 +173,12 @@ static int trust__list_cb(void *arg, trust_line_t *l)
     return 0;
 }
 
+void okr_trust_parse(const char *data, size_t len, okr_trust_entry_fn fn, void *arg)
+{
+    trust_list_t t = {fn, arg};
+    trust__each_line(data, len, trust__list_cb, &t);
+}
+
 int okr_trust_list(const char *path, okr_trust_entry_fn fn, void *arg, char *err, size_t errlen)
 {
     char *data;
@@ -180,9 +186,8 @@ int okr_trust_list(const char *path, okr_trust_entry_fn fn, void *arg, char *err
     int rc = trust__read(path, &data, &len, err, errlen);
     if (rc)
         return rc;
-    trust_list_t t = {fn, arg};
     if (data)
-        trust__each_line(data, len, trust__list_cb, &t);
+        okr_trust_parse(data, len, fn, arg);
     free(data);
     return 0;
 }
@@ -246,42 +251,56 @@ static int trust__lock(const char *path, char *err, size_t errlen)
     return fd;
 }
 
+/* The file's contents data[0..len) with new_line in place of the pin of
+ * hostport (NULL: without it) into *out (malloc'd, *out_len bytes, not
+ * NUL-terminated). Returns 0, OKR_E_NOT_FOUND (removing, and no pin) or
+ * OKR_E_NOMEM. */
+static int trust__edit(const char *data, size_t len, const char *hostport, const char *new_line,
+                       char **out, size_t *out_len)
+{
+    /* Output: at most the input, a '\n' the last line may lack, the new line. */
+    size_t cap = len + 1 + (new_line ? strlen(new_line) : 0);
+    trust_edit_t e = {.hostport = hostport, .new_line = new_line, .out = malloc(cap)};
+    if (!e.out)
+        return OKR_E_NOMEM;
+    if (data)
+        trust__each_line(data, len, trust__edit_cb, &e);
+    if (new_line && !e.matched)
+        trust__append(&e, new_line, strlen(new_line));
+    if (!new_line && !e.matched) {
+        free(e.out);
+        return OKR_E_NOT_FOUND;
+    }
+    *out = e.out;
+    *out_len = e.out_len;
+    return 0;
+}
+
 static int trust__rewrite(const char *path, const char *hostport, const char *new_line, char *err,
                           size_t errlen)
 {
     int lock = trust__lock(path, err, errlen);
     if (lock < 0)
         return OKR_E_IO;
-    char *data;
-    size_t len;
+    char *data, *out = NULL;
+    size_t len, out_len = 0;
     int rc = trust__read(path, &data, &len, err, errlen);
     if (rc) {
         close(lock);
         return rc;
     }
-    /* Output: at most the input, a '\n' the last line may lack, the new line. */
-    size_t cap = len + 1 + (new_line ? strlen(new_line) : 0);
-    trust_edit_t e = {.hostport = hostport, .new_line = new_line, .out = malloc(cap)};
-    if (!e.out) {
-        free(data);
-        close(lock);
+    rc = trust__edit(data, len, hostport, new_line, &out, &out_len);
+    if (rc == OKR_E_NOMEM) {
         trust__err(err, errlen, "out of memory");
-        return OKR_E_NOMEM;
-    }
-    if (data)
-        trust__each_line(data, len, trust__edit_cb, &e);
-    if (new_line && !e.matched)
-        trust__append(&e, new_line, strlen(new_line));
-    if (!new_line && !e.matched) {
+    } else if (rc == OKR_E_NOT_FOUND) {
         trust__err(err, errlen, "no pin for %s in %s", hostport, path);
-        rc = OKR_E_NOT_FOUND;
     } else {
         char msg[512] = "";
-        rc = okr_paths_write_atomic(path, e.out, e.out_len, 0600, msg, sizeof msg);
+        rc = okr_paths_write_atomic(path, out, out_len, 0600, msg, sizeof msg);
         if (rc)
             trust__err(err, errlen, "%s", msg);
     }
-    free(e.out);
+    free(out);
     free(data);
     close(lock);
     return rc;
@@ -298,25 +317,48 @@ static int trust__check_hostport(const char *hostport, char *err, size_t errlen)
     return 0;
 }
 
-int okr_trust_store(const char *path, const char *hostport, const char *fingerprint, char *err,
-                    size_t errlen)
+/* The line that pins fingerprint for hostport, into line (TRUST_LINE_MAX
+ * bytes); NULL fingerprint: only checks hostport (line may be NULL). Returns
+ * 0 or OKR_E_BAD_REQUEST with a message in err. */
+#define TRUST_LINE_MAX (sizeof((trust_line_t *)0)->hostport + OKR_FINGERPRINT_LEN + 2)
+static int trust__pin_line(const char *hostport, const char *fingerprint, char *line, char *err,
+                           size_t errlen)
 {
     char fp[OKR_FINGERPRINT_LEN];
     int rc = trust__check_hostport(hostport, err, errlen);
-    if (rc)
+    if (rc || !fingerprint)
         return rc;
     if (okr_trust_normalize(fingerprint, fp) != 0) {
         trust__err(err, errlen, "'%s' is not a SHA-256 fingerprint (64 hex digits)", fingerprint);
         return OKR_E_BAD_REQUEST;
     }
-    char line[sizeof((trust_line_t *)0)->hostport + OKR_FINGERPRINT_LEN + 2];
-    snprintf(line, sizeof line, "%s %s\n", hostport, fp);
+    snprintf(line, TRUST_LINE_MAX, "%s %s\n", hostport, fp);
+    return 0;
+}
+
+int okr_trust_edit(const char *data, size_t len, const char *hostport, const char *fingerprint,
+                   char **out, size_t *out_len)
+{
+    char line[TRUST_LINE_MAX];
+    int rc = trust__pin_line(hostport, fingerprint, line, NULL, 0);
+    if (rc)
+        return rc;
+    return trust__edit(data, len, hostport, fingerprint ? line : NULL, out, out_len);
+}
+
+int okr_trust_store(const char *path, const char *hostport, const char *fingerprint, char *err,
+                    size_t errlen)
+{
+    char line[TRUST_LINE_MAX];
+    int rc = trust__pin_line(hostport, fingerprint, line, err, errlen);
+    if (rc)
+        return rc;
     return trust__rewrite(path, hostport, line, err, errlen);
 }
 
 int okr_trust_forget(const char *path, const char *hostport, char *err, size_t errlen)
 {
-    int rc = trust__check_hostport(hostport, err, errlen);
+    int rc = trust__pin_line(hostport, NULL, NULL, err, errlen);
     if (rc)
         return rc;
     return trust__rewrite(path, hostport, NULL, err, errlen);

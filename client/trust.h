@@ -55,6 +55,22 @@ int okr_trust_forget(const char *path, const char *hostport, char *err, size_t e
 typedef void (*okr_trust_entry_fn)(void *arg, const char *hostport, const char *fingerprint);
 int okr_trust_list(const char *path, okr_trust_entry_fn fn, void *arg, char *err, size_t errlen);
 
+/* The same on a known-servers file's contents in memory, data[0..len)
+ * (tests and fuzzers; data may be NULL when len is 0):
+ *
+ * okr_trust_parse calls fn once per pin, in order, as okr_trust_list does.
+ *
+ * okr_trust_edit writes into *out the contents with fingerprint pinned for
+ * hostport in place of its first pin (appended when there is none; further
+ * pins of hostport dropped), or, when fingerprint is NULL, with every pin of
+ * hostport removed; every other line is kept. *out is malloc'd, *out_len
+ * bytes, not NUL-terminated; the caller frees it. Returns 0,
+ * OKR_E_BAD_REQUEST (as okr_trust_store), OKR_E_NOT_FOUND (removing, and no
+ * pin) or OKR_E_NOMEM; *out is set only on 0. */
+void okr_trust_parse(const char *data, size_t len, okr_trust_entry_fn fn, void *arg);
+int okr_trust_edit(const char *data, size_t len, const char *hostport, const char *fingerprint,
+                   char **out, size_t *out_len);
+
 /* Normalises a fingerprint: drops ':' and lower-cases. Returns 0 if the
  * result is 64 hex digits, else -1. */
 int okr_trust_normalize(const char *in, char out[OKR_FINGERPRINT_LEN]);

@@ -153,6 +153,15 @@ static int config__on_ini(void *arg, const char *section, const char *key, const
     return 1;
 }
 
+int okr_config_load_stream(okr_config_t *cfg, FILE *f, const char *name)
+{
+    ini_ctx_t ctx = {cfg, name, 0};
+    int rc = ini_parse_file(f, config__on_ini, &ctx);
+    if (rc > 0 && !ctx.failed)
+        fprintf(stderr, "okrd: %s:%d: cannot parse this line (expected key = value)\n", name, rc);
+    return rc == 0 && !ctx.failed ? 0 : -1;
+}
+
 static int config__load_file(okr_config_t *cfg, const char *path)
 {
     FILE *f = fopen(path, "r");
@@ -160,12 +169,9 @@ static int config__load_file(okr_config_t *cfg, const char *path)
         fprintf(stderr, "okrd: cannot open config file %s: %s\n", path, strerror(errno));
         return -1;
     }
-    ini_ctx_t ctx = {cfg, path, 0};
-    int rc = ini_parse_file(f, config__on_ini, &ctx);
+    int rc = okr_config_load_stream(cfg, f, path);
     fclose(f);
-    if (rc > 0 && !ctx.failed)
-        fprintf(stderr, "okrd: %s:%d: cannot parse this line (expected key = value)\n", path, rc);
-    return rc == 0 && !ctx.failed ? 0 : -1;
+    return rc;
 }
 
 void okr_config_print_help(FILE *out)
@@ -217,6 +223,24 @@ static const char *config__flag_key(const char *arg, char *buf, size_t len)
     return buf;
 }
 
+/* Reads the flag at argv[*i]: "--key=value", or "--key" with its value in
+ * the next argument (then *i moves on to it). Writes the key (dashes as '_')
+ * into key and returns the value, or NULL if argv[*i] is no such flag. */
+static const char *config__flag(int argc, char **argv, int *i, char key[64])
+{
+    const char *arg = argv[*i];
+    const char *eq = strchr(arg, '=');
+    if (eq && eq - arg < 64) {
+        char flag[64];
+        memcpy(flag, arg, (size_t)(eq - arg));
+        flag[eq - arg] = '\0';
+        return config__flag_key(flag, key, 64) ? eq + 1 : NULL;
+    }
+    if (config__flag_key(arg, key, 64) && *i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
 int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
 {
     /* The config file comes first whatever its position, so flags override it. */
@@ -236,7 +260,11 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
             }
             if (config__load_file(cfg, argv[++i]) != 0)
                 return -1;
+            continue;
         }
+        /* Step over a flag's value: "--port-file --help" sets port_file. */
+        char key[64];
+        config__flag(argc, argv, &i, key);
     }
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--config") == 0) {
@@ -244,23 +272,11 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
             continue;
         }
         char key[64];
-        const char *value = NULL;
-        char *eq = strchr(argv[i], '=');
-        if (eq && eq - argv[i] < (long)sizeof key) { /* --key=value */
-            char flag[64];
-            memcpy(flag, argv[i], (size_t)(eq - argv[i]));
-            flag[eq - argv[i]] = '\0';
-            const char *k = config__flag_key(flag, key, sizeof key);
-            value = eq + 1;
-            if (!k)
-                value = NULL;
-        } else if (config__flag_key(argv[i], key, sizeof key) && i + 1 < argc) {
-            value = argv[++i];
-        }
+        const char *flag = argv[i];
+        const char *value = config__flag(argc, argv, &i, key);
         const setting_t *s = value ? setting__find(NULL, key) : NULL;
         if (!s) {
-            fprintf(stderr, "okrd: unknown or incomplete option \"%s\" (see okrd --help)\n",
-                    argv[i]);
+            fprintf(stderr, "okrd: unknown or incomplete option \"%s\" (see okrd --help)\n", flag);
             return -1;
         }
         if (setting__set(cfg, s, value) != 0)

@@ -69,6 +69,14 @@ void okr_config_free(okr_config_t *cfg);
  * printing a message for people to stderr (exit 2). */
 int okr_config_from_args(okr_config_t *cfg, int argc, char **argv);
 
+/* Reads settings from f, an INI file (the one --config names; name is used
+ * in messages), over those already in cfg. Returns 0, or -1 after printing a
+ * message for people to stderr (a line that does not parse, an unknown
+ * setting, a number that is not one); cfg then holds the settings read
+ * before and after the bad line. Checks no setting against another:
+ * okr_config_from_args does that once all are read. f stays open. */
+int okr_config_load_stream(okr_config_t *cfg, FILE *f, const char *name);
+
 /* Splits cfg->listen into host and port. Returns 0 or -1. */
 int okr_config_listen_addr(const okr_config_t *cfg, char *host, size_t hostlen, uint16_t *port);
 

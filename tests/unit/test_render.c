@@ -324,6 +324,9 @@ static void test_ago(void **state)
     assert_string_equal(okr_render_ago(now - 90 * DAY_MS, now, b, sizeof b), "3 months ago");
     assert_string_equal(okr_render_ago(now - 800 * DAY_MS, now, b, sizeof b), "2 years ago");
     assert_string_equal(okr_render_ago(now + 3 * DAY_MS, now, b, sizeof b), "in 3 days");
+    /* Any int64 from the server, without overflowing (found by fuzz_args). */
+    assert_string_equal(okr_render_ago(INT64_MIN, INT64_MAX, b, sizeof b), "584942417 years ago");
+    assert_string_equal(okr_render_ago(INT64_MAX, INT64_MIN, b, sizeof b), "in 584942417 years");
 }
 
 /* ---------------------------------------------------------------- truncation */

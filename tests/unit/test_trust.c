@@ -299,6 +299,18 @@ static void test_hostport(void **state)
     assert_int_equal(okr_host_is_ip_literal("10.0.0.1"), 1);
     assert_int_equal(okr_host_is_ip_literal("::1"), 1);
     assert_int_equal(okr_host_is_ip_literal("localhost"), 0);
+    /* Anything with a colon is an IPv6 address, so its canonical form,
+     * bracketed, parses back (found by fuzz_hostport). */
+    assert_int_equal(okr_hostport_canon(":::", out, err, sizeof err), OKR_E_BAD_REQUEST);
+    assert_int_equal(okr_hostport_canon("a:b:c", out, err, sizeof err), OKR_E_BAD_REQUEST);
+    assert_int_equal(okr_hostport_canon("fe80::1%eth0", out, err, sizeof err), 0);
+    assert_string_equal(out, "[fe80::1%eth0]:7433");
+    assert_int_equal(okr_hostport_canon(out, out, err, sizeof err), 0);
+    assert_string_equal(out, "[fe80::1%eth0]:7433");
+    assert_int_equal(okr_hostport_canon("fe80::1%", out, err, sizeof err), OKR_E_BAD_REQUEST);
+    assert_int_equal(okr_hostport_canon("fe80::1%eth0:9", out, err, sizeof err), OKR_E_BAD_REQUEST);
+    assert_int_equal(okr_host_is_ip_literal("fe80::1%eth0"), 1);
+    assert_int_equal(okr_host_is_ip_literal("10.0.0.1%eth0"), 0);
 }
 
 int main(void)
