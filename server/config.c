@@ -241,6 +241,22 @@ static const char *config__flag(int argc, char **argv, int *i, char key[64])
     return NULL;
 }
 
+okr_mode_t okr_config_mode(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--check") == 0)
+            return OKR_MODE_CHECK;
+        if (strcmp(argv[i], "--restore") == 0)
+            return OKR_MODE_RESTORE;
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 ||
+            strcmp(argv[i], "--version") == 0)
+            continue;
+        char key[64];
+        config__flag(argc, argv, &i, key); /* steps over its value (--config's too) */
+    }
+    return OKR_MODE_SERVE;
+}
+
 int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
 {
     /* The config file comes first whatever its position, so flags override it. */

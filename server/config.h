@@ -69,6 +69,13 @@ void okr_config_free(okr_config_t *cfg);
  * printing a message for people to stderr (exit 2). */
 int okr_config_from_args(okr_config_t *cfg, int argc, char **argv);
 
+/* What okrd is asked to do: serve, or one of the maintenance modes that work
+ * on the store and exit (okrd --check, okrd --restore FILE). Only a flag of
+ * its own counts, not another flag's value: "--port-file --check" sets
+ * port_file and serves. */
+typedef enum okr_mode { OKR_MODE_SERVE, OKR_MODE_CHECK, OKR_MODE_RESTORE } okr_mode_t;
+okr_mode_t okr_config_mode(int argc, char **argv);
+
 /* Reads settings from f, an INI file (the one --config names; name is used
  * in messages), over those already in cfg. Returns 0, or -1 after printing a
  * message for people to stderr (a line that does not parse, an unknown

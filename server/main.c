@@ -1,7 +1,6 @@
 /* okrd — the okr server. See `okrd --help` and README.md. */
 #include <signal.h>
 #include <stdio.h>
-#include <string.h>
 #include <uv.h>
 
 #include "backup.h"
@@ -12,11 +11,13 @@
 int main(int argc, char **argv)
 {
     /* Maintenance modes: they do their work on the store and exit. */
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--check") == 0)
-            return okr_check_main(argc, argv);
-        if (strcmp(argv[i], "--restore") == 0)
-            return okr_restore_main(argc, argv);
+    switch (okr_config_mode(argc, argv)) {
+    case OKR_MODE_CHECK:
+        return okr_check_main(argc, argv);
+    case OKR_MODE_RESTORE:
+        return okr_restore_main(argc, argv);
+    case OKR_MODE_SERVE:
+        break;
     }
     okr_config_t cfg;
     okr_config_defaults(&cfg);

@@ -66,11 +66,37 @@ static void test_flag_values(void **state)
     okr_config_free(&cfg);
 }
 
+static okr_mode_t mode_of(const char *a, const char *b, const char *c)
+{
+    char *argv[] = {"okrd", (char *)a, (char *)b, (char *)c, NULL};
+    int argc = 1;
+    while (argv[argc])
+        argc++;
+    return okr_config_mode(argc, argv);
+}
+
+/* The maintenance modes are flags of their own, never another flag's value. */
+static void test_mode(void **state)
+{
+    (void)state;
+    assert_int_equal(mode_of(NULL, NULL, NULL), OKR_MODE_SERVE);
+    assert_int_equal(mode_of("--check", "--data-dir", "d"), OKR_MODE_CHECK);
+    assert_int_equal(mode_of("--data-dir", "d", "--check"), OKR_MODE_CHECK);
+    assert_int_equal(mode_of("--restore", "f.mdb", NULL), OKR_MODE_RESTORE);
+    assert_int_equal(mode_of("--config", "okrd.ini", "--restore"), OKR_MODE_RESTORE);
+    assert_int_equal(mode_of("--port-file", "--check", NULL), OKR_MODE_SERVE);
+    assert_int_equal(mode_of("--data-dir", "--restore", NULL), OKR_MODE_SERVE);
+    assert_int_equal(mode_of("--config", "--check", NULL), OKR_MODE_SERVE);
+    assert_int_equal(mode_of("--port-file=x", "--check", NULL), OKR_MODE_CHECK);
+    assert_int_equal(mode_of("--help", "--check", NULL), OKR_MODE_CHECK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream),
         cmocka_unit_test(test_flag_values),
+        cmocka_unit_test(test_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
