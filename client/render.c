@@ -385,33 +385,6 @@ const char *okr_render_ago(int64_t ms, int64_t now_ms, char *buf, size_t len)
 
 /* ---------------------------------------------------------------- truncation */
 
-/* Byte length and display width of the grapheme cluster at s (n bytes left).
- * An invalid byte is a cluster of its own, one column wide (as in
- * okr_display_width). */
-static size_t render__cluster(const utf8proc_uint8_t *s, size_t n, size_t *width)
-{
-    utf8proc_int32_t cp, prev = -1, state = 0;
-    size_t used = 0, w = 0;
-    while (used < n) {
-        utf8proc_ssize_t k = utf8proc_iterate(s + used, (utf8proc_ssize_t)(n - used), &cp);
-        if (k <= 0) {
-            if (used == 0) {
-                *width = 1;
-                return 1;
-            }
-            break;
-        }
-        if (prev >= 0 && utf8proc_grapheme_break_stateful(prev, cp, &state))
-            break;
-        int cw = utf8proc_charwidth(cp);
-        w += cw > 0 ? (size_t)cw : 0;
-        prev = cp;
-        used += (size_t)k;
-    }
-    *width = w;
-    return used;
-}
-
 const char *okr_render_truncate(const char *s, size_t max_width, char *buf, size_t len)
 {
     static const char ellipsis[] = "\u2026"; /* one column */
@@ -425,10 +398,9 @@ const char *okr_render_truncate(const char *s, size_t max_width, char *buf, size
     /* When cutting, keep one column and its bytes for the ellipsis. */
     size_t budget = fits ? max_width : (max_width > 0 ? max_width - 1 : 0);
     size_t room = fits ? len - 1 : (len > sizeof ellipsis ? len - sizeof ellipsis : 0);
-    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
     size_t used = 0, width = 0;
     while (used < n) {
-        size_t w, k = render__cluster(p + used, n - used, &w);
+        size_t w, k = okr_utf8_cluster(s + used, n - used, &w);
         if (width + w > budget || used + k > room)
             break;
         used += k;
