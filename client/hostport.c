@@ -43,12 +43,15 @@ static int hostport__host(char host[OKR_HOST_MAX], const char *s, size_t n)
 {
     if (n == 0 || n >= OKR_HOST_MAX)
         return -1;
+    int in_zone = 0;
     for (size_t i = 0; i < n; i++) {
         unsigned char ch = (unsigned char)s[i];
         /* Host names, IPv4 and IPv6 literals (with a %zone) only. */
         if (!isalnum(ch) && ch != '.' && ch != '-' && ch != ':' && ch != '_' && ch != '%')
             return -1;
-        host[i] = (char)tolower(ch);
+        in_zone |= ch == '%';
+        /* Names are caseless; a zone is an interface name, which is not. */
+        host[i] = in_zone ? (char)ch : (char)tolower(ch);
     }
     host[n] = '\0';
     return 0;

@@ -59,6 +59,22 @@ static int ctx__is_ip(const char *host)
     return inet_pton(AF_INET, host, buf) == 1 || inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* The address a certificate would name for host, into addr: host itself,
+ * or a link-local IPv6 address without its zone ("fe80::1%eth0": the zone
+ * says which interface, the certificate names fe80::1). 1 if host is an IP
+ * address, 0 if it is a name. */
+static int ctx__ip_of(const char *host, char addr[INET6_ADDRSTRLEN])
+{
+    const char *zone = strchr(host, '%');
+    size_t len = zone ? (size_t)(zone - host) : strlen(host);
+    if (len >= INET6_ADDRSTRLEN)
+        return 0;
+    memcpy(addr, host, len);
+    addr[len] = '\0';
+    unsigned char buf[sizeof(struct in6_addr)];
+    return zone ? inet_pton(AF_INET6, addr, buf) == 1 : ctx__is_ip(addr);
+}
+
 /* --- contexts ----------------------------------------------------------- */
 
 /* Picks "okr/1" from the client's list; a client that offers ALPN without it
@@ -173,9 +189,10 @@ int okr_tls_client_set_host(SSL *ssl, const char *host)
 {
     ERR_clear_error();
     int ok;
-    if (ctx__is_ip(host)) {
+    char addr[INET6_ADDRSTRLEN];
+    if (ctx__ip_of(host, addr)) {
         /* RFC 6066: SNI carries DNS names only. */
-        ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host) == 1;
+        ok = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), addr) == 1;
     } else {
         ok = SSL_set_tlsext_host_name(ssl, host) == 1 && SSL_set1_host(ssl, host) == 1;
         if (ok)
@@ -462,8 +479,9 @@ int okr_tls_check_peer_host(SSL *ssl, const char *host)
     if (!x || !host || !host[0])
         return -1;
     int ok;
-    if (ctx__is_ip(host))
-        ok = X509_check_ip_asc(x, host, 0);
+    char addr[INET6_ADDRSTRLEN];
+    if (ctx__ip_of(host, addr))
+        ok = X509_check_ip_asc(x, addr, 0);
     else
         ok = X509_check_host(x, host, strlen(host), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, NULL);
     ERR_clear_error();

@@ -490,6 +490,41 @@ static void test_generate_cert(void **state)
 
 /* Handshake, ALPN, TLS 1.3, SNI, fingerprints, host checks, data written
  * before the connection and before the handshake, clean shutdown. */
+/* A name gets SNI and a host check; an address, also a link-local one with
+ * its zone, an IP check on the address alone and no SNI (RFC 6066). */
+static void test_client_host(void **state)
+{
+    (void)state;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    assert_non_null(ctx);
+    static const struct {
+        const char *host, *sni, *ip;
+    } cases[] = {
+        {"okr.example.com", "okr.example.com", NULL},
+        {"127.0.0.1", NULL, "127.0.0.1"},
+        {"::1", NULL, "0:0:0:0:0:0:0:1"},
+        {"fe80::1%eth0", NULL, "FE80:0:0:0:0:0:0:1"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        SSL *ssl = SSL_new(ctx);
+        assert_non_null(ssl);
+        assert_int_equal(okr_tls_client_set_host(ssl, cases[i].host), 0);
+        const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+        if (cases[i].sni)
+            assert_string_equal(sni, cases[i].sni);
+        else
+            assert_null(sni);
+        char *ip = X509_VERIFY_PARAM_get1_ip_asc(SSL_get0_param(ssl));
+        if (cases[i].ip)
+            assert_string_equal(ip, cases[i].ip);
+        else
+            assert_null(ip);
+        OPENSSL_free(ip);
+        SSL_free(ssl);
+    }
+    SSL_CTX_free(ctx);
+}
+
 static void test_handshake(void **state)
 {
     (void)state;
@@ -870,6 +905,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generate_cert),
+        cmocka_unit_test(test_client_host),
         cmocka_unit_test(test_handshake),
         cmocka_unit_test(test_echo_big),
         cmocka_unit_test(test_server_shutdown_drains),

@@ -311,6 +311,9 @@ static void test_hostport(void **state)
     assert_int_equal(okr_hostport_canon("fe80::1%eth0:9", out, err, sizeof err), OKR_E_BAD_REQUEST);
     assert_int_equal(okr_host_is_ip_literal("fe80::1%eth0"), 1);
     assert_int_equal(okr_host_is_ip_literal("10.0.0.1%eth0"), 0);
+    /* The address is caseless, the zone (an interface name) is not. */
+    assert_int_equal(okr_hostport_canon("[FE80::A%Wlan0]:9", out, err, sizeof err), 0);
+    assert_string_equal(out, "[fe80::a%Wlan0]:9");
 }
 
 int main(void)
