@@ -29,21 +29,14 @@ static uint64_t session__id(json_t *root, const char *key)
     return id > 0 ? (uint64_t)id : 0;
 }
 
-int okr_session_load(const char *path, okr_session_t *s, char *err, size_t errlen)
+int okr_session_parse(const char *data, size_t len, okr_session_t *s, char *err, size_t errlen)
 {
     memset(s, 0, sizeof *s);
-    char *data;
-    size_t len;
-    int rc = okr_paths_read_file(path, SESSION_FILE_MAX, &data, &len, err, errlen);
-    if (rc)
-        return rc == OKR_E_NOT_FOUND ? rc : OKR_E_IO;
     json_error_t jerr;
     json_t *root = json_loadb(data, len, 0, &jerr);
-    OPENSSL_cleanse(data, len);
-    free(data);
     if (!json_is_object(root)) {
-        snprintf(err, errlen, "%s is not a saved okr session (%s); remove it and log in again",
-                 path, root ? "not an object" : jerr.text);
+        snprintf(err, errlen, "is not a saved okr session (%s); remove it and log in again",
+                 root ? "not an object" : jerr.text);
         json_decref(root);
         return OKR_E_PROTOCOL;
     }
@@ -62,10 +55,27 @@ int okr_session_load(const char *path, okr_session_t *s, char *err, size_t errle
     json_decref(root);
     if (!s->server || !s->username || !s->token) {
         okr_session_clear(s);
-        snprintf(err, errlen, "%s lacks the server, user name or token; log in again", path);
+        snprintf(err, errlen, "lacks the server, user name or token; log in again");
         return OKR_E_PROTOCOL;
     }
     return 0;
+}
+
+int okr_session_load(const char *path, okr_session_t *s, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    char *data;
+    size_t len;
+    int rc = okr_paths_read_file(path, SESSION_FILE_MAX, &data, &len, err, errlen);
+    if (rc)
+        return rc == OKR_E_NOT_FOUND ? rc : OKR_E_IO;
+    char why[512];
+    rc = okr_session_parse(data, len, s, why, sizeof why);
+    OPENSSL_cleanse(data, len);
+    free(data);
+    if (rc)
+        snprintf(err, errlen, "%s %s", path, why);
+    return rc;
 }
 
 int okr_session_save(const char *path, const okr_session_t *s, char *err, size_t errlen)

@@ -31,6 +31,12 @@ typedef struct okr_session {
  * session: message in err) or OKR_E_IO. */
 int okr_session_load(const char *path, okr_session_t *s, char *err, size_t errlen);
 
+/* Reads a session from the file's text data[0..len) (need not end in NUL)
+ * into s, as okr_session_load does. Returns 0, or OKR_E_PROTOCOL with a
+ * message in err that follows the file's name ("is not a saved okr session
+ * ..."); s is then empty. */
+int okr_session_parse(const char *data, size_t len, okr_session_t *s, char *err, size_t errlen);
+
 /* Writes s to path atomically with mode 0600, creating the directory (0700);
  * user_id only if it is known (not 0). Returns 0, OKR_E_NOMEM or OKR_E_IO. */
 int okr_session_save(const char *path, const okr_session_t *s, char *err, size_t errlen);

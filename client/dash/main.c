@@ -9,8 +9,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <getopt.h>
-#include <ini.h>
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
@@ -19,14 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <curses.h>
-#include <openssl/crypto.h>
 
 #include "clock.h"
+#include "config.h"
 #include "feed.h"
 #include "hostport.h"
 #include "layout.h"
@@ -47,16 +44,11 @@ enum {
     EXIT_REFUSED = 5,
 };
 
-#define DASH_ROTATE_DEFAULT_S 15
-#define DASH_ONCE_WIDTH       100
-#define DASH_ONCE_HEIGHT      30
-#define DASH_TIMEOUT_MS       10000u
-#define DASH_SLICE_MS         200u /* the loop's tick: keys, clock, rotation */
-#define DASH_HIGHLIGHT_MS     6000u
-#define DASH_RETRY_MIN_MS     1000u
-#define DASH_RETRY_MAX_MS     30000u
-#define DASH_RETRY_FATAL_MS   60000u
-#define DASH_TOKEN_MAX        512
+#define DASH_SLICE_MS       200u /* the loop's tick: keys, clock, rotation */
+#define DASH_HIGHLIGHT_MS   6000u
+#define DASH_RETRY_MIN_MS   1000u
+#define DASH_RETRY_MAX_MS   30000u
+#define DASH_RETRY_FATAL_MS 60000u
 
 static const char dash_usage[] =
     "Usage: okr-dash --server HOST:PORT --fingerprint SHA256 --token dash-...\n"
@@ -133,51 +125,6 @@ static const char dash_usage[] =
     "  okr-dash --config /etc/okr-dash/dash.ini\n"
     "  okr-dash --config dash.ini --once --width 120 --height 40 > screen.txt\n";
 
-typedef struct dash_conf {
-    char *server, *fingerprint, *ca_file, *token, *token_file, *title, *log;
-    int rotate_s;
-    int once, width, height, page;
-    uint32_t timeout_ms;
-} dash_conf_t;
-
-enum {
-    OPT_SERVER = 1000,
-    OPT_FINGERPRINT,
-    OPT_CA,
-    OPT_TOKEN,
-    OPT_TOKEN_FILE,
-    OPT_CONFIG,
-    OPT_TITLE,
-    OPT_ROTATE,
-    OPT_TIMEOUT,
-    OPT_ONCE,
-    OPT_WIDTH,
-    OPT_HEIGHT,
-    OPT_PAGE,
-    OPT_LOG,
-    OPT_VERSION,
-};
-
-static const struct option dash_longopts[] = {
-    {"server", required_argument, NULL, OPT_SERVER},
-    {"fingerprint", required_argument, NULL, OPT_FINGERPRINT},
-    {"ca", required_argument, NULL, OPT_CA},
-    {"token", required_argument, NULL, OPT_TOKEN},
-    {"token-file", required_argument, NULL, OPT_TOKEN_FILE},
-    {"config", required_argument, NULL, OPT_CONFIG},
-    {"title", required_argument, NULL, OPT_TITLE},
-    {"rotate", required_argument, NULL, OPT_ROTATE},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"once", no_argument, NULL, OPT_ONCE},
-    {"width", required_argument, NULL, OPT_WIDTH},
-    {"height", required_argument, NULL, OPT_HEIGHT},
-    {"page", required_argument, NULL, OPT_PAGE},
-    {"log", required_argument, NULL, OPT_LOG},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {"help", no_argument, NULL, 'h'},
-    {NULL, 0, NULL, 0},
-};
-
 static volatile sig_atomic_t dash_stop;
 
 static void dash__on_signal(int sig)
@@ -199,249 +146,29 @@ __attribute__((format(printf, 1, 2))) static int dash__usage_error(const char *f
 
 /* ---------------------------------------------------------------- settings */
 
-static int dash__set(char **field, const char *value)
-{
-    char *copy = strdup(value);
-    if (!copy)
-        return -1;
-    free(*field);
-    *field = copy;
-    return 0;
-}
-
-static int dash__int(const char *s, int min, int max, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max)
-        return -1;
-    *out = (int)v;
-    return 0;
-}
-
-typedef struct ini_ctx {
-    dash_conf_t *conf;
-    char err[512];
-} ini_ctx_t;
-
-static int dash__ini(void *user, const char *section, const char *name, const char *value)
-{
-    ini_ctx_t *x = user;
-    dash_conf_t *c = x->conf;
-    if (strcmp(section, "dash") != 0) {
-        snprintf(x->err, sizeof x->err, "unknown section [%s] (okr-dash reads [dash])", section);
-        return 0;
-    }
-    char **field = NULL;
-    if (strcmp(name, "server") == 0)
-        field = &c->server;
-    else if (strcmp(name, "fingerprint") == 0)
-        field = &c->fingerprint;
-    else if (strcmp(name, "ca_file") == 0)
-        field = &c->ca_file;
-    else if (strcmp(name, "token") == 0)
-        field = &c->token;
-    else if (strcmp(name, "token_file") == 0)
-        field = &c->token_file;
-    else if (strcmp(name, "title") == 0)
-        field = &c->title;
-    else if (strcmp(name, "log") == 0)
-        field = &c->log;
-    if (field) {
-        if (dash__set(field, value) != 0) {
-            snprintf(x->err, sizeof x->err, "out of memory");
-            return 0;
-        }
-        return 1;
-    }
-    if (strcmp(name, "rotate_seconds") == 0) {
-        if (dash__int(value, 1, 86400, &c->rotate_s) != 0) {
-            snprintf(x->err, sizeof x->err, "rotate_seconds must be 1 to 86400");
-            return 0;
-        }
-        return 1;
-    }
-    snprintf(x->err, sizeof x->err, "unknown setting '%s'", name);
-    return 0;
-}
-
-static int dash__load_config(dash_conf_t *c, const char *path)
-{
-    ini_ctx_t x = {.conf = c};
-    int rc = ini_parse(path, dash__ini, &x);
-    if (rc < 0) {
-        fprintf(stderr, "okr-dash: cannot read %s: %s\n", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    if (rc > 0) {
-        fprintf(stderr, "okr-dash: %s line %d: %s\n", path, rc,
-                x.err[0] ? x.err : "not a key = value line");
-        return EXIT_USAGE;
-    }
-    struct stat st;
-    if (c->token && stat(path, &st) == 0 && (st.st_mode & 077))
-        fprintf(stderr, "okr-dash: warning: %s holds a token and others can read it (chmod 600)\n",
-                path);
-    return 0;
-}
-
-/* First pass: --help, --version and --config only. */
-static int dash__first_pass(int argc, char **argv, const char **config)
-{
-    opterr = 0;
-    optind = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":h", dash_longopts, NULL)) != -1) {
-        if (opt == 'h') {
-            fputs(dash_usage, stdout);
-            return EXIT_OK;
-        }
-        if (opt == OPT_VERSION) {
-            printf("okr-dash %s\n", OKR_VERSION);
-            return EXIT_OK;
-        }
-        if (opt == OPT_CONFIG)
-            *config = optarg;
-        if (opt == '?')
-            return dash__usage_error("unknown option '%s'", argv[optind - 1]);
-        if (opt == ':')
-            return dash__usage_error("option '%s' needs a value", argv[optind - 1]);
-    }
-    if (optind < argc)
-        return dash__usage_error("unexpected argument '%s'", argv[optind]);
-    return -1;
-}
-
-static int dash__option(dash_conf_t *c, int opt, const char *arg)
-{
-    double secs;
-    char *end;
-    switch (opt) {
-    case OPT_SERVER:
-        return dash__set(&c->server, arg) ? EXIT_ERROR : -1;
-    case OPT_FINGERPRINT:
-        return dash__set(&c->fingerprint, arg) ? EXIT_ERROR : -1;
-    case OPT_CA:
-        return dash__set(&c->ca_file, arg) ? EXIT_ERROR : -1;
-    case OPT_TOKEN:
-        return dash__set(&c->token, arg) ? EXIT_ERROR : -1;
-    case OPT_TOKEN_FILE:
-        free(c->token); /* the file wins over a token from the config */
-        c->token = NULL;
-        return dash__set(&c->token_file, arg) ? EXIT_ERROR : -1;
-    case OPT_TITLE:
-        return dash__set(&c->title, arg) ? EXIT_ERROR : -1;
-    case OPT_LOG:
-        return dash__set(&c->log, arg) ? EXIT_ERROR : -1;
-    case OPT_ROTATE:
-        if (dash__int(arg, 1, 86400, &c->rotate_s) != 0)
-            return dash__usage_error("--rotate takes seconds, 1 to 86400");
-        return -1;
-    case OPT_TIMEOUT:
-        errno = 0;
-        secs = strtod(arg, &end);
-        if (errno || end == arg || *end || !(secs >= 0.1) || secs > 3600)
-            return dash__usage_error("--timeout takes seconds, 0.1 to 3600");
-        c->timeout_ms = (uint32_t)(secs * 1000 + 0.5);
-        return -1;
-    case OPT_ONCE:
-        c->once = 1;
-        return -1;
-    case OPT_WIDTH:
-        if (dash__int(arg, 20, 1000, &c->width) != 0)
-            return dash__usage_error("--width takes 20 to 1000 columns");
-        return -1;
-    case OPT_HEIGHT:
-        if (dash__int(arg, 5, 1000, &c->height) != 0)
-            return dash__usage_error("--height takes 5 to 1000 lines");
-        return -1;
-    case OPT_PAGE:
-        if (dash__int(arg, 1, 10000, &c->page) != 0)
-            return dash__usage_error("--page takes a page number from 1");
-        return -1;
-    default:
-        return -1; /* --config: done in the first pass */
-    }
-}
-
-/* Reads the token from a file: its first line, without blanks around it. */
-static int dash__read_token(dash_conf_t *c)
-{
-    FILE *fp = fopen(c->token_file, "r");
-    if (!fp) {
-        fprintf(stderr, "okr-dash: cannot read %s: %s\n", c->token_file, strerror(errno));
-        return EXIT_USAGE;
-    }
-    char buf[DASH_TOKEN_MAX];
-    char *line = fgets(buf, sizeof buf, fp);
-    fclose(fp);
-    char *s = line ? line : buf;
-    if (!line)
-        buf[0] = '\0';
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
-        s[--n] = '\0';
-    int rc = dash__set(&c->token, s);
-    OPENSSL_cleanse(buf, sizeof buf);
-    if (rc)
-        return EXIT_ERROR;
-    if (!c->token[0]) {
-        fprintf(stderr, "okr-dash: %s holds no token\n", c->token_file);
-        return EXIT_USAGE;
-    }
-    return -1;
-}
-
+/* Reads the settings (config.c), printing the help, the version or what is
+ * wrong. Returns -1 to go on, else the exit status. */
 static int dash__parse(int argc, char **argv, dash_conf_t *c)
 {
-    const char *config = NULL;
-    int rc = dash__first_pass(argc, argv, &config);
-    if (rc >= 0)
-        return rc;
-    c->rotate_s = DASH_ROTATE_DEFAULT_S;
-    c->width = DASH_ONCE_WIDTH;
-    c->height = DASH_ONCE_HEIGHT;
-    c->page = 1;
-    c->timeout_ms = DASH_TIMEOUT_MS;
-    if (config && (rc = dash__load_config(c, config)) != 0)
-        return rc;
-    const char *env = getenv("OKR_DASH_TOKEN");
-    if (env && env[0] && !c->token && !c->token_file && dash__set(&c->token, env))
+    char err[1024];
+    switch (dash_conf_parse(c, argc, argv, NULL, NULL, err, sizeof err)) {
+    case DASH_CONF_OK:
+        return -1;
+    case DASH_CONF_HELP:
+        fputs(dash_usage, stdout);
+        return EXIT_OK;
+    case DASH_CONF_VERSION:
+        printf("okr-dash %s\n", OKR_VERSION);
+        return EXIT_OK;
+    case DASH_CONF_USAGE:
+        return dash__usage_error("%s", err);
+    case DASH_CONF_BAD_FILE:
+        fprintf(stderr, "okr-dash: %s\n", err);
+        return EXIT_USAGE;
+    default:
+        fprintf(stderr, "okr-dash: %s\n", err);
         return EXIT_ERROR;
-    optind = 0;
-    int opt;
-    while ((opt = getopt_long(argc, argv, ":h", dash_longopts, NULL)) != -1)
-        if ((rc = dash__option(c, opt, optarg)) >= 0)
-            return rc;
-    if (!c->token && c->token_file && (rc = dash__read_token(c)) >= 0)
-        return rc;
-    if (!c->server)
-        return dash__usage_error("no server: give --server HOST:PORT (or server = in --config)");
-    if (!c->token)
-        return dash__usage_error("no dashboard token: give --token-file FILE, --token or "
-                                 "$OKR_DASH_TOKEN (an admin makes one: okr token create)");
-    if (!c->fingerprint && !c->ca_file)
-        return dash__usage_error("give --fingerprint SHA256 (printed by okr token create) or "
-                                 "--ca FILE, so the server can be verified");
-    return -1;
-}
-
-static void dash__conf_free(dash_conf_t *c)
-{
-    if (c->token) {
-        OPENSSL_cleanse(c->token, strlen(c->token));
-        free(c->token);
     }
-    free(c->server);
-    free(c->fingerprint);
-    free(c->ca_file);
-    free(c->token_file);
-    free(c->title);
-    free(c->log);
-    memset(c, 0, sizeof *c);
 }
 
 /* ---------------------------------------------------------------- the pin */
@@ -786,19 +513,19 @@ int main(int argc, char **argv)
     dash_conf_t conf = {0};
     int rc = dash__parse(argc, argv, &conf);
     if (rc >= 0) {
-        dash__conf_free(&conf);
+        dash_conf_free(&conf);
         return rc;
     }
     char host[OKR_HOST_MAX], hostport[OKR_HOSTPORT_MAX], err[512];
     uint16_t port;
     if (okr_hostport_parse(conf.server, OKR_DEFAULT_PORT, host, &port, err, sizeof err) != 0) {
-        dash__conf_free(&conf);
+        dash_conf_free(&conf);
         return dash__usage_error("--server: %s", err);
     }
     okr_hostport_format(host, port, hostport);
     dash_pin_t pin = {0};
     if (!conf.ca_file && (rc = dash__pin(hostport, conf.fingerprint, &pin)) >= 0) {
-        dash__conf_free(&conf);
+        dash_conf_free(&conf);
         return rc;
     }
     dash__locale();
@@ -819,7 +546,7 @@ int main(int argc, char **argv)
             fprintf(stdout, "okr-dash: cannot open %s: %s\n", conf.log, strerror(errno));
             dash_feed_free(&feed);
             dash__pin_remove(&pin);
-            dash__conf_free(&conf);
+            dash_conf_free(&conf);
             return EXIT_USAGE;
         }
         setvbuf(stderr, NULL, _IOLBF, 0);
@@ -828,6 +555,6 @@ int main(int argc, char **argv)
     rc = conf.once ? dash__once(&conf, &feed) : dash__tv(&conf, &feed, hostport);
     dash_feed_free(&feed);
     dash__pin_remove(&pin);
-    dash__conf_free(&conf);
+    dash_conf_free(&conf);
     return rc;
 }
