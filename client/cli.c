@@ -446,8 +446,14 @@ static int cli__check_answer(okr_cli_t *cli, Okr__Response **resp, Okr__Response
     Okr__Response *r = *resp;
     if (r->status != OKR__STATUS__STATUS_OK) {
         int err = okr_status_to_err(r->status);
-        int code = okr_cli_fail_err(cli, err, "%s",
-                                    r->message && r->message[0] ? r->message : okr_strerror(err));
+        const char *said = r->message && r->message[0] ? r->message : okr_strerror(err);
+        /* After Hello, UNSUPPORTED means an operation this okrd does not know. */
+        int code = err == OKR_E_UNSUPPORTED
+                       ? okr_cli_fail_err(cli, err,
+                                          "the server is an older okrd that cannot do 'okr %s'; "
+                                          "upgrade okrd (it said: %s)",
+                                          cli->command ? cli->command : "?", said)
+                       : okr_cli_fail_err(cli, err, "%s", said);
         okr__response__free_unpacked(r, NULL);
         *resp = NULL;
         return code;

@@ -26,7 +26,7 @@
 #include "okr.pb-c.h"
 
 #define OKR_PROTOCOL_MAJOR 1
-#define OKR_PROTOCOL_MINOR 1
+#define OKR_PROTOCOL_MINOR 2
 
 typedef struct okr_client okr_client_t;
 

@@ -1,4 +1,5 @@
-/* cmd_user.c — okr user add, list, deactivate and role (admins). */
+/* cmd_user.c — okr user add, list, deactivate, activate, role, passwd and edit
+ * (admins). */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -17,22 +18,30 @@ enum {
 static const char user_usage[] =
     "Usage: okr user COMMAND [ARGS]\n"
     "\n"
-    "Manages the users of the server. Adding, deactivating and changing roles\n"
-    "needs an admin.\n"
+    "Manages the users of the server (admins only).\n"
     "\n"
     "Commands:\n"
     "  add USERNAME [--name NAME] [--role admin|member] [--password-stdin]\n"
     "                               create a user\n"
     "  list [--all]                 list users (--all: also deactivated ones)\n"
     "  deactivate USERNAME          stop a user from logging in (history is kept)\n"
+    "  activate USERNAME            let a deactivated user log in again\n"
     "  role USERNAME admin|member   change a user's role\n"
+    "  passwd USERNAME [--password-stdin]\n"
+    "                               set a new password for a user who forgot theirs\n"
+    "                               (ends their sessions)\n"
+    "  edit USERNAME --name NAME    change a user's display name\n"
     "\n"
-    "Run 'okr user COMMAND --help' for the details of one.\n"
+    "Run 'okr user COMMAND --help' for the details of one. Your own password is\n"
+    "changed with 'okr passwd'.\n"
     "\n"
     "Examples:\n"
     "  okr user add bob --name \"Bob Chen\"\n"
     "  okr user list\n"
-    "  okr user role bob admin\n";
+    "  okr user role bob admin\n"
+    "  okr user passwd bob\n"
+    "  okr user edit bob --name \"Bob Chen-Li\"\n"
+    "  okr user activate bob\n";
 
 static const char add_usage[] =
     "Usage: okr user add USERNAME [--name NAME] [--role admin|member] [--password-stdin]\n"
@@ -71,6 +80,45 @@ static const char deactivate_usage[] =
     "\n"
     "Example:\n"
     "  okr user deactivate bob\n";
+
+static const char activate_usage[] =
+    "Usage: okr user activate USERNAME\n"
+    "\n"
+    "Reactivates a deactivated user (admins only): they may log in again with\n"
+    "their password (if they forgot it: okr user passwd USERNAME). Refused for a\n"
+    "user who is active.\n"
+    "\n"
+    "Examples:\n"
+    "  okr user activate bob\n"
+    "  okr user list --all\n";
+
+static const char passwd_usage[] =
+    "Usage: okr user passwd USERNAME [--password-stdin]\n"
+    "\n"
+    "Sets a new password for a user who forgot theirs (admins only). Asks twice\n"
+    "for the new password, without echo. Every session of that user ends at\n"
+    "once, on every device: they log in again with the new password. Your own\n"
+    "password is changed with 'okr passwd', which asks for the current one.\n"
+    "\n"
+    "Options:\n"
+    "  --password-stdin   read the password from the first line of standard input\n"
+    "\n"
+    "Examples:\n"
+    "  okr user passwd bob\n"
+    "  printf '%s\\n' \"$PW\" | okr user passwd bob --password-stdin --json\n";
+
+static const char edit_usage[] =
+    "Usage: okr user edit USERNAME --name NAME\n"
+    "\n"
+    "Changes a user's display name (admins only). The user name, used to log\n"
+    "in, stays.\n"
+    "\n"
+    "Options:\n"
+    "  --name NAME   the new display name: 1 to 128 bytes, no control characters\n"
+    "\n"
+    "Examples:\n"
+    "  okr user edit bob --name \"Bob Chen-Li\"\n"
+    "  okr user edit lei --name 李雷 --json\n";
 
 static const char role_usage[] = "Usage: okr user role USERNAME admin|member\n"
                                  "\n"
@@ -284,32 +332,55 @@ static int user__list(okr_cli_t *cli, int argc, char **argv)
     return rc;
 }
 
-/* ---------------------------------------------------------------- deactivate, role */
+/* ---------------------------------------------------------------- deactivate, activate, role */
 
-static int user__deactivate(okr_cli_t *cli, int argc, char **argv)
+/* Sends an admin's change to one user and shows the user it answers with. */
+static int user__change(okr_cli_t *cli, Okr__Request *req, const char *verb, const char *tail)
+{
+    Okr__Response *resp;
+    int rc = okr_cli_call(cli, req, OKR__RESPONSE__RESULT_USER, &resp);
+    return rc ? rc : user__result(cli, resp, verb, tail);
+}
+
+/* okr user deactivate|activate USERNAME: no options of their own, one user,
+ * op is USER_DEACTIVATE or USER_ACTIVATE. */
+static int user__one(okr_cli_t *cli, int argc, char **argv, Okr__Request__OpCase op)
 {
     static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    cli->command = "user deactivate";
-    cli->usage = deactivate_usage;
+    int activate = op == OKR__REQUEST__OP_USER_ACTIVATE;
+    cli->command = activate ? "user activate" : "user deactivate";
+    cli->usage = activate ? activate_usage : deactivate_usage;
     int rc = okr_kit_options(cli, argc, argv, "", longopts, NULL, NULL);
     if (rc < 0)
         rc = user__positional(cli, argc, argv, 1, "USERNAME");
     if (rc >= 0)
         return rc;
-    const char *username = argv[optind];
     rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
     Okr__UserDeactivateRequest d = OKR__USER_DEACTIVATE_REQUEST__INIT;
-    d.username = (char *)username;
+    Okr__UserActivateRequest a = OKR__USER_ACTIVATE_REQUEST__INIT;
     Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_USER_DEACTIVATE;
+    req.op_case = op;
+    if (activate) {
+        a.username = argv[optind];
+        req.user_activate = &a;
+        return user__change(cli, &req, "Activated", ": they can log in again.");
+    }
+    d.username = argv[optind];
     req.user_deactivate = &d;
-    Okr__Response *resp;
-    rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_USER, &resp);
-    return rc ? rc
-              : user__result(cli, resp, "Deactivated",
-                             ": they can no longer log in; their history is kept.");
+    return user__change(cli, &req, "Deactivated",
+                        ": they can no longer log in; their history is kept.");
+}
+
+static int user__deactivate(okr_cli_t *cli, int argc, char **argv)
+{
+    return user__one(cli, argc, argv, OKR__REQUEST__OP_USER_DEACTIVATE);
+}
+
+static int user__activate(okr_cli_t *cli, int argc, char **argv)
+{
+    return user__one(cli, argc, argv, OKR__REQUEST__OP_USER_ACTIVATE);
 }
 
 static int user__role(okr_cli_t *cli, int argc, char **argv)
@@ -336,9 +407,80 @@ static int user__role(okr_cli_t *cli, int argc, char **argv)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_USER_SET_ROLE;
     req.user_set_role = &sr;
-    Okr__Response *resp;
-    rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_USER, &resp);
-    return rc ? rc : user__result(cli, resp, "Updated", ".");
+    return user__change(cli, &req, "Updated", ".");
+}
+
+/* ---------------------------------------------------------------- passwd, edit */
+
+static int passwd__opt(okr_cli_t *cli, int opt, void *arg)
+{
+    (void)cli;
+    if (opt != OPT_PASSWORD_STDIN)
+        return OKR_EXIT_USAGE;
+    *(int *)arg = 1;
+    return -1;
+}
+
+static int user__passwd(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN}, OKR_CLI_GLOBAL_LONGOPTS};
+    int from_stdin = 0;
+    int rc = okr_kit_begin(cli, "user passwd", passwd_usage, argc, argv, "", longopts, passwd__opt,
+                           &from_stdin, 1, 1, "USERNAME");
+    if (rc >= 0)
+        return rc;
+    const char *username = argv[optind];
+    char password[OKR_CLI_SECRET_MAX], prompt[320];
+    snprintf(prompt, sizeof prompt, "New password for %s: ", username);
+    rc = okr_cli_read_new_password(cli, from_stdin, prompt, password, sizeof password);
+    if (rc)
+        return rc;
+    Okr__UserSetPasswordRequest sp = OKR__USER_SET_PASSWORD_REQUEST__INIT;
+    sp.username = (char *)username;
+    sp.new_password = password;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_USER_SET_PASSWORD;
+    req.user_set_password = &sp;
+    rc = user__change(cli, &req, "Set a new password for",
+                      ": every session of theirs was ended; they log in again with it.");
+    okr_cli_wipe(password, sizeof password);
+    return rc;
+}
+
+static int edit__opt(okr_cli_t *cli, int opt, void *arg)
+{
+    (void)cli;
+    if (opt != OPT_NAME)
+        return OKR_EXIT_USAGE;
+    *(const char **)arg = optarg;
+    return -1;
+}
+
+static int user__edit(okr_cli_t *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {{"name", required_argument, NULL, OPT_NAME},
+                                             OKR_CLI_GLOBAL_LONGOPTS};
+    const char *name = NULL;
+    cli->command = "user edit";
+    cli->usage = edit_usage;
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, edit__opt, &name);
+    if (rc < 0)
+        rc = user__positional(cli, argc, argv, 1, "USERNAME");
+    if (rc < 0 && !name)
+        rc = okr_cli_usage_error(cli, "nothing to change: give --name NAME");
+    if (rc >= 0)
+        return rc;
+    rc = okr_cli_connect_lazy(cli);
+    if (rc)
+        return rc;
+    Okr__UserSetNameRequest sn = OKR__USER_SET_NAME_REQUEST__INIT;
+    sn.username = argv[optind];
+    sn.display_name = (char *)name;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_USER_SET_NAME;
+    req.user_set_name = &sn;
+    return user__change(cli, &req, "Updated", ".");
 }
 
 /* ---------------------------------------------------------------- dispatch */
@@ -347,10 +489,9 @@ static const struct {
     const char *name;
     int (*run)(okr_cli_t *cli, int argc, char **argv);
 } user_commands[] = {
-    {"add", user__add},
-    {"list", user__list},
-    {"deactivate", user__deactivate},
-    {"role", user__role},
+    {"add", user__add},           {"list", user__list}, {"deactivate", user__deactivate},
+    {"activate", user__activate}, {"role", user__role}, {"passwd", user__passwd},
+    {"edit", user__edit},
 };
 
 int okr_cmd_user(okr_cli_t *cli, int argc, char **argv)
@@ -358,7 +499,8 @@ int okr_cmd_user(okr_cli_t *cli, int argc, char **argv)
     cli->command = "user";
     cli->usage = user_usage;
     if (argc < 2)
-        return okr_cli_usage_error(cli, "which one: add, list, deactivate or role?");
+        return okr_cli_usage_error(
+            cli, "which one: add, list, deactivate, activate, role, passwd or edit?");
     if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         fputs(user_usage, stdout);
         return OKR_EXIT_OK;
@@ -369,6 +511,7 @@ int okr_cmd_user(okr_cli_t *cli, int argc, char **argv)
             return user_commands[i].run(cli, argc - 1, argv + 1);
         }
     }
-    return okr_cli_usage_error(cli, "'%s' is not a user command (add, list, deactivate, role)",
-                               argv[1]);
+    return okr_cli_usage_error(
+        cli, "'%s' is not a user command (add, list, deactivate, activate, role, passwd, edit)",
+        argv[1]);
 }

@@ -15,7 +15,9 @@
 #include "validate.h"
 
 #define SERVER_PROTOCOL_MAJOR 1
-#define SERVER_PROTOCOL_MINOR 1 /* 1.1: titles in a CheckInResult's ancestors */
+/* 1.1: titles in a CheckInResult's ancestors; 1.2: user_set_password, user_activate,
+ * user_set_name */
+#define SERVER_PROTOCOL_MINOR 2
 #define PING_PAYLOAD_MAX      1024
 
 /* ---- hello ---- */

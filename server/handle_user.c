@@ -13,12 +13,21 @@
 #define USER_LIST_DEFAULT 100
 #define USER_LIST_MAX     500
 
+typedef struct user_state user_state_t;
+
+/* One admin change to a loaded user record (update__apply): 0, or an error
+ * with st->message set. */
+typedef int (*user_change_fn)(okr_req_t *r, okr_store_t *store, MDB_txn *txn, Okr__UserRecord *rec);
+
 /* What a user write hands back from the writer thread. */
-typedef struct user_state {
+struct user_state {
     Okr__UserRecord *rec; /* the record as stored (create) or loaded and updated */
     char message[256];    /* why apply refused, for the reply */
     char new_hash[OKR_HASH_ENCODED_MAX];
-} user_state_t;
+    uint64_t target_id;      /* update__apply's user: by id, or by name if 0 */
+    const char *target_name; /* points into the request */
+    user_change_fn change;   /* what update__apply does to it */
+};
 
 static void user_state__free(void *arg)
 {
@@ -98,16 +107,23 @@ static int create__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
     return okr_users_get(store, txn, user.id, &st->rec);
 }
 
-static void create__hashed(void *arg, int status, const char *encoded)
+/* The hasher's answer for a new password: keeps the hash in the state and
+ * submits the write that stores it. */
+static void user__hashed_write(okr_req_t *r, int status, const char *encoded,
+                               okr_write_apply_fn apply, okr_write_done_fn done)
 {
-    okr_req_t *r = arg;
     user_state_t *st = r->state;
     if (status != 0 || strlen(encoded) >= sizeof st->new_hash) {
         okr_req_fail(r, OKR_E_INTERNAL, "cannot hash the password");
         return;
     }
     strcpy(st->new_hash, encoded);
-    okr_req_submit_write(r, create__apply, user__committed);
+    okr_req_submit_write(r, apply, done);
+}
+
+static void create__hashed(void *arg, int status, const char *encoded)
+{
+    user__hashed_write(arg, status, encoded, create__apply, user__committed);
 }
 
 void okr_handle_user_create(okr_req_t *r)
@@ -115,8 +131,7 @@ void okr_handle_user_create(okr_req_t *r)
     const Okr__UserCreateRequest *in = r->msg->user_create;
     char msg[256];
     if (okr_username_check(in->username, msg, sizeof msg) ||
-        okr_check_string("display_name", in->display_name, 0, OKR_DISPLAY_NAME_MAX, msg,
-                         sizeof msg) ||
+        okr_display_name_check(in->display_name, 1, msg, sizeof msg) ||
         okr_check_string("password", in->password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
         okr_password_check_policy(in->password, msg, sizeof msg)) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
@@ -207,26 +222,79 @@ void okr_handle_user_list(okr_req_t *r)
     free(after);
 }
 
-/* ---- deactivate and set role: load, check, update in one transaction ---- */
+/* ---- deactivate, set role, set password, activate, set name: load, check,
+ * update in one transaction ---- */
 
-static int update__load(okr_req_t *r, okr_store_t *store, MDB_txn *txn, const char *username)
+/* Loads the user named by id, or by username when id is 0, into st->rec. */
+static int update__load(okr_req_t *r, okr_store_t *store, MDB_txn *txn, uint64_t id,
+                        const char *username)
 {
     user_state_t *st = r->state;
     if (st->rec) {
         okr__user_record__free_unpacked(st->rec, NULL);
         st->rec = NULL;
     }
-    int rc = okr_users_find(store, txn, username, &st->rec);
-    if (rc == OKR_E_NOT_FOUND)
+    int rc = id ? okr_users_get(store, txn, id, &st->rec)
+                : okr_users_find(store, txn, username, &st->rec);
+    if (rc == OKR_E_NOT_FOUND && id)
+        snprintf(st->message, sizeof st->message, "no user with id %llu", (unsigned long long)id);
+    else if (rc == OKR_E_NOT_FOUND)
         snprintf(st->message, sizeof st->message, "no user named \"%s\"", username);
     return rc;
+}
+
+/* The checks before an admin's change to a user named by id or username:
+ * the name, then the op's own field (check may be NULL). Attaches the state
+ * for update__apply, which will run change. 0, or the request has been
+ * answered. */
+static int update__begin(okr_req_t *r, uint64_t id, const char *username,
+                         int (*check)(const char *, char *, size_t), const char *value,
+                         user_change_fn change)
+{
+    char msg[256];
+    if (id == 0 && okr_check_string("username", username, 1, OKR_USERNAME_MAX, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "name a user by id or username: %s", msg);
+        return -1;
+    }
+    if (check && check(value, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return -1;
+    }
+    user_state_t *st = user_state__attach(r);
+    if (!st)
+        return -1;
+    st->target_id = id;
+    st->target_name = username;
+    st->change = change;
+    return 0;
+}
+
+/* Loads the user update__begin named and applies its change. */
+static int update__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    user_state_t *st = r->state;
+    int rc = update__load(r, store, txn, st->target_id, st->target_name);
+    return rc != 0 ? rc : st->change(r, store, txn, st->rec);
+}
+
+/* Replies like user__committed, after logging out the live connections of
+ * the user whose sessions apply deleted: they stop receiving events at once
+ * and their next request is UNAUTHENTICATED. */
+static void user__committed_logout(okr_write_t *w, int status)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    user_state_t *st = r->state;
+    if (status == 0)
+        okr_conn_end_sessions(r->srv, st->rec->user->id, NULL, NULL);
+    user__committed(w, status);
 }
 
 static int deactivate__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
 {
     okr_req_t *r = okr_req_of_write(w);
     user_state_t *st = r->state;
-    int rc = update__load(r, store, txn, r->msg->user_deactivate->username);
+    int rc = update__load(r, store, txn, 0, r->msg->user_deactivate->username);
     if (rc != 0)
         return rc;
     Okr__User *u = st->rec->user;
@@ -253,7 +321,7 @@ void okr_handle_user_deactivate(okr_req_t *r)
         return;
     }
     if (user_state__attach(r))
-        okr_req_submit_write(r, deactivate__apply, user__committed);
+        okr_req_submit_write(r, deactivate__apply, user__committed_logout);
 }
 
 static int set_role__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
@@ -261,7 +329,7 @@ static int set_role__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
     okr_req_t *r = okr_req_of_write(w);
     user_state_t *st = r->state;
     const Okr__UserSetRoleRequest *in = r->msg->user_set_role;
-    int rc = update__load(r, store, txn, in->username);
+    int rc = update__load(r, store, txn, 0, in->username);
     if (rc != 0)
         return rc;
     Okr__User *u = st->rec->user;
@@ -298,6 +366,107 @@ void okr_handle_user_set_role(okr_req_t *r)
     }
     if (user_state__attach(r))
         okr_req_submit_write(r, set_role__apply, user__committed);
+}
+
+/* ---- set password: an admin resets a user's password ---- */
+
+static int set_password__change(okr_req_t *r, okr_store_t *store, MDB_txn *txn,
+                                Okr__UserRecord *rec)
+{
+    user_state_t *st = r->state;
+    Okr__User *u = rec->user;
+    /* Changing one's own password needs the current one (a session left
+     * open somewhere must not be enough): that is okr passwd. */
+    if (u->id == r->user->id) {
+        snprintf(st->message, sizeof st->message,
+                 "to change your own password use 'okr passwd' (it asks for the current one)");
+        return OKR_E_BAD_REQUEST;
+    }
+    char *old = rec->password_hash;
+    rec->password_hash = st->new_hash;
+    int rc = okr_users_update(store, txn, rec, r->user->id);
+    rec->password_hash = old;
+    if (rc == 0)
+        rc = okr_sessions_delete_for_user(store, txn, u->id, NULL);
+    return rc;
+}
+
+static void set_password__hashed(void *arg, int status, const char *encoded)
+{
+    user__hashed_write(arg, status, encoded, update__apply, user__committed_logout);
+}
+
+static int new_password__check(const char *password, char *msg, size_t msglen)
+{
+    return okr_check_string("new_password", password, 1, OKR_PASSWORD_MAX, msg, msglen) ||
+           okr_password_check_policy(password, msg, msglen);
+}
+
+void okr_handle_user_set_password(okr_req_t *r)
+{
+    const Okr__UserSetPasswordRequest *in = r->msg->user_set_password;
+    if (update__begin(r, in->user_id, in->username, new_password__check, in->new_password,
+                      set_password__change) != 0)
+        return;
+    if (okr_hasher_hash(r->srv->hasher, in->new_password, set_password__hashed, r) != 0)
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is busy hashing passwords; retry");
+}
+
+/* ---- activate: undoes deactivate (the user logs in again) ---- */
+
+static int activate__change(okr_req_t *r, okr_store_t *store, MDB_txn *txn, Okr__UserRecord *rec)
+{
+    user_state_t *st = r->state;
+    Okr__User *u = rec->user;
+    if (u->active) {
+        snprintf(st->message, sizeof st->message,
+                 "%s is already active; only a deactivated user can be activated", u->username);
+        return OKR_E_CONFLICT;
+    }
+    u->active = 1;
+    return okr_users_update(store, txn, rec, r->user->id);
+}
+
+void okr_handle_user_activate(okr_req_t *r)
+{
+    const Okr__UserActivateRequest *in = r->msg->user_activate;
+    if (update__begin(r, in->user_id, in->username, NULL, NULL, activate__change) == 0)
+        okr_req_submit_write(r, update__apply, user__committed);
+}
+
+/* ---- set name: a new display name ---- */
+
+static int set_name__change(okr_req_t *r, okr_store_t *store, MDB_txn *txn, Okr__UserRecord *rec)
+{
+    const Okr__UserSetNameRequest *in = r->msg->user_set_name;
+    Okr__User *u = rec->user;
+    if (strcmp(u->display_name, in->display_name) == 0)
+        return 0; /* unchanged: no new version, no change logged */
+    char *old = u->display_name;
+    u->display_name = in->display_name;
+    int rc = okr_users_update(store, txn, rec, r->user->id);
+    u->display_name = old; /* rec frees its own strings */
+    if (rc != 0)
+        return rc;
+    /* Answer with the stored state: read it back, as create does. */
+    user_state_t *st = r->state;
+    uint64_t id = u->id;
+    okr__user_record__free_unpacked(st->rec, NULL);
+    st->rec = NULL;
+    return okr_users_get(store, txn, id, &st->rec);
+}
+
+static int display_name__check(const char *name, char *msg, size_t msglen)
+{
+    return okr_display_name_check(name, 0, msg, msglen);
+}
+
+void okr_handle_user_set_name(okr_req_t *r)
+{
+    const Okr__UserSetNameRequest *in = r->msg->user_set_name;
+    if (update__begin(r, in->user_id, in->username, display_name__check, in->display_name,
+                      set_name__change) == 0)
+        okr_req_submit_write(r, update__apply, user__committed);
 }
 
 /* ---- get: any logged-in user may look a user up by id or name ---- */

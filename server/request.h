@@ -110,6 +110,9 @@ void okr_handle_user_list(okr_req_t *r);
 void okr_handle_user_deactivate(okr_req_t *r);
 void okr_handle_user_set_role(okr_req_t *r);
 void okr_handle_user_get(okr_req_t *r);
+void okr_handle_user_set_password(okr_req_t *r);
+void okr_handle_user_activate(okr_req_t *r);
+void okr_handle_user_set_name(okr_req_t *r);
 /* handle_team.c */
 void okr_handle_team_create(okr_req_t *r);
 void okr_handle_team_update(okr_req_t *r);

@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "keys.h"
 #include "okr_error.h"
+#include "validate.h"
 
 int okr_username_check(const char *name, char *msg, size_t msglen)
 {
@@ -25,6 +26,25 @@ int okr_username_check(const char *name, char *msg, size_t msglen)
                  "starting with a letter or digit",
                  OKR_USERNAME_MAX);
         return OKR_E_BAD_REQUEST;
+    }
+    return 0;
+}
+
+int okr_display_name_check(const char *name, int allow_empty, char *msg, size_t msglen)
+{
+    if (okr_check_string("display_name", name, allow_empty ? 0 : 1, OKR_DISPLAY_NAME_MAX, msg,
+                         msglen))
+        return OKR_E_BAD_REQUEST;
+    /* Valid UTF-8 by now: a C1 control is U+0080..U+009F, bytes C2 80..C2 9F. */
+    const unsigned char *p = (const unsigned char *)name;
+    for (size_t i = 0; p[i]; i++) {
+        int c0 = p[i] < 0x20 || p[i] == 0x7f;
+        int c1 = p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
+        if (c0 || c1) {
+            snprintf(msg, msglen,
+                     "display_name must not contain control characters (found one at byte %zu)", i);
+            return OKR_E_BAD_REQUEST;
+        }
     }
     return 0;
 }

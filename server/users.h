@@ -27,6 +27,12 @@
  * Returns 0 or OKR_E_BAD_REQUEST with a message. */
 int okr_username_check(const char *name, char *msg, size_t msglen);
 
+/* Display names: 1 (0 with allow_empty) to OKR_DISPLAY_NAME_MAX bytes of
+ * UTF-8 without control characters (C0, DEL or C1: they would move a
+ * terminal's cursor or change its colours wherever the name is shown).
+ * Returns 0 or OKR_E_BAD_REQUEST with a message. */
+int okr_display_name_check(const char *name, int allow_empty, char *msg, size_t msglen);
+
 int okr_users_get(okr_store_t *s, MDB_txn *txn, uint64_t id, Okr__UserRecord **out);
 
 /* Case-insensitive lookup. 0, OKR_E_NOT_FOUND or an error. */

@@ -24,9 +24,10 @@
  * libFuzzer log lists them). A few requests would wreck the fixture rather
  * than test a handler, and are steered (see guard_request): a backup goes
  * into the temporary directory, never where the input says, and the admin
- * cannot be demoted. After a login, a token login, a logout or any
- * UNAUTHENTICATED answer the client reconnects and logs in as the admin
- * again; a successful passwd changes the password it uses.
+ * cannot be demoted (nor reset: user_set_password refuses the caller's own
+ * password, and user_deactivate the caller, on the server). After a login, a token login, a logout
+ * or any UNAUTHENTICATED answer the client reconnects and logs in as the admin again; a successful
+ * passwd changes the password it uses.
  *
  * At exit the client disconnects and the server is stopped through a
  * uv_async (okr_server_stop on its own loop), its thread joined and the

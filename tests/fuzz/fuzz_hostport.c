@@ -32,9 +32,11 @@ static void check_host(const char *host)
 {
     size_t n = strlen(host);
     FUZZ_REQUIRE(n > 0 && n < OKR_HOST_MAX);
+    /* Folded to lower case up to a '%': a zone (an interface name) keeps its case. */
+    const char *zone = strchr(host, '%');
     for (const char *p = host; *p; p++)
         FUZZ_REQUIRE(islower((unsigned char)*p) || isdigit((unsigned char)*p) ||
-                     strchr(".-:_%", *p));
+                     (zone && p > zone && isupper((unsigned char)*p)) || strchr(".-:_%", *p));
     if (strchr(host, ':'))
         FUZZ_REQUIRE(okr_host_is_ip_literal(host));
 }

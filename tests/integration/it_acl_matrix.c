@@ -33,6 +33,7 @@ static const char *const target_names[NTARGETS] = {"own team", "other team", "te
 typedef struct world {
     okr_client_t *as[NACTORS];
     okr_client_t *blead;
+    uint64_t target; /* a deactivated member, for the user administration ops */
     uint64_t user_id[NACTORS];
     uint64_t cycle;
     uint64_t alpha, beta;
@@ -320,6 +321,53 @@ static const char *short_status(int rc)
     }
 }
 
+/* The request of admin_ops[op] in test_matrix; name is a new team's or
+ * cycle's, or the user's new display name. Points into static storage. */
+static void admin_request(int op, char *name, Okr__Request *req)
+{
+    static Okr__TeamCreateRequest tc;
+    static Okr__CycleCreateRequest cc;
+    static Okr__UserSetPasswordRequest sp;
+    static Okr__UserActivateRequest ua;
+    static Okr__UserSetNameRequest sn;
+    switch (op) {
+    case 0:
+        okr__team_create_request__init(&tc);
+        tc.name = name;
+        req->op_case = OKR__REQUEST__OP_TEAM_CREATE;
+        req->team_create = &tc;
+        break;
+    case 1:
+        okr__cycle_create_request__init(&cc);
+        cc.name = name;
+        cc.start_at = 1;
+        cc.end_at = 2;
+        req->op_case = OKR__REQUEST__OP_CYCLE_CREATE;
+        req->cycle_create = &cc;
+        break;
+    case 2:
+        okr__user_set_password_request__init(&sp);
+        sp.username = "target";
+        sp.new_password = "password-456";
+        req->op_case = OKR__REQUEST__OP_USER_SET_PASSWORD;
+        req->user_set_password = &sp;
+        break;
+    case 3:
+        okr__user_activate_request__init(&ua);
+        ua.user_id = w.target;
+        req->op_case = OKR__REQUEST__OP_USER_ACTIVATE;
+        req->user_activate = &ua;
+        break;
+    default:
+        okr__user_set_name_request__init(&sn);
+        sn.username = "target";
+        sn.display_name = name;
+        req->op_case = OKR__REQUEST__OP_USER_SET_NAME;
+        req->user_set_name = &sn;
+        break;
+    }
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -338,6 +386,12 @@ static int setup(void **state)
     w.user_id[LEAD] = user_id(w.as[ADMIN], "alead");
     w.user_id[MEMBER] = user_id(w.as[ADMIN], "amember");
     w.user_id[OUTSIDER] = user_id(w.as[ADMIN], "outsider");
+    assert_int_equal(ts_create_user(w.as[ADMIN], "target", "password-123", OKR__ROLE__ROLE_MEMBER),
+                     OKR_OK);
+    w.target = user_id(w.as[ADMIN], "target");
+    Okr__UserDeactivateRequest ud = OKR__USER_DEACTIVATE_REQUEST__INIT;
+    ud.username = "target";
+    okr__response__free_unpacked(tw_ok(w.as[ADMIN], OKR__REQUEST__OP_USER_DEACTIVATE, &ud), NULL);
 
     uint64_t company = tw_team(w.as[ADMIN], "Company", 0);
     w.alpha = tw_team(w.as[ADMIN], "Alpha", company);
@@ -397,28 +451,18 @@ static void test_matrix(void **state)
             printf("\n");
         }
     }
-    /* Team and cycle administration: admins only, whatever the target. */
-    const char *admin_ops[] = {"create team", "create cycle"};
-    for (int op = 0; op < 2; op++) {
+    /* Team, cycle and user administration: admins only, whatever the target.
+     * The user ops name "target", deactivated in setup: the admin (first)
+     * resets their password, activates and renames them. */
+    const char *admin_ops[] = {"create team", "create cycle", "reset a user's password",
+                               "activate a user", "rename a user"};
+    for (int op = 0; op < 5; op++) {
         for (int a = 0; a < NACTORS; a++) {
-            int got;
+            Okr__Request req = OKR__REQUEST__INIT;
             char name[32];
             snprintf(name, sizeof name, "%s-%d-%d", op ? "cycle" : "team", op, a);
-            Okr__Request req = OKR__REQUEST__INIT;
-            Okr__TeamCreateRequest tc = OKR__TEAM_CREATE_REQUEST__INIT;
-            Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
-            if (op == 0) {
-                tc.name = name;
-                req.op_case = OKR__REQUEST__OP_TEAM_CREATE;
-                req.team_create = &tc;
-            } else {
-                cc.name = name;
-                cc.start_at = 1;
-                cc.end_at = 2;
-                req.op_case = OKR__REQUEST__OP_CYCLE_CREATE;
-                req.cycle_create = &cc;
-            }
-            got = ts_call(w.as[a], &req, NULL);
+            admin_request(op, name, &req);
+            int got = ts_call(w.as[a], &req, NULL);
             int want = a == ADMIN ? OK : FB;
             mismatches += got != want;
             printf("%-30s %-9s | %s%s%s\n", a == 0 ? admin_ops[op] : "", actor_names[a],

@@ -5,6 +5,10 @@
  * - A user deactivated mid-session: the next request gets UNAUTHENTICATED and
  *   no event reaches the connection any more.
  * - A session expiring mid-session (session_ttl_s = 4): the same.
+ * - An admin resetting a user's password (user_set_password): every
+ *   connection of that user, subscribed or not, is logged out at once; the
+ *   old password fails, the new one works; the change log has the change
+ *   without the hash; activate and set_name work by user id too.
  * In each case a control subscriber that is still entitled receives the
  * event, so "nothing arrived" means "nothing was sent to that connection". */
 #include <setjmp.h>
@@ -196,6 +200,143 @@ static void test_session_expiring_mid_session(void **state)
     ts_cleanup(&server);
 }
 
+/* A change of user_id by the admin (op and body): the answered User. */
+static Okr__Response *admin_user_op(okr_client_t *admin, Okr__Request__OpCase op, void *body)
+{
+    Okr__Response *resp = tw_ok(admin, op, body);
+    assert_int_equal(resp->result_case, OKR__RESPONSE__RESULT_USER);
+    return resp;
+}
+
+static int has_bytes(const uint8_t *buf, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(buf + i, needle, n) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_password_reset_mid_session(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--rate-limit-rps", "0", NULL};
+    ts_start(&server, extra);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t objective, kr;
+    make_kr(admin, "reset", &objective, &kr);
+    assert_int_equal(ts_create_user(admin, "bob", "bob-password-1", OKR__ROLE__ROLE_MEMBER),
+                     OKR_OK);
+    SSL *control = raw_login(&server, "admin", TS_ADMIN_PASSWORD);
+    SSL *phone = raw_login(&server, "bob", "bob-password-1"); /* subscribed */
+    SSL *desk = raw_login(&server, "bob", "bob-password-1");  /* only requests */
+    assert_non_null(control);
+    assert_non_null(phone);
+    assert_non_null(desk);
+    assert_int_equal(raw_subscribe(control, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    assert_int_equal(raw_subscribe(phone, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    tw_checkin(admin, kr, 10, NULL);
+    expect_event(control, 10);
+    expect_event(phone, 10);
+
+    Okr__UserGetRequest g = OKR__USER_GET_REQUEST__INIT;
+    g.username = "bob";
+    Okr__Response *resp = tw_ok(admin, OKR__REQUEST__OP_USER_GET, &g);
+    uint64_t bob = resp->user->id, version = resp->user->version;
+    okr__response__free_unpacked(resp, NULL);
+
+    /* The reset, by id. */
+    Okr__UserSetPasswordRequest sp = OKR__USER_SET_PASSWORD_REQUEST__INIT;
+    sp.user_id = bob;
+    sp.new_password = "bob-password-2";
+    resp = admin_user_op(admin, OKR__REQUEST__OP_USER_SET_PASSWORD, &sp);
+    assert_string_equal(resp->user->username, "bob");
+    assert_true(resp->user->active);
+    assert_int_equal(resp->user->version, version + 1);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* The subscribed connection gets no more check-ins (a user change event
+     * may come first, or the connection may close). */
+    tw_checkin(admin, kr, 20, NULL);
+    expect_event(control, 20);
+    while (raw_readable(phone, 700)) {
+        Okr__Envelope *env = ts_tls_read_envelope(phone, 1000);
+        if (!env)
+            break;
+        assert_false(env->msg_case == OKR__ENVELOPE__MSG_EVENT &&
+                     env->event->change->kind == OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN);
+        okr__envelope__free_unpacked(env, NULL);
+    }
+    char msg[256];
+    assert_int_equal(raw_whoami(phone, 30, msg, sizeof msg), OKR__STATUS__STATUS_UNAUTHENTICATED);
+    printf("reset user's subscribed connection: UNAUTHENTICATED: %s\n", msg);
+    assert_int_equal(raw_whoami(desk, 30, msg, sizeof msg), OKR__STATUS__STATUS_UNAUTHENTICATED);
+    printf("reset user's other connection: UNAUTHENTICATED: %s\n", msg);
+    assert_int_equal(raw_whoami(control, 30, NULL, 0), OKR__STATUS__STATUS_OK);
+
+    okr_client_t *c = ts_connect(&server);
+    assert_int_equal(okr_client_login(c, "bob", "bob-password-1", NULL), OKR_E_UNAUTHENTICATED);
+    okr_client_free(c);
+    c = ts_connect(&server);
+    assert_int_equal(okr_client_login(c, "bob", "bob-password-2", NULL), OKR_OK);
+    okr_client_free(c);
+
+    /* The change log: an UPDATE of bob by the admin, and no hash anywhere. */
+    Okr__HistoryRequest h = OKR__HISTORY_REQUEST__INIT;
+    h.kind = OKR__ENTITY_KIND__ENTITY_KIND_USER;
+    h.entity_id = bob;
+    resp = tw_ok(admin, OKR__REQUEST__OP_HISTORY, &h);
+    assert_int_equal(resp->result_case, OKR__RESPONSE__RESULT_HISTORY);
+    assert_int_equal(resp->history->n_changes, 2); /* create, reset */
+    const Okr__Change *ch = resp->history->changes[1];
+    assert_int_equal(ch->op, OKR__CHANGE_OP__CHANGE_OP_UPDATE);
+    assert_int_equal(ch->user->version, version + 1);
+    size_t n = okr__response__get_packed_size(resp);
+    uint8_t *buf = malloc(n);
+    assert_non_null(buf);
+    okr__response__pack(resp, buf);
+    assert_false(has_bytes(buf, n, "argon2"));
+    assert_false(has_bytes(buf, n, "bob-password"));
+    free(buf);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* Deactivate, activate and rename by id. */
+    Okr__UserDeactivateRequest d = OKR__USER_DEACTIVATE_REQUEST__INIT;
+    d.username = "bob";
+    okr__response__free_unpacked(admin_user_op(admin, OKR__REQUEST__OP_USER_DEACTIVATE, &d), NULL);
+    Okr__UserActivateRequest a = OKR__USER_ACTIVATE_REQUEST__INIT;
+    a.user_id = bob;
+    resp = admin_user_op(admin, OKR__REQUEST__OP_USER_ACTIVATE, &a);
+    assert_true(resp->user->active);
+    okr__response__free_unpacked(resp, NULL);
+    Okr__UserSetNameRequest sn = OKR__USER_SET_NAME_REQUEST__INIT;
+    sn.user_id = bob;
+    sn.display_name = "Bob 鲍勃";
+    resp = admin_user_op(admin, OKR__REQUEST__OP_USER_SET_NAME, &sn);
+    assert_string_equal(resp->user->display_name, "Bob 鲍勃");
+    assert_int_equal(resp->user->version, version + 4);
+    okr__response__free_unpacked(resp, NULL);
+    /* The same name again changes nothing. */
+    resp = admin_user_op(admin, OKR__REQUEST__OP_USER_SET_NAME, &sn);
+    assert_int_equal(resp->user->version, version + 4);
+    okr__response__free_unpacked(resp, NULL);
+    /* An unknown id is NOT_FOUND. */
+    a.user_id = 999999;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_USER_ACTIVATE;
+    req.user_activate = &a;
+    assert_int_equal(ts_call(admin, &req, NULL), OKR_E_NOT_FOUND);
+
+    ts_tls_close(control);
+    ts_tls_close(phone);
+    ts_tls_close(desk);
+    okr_client_free(admin);
+    ts_stop(&server);
+    ts_cleanup(&server);
+}
+
 /* After a failure too: no okrd left running, no directory left behind. */
 static int teardown(void **state)
 {
@@ -209,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_second_login_and_deactivation, teardown),
         cmocka_unit_test_teardown(test_session_expiring_mid_session, teardown),
+        cmocka_unit_test_teardown(test_password_reset_mid_session, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Integration: an admin's help for users, through the okr binary against a
+# real okrd: okr user passwd (a forgotten password), activate (undoing
+# deactivate) and edit --name (a display name). Usage: it_cli_user_admin.sh OKRD OKR
+set -u
+OKRD=$1
+OKR=$2
+
+. "$(dirname "$0")/lib.sh"
+
+echo "admin-password-1" >"$dir/admin-pw"
+start_okrd
+
+echo "bob-password-1" >"$dir/bob-pw"
+echo "bob-password-2" >"$dir/bob-pw2"
+echo "carol-password-1" >"$dir/carol-pw"
+echo "short" >"$dir/short-pw"
+
+input=$dir/admin-pw as admin 0 "admin logs in" -- --trust login admin --password-stdin
+input=$dir/bob-pw as admin 0 "add bob" -- user add bob --name "Bob Chen" --password-stdin
+input=$dir/carol-pw as admin 0 "add carol (a member)" -- user add carol --password-stdin
+input=$dir/bob-pw as bob 0 "bob logs in" -- --trust login bob --password-stdin
+input=$dir/carol-pw as carol 0 "carol logs in" -- --trust login carol --password-stdin
+
+# ---- help
+as admin 0 "okr user --help" -- user --help
+check "it lists passwd, activate and edit" -- \
+    sh -c "grep -q 'passwd USERNAME' '$dir/out' && grep -q 'activate USERNAME' '$dir/out' &&
+           grep -q 'edit USERNAME --name' '$dir/out'"
+for sub in passwd activate edit; do
+    as admin 0 "okr user $sub --help" -- user "$sub" --help
+    check "okr user $sub --help has an example" -- grep -q "okr user $sub" "$dir/out"
+done
+as admin 2 "user edit without --name is a usage error" -- user edit bob
+as admin 2 "user passwd without a user is a usage error" -- user passwd
+
+# ---- a member may do none of it (FORBIDDEN: exit 5, and says why)
+input=$dir/bob-pw2 as carol 5 "a member cannot reset a password" -- \
+    user passwd bob --password-stdin
+check "the refusal names the admin role" -- grep -q "only an admin may user_set_password" "$dir/err"
+as carol 5 "a member cannot activate a user" -- user activate bob
+check "the refusal names the admin role" -- grep -q "only an admin may user_activate" "$dir/err"
+as carol 5 "a member cannot change a display name" -- user edit bob --name "Bobby"
+check "the refusal names the admin role" -- grep -q "only an admin may user_set_name" "$dir/err"
+as carol 5 "FORBIDDEN in --json" -- --json user edit bob --name "Bobby"
+check "the JSON error has status FORBIDDEN" -- \
+    test "$(jq -r .error.status "$dir/err")" = FORBIDDEN
+as bob 0 "bob's session still works after carol's attempts" -- whoami
+
+# ---- unknown users (NOT_FOUND: exit 5)
+input=$dir/bob-pw2 as admin 5 "reset the password of nobody" -- user passwd nobody --password-stdin
+check "it says there is no such user" -- grep -q 'no user named "nobody"' "$dir/err"
+as admin 5 "activate nobody" -- user activate nobody
+check "it says there is no such user" -- grep -q 'no user named "nobody"' "$dir/err"
+as admin 5 "rename nobody" -- --json user edit nobody --name "No One"
+check "the JSON error has status NOT_FOUND" -- test "$(jq -r .error.status "$dir/err")" = NOT_FOUND
+
+# ---- bad input (BAD_REQUEST: exit 5, with the rule)
+input=$dir/short-pw as admin 5 "a too short password is refused" -- \
+    user passwd bob --password-stdin
+check "it says how long a password must be" -- grep -q "password must be at least" "$dir/err"
+as bob 0 "bob's session survives a refused reset" -- whoami
+as admin 5 "a display name with a control character is refused" -- \
+    user edit bob --name $'Bob\x1b[31mRed'
+check "it says why" -- grep -q "display_name must not contain control characters" "$dir/err"
+as admin 5 "an empty display name is refused" -- user edit bob --name ""
+check "it says how long it may be" -- grep -q "display_name must be" "$dir/err"
+as admin 5 "a 129-byte display name is refused" -- user edit bob --name "$(printf 'x%.0s' $(seq 129))"
+input=$dir/admin-pw as admin 5 "an admin's own password is refused here" -- \
+    user passwd admin --password-stdin
+check "and points to okr passwd" -- grep -q "okr passwd" "$dir/err"
+as admin 0 "the admin's session is untouched" -- whoami
+
+# ---- reset bob's password: his sessions end, the new password works
+input=$dir/bob-pw2 as admin 0 "admin resets bob's password" -- user passwd bob --password-stdin
+check "it says bob's sessions were ended" -- grep -q "every session of theirs was ended" "$dir/out"
+as bob 4 "bob's old session is refused" -- whoami
+check "as expired or revoked" -- grep -q "session expired or was revoked" "$dir/err"
+input=$dir/bob-pw as bob 4 "bob cannot log in with the old password" -- login bob --password-stdin
+input=$dir/bob-pw2 as bob 0 "bob logs in with the new one" -- login bob --password-stdin
+as bob 0 "and works" -- whoami
+as admin 0 "the admin's session is untouched by bob's reset" -- whoami
+input=$dir/bob-pw as admin 0 "reset again, --json" -- --json user passwd bob --password-stdin
+check "the answer is bob, without a hash" -- \
+    sh -c "jq -e '.username == \"bob\" and .active == true' '$dir/out' >/dev/null &&
+           ! grep -qi 'hash\|argon' '$dir/out'"
+
+# ---- deactivate, then activate
+as admin 0 "deactivate bob" -- user deactivate bob
+input=$dir/bob-pw as bob 4 "a deactivated bob cannot log in" -- login bob --password-stdin
+as admin 0 "activate bob" -- user activate bob
+check "it says he can log in again" -- grep -q "Activated bob" "$dir/out"
+input=$dir/bob-pw as bob 0 "bob logs in again" -- login bob --password-stdin
+as bob 0 "and works" -- whoami
+as admin 5 "activating an active user is refused" -- user activate bob
+check "it says he is already active" -- grep -q "bob is already active" "$dir/err"
+as admin 0 "activate --json on a deactivated user" -- user deactivate carol
+as admin 0 "activate carol, --json" -- --json user activate carol
+check "the answer is carol, active" -- sh -c "jq -e '.username == \"carol\" and .active' '$dir/out' >/dev/null"
+
+# ---- display names
+as admin 0 "rename bob" -- user edit bob --name "Bob Chen-Li 陈"
+check "it says so" -- grep -q "Bob Chen-Li 陈" "$dir/out"
+as admin 0 "user list" -- user list
+check "the list shows the new name" -- grep -q "Bob Chen-Li 陈" "$dir/out"
+as admin 0 "rename with --json" -- --json user edit bob --name "Robert"
+check "the answer has the new name, the same user name" -- \
+    sh -c "jq -e '.display_name == \"Robert\" and .username == \"bob\"' '$dir/out' >/dev/null"
+as bob 0 "a rename leaves bob logged in" -- whoami
+check "whoami shows the new name" -- grep -q "Robert" "$dir/out"
+
+stop_okrd
+finish
