@@ -227,6 +227,36 @@ int okr_ref_fetch_wanted(okr_cli_t *cli, okr_ref_wanted_t *w)
     return rc;
 }
 
+/* The name of one id of kind, asked for alone and quietly: "?" when it
+ * cannot be had, cached too (one question per id). */
+static const char *refs__name(okr_cli_t *cli, int kind, uint64_t id)
+{
+    static const Okr__Response__ResultCase expect[] = {
+        OKR__RESPONSE__RESULT_USER, OKR__RESPONSE__RESULT_TEAM, OKR__RESPONSE__RESULT_CYCLE};
+    if (id == 0)
+        return "-";
+    refs_cache_t *cache = refs_by_kind[kind];
+    const char *name = refs__cached(cache, id);
+    if (name)
+        return name;
+    if (kind == WANT_USER && cli->me && cli->me->id == id) {
+        name = refs__remember(cache, id, cli->me->username);
+        return name ? name : "?";
+    }
+    okr_ref_want_t want = {kind, id};
+    okr_ref_wanted_t one = {&want, 1, 1};
+    okr_pipe_req_t r;
+    memset(&r, 0, sizeof r);
+    refs__build_get(&one, 0, &r);
+    Okr__Response *resp;
+    if (refs__call(cli, &r.req, expect[kind], &resp, 1) == 0) {
+        refs__on_get(&one, 0, resp);
+        okr__response__free_unpacked(resp, NULL);
+    }
+    name = refs__remember(cache, id, "?"); /* the name on_get kept, if it did */
+    return name ? name : "?";
+}
+
 /* ---------------------------------------------------------------- teams */
 
 int okr_ref_team(okr_cli_t *cli, const char *name, uint64_t *id)
@@ -258,25 +288,7 @@ int okr_ref_team(okr_cli_t *cli, const char *name, uint64_t *id)
 
 const char *okr_ref_team_name(okr_cli_t *cli, uint64_t id)
 {
-    if (id == 0)
-        return "-";
-    const char *name = refs__cached(&refs_teams, id);
-    if (name)
-        return name;
-    Okr__TeamGetRequest g = OKR__TEAM_GET_REQUEST__INIT;
-    g.id = id;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_TEAM_GET;
-    req.team_get = &g;
-    Okr__Response *resp;
-    /* A failed lookup is cached as "?" too: one question per id. */
-    if (refs__call(cli, &req, OKR__RESPONSE__RESULT_TEAM, &resp, 1) != 0) {
-        name = refs__remember(&refs_teams, id, "?");
-        return name ? name : "?";
-    }
-    name = refs__remember(&refs_teams, id, resp->team->name);
-    okr__response__free_unpacked(resp, NULL);
-    return name ? name : "?";
+    return refs__name(cli, WANT_TEAM, id);
 }
 
 /* ---------------------------------------------------------------- users */
@@ -310,28 +322,7 @@ int okr_ref_user(okr_cli_t *cli, const char *username, uint64_t *id)
 
 const char *okr_ref_username(okr_cli_t *cli, uint64_t id)
 {
-    if (id == 0)
-        return "-";
-    const char *name = refs__cached(&refs_users, id);
-    if (name)
-        return name;
-    if (cli->me && cli->me->id == id) {
-        name = refs__remember(&refs_users, id, cli->me->username);
-        return name ? name : "?";
-    }
-    Okr__UserGetRequest g = OKR__USER_GET_REQUEST__INIT;
-    g.id = id;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_USER_GET;
-    req.user_get = &g;
-    Okr__Response *resp;
-    if (refs__call(cli, &req, OKR__RESPONSE__RESULT_USER, &resp, 1) != 0) {
-        name = refs__remember(&refs_users, id, "?");
-        return name ? name : "?";
-    }
-    name = refs__remember(&refs_users, id, resp->user->username);
-    okr__response__free_unpacked(resp, NULL);
-    return name ? name : "?";
+    return refs__name(cli, WANT_USER, id);
 }
 
 /* ---------------------------------------------------------------- cycles */
@@ -366,24 +357,7 @@ int okr_ref_cycle(okr_cli_t *cli, const char *name, uint64_t *id)
 
 const char *okr_ref_cycle_name(okr_cli_t *cli, uint64_t id)
 {
-    if (id == 0)
-        return "-";
-    const char *name = refs__cached(&refs_cycles, id);
-    if (name)
-        return name;
-    Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
-    g.id = id;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_CYCLE_GET;
-    req.cycle_get = &g;
-    Okr__Response *resp;
-    if (refs__call(cli, &req, OKR__RESPONSE__RESULT_CYCLE, &resp, 1) != 0) {
-        name = refs__remember(&refs_cycles, id, "?");
-        return name ? name : "?";
-    }
-    name = refs__remember(&refs_cycles, id, resp->cycle->name);
-    okr__response__free_unpacked(resp, NULL);
-    return name ? name : "?";
+    return refs__name(cli, WANT_CYCLE, id);
 }
 
 /* What the default-cycle search found across all pages.
