@@ -34,7 +34,7 @@ static const okr_op_t ops[] = {
     OP(user_set_password, USER_SET_PASSWORD, okr_handle_user_set_password,
        OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(user_activate, USER_ACTIVATE, okr_handle_user_activate, OKR_OP_ADMIN | OKR_OP_WRITES),
-    OP(user_set_name, USER_SET_NAME, okr_handle_user_set_name, OKR_OP_ADMIN | OKR_OP_WRITES),
+    OP(user_set_name, USER_SET_NAME, okr_handle_user_set_name, OKR_OP_LOGIN | OKR_OP_WRITES),
     OP(team_create, TEAM_CREATE, okr_handle_team_create, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(team_update, TEAM_UPDATE, okr_handle_team_update, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(team_get, TEAM_GET, okr_handle_team_get, OKR_OP_LOGIN | OKR_OP_DASHBOARD),

@@ -440,6 +440,15 @@ static int set_name__change(okr_req_t *r, okr_store_t *store, MDB_txn *txn, Okr_
 {
     const Okr__UserSetNameRequest *in = r->msg->user_set_name;
     Okr__User *u = rec->user;
+    /* Anyone may fix their own name; only an admin another's. */
+    if (u->id != r->user->id && r->user->role != OKR__ROLE__ROLE_ADMIN) {
+        user_state_t *st = r->state;
+        snprintf(st->message, sizeof st->message,
+                 "only an admin may change another user's display name (yours: okr user edit "
+                 "%s --name NAME)",
+                 r->user->username);
+        return OKR_E_FORBIDDEN;
+    }
     if (strcmp(u->display_name, in->display_name) == 0)
         return 0; /* unchanged: no new version, no change logged */
     char *old = u->display_name;

@@ -256,6 +256,68 @@ static void test_requests_before_hello_and_login(void **state)
     assert_still_serving();
 }
 
+/* 1 for the operations a connection may use before it logs in. */
+static int open_before_login(const char *op)
+{
+    static const char *const open[] = {"hello", "login", "auth_token", "ping"};
+    for (size_t i = 0; i < sizeof open / sizeof open[0]; i++)
+        if (strcmp(op, open[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Every operation the protocol has, taken from the Request's descriptor so
+ * that a new one is covered the day it is added, is refused before login
+ * (but the four a login needs): no handler runs without a user to check. */
+static void test_every_operation_needs_login(void **state)
+{
+    (void)state;
+    SSL *ssl = ts_tls_connect(&server, TLS1_3_VERSION);
+    assert_non_null(ssl);
+    Okr__Hello hello = OKR__HELLO__INIT;
+    hello.version_major = 1;
+    Okr__Request h = OKR__REQUEST__INIT;
+    h.id = 1;
+    h.op_case = OKR__REQUEST__OP_HELLO;
+    h.hello = &hello;
+    assert_int_equal(ts_tls_send_request(ssl, &h), 0);
+    Okr__Envelope *env = ts_tls_read_envelope(ssl, 5000);
+    assert_non_null(env);
+    assert_int_equal(env->response->status, OKR__STATUS__STATUS_OK);
+    okr__envelope__free_unpacked(env, NULL);
+
+    const ProtobufCMessageDescriptor *d = &okr__request__descriptor;
+    size_t checked = 0;
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || f->type != PROTOBUF_C_TYPE_MESSAGE ||
+            open_before_login(f->name))
+            continue;
+        /* The operation with an empty message: what it holds does not matter. */
+        const ProtobufCMessageDescriptor *md = f->descriptor;
+        ProtobufCMessage *op = calloc(1, md->sizeof_message);
+        assert_non_null(op);
+        protobuf_c_message_init(md, op);
+        Okr__Request req = OKR__REQUEST__INIT;
+        req.id = 100 + i;
+        req.op_case = (Okr__Request__OpCase)f->id;
+        memcpy((char *)&req + f->offset, &op, sizeof op);
+        assert_int_equal(ts_tls_send_request(ssl, &req), 0);
+        env = ts_tls_read_envelope(ssl, 5000);
+        assert_non_null(env);
+        if (env->response->status != OKR__STATUS__STATUS_UNAUTHENTICATED)
+            fail_msg("%s before login: status %d, wanted UNAUTHENTICATED", f->name,
+                     (int)env->response->status);
+        assert_int_equal(env->response->id, 100 + i);
+        okr__envelope__free_unpacked(env, NULL);
+        free(op);
+        checked++;
+    }
+    assert_true(checked > 40); /* the descriptor walk found the operations */
+    ts_tls_close(ssl);
+    assert_still_serving();
+}
+
 static void test_unsupported_protocol_version(void **state)
 {
     (void)state;
@@ -310,6 +372,7 @@ int main(void)
         cmocka_unit_test(test_truncated_frame_then_silence),
         cmocka_unit_test(test_unknown_operation_keeps_connection),
         cmocka_unit_test(test_requests_before_hello_and_login),
+        cmocka_unit_test(test_every_operation_needs_login),
         cmocka_unit_test(test_unsupported_protocol_version),
         cmocka_unit_test(test_oversized_fields_refused),
     };

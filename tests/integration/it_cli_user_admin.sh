@@ -40,8 +40,13 @@ input=$dir/bob-pw2 as carol 5 "a member cannot reset a password" -- \
 check "the refusal names the admin role" -- grep -q "only an admin may user_set_password" "$dir/err"
 as carol 5 "a member cannot activate a user" -- user activate bob
 check "the refusal names the admin role" -- grep -q "only an admin may user_activate" "$dir/err"
-as carol 5 "a member cannot change a display name" -- user edit bob --name "Bobby"
-check "the refusal names the admin role" -- grep -q "only an admin may user_set_name" "$dir/err"
+as carol 5 "a member cannot change another's display name" -- user edit bob --name "Bobby"
+check "the refusal says whose name a member may change" -- \
+    grep -q "only an admin may change another user's display name (yours: okr user edit carol" \
+    "$dir/err"
+as carol 0 "a member may change their own display name" -- user edit carol --name "卡罗尔 Carol"
+as carol 0 "carol's whoami" -- whoami
+check "it shows her new name" -- grep -q "卡罗尔 Carol" "$dir/out"
 as carol 5 "FORBIDDEN in --json" -- --json user edit bob --name "Bobby"
 check "the JSON error has status FORBIDDEN" -- \
     test "$(jq -r .error.status "$dir/err")" = FORBIDDEN
