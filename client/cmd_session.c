@@ -8,7 +8,7 @@
 #include "okr_error.h"
 #include "paths.h"
 
-enum { OPT_PASSWORD_STDIN = OKR_OPT_FIRST_COMMAND_OPT };
+enum { OPT_PASSWORD_STDIN = OKR_OPT_FIRST_COMMAND_OPT, OPT_EVERYWHERE };
 
 /* Options of the commands that read passwords. */
 static const struct option password_longopts[] = {
@@ -17,15 +17,17 @@ static const struct option plain_longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
 
 /* Parses a command with at most max_pos positional arguments. Returns -1 to
  * go on, else the exit code to return (help shown, usage error). */
+/* The command's options (longopts: its one flag, --password-stdin or
+ * --everywhere, sets *flag) and at most max_pos arguments. */
 static int session__parse(okr_cli_t *cli, int argc, char **argv, const struct option *longopts,
-                          int *password_stdin, int max_pos)
+                          int *flag, int max_pos)
 {
     int opt;
     while ((opt = okr_cli_getopt(cli, argc, argv, ":h", longopts)) != -1) {
         if (opt == 'h')
             return OKR_EXIT_OK;
-        if (opt == OPT_PASSWORD_STDIN && password_stdin) {
-            *password_stdin = 1;
+        if ((opt == OPT_PASSWORD_STDIN || opt == OPT_EVERYWHERE) && flag) {
+            *flag = 1;
             continue;
         }
         return OKR_EXIT_USAGE;
@@ -183,15 +185,24 @@ int okr_cmd_login(okr_cli_t *cli, int argc, char **argv)
 /* ---------------------------------------------------------------- logout */
 
 static const char logout_usage[] =
-    "Usage: okr logout\n"
+    "Usage: okr logout [--everywhere]\n"
     "\n"
     "Ends the saved session: the server revokes its token and session.json is\n"
     "removed. If the server cannot be reached the local session is removed all\n"
     "the same (exit status 3 says the server did not revoke it; the token then\n"
     "stays valid until it expires).\n"
     "\n"
-    "Example:\n"
-    "  okr logout\n";
+    "Options:\n"
+    "  --everywhere   end every session of yours, on every device (a lost laptop):\n"
+    "                 each must log in again. Dashboard tokens are not sessions:\n"
+    "                 see okr token revoke.\n"
+    "\n"
+    "Examples:\n"
+    "  okr logout\n"
+    "  okr logout --everywhere\n";
+
+static const struct option logout_longopts[] = {{"everywhere", no_argument, NULL, OPT_EVERYWHERE},
+                                                OKR_CLI_GLOBAL_LONGOPTS};
 
 static int logout__remove(okr_cli_t *cli)
 {
@@ -204,12 +215,14 @@ static int logout__remove(okr_cli_t *cli)
     return 0;
 }
 
-static int logout__done(okr_cli_t *cli, const char *note)
+static int logout__done(okr_cli_t *cli, int everywhere, const char *note)
 {
     if (cli->json)
-        okr_cli_print_json(json_pack("{s:s, s:b}", "server", cli->server, "revoked", 1));
+        okr_cli_print_json(json_pack("{s:s, s:b, s:b}", "server", cli->server, "revoked", 1,
+                                     "everywhere", everywhere));
     else
-        printf("Logged out of %s%s.\n", cli->server, note);
+        printf("Logged out of %s%s%s.\n", cli->server,
+               everywhere ? " on every device (each must log in again)" : "", note);
     return OKR_EXIT_OK;
 }
 
@@ -217,7 +230,8 @@ int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv)
 {
     cli->command = "logout";
     cli->usage = logout_usage;
-    int rc = session__parse(cli, argc, argv, plain_longopts, NULL, 0);
+    int everywhere = 0;
+    int rc = session__parse(cli, argc, argv, logout_longopts, &everywhere, 0);
     if (rc >= 0)
         return rc;
     rc = okr_cli_resolve_server(cli);
@@ -247,12 +261,27 @@ int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv)
                             "so its token stays valid on the server until %s.\n%s",
                             cli->server, when, msg);
     err = okr_client_auth_token(cli->client, cli->session.token, NULL);
+    if (err == OKR_E_UNAUTHENTICATED && everywhere)
+        return okr_cli_fail(cli, OKR_EXIT_AUTH, "UNAUTHENTICATED",
+                            "removed the local session, which had already expired or been "
+                            "revoked, so it cannot end the others: log in again, then run "
+                            "okr logout --everywhere");
     if (err == OKR_E_UNAUTHENTICATED)
-        return logout__done(cli, " (the session had already expired or been revoked)");
+        return logout__done(cli, 0, " (the session had already expired or been revoked)");
     if (err)
         return okr_cli_fail_err(cli, err, "removed the local session, but %s did not revoke it: %s",
                                 cli->server, okr_client_error(cli->client));
+    /* An older okrd ignores a field it does not know: it would end this
+     * session only, and okr would say otherwise. */
+    const Okr__HelloResult *hello = okr_client_server_hello(cli->client);
+    if (everywhere && (!hello || hello->version_minor < 2))
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "UNSUPPORTED",
+                            "removed the local session, but %s is an older okrd that cannot end "
+                            "every session; upgrade it, or change your password (okr passwd), "
+                            "which ends your other sessions too",
+                            cli->server);
     Okr__LogoutRequest lo = OKR__LOGOUT_REQUEST__INIT;
+    lo.everywhere = everywhere;
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_LOGOUT;
     req.logout = &lo;
@@ -261,7 +290,7 @@ int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv)
     if (rc)
         return rc;
     okr__response__free_unpacked(resp, NULL);
-    return logout__done(cli, "");
+    return logout__done(cli, everywhere, "");
 }
 
 /* ---------------------------------------------------------------- whoami */

@@ -305,34 +305,50 @@ void okr_handle_auth_token(okr_req_t *r)
 
 /* ---- logout, whoami, ping ---- */
 
+/* What logout ends: this session, or (everywhere) every one of its user's. */
+typedef struct logout_state {
+    uint8_t hash[OKR_TOKEN_HASH_LEN]; /* a copy: the writer must not read the connection */
+    uint64_t user_id;                 /* everywhere: this user's; 0: only the session hashed */
+} logout_state_t;
+
 static int logout__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
 {
-    okr_req_t *r = okr_req_of_write(w);
-    return okr_sessions_delete(store, txn, r->state);
+    const logout_state_t *st = okr_req_of_write(w)->state;
+    if (st->user_id)
+        return okr_sessions_delete_for_user(store, txn, st->user_id, NULL);
+    return okr_sessions_delete(store, txn, st->hash);
 }
 
 static void logout__committed(okr_write_t *w, int status)
 {
     okr_req_t *r = okr_req_of_write(w);
+    const logout_state_t *st = r->state;
     if (status != 0) {
         okr_req_fail(r, status, "could not end the session: %s", okr_strerror(status));
         return;
     }
-    /* Every connection using the session stops at once, pushes included. */
-    okr_conn_end_sessions(r->srv, 0, r->state, NULL);
+    /* Every connection using the sessions stops at once, pushes included. */
+    if (st->user_id) {
+        okr_info("conn %llu %s: user %s logged out everywhere", (unsigned long long)r->conn->id,
+                 r->conn->peer, r->user->username);
+        okr_conn_end_sessions(r->srv, st->user_id, NULL, NULL);
+    } else {
+        okr_conn_end_sessions(r->srv, 0, st->hash, NULL);
+    }
     okr_req_reply_empty(r);
 }
 
 void okr_handle_logout(okr_req_t *r)
 {
-    /* A copy: the writer thread must not read the connection's fields. */
-    uint8_t *hash = malloc(OKR_TOKEN_HASH_LEN);
-    if (!hash) {
+    logout_state_t *st = calloc(1, sizeof *st);
+    if (!st) {
         okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
         return;
     }
-    memcpy(hash, r->conn->token_hash, OKR_TOKEN_HASH_LEN);
-    r->state = hash;
+    memcpy(st->hash, r->conn->token_hash, OKR_TOKEN_HASH_LEN);
+    if (r->msg->logout->everywhere)
+        st->user_id = r->user->id;
+    r->state = st;
     r->state_free = free;
     okr_req_submit_write(r, logout__apply, logout__committed);
 }

@@ -114,5 +114,26 @@ check "the answer has the new name, the same user name" -- \
 as bob 0 "a rename leaves bob logged in" -- whoami
 check "whoami shows the new name" -- grep -q "Robert" "$dir/out"
 
+# ---- a lost laptop: okr logout --everywhere ends every session of the user
+# (bob's second device is the configuration directory bob2), and no one
+# else's
+input=$dir/carol-pw as carol 0 "carol logs in again (deactivating ended her session)" -- \
+    login carol --password-stdin
+input=$dir/bob-pw as bob2 0 "bob logs in on a second device" -- --trust login bob --password-stdin
+as bob 0 "okr logout --help" -- logout --help
+check "it tells of --everywhere" -- grep -q -- "--everywhere" "$dir/out"
+as bob 0 "okr logout --everywhere" -- --json logout --everywhere
+check "it says so" -- sh -c "jq -e '.revoked and .everywhere' '$dir/out' >/dev/null"
+as bob 4 "this device is logged out" -- whoami
+as bob2 4 "the other device is logged out too" -- whoami
+check "it is told its session was revoked" -- \
+    grep -q "the session expired or was revoked" "$dir/err"
+as carol 0 "carol is still logged in" -- whoami
+as admin 0 "and so is the admin" -- whoami
+input=$dir/bob-pw as bob2 0 "bob logs in again" -- login bob --password-stdin
+as bob2 0 "plain okr logout" -- logout
+check "it ends this session only, and says nothing of every device" -- \
+    sh -c "grep -q 'Logged out of' '$dir/out' && ! grep -q 'every device' '$dir/out'"
+
 stop_okrd
 finish
