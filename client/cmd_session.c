@@ -15,10 +15,10 @@ static const struct option password_longopts[] = {
     {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN}, OKR_CLI_GLOBAL_LONGOPTS};
 static const struct option plain_longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
 
-/* Parses a command with at most max_pos positional arguments. Returns -1 to
- * go on, else the exit code to return (help shown, usage error). */
-/* The command's options (longopts: its one flag, --password-stdin or
- * --everywhere, sets *flag) and at most max_pos arguments. */
+/* Parses a command's options (longopts: its one flag, --password-stdin or
+ * --everywhere, sets *flag) and at most max_pos positional arguments.
+ * Returns -1 to go on, else the exit code to return (help shown, usage
+ * error). */
 static int session__parse(okr_cli_t *cli, int argc, char **argv, const struct option *longopts,
                           int *flag, int max_pos)
 {
@@ -271,17 +271,12 @@ int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv)
     if (err)
         return okr_cli_fail_err(cli, err, "removed the local session, but %s did not revoke it: %s",
                                 cli->server, okr_client_error(cli->client));
-    /* An older okrd ignores a field it does not know: it would end this
-     * session only, and okr would say otherwise. */
+    /* An older okrd ignores a field it does not know: it can end this
+     * session only, and okr says so rather than claim the others ended. */
     const Okr__HelloResult *hello = okr_client_server_hello(cli->client);
-    if (everywhere && (!hello || hello->version_minor < 2))
-        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "UNSUPPORTED",
-                            "removed the local session, but %s is an older okrd that cannot end "
-                            "every session; upgrade it, or change your password (okr passwd), "
-                            "which ends your other sessions too",
-                            cli->server);
+    int older = everywhere && (!hello || hello->version_minor < 2);
     Okr__LogoutRequest lo = OKR__LOGOUT_REQUEST__INIT;
-    lo.everywhere = everywhere;
+    lo.everywhere = everywhere && !older;
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_LOGOUT;
     req.logout = &lo;
@@ -290,6 +285,12 @@ int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv)
     if (rc)
         return rc;
     okr__response__free_unpacked(resp, NULL);
+    if (older)
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "UNSUPPORTED",
+                            "ended this session only: %s is an older okrd that cannot end the "
+                            "others. Upgrade it, or log in again and change your password (okr "
+                            "passwd), which ends your other sessions too",
+                            cli->server);
     return logout__done(cli, everywhere, "");
 }
 

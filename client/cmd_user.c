@@ -427,12 +427,21 @@ static int user__passwd(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"password-stdin", no_argument, NULL, OPT_PASSWORD_STDIN}, OKR_CLI_GLOBAL_LONGOPTS};
+    cli->command = "user passwd";
+    cli->usage = passwd_usage;
     int from_stdin = 0;
-    int rc = okr_kit_begin(cli, "user passwd", passwd_usage, argc, argv, "", longopts, passwd__opt,
-                           &from_stdin, 1, 1, "USERNAME");
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, passwd__opt, &from_stdin);
+    if (rc < 0)
+        rc = user__positional(cli, argc, argv, 1, "USERNAME");
     if (rc >= 0)
         return rc;
     const char *username = argv[optind];
+    /* Logged in before the prompt, as user add is: a session that has ended
+     * is said before anyone types, and a connection that has logged in is
+     * not closed by okrd's login deadline while they do. */
+    rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
     char password[OKR_CLI_SECRET_MAX], prompt[320];
     snprintf(prompt, sizeof prompt, "New password for %s: ", username);
     rc = okr_cli_read_new_password(cli, from_stdin, prompt, password, sizeof password);

@@ -82,8 +82,11 @@ int okr_hostport_parse(const char *s, uint16_t default_port, char host[OKR_HOST_
     if (hostport__host(host, host_start, host_len) != 0)
         goto bad;
     /* Bracketed, or with a colon, it is an IPv6 address: "[a:b]" and "a:b"
-     * would give a canonical form ("[a:b]:7433") that does not parse. */
+     * would give a canonical form ("[a:b]:7433") that does not parse. A zone
+     * ("%eth0") belongs to such an address only, never to a name. */
     if ((s[0] == '[' || strchr(host, ':')) && !okr_host_is_ip_literal(host))
+        goto bad;
+    if (strchr(host, '%') && !strchr(host, ':'))
         goto bad;
     *port = default_port;
     if (port_str && hostport__port(port_str, port) != 0) {

@@ -39,7 +39,7 @@ static uint64_t pipe__next_after(const Okr__Response *r)
 /* Handles the answer to request i (taking resp) and fetches its further
  * pages one by one. 0 or an exit code. */
 static int pipe__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, okr_pipe_build_fn build,
-                        okr_pipe_answer_fn answer, void *arg)
+                        okr_pipe_answer_fn answer, void *arg, int quiet)
 {
     uint64_t after = 0;
     int tries = 0;
@@ -48,7 +48,8 @@ static int pipe__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, okr_pipe_
             okr__response__free_unpacked(resp, NULL);
             pipe__sleep_ms(PIPE_RETRY_MS);
         } else if (resp->status == OKR__STATUS__STATUS_NOT_FOUND ||
-                   resp->status == OKR__STATUS__STATUS_FORBIDDEN) {
+                   resp->status == OKR__STATUS__STATUS_FORBIDDEN ||
+                   (quiet && resp->status != OKR__STATUS__STATUS_OK)) {
             okr__response__free_unpacked(resp, NULL);
             return 0;
         } else if (resp->status != OKR__STATUS__STATUS_OK) {
@@ -82,8 +83,8 @@ static int pipe__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, okr_pipe_
     }
 }
 
-int okr_pipeline(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
-                 void *arg)
+static int pipe__run(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
+                     void *arg, int quiet)
 {
     /* A refused session is reported as such, not as n refused requests. */
     int settled = okr_cli_settle(cli);
@@ -105,10 +106,22 @@ int okr_pipeline(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_ans
         int rc = okr_client_wait(cli->client, ids[done % PIPE_WINDOW], &resp);
         if (rc)
             return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-        rc = pipe__follow(cli, done, resp, build, answer, arg);
+        rc = pipe__follow(cli, done, resp, build, answer, arg, quiet);
         if (rc)
             return rc;
         done++;
     }
     return 0;
+}
+
+int okr_pipeline(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
+                 void *arg)
+{
+    return pipe__run(cli, n, build, answer, arg, 0);
+}
+
+int okr_pipeline_quiet(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
+                       void *arg)
+{
+    return pipe__run(cli, n, build, answer, arg, 1);
 }

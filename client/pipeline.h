@@ -43,4 +43,9 @@ typedef int (*okr_pipe_answer_fn)(void *arg, size_t i, const Okr__Response *resp
 int okr_pipeline(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
                  void *arg);
 
+/* okr_pipeline for what is only shown (names): any refusal is skipped
+ * without a word, as NOT_FOUND is; a failed connection still stops it. */
+int okr_pipeline_quiet(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
+                       void *arg);
+
 #endif

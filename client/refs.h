@@ -75,8 +75,8 @@ void okr_ref_want_team(okr_ref_wanted_t *w, uint64_t id);
 void okr_ref_want_cycle(okr_ref_wanted_t *w, uint64_t id);
 
 /* Fetches the names w wants and caches them ("?" for one that is not
- * there or not visible), then frees w's list. 0, or an exit code (printed)
- * if the connection failed. */
+ * there, not visible or refused), then frees w's list. 0, or an exit code
+ * (printed) if the connection failed. */
 int okr_ref_fetch_wanted(okr_cli_t *cli, okr_ref_wanted_t *w);
 
 /* Cycle name of a cycle id for display ("?" when unknown). Cached likewise,

@@ -218,7 +218,7 @@ int okr_ref_fetch_wanted(okr_cli_t *cli, okr_ref_wanted_t *w)
     refs__distinct(w);
     int rc = 0;
     if (w->n > 0 && cli->client)
-        rc = okr_pipeline(cli, w->n, refs__build_get, refs__on_get, w);
+        rc = okr_pipeline_quiet(cli, w->n, refs__build_get, refs__on_get, w);
     /* One question per id: what did not come (gone, hidden) is "?". */
     for (size_t i = 0; rc == 0 && i < w->n; i++)
         refs__remember(refs_by_kind[w->v[i].kind], w->v[i].id, "?");

@@ -55,8 +55,7 @@ size_t okr_utf8_cluster(const char *s, size_t n, size_t *width)
 {
     const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
     utf8proc_int32_t cp, prev = -1, state = 0;
-    size_t used = 0, sum = 0, count = 0;
-    int first_wide = 0, emoji_style = 0;
+    size_t used = 0, sum = 0;
     while (used < n) {
         utf8proc_ssize_t k = utf8proc_iterate(p + used, (utf8proc_ssize_t)(n - used), &cp);
         if (k <= 0) {
@@ -69,18 +68,11 @@ size_t okr_utf8_cluster(const char *s, size_t n, size_t *width)
         if (prev >= 0 && utf8proc_grapheme_break_stateful(prev, cp, &state))
             break;
         int w = utf8proc_charwidth(cp);
-        if (count == 0)
-            first_wide = w == 2;
-        if (cp == 0xFE0F) /* VARIATION SELECTOR-16: emoji presentation */
-            emoji_style = 1;
         sum += w > 0 ? (size_t)w : 0;
-        count++;
         prev = cp;
         used += (size_t)k;
     }
-    /* An emoji with a skin tone, a family joined by ZWJ, "☀️": one wide
-     * glyph, not the sum of its parts (4 or 6 columns). */
-    *width = count > 1 && (first_wide || emoji_style) ? 2 : sum;
+    *width = sum;
     return used;
 }
 

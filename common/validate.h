@@ -20,17 +20,17 @@ int okr_check_string(const char *field, const char *s, size_t min_len, size_t ma
 /* Returns 0 if v is finite, else OKR_E_BAD_REQUEST with a message. */
 int okr_check_finite(const char *field, double v, char *msg, size_t msglen);
 
-/* Display width of a UTF-8 string in terminal columns, by grapheme cluster
- * (okr_utf8_cluster): East Asian wide characters count 2, combining marks 0,
- * an emoji sequence 2. Invalid bytes count 1 each. */
+/* Display width of a UTF-8 string in terminal columns (East Asian wide
+ * characters count 2, combining marks 0). Invalid bytes count 1 each. */
 size_t okr_display_width(const char *s);
 
-/* Byte length of the grapheme cluster at s (n > 0 bytes left), and its
- * display width in *width, as terminals that draw by cluster show it: the
- * sum of its code points' widths, except that an emoji sequence (a wide
- * emoji with a skin tone or joined to others by ZWJ, or any character with
- * U+FE0F asking for emoji presentation) is one wide glyph, 2 columns. An
- * invalid byte is a cluster of its own, 1 column wide. */
+/* Byte length of the grapheme cluster at s (n > 0 bytes left), so that text
+ * is cut only between clusters, and its display width in *width: the sum of
+ * its code points' widths, as ncurses (okr-dash) and wcwidth-based
+ * terminals count it. (Terminals that draw an emoji sequence, such as a
+ * family joined by ZWJ, as one glyph show it narrower: they differ, and
+ * okr-dash's cursor must agree with ncurses.) An invalid byte is a cluster
+ * of its own, 1 column wide. */
 size_t okr_utf8_cluster(const char *s, size_t n, size_t *width);
 
 #endif

@@ -172,6 +172,10 @@ static int feed__names(dash_feed_t *f, okr_client_t *c)
         int rc = okr_client_wait(c, sent[i], &resp);
         if (rc)
             return -rc;
+        if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED) {
+            okr__response__free_unpacked(resp, NULL); /* not a refusal: asked again next pump */
+            continue;
+        }
         const Okr__User *u = resp->status == OKR__STATUS__STATUS_OK &&
                                      resp->result_case == OKR__RESPONSE__RESULT_USER
                                  ? resp->user

@@ -314,6 +314,10 @@ static void test_hostport(void **state)
     /* The address is caseless, the zone (an interface name) is not. */
     assert_int_equal(okr_hostport_canon("[FE80::A%Wlan0]:9", out, err, sizeof err), 0);
     assert_string_equal(out, "[fe80::a%Wlan0]:9");
+    assert_int_equal(okr_hostport_canon("okr.example.com%eth0", out, err, sizeof err),
+                     OKR_E_BAD_REQUEST); /* a zone on a name */
+    assert_int_equal(okr_hostport_canon("10.0.0.1%eth0:9", out, err, sizeof err),
+                     OKR_E_BAD_REQUEST);
 }
 
 int main(void)
