@@ -121,6 +121,7 @@ typedef struct login_state {
     char token[OKR_TOKEN_HEX_LEN + 1];
     uint8_t token_hash[OKR_TOKEN_HASH_LEN];
     int64_t expires_at;
+    int changed; /* apply found the account changed since the password was checked */
 } login_state_t;
 
 static void login__free(void *arg)
@@ -133,10 +134,33 @@ static void login__free(void *arg)
     free(st);
 }
 
+/* 1 if the account stored now is still the one whose password was checked
+ * (read before the slow hash): active, with the same hash. An admin's reset
+ * or deactivation that committed meanwhile ended every session; a session
+ * opened on the old password after it must not survive it. 0 with *rc 0
+ * if it changed, 0 with *rc set if it cannot be read. */
+static int session__account_unchanged(okr_store_t *store, MDB_txn *txn, uint64_t user_id,
+                                      const char *checked_hash, int *rc)
+{
+    Okr__UserRecord *now;
+    *rc = okr_users_get(store, txn, user_id, &now);
+    if (*rc != 0)
+        return 0;
+    int same = now->user->active && strcmp(now->password_hash, checked_hash) == 0;
+    okr__user_record__free_unpacked(now, NULL);
+    return same;
+}
+
 static int login__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
 {
     okr_req_t *r = okr_req_of_write(w);
     login_state_t *st = r->state;
+    int rc;
+    st->changed = 0;
+    if (!session__account_unchanged(store, txn, st->rec->user->id, st->rec->password_hash, &rc)) {
+        st->changed = rc == 0;
+        return rc != 0 ? rc : OKR_E_UNAUTHENTICATED;
+    }
     Okr__SessionRecord sess = OKR__SESSION_RECORD__INIT;
     sess.user_id = st->rec->user->id;
     sess.created_at = okr_wall_ms();
@@ -149,6 +173,11 @@ static void login__committed(okr_write_t *w, int status)
 {
     okr_req_t *r = okr_req_of_write(w);
     login_state_t *st = r->state;
+    if (status != 0 && st->changed) {
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED,
+                     "the password or the account changed while logging in; log in again");
+        return;
+    }
     if (status != 0) {
         okr_req_fail(r, status, "could not open a session: %s", okr_strerror(status));
         return;
@@ -386,8 +415,10 @@ void okr_handle_ping(okr_req_t *r)
 typedef struct passwd_state {
     uint64_t user_id;
     char *user_key;
+    char old_hash[OKR_HASH_ENCODED_MAX]; /* the hash the current password was checked against */
     char new_hash[OKR_HASH_ENCODED_MAX];
     uint8_t keep[OKR_TOKEN_HASH_LEN];
+    int changed; /* apply found the account changed since that check */
 } passwd_state_t;
 
 static void passwd__free(void *arg)
@@ -400,8 +431,16 @@ static void passwd__free(void *arg)
 static int passwd__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
 {
     passwd_state_t *st = okr_req_of_write(w)->state;
+    /* An admin's reset that committed since the check ended this session
+     * too: the old password must not then choose the next one. */
+    int rc;
+    st->changed = 0;
+    if (!session__account_unchanged(store, txn, st->user_id, st->old_hash, &rc)) {
+        st->changed = rc == 0;
+        return rc != 0 ? rc : OKR_E_UNAUTHENTICATED;
+    }
     Okr__UserRecord *rec;
-    int rc = okr_users_get(store, txn, st->user_id, &rec);
+    rc = okr_users_get(store, txn, st->user_id, &rec);
     if (rc != 0)
         return rc;
     char *old = rec->password_hash;
@@ -417,6 +456,12 @@ static int passwd__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
 static void passwd__committed(okr_write_t *w, int status)
 {
     okr_req_t *r = okr_req_of_write(w);
+    if (status != 0 && ((passwd_state_t *)r->state)->changed) {
+        okr_req_fail(r, OKR_E_UNAUTHENTICATED,
+                     "your password or account was changed meanwhile (by an admin?), so yours "
+                     "was not: log in again");
+        return;
+    }
     if (status != 0) {
         okr_req_fail(r, status, "could not change the password: %s", okr_strerror(status));
         return;
@@ -485,10 +530,13 @@ void okr_handle_passwd(okr_req_t *r)
     }
     int rc = okr_users_get(srv->store, txn, st->user_id, &rec);
     okr_store_read_end(srv->store, txn);
-    if (rc != 0) {
+    if (rc != 0 || strlen(rec->password_hash) >= sizeof st->old_hash) {
+        if (rec)
+            okr__user_record__free_unpacked(rec, NULL);
         okr_req_fail(r, OKR_E_INTERNAL, "cannot read your account");
         return;
     }
+    strcpy(st->old_hash, rec->password_hash);
     rc = okr_hasher_verify(srv->hasher, rec->password_hash, in->old_password, passwd__verified, r);
     okr__user_record__free_unpacked(rec, NULL);
     if (rc != 0)

@@ -274,6 +274,7 @@ static int update__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
 {
     okr_req_t *r = okr_req_of_write(w);
     user_state_t *st = r->state;
+    st->message[0] = '\0'; /* apply may run again: no refusal from a try before */
     int rc = update__load(r, store, txn, st->target_id, st->target_name);
     return rc != 0 ? rc : st->change(r, store, txn, st->rec);
 }

@@ -99,7 +99,7 @@ input=$dir/bob-pw as bob 0 "bob logs in again" -- login bob --password-stdin
 as bob 0 "and works" -- whoami
 as admin 5 "activating an active user is refused" -- user activate bob
 check "it says he is already active" -- grep -q "bob is already active" "$dir/err"
-as admin 0 "activate --json on a deactivated user" -- user deactivate carol
+as admin 0 "deactivate carol, to activate her with --json" -- user deactivate carol
 as admin 0 "activate carol, --json" -- --json user activate carol
 check "the answer is carol, active" -- sh -c "jq -e '.username == \"carol\" and .active' '$dir/out' >/dev/null"
 

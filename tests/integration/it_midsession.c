@@ -9,6 +9,8 @@
  *   connection of that user, subscribed or not, is logged out at once; the
  *   old password fails, the new one works; the change log has the change
  *   without the hash; activate and set_name work by user id too.
+ * - A login that checked the old password while such a reset committed
+ *   opens no session.
  * In each case a control subscriber that is still entitled receives the
  * event, so "nothing arrived" means "nothing was sent to that connection". */
 #include <setjmp.h>
@@ -338,6 +340,85 @@ static void test_password_reset_mid_session(void **state)
 }
 
 /* After a failure too: no okrd left running, no directory left behind. */
+/* Sends req on a raw connection without waiting (id as given). */
+static void raw_send(SSL *ssl, Okr__Request *req, uint64_t id)
+{
+    req->id = id;
+    assert_int_equal(ts_tls_send_request(ssl, req), 0);
+}
+
+/* A login that checked the old password while an admin's reset committed
+ * must not open a session: the reset ended every session of the user, and
+ * one opened on the old password just after would survive it. One hasher
+ * thread and a slow KDF make the order certain: the reset's hash runs first,
+ * bob's login reads the old hash meanwhile and waits behind it, then
+ * verifies the old password (right, then) after the reset has committed. */
+static void test_login_racing_a_reset(void **state)
+{
+    (void)state;
+    const char *extra[] = {"--rate-limit-rps",
+                           "0",
+                           "--hash-parallel",
+                           "1",
+                           "--kdf-memory-kib",
+                           "131072",
+                           "--kdf-iterations",
+                           "3",
+                           NULL};
+    ts_start(&server, extra);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    assert_int_equal(ts_create_user(admin, "bob", "bob-password-1", OKR__ROLE__ROLE_MEMBER),
+                     OKR_OK);
+    SSL *control = raw_login(&server, "admin", TS_ADMIN_PASSWORD);
+    SSL *thief = ts_tls_connect(&server, TLS1_3_VERSION); /* knows the old password */
+    assert_non_null(control);
+    assert_non_null(thief);
+    assert_int_equal(raw_hello(thief), 0);
+
+    Okr__UserSetPasswordRequest sp = OKR__USER_SET_PASSWORD_REQUEST__INIT;
+    sp.username = "bob";
+    sp.new_password = "bob-password-2";
+    Okr__Request reset = OKR__REQUEST__INIT;
+    reset.op_case = OKR__REQUEST__OP_USER_SET_PASSWORD;
+    reset.user_set_password = &sp;
+    raw_send(control, &reset, 10);
+    /* okrd has read it and is hashing the new password (128 MiB, 3 passes:
+     * longer than this wait by far, also on a loaded machine) */
+    raw_sleep_ms(150);
+    Okr__LoginRequest lg = OKR__LOGIN_REQUEST__INIT;
+    lg.username = "bob";
+    lg.password = "bob-password-1";
+    Okr__Request login = OKR__REQUEST__INIT;
+    login.op_case = OKR__REQUEST__OP_LOGIN;
+    login.login = &lg;
+    raw_send(thief, &login, 11);
+
+    Okr__Envelope *env = ts_tls_read_envelope(control, 30000);
+    assert_non_null(env);
+    assert_int_equal(env->response->id, 10);
+    assert_int_equal(env->response->status, OKR__STATUS__STATUS_OK);
+    okr__envelope__free_unpacked(env, NULL);
+    env = ts_tls_read_envelope(thief, 30000);
+    assert_non_null(env);
+    assert_int_equal(env->response->id, 11);
+    assert_int_equal(env->response->status, OKR__STATUS__STATUS_UNAUTHENTICATED);
+    /* the race itself, not a plain wrong password (the KDF was not slow enough) */
+    assert_non_null(strstr(env->response->message, "changed while logging in"));
+    okr__envelope__free_unpacked(env, NULL);
+
+    /* Nothing was opened: the old password is refused, the new one works. */
+    okr_client_t *c = ts_connect(&server);
+    assert_int_equal(okr_client_login(c, "bob", "bob-password-1", NULL), OKR_E_UNAUTHENTICATED);
+    okr_client_free(c);
+    c = ts_login(&server, "bob", "bob-password-2");
+    okr_client_free(c);
+    ts_tls_close(thief);
+    ts_tls_close(control);
+    okr_client_free(admin);
+    ts_stop(&server);
+    ts_cleanup(&server);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -351,6 +432,7 @@ int main(void)
         cmocka_unit_test_teardown(test_second_login_and_deactivation, teardown),
         cmocka_unit_test_teardown(test_session_expiring_mid_session, teardown),
         cmocka_unit_test_teardown(test_password_reset_mid_session, teardown),
+        cmocka_unit_test_teardown(test_login_racing_a_reset, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
