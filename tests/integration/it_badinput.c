@@ -17,6 +17,7 @@
 
 #include "frame.h"
 #include "harness.h"
+#include "it_raw.h"
 #include "okr_error.h"
 
 #define FRAME_TIMEOUT_MS 600
@@ -274,17 +275,8 @@ static void test_every_operation_needs_login(void **state)
     (void)state;
     SSL *ssl = ts_tls_connect(&server, TLS1_3_VERSION);
     assert_non_null(ssl);
-    Okr__Hello hello = OKR__HELLO__INIT;
-    hello.version_major = 1;
-    Okr__Request h = OKR__REQUEST__INIT;
-    h.id = 1;
-    h.op_case = OKR__REQUEST__OP_HELLO;
-    h.hello = &hello;
-    assert_int_equal(ts_tls_send_request(ssl, &h), 0);
-    Okr__Envelope *env = ts_tls_read_envelope(ssl, 5000);
-    assert_non_null(env);
-    assert_int_equal(env->response->status, OKR__STATUS__STATUS_OK);
-    okr__envelope__free_unpacked(env, NULL);
+    assert_int_equal(raw_hello(ssl), 0);
+    Okr__Envelope *env;
 
     const ProtobufCMessageDescriptor *d = &okr__request__descriptor;
     size_t checked = 0;
