@@ -35,14 +35,22 @@ int okr_display_name_check(const char *name, int allow_empty, char *msg, size_t 
     if (okr_check_string("display_name", name, allow_empty ? 0 : 1, OKR_DISPLAY_NAME_MAX, msg,
                          msglen))
         return OKR_E_BAD_REQUEST;
-    /* Valid UTF-8 by now: a C1 control is U+0080..U+009F, bytes C2 80..C2 9F. */
+    /* Valid UTF-8 by now: a C1 control is U+0080..U+009F, bytes C2 80..C2 9F.
+     * Text-direction overrides and isolates (U+202A..U+202E, U+2066..U+2069:
+     * E2 80 AA..AE, E2 81 A6..A9) and the line and paragraph separators
+     * (U+2028, U+2029: E2 80 A8..A9) would let a name make the text after it
+     * on a screen read as something else: refused as well. */
     const unsigned char *p = (const unsigned char *)name;
     for (size_t i = 0; p[i]; i++) {
         int c0 = p[i] < 0x20 || p[i] == 0x7f;
         int c1 = p[i] == 0xc2 && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f;
-        if (c0 || c1) {
+        int layout = p[i] == 0xe2 && ((p[i + 1] == 0x80 && p[i + 2] >= 0xa8 && p[i + 2] <= 0xae) ||
+                                      (p[i + 1] == 0x81 && p[i + 2] >= 0xa6 && p[i + 2] <= 0xa9));
+        if (c0 || c1 || layout) {
             snprintf(msg, msglen,
-                     "display_name must not contain control characters (found one at byte %zu)", i);
+                     "display_name must not contain control characters, line breaks or "
+                     "text-direction overrides (found one at byte %zu)",
+                     i);
             return OKR_E_BAD_REQUEST;
         }
     }

@@ -68,6 +68,10 @@ as bob 0 "bob's session survives a refused reset" -- whoami
 as admin 5 "a display name with a control character is refused" -- \
     user edit bob --name $'Bob\x1b[31mRed'
 check "it says why" -- grep -q "display_name must not contain control characters" "$dir/err"
+as admin 5 "a display name with a right-to-left override is refused" -- \
+    user edit bob --name $'Bob\xe2\x80\xaegnp.exe'
+check "it says why" -- grep -q "text-direction overrides" "$dir/err"
+as admin 0 "a name in Arabic script is fine" -- user edit bob --name "بوب"
 as admin 5 "an empty display name is refused" -- user edit bob --name ""
 check "it says how long it may be" -- grep -q "display_name must be" "$dir/err"
 as admin 5 "a 129-byte display name is refused" -- user edit bob --name "$(printf 'x%.0s' $(seq 129))"
