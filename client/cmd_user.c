@@ -193,6 +193,21 @@ static int add__opt(okr_cli_t *cli, int opt, void *arg)
     return OKR_EXIT_USAGE;
 }
 
+/* Logs in, then asks for a new password for username ("WHAT USERNAME: ",
+ * twice without echo, or from stdin). Logged in first: a session that has
+ * ended is said before anyone types, and a connection that has logged in is
+ * not closed by okrd's login deadline while they do. 0 or an exit code. */
+static int user__new_password(okr_cli_t *cli, const char *what, const char *username,
+                              int from_stdin, char password[OKR_CLI_SECRET_MAX])
+{
+    int rc = okr_cli_connect_auth(cli);
+    if (rc)
+        return rc;
+    char prompt[320];
+    snprintf(prompt, sizeof prompt, "%s %s: ", what, username);
+    return okr_cli_read_new_password(cli, from_stdin, prompt, password, OKR_CLI_SECRET_MAX);
+}
+
 static int user__add(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -209,12 +224,8 @@ static int user__add(okr_cli_t *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     const char *username = argv[optind];
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
-        return rc;
-    char password[OKR_CLI_SECRET_MAX], prompt[320];
-    snprintf(prompt, sizeof prompt, "Password for the new user %s: ", username);
-    rc = okr_cli_read_new_password(cli, o.password_stdin, prompt, password, sizeof password);
+    char password[OKR_CLI_SECRET_MAX];
+    rc = user__new_password(cli, "Password for the new user", username, o.password_stdin, password);
     if (rc)
         return rc;
     Okr__UserCreateRequest create = OKR__USER_CREATE_REQUEST__INIT;
@@ -437,15 +448,8 @@ static int user__passwd(okr_cli_t *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     const char *username = argv[optind];
-    /* Logged in before the prompt, as user add is: a session that has ended
-     * is said before anyone types, and a connection that has logged in is
-     * not closed by okrd's login deadline while they do. */
-    rc = okr_cli_connect_auth(cli);
-    if (rc)
-        return rc;
-    char password[OKR_CLI_SECRET_MAX], prompt[320];
-    snprintf(prompt, sizeof prompt, "New password for %s: ", username);
-    rc = okr_cli_read_new_password(cli, from_stdin, prompt, password, sizeof password);
+    char password[OKR_CLI_SECRET_MAX];
+    rc = user__new_password(cli, "New password for", username, from_stdin, password);
     if (rc)
         return rc;
     Okr__UserSetPasswordRequest sp = OKR__USER_SET_PASSWORD_REQUEST__INIT;

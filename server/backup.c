@@ -232,16 +232,19 @@ int okr_backup_write(okr_store_t *s, const char *path, int compact, okr_backup_i
 
 /* ---- okrd --restore ---- */
 
-/* okrd's arguments without "--restore FILE", for the usual settings parser. */
+/* okrd's arguments without the "--restore FILE" okr_config_mode found (not
+ * a flag's value that reads the same), for the usual settings parser. */
 static char **restore__args(int argc, char **argv, int *n, const char **file)
 {
+    int at;
+    okr_config_mode(argc, argv, &at);
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args)
         return NULL;
     *n = 0;
     *file = NULL;
     for (int i = 0; i < argc; i++) {
-        if (i > 0 && strcmp(argv[i], "--restore") == 0) {
+        if (i > 0 && i == at) {
             *file = i + 1 < argc ? argv[++i] : NULL;
             continue;
         }

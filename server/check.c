@@ -615,15 +615,18 @@ int okr_check_store(okr_store_t *s, FILE *out, uint64_t *problems)
     return 0;
 }
 
-/* okrd's arguments without "--check", for the usual settings parser. */
+/* okrd's arguments without the "--check" okr_config_mode found (not a
+ * flag's value that reads the same), for the usual settings parser. */
 static char **check__args(int argc, char **argv, int *n)
 {
+    int at;
+    okr_config_mode(argc, argv, &at);
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args)
         return NULL;
     *n = 0;
     for (int i = 0; i < argc; i++)
-        if (i == 0 || strcmp(argv[i], "--check") != 0)
+        if (i == 0 || i != at)
             args[(*n)++] = argv[i];
     return args;
 }

@@ -241,9 +241,14 @@ static const char *config__flag(int argc, char **argv, int *i, char key[64])
     return NULL;
 }
 
-okr_mode_t okr_config_mode(int argc, char **argv)
+okr_mode_t okr_config_mode(int argc, char **argv, int *at)
 {
+    int where = 0;
+    if (!at)
+        at = &where;
+    *at = 0;
     for (int i = 1; i < argc; i++) {
+        *at = i;
         if (strcmp(argv[i], "--check") == 0)
             return OKR_MODE_CHECK;
         if (strcmp(argv[i], "--restore") == 0)
@@ -254,6 +259,7 @@ okr_mode_t okr_config_mode(int argc, char **argv)
         char key[64];
         config__flag(argc, argv, &i, key); /* steps over its value (--config's too) */
     }
+    *at = 0;
     return OKR_MODE_SERVE;
 }
 

@@ -72,9 +72,10 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv);
 /* What okrd is asked to do: serve, or one of the maintenance modes that work
  * on the store and exit (okrd --check, okrd --restore FILE). Only a flag of
  * its own counts, not another flag's value: "--port-file --check" sets
- * port_file and serves. */
+ * port_file and serves. *at (may be NULL) is the mode flag's index in argv,
+ * 0 when serving. */
 typedef enum okr_mode { OKR_MODE_SERVE, OKR_MODE_CHECK, OKR_MODE_RESTORE } okr_mode_t;
-okr_mode_t okr_config_mode(int argc, char **argv);
+okr_mode_t okr_config_mode(int argc, char **argv, int *at);
 
 /* Reads settings from f, an INI file (the one --config names; name is used
  * in messages), over those already in cfg. Returns 0, or -1 after printing a

@@ -11,7 +11,7 @@
 int main(int argc, char **argv)
 {
     /* Maintenance modes: they do their work on the store and exit. */
-    switch (okr_config_mode(argc, argv)) {
+    switch (okr_config_mode(argc, argv, NULL)) {
     case OKR_MODE_CHECK:
         return okr_check_main(argc, argv);
     case OKR_MODE_RESTORE:

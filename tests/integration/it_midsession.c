@@ -210,6 +210,17 @@ static Okr__Response *admin_user_op(okr_client_t *admin, Okr__Request__OpCase op
     return resp;
 }
 
+/* okrd started with extra, the admin logged in (returned), and bob a member
+ * with the password bob-password-1. */
+static okr_client_t *start_with_bob(const char *const *extra)
+{
+    ts_start(&server, extra);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    assert_int_equal(ts_create_user(admin, "bob", "bob-password-1", OKR__ROLE__ROLE_MEMBER),
+                     OKR_OK);
+    return admin;
+}
+
 static int has_bytes(const uint8_t *buf, size_t len, const char *needle)
 {
     size_t n = strlen(needle);
@@ -223,12 +234,9 @@ static void test_password_reset_mid_session(void **state)
 {
     (void)state;
     const char *extra[] = {"--rate-limit-rps", "0", NULL};
-    ts_start(&server, extra);
-    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    okr_client_t *admin = start_with_bob(extra);
     uint64_t objective, kr;
     make_kr(admin, "reset", &objective, &kr);
-    assert_int_equal(ts_create_user(admin, "bob", "bob-password-1", OKR__ROLE__ROLE_MEMBER),
-                     OKR_OK);
     SSL *control = raw_login(&server, "admin", TS_ADMIN_PASSWORD);
     SSL *phone = raw_login(&server, "bob", "bob-password-1"); /* subscribed */
     SSL *desk = raw_login(&server, "bob", "bob-password-1");  /* only requests */
@@ -365,10 +373,7 @@ static void test_login_racing_a_reset(void **state)
                            "--kdf-iterations",
                            "3",
                            NULL};
-    ts_start(&server, extra);
-    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
-    assert_int_equal(ts_create_user(admin, "bob", "bob-password-1", OKR__ROLE__ROLE_MEMBER),
-                     OKR_OK);
+    okr_client_t *admin = start_with_bob(extra);
     SSL *control = raw_login(&server, "admin", TS_ADMIN_PASSWORD);
     SSL *thief = ts_tls_connect(&server, TLS1_3_VERSION); /* knows the old password */
     assert_non_null(control);

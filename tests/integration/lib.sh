@@ -76,33 +76,23 @@ as() {
 # field JQ: a value from the last output, which is JSON.
 field() { jq -r "$1" "$dir/out"; }
 
-# pick_port: a port nothing uses now, below the kernel's range for outgoing
-# connections (ip_local_port_range), so that none of those can take it while
-# okrd is stopped and restarted on it.
-pick_port() {
-    local lo hi p base=10000
-    read -r lo hi </proc/sys/net/ipv4/ip_local_port_range
-    [ "$lo" -gt $((base + 1000)) ] || base=1024
-    [ "$lo" -gt 2048 ] || lo=65536 # outgoing connections may take any port: ss decides
-    while :; do
-        p=$((base + RANDOM % (lo - base)))
-        ss -tan "( sport = :$p )" 2>/dev/null | grep -q ":$p " || { echo "$p"; return; }
-    done
-}
+# free_port (scripts/free-port.sh): a port nothing uses, below the range of
+# outgoing connections.
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/free-port.sh"
 
 # start_okrd [ENV=VALUE...]: starts okrd in the background (ENV in its
 # environment, $okrd_args on its command line) on $dir/data with the admin
 # password in $dir/admin-pw, appending to $dir/okrd.log, and waits up to
 # 60 s for its port. Sets okrd_pid, port and S (host:port). The first start
-# picks a free port (pick_port; another if a parallel test took it first); a
+# picks a free port (free_port; another if a parallel test took it first); a
 # restart keeps it, as the client's pins and sessions are per host:port, and
 # waits for it to be free. Exits the script (status 1, okrd's log on stderr)
 # if okrd did not come up: every check after would fail for that one reason.
 start_okrd() {
-    local picked=0 tries
+    local picked=0
     [ -n "${port:-}" ] || picked=1
-    for tries in $(seq 1 20); do
-        [ "$picked" = 0 ] || port=$(pick_port)
+    for _ in $(seq 1 20); do
+        [ "$picked" = 0 ] || port=$(free_port)
         rm -f "$dir/port"
         env "$@" "$OKRD" --data-dir "$dir/data" --listen "127.0.0.1:$port" \
             --port-file "$dir/port" --admin-password-file "$dir/admin-pw" \

@@ -72,7 +72,7 @@ static okr_mode_t mode_of(const char *a, const char *b, const char *c)
     int argc = 1;
     while (argv[argc])
         argc++;
-    return okr_config_mode(argc, argv);
+    return okr_config_mode(argc, argv, NULL);
 }
 
 /* The maintenance modes are flags of their own, never another flag's value. */
@@ -89,6 +89,15 @@ static void test_mode(void **state)
     assert_int_equal(mode_of("--config", "--check", NULL), OKR_MODE_SERVE);
     assert_int_equal(mode_of("--port-file=x", "--check", NULL), OKR_MODE_CHECK);
     assert_int_equal(mode_of("--help", "--check", NULL), OKR_MODE_CHECK);
+    /* where: the flag itself, not a value reading the same (what --check and
+     * --restore strip before the usual parser) */
+    char *argv[] = {"okrd", "--port-file", "--check", "--check", NULL};
+    int at = -1;
+    assert_int_equal(okr_config_mode(4, argv, &at), OKR_MODE_CHECK);
+    assert_int_equal(at, 3);
+    char *serve[] = {"okrd", "--data-dir", "d", NULL};
+    assert_int_equal(okr_config_mode(3, serve, &at), OKR_MODE_SERVE);
+    assert_int_equal(at, 0);
 }
 
 int main(void)
