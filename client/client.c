@@ -1109,6 +1109,12 @@ const Okr__HelloResult *okr_client_server_hello(const okr_client_t *c)
     return c->hello ? c->hello->hello : NULL;
 }
 
+int okr_client_server_speaks(const okr_client_t *c, uint32_t minor)
+{
+    const Okr__HelloResult *h = okr_client_server_hello(c);
+    return h && h->version_major == OKR_PROTOCOL_MAJOR && h->version_minor >= minor;
+}
+
 const char *okr_client_fingerprint(const okr_client_t *c)
 {
     return c->fingerprint;

@@ -26,7 +26,11 @@
 #include "okr.pb-c.h"
 
 #define OKR_PROTOCOL_MAJOR 1
-#define OKR_PROTOCOL_MINOR 2
+#define OKR_PROTOCOL_MINOR 3
+
+/* The protocol minors from which a server takes what older ones ignore. */
+#define OKR_PROTOCOL_LOGOUT_EVERYWHERE 2 /* LogoutRequest.everywhere */
+#define OKR_PROTOCOL_DATED_CHECKINS    3 /* CheckInRequest.at */
 
 typedef struct okr_client okr_client_t;
 
@@ -103,6 +107,11 @@ int okr_client_send_raw(okr_client_t *c, const void *data, size_t len);
 
 /* The server's Hello answer. Valid for the client's lifetime. */
 const Okr__HelloResult *okr_client_server_hello(const okr_client_t *c);
+
+/* 1 if the server's Hello said this major protocol version and at least
+ * minor: a field that minor added is then understood, not ignored. 0 also
+ * while Hello's answer is still to come. */
+int okr_client_server_speaks(const okr_client_t *c, uint32_t minor);
 
 /* SHA-256 fingerprint (hex) of the server's certificate. */
 const char *okr_client_fingerprint(const okr_client_t *c);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "cmd_kit.h"
 #include "json_out.h"
 #include "okr_error.h"
@@ -20,13 +21,14 @@
 #include "render.h"
 #include "validate.h"
 
-enum { OPT_CONFIDENCE = OKR_OPT_FIRST_COMMAND_OPT, OPT_NOTE };
+enum { OPT_CONFIDENCE = OKR_OPT_FIRST_COMMAND_OPT, OPT_NOTE, OPT_AT };
 
 #define CHECKIN_MAX_ANCESTORS 8
 #define CHECKIN_VALUE_MAX     64
+#define CHECKIN_LATE_MS       60000 /* recorded this much after its date: shown as dated */
 
 static const char checkin_usage[] =
-    "Usage: okr checkin KR VALUE [--confidence N] [-m NOTE]\n"
+    "Usage: okr checkin KR VALUE [--confidence N] [-m NOTE] [--at WHEN]\n"
     "\n"
     "Records this week's value of a key result (a check-in), then shows its new\n"
     "progress and how its objective and the objectives above it moved.\n"
@@ -48,6 +50,12 @@ static const char checkin_usage[] =
     "  -c, --confidence N   how sure you are the target will be reached, 0 to 10\n"
     "                       (also 7/10); 3 or less marks the key result off track\n"
     "  -m, --note NOTE      what happened this week\n"
+    "  --at WHEN            a check-in made late: when the value was true. A day\n"
+    "                       (2026-03-27, yesterday, -3d) means as of its end; a\n"
+    "                       moment is \"2026-03-27 17:00\" (local time). It must be\n"
+    "                       in the cycle and not before the key result's latest\n"
+    "                       check-in; okr history marks it with the time it was\n"
+    "                       recorded\n"
     "  (and the global options: okr --help)\n"
     "\n"
     "Examples:\n"
@@ -55,6 +63,7 @@ static const char checkin_usage[] =
     "  okr checkin K34 +5 -c 8 -m \"two big deals closed\"\n"
     "  okr checkin K12 60%\n"
     "  okr checkin K7 done -m \"launched on Monday\"\n"
+    "  okr checkin K34 38 --at yesterday -m \"Friday's figure, entered late\"\n"
     "  okr checkin K34 42 --json\n";
 
 typedef enum value_kind {
@@ -70,6 +79,7 @@ typedef struct checkin_opts {
     int has_confidence;
     uint32_t confidence;
     const char *note;
+    int64_t at; /* --at: when the value was true; 0 = now */
 } checkin_opts_t;
 
 /* ---------------------------------------------------------------- parsing */
@@ -292,6 +302,11 @@ static void checkin__print_text(okr_cli_t *cli, const Okr__CheckInResult *res)
         if (ci->has_confidence)
             printf("  confidence %u/10", (unsigned)ci->confidence);
         printf("\n");
+        if (ci->recorded_at > ci->time + CHECKIN_LATE_MS) {
+            char when[64];
+            okr_cli_format_time(ci->time, when, sizeof when);
+            printf("  dated %s\n", when);
+        }
     } else {
         printf("  now %s  %s\n", now, bar);
     }
@@ -344,6 +359,41 @@ static json_t *checkin__json(const Okr__CheckInResult *res)
 
 /* ---------------------------------------------------------------- command */
 
+/* --at WHEN into *at (0: now). "today" is now; a moment later than now is
+ * refused here rather than by the server, with the words the user typed. */
+static int checkin__parse_at(okr_cli_t *cli, const char *text, int64_t *at)
+{
+    int64_t now = okr_wall_ms(), end_of_today;
+    if (okr_render_parse_when(text, at) != 0)
+        return okr_cli_usage_error(cli,
+                                   "--at takes a day (2026-03-27, yesterday, -3d) or a moment "
+                                   "(\"2026-03-27 17:00\"), not '%s'",
+                                   text);
+    if (*at > now && okr_render_parse_date("today", 1, &end_of_today) == 0 && *at == end_of_today)
+        *at = 0; /* as of today: now */
+    else if (*at > now)
+        return okr_cli_usage_error(cli,
+                                   "--at %s is in the future: a check-in records a value that is "
+                                   "true now or was before",
+                                   text);
+    return -1;
+}
+
+/* Checks that the server can date a check-in (protocol 1.3): an older one
+ * would ignore --at and record the value as of now. 0 or an exit code. */
+static int checkin__server_dates(okr_cli_t *cli)
+{
+    int rc = okr_cli_settle(cli);
+    if (rc)
+        return rc;
+    if (okr_client_server_speaks(cli->client, OKR_PROTOCOL_DATED_CHECKINS))
+        return 0;
+    return okr_cli_fail(cli, OKR_EXIT_REFUSED, "UNSUPPORTED",
+                        "%s is an older okrd that cannot date a check-in: upgrade it, or check in "
+                        "without --at",
+                        cli->server);
+}
+
 static int checkin__opt(okr_cli_t *cli, int opt, checkin_opts_t *o)
 {
     switch (opt) {
@@ -358,6 +408,8 @@ static int checkin__opt(okr_cli_t *cli, int opt, checkin_opts_t *o)
     case OPT_NOTE:
         o->note = optarg;
         return -1;
+    case OPT_AT:
+        return checkin__parse_at(cli, optarg, &o->at);
     }
     return OKR_EXIT_USAGE;
 }
@@ -376,8 +428,9 @@ static int checkin__is_negative(const char *arg)
 /* 1 if opt (an argv element) is an option that takes the next element as its value. */
 static int checkin__takes_value(const char *opt)
 {
-    static const char *const with_value[] = {
-        "-c", "-m", "--confidence", "--note", "--message", "--server", "--ca", "--timeout", NULL};
+    static const char *const with_value[] = {"-c",        "-m",   "--confidence", "--note",
+                                             "--message", "--at", "--server",     "--ca",
+                                             "--timeout", NULL};
     for (size_t i = 0; with_value[i]; i++)
         if (strcmp(opt, with_value[i]) == 0)
             return 1;
@@ -394,6 +447,7 @@ static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t 
         {"confidence", required_argument, NULL, OPT_CONFIDENCE},
         {"note", required_argument, NULL, OPT_NOTE},
         {"message", required_argument, NULL, OPT_NOTE},
+        {"at", required_argument, NULL, OPT_AT},
         OKR_CLI_GLOBAL_LONGOPTS};
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args)
@@ -469,23 +523,27 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
     ci.has_confidence = o.has_confidence;
     ci.confidence = o.confidence;
     ci.note = (char *)(o.note ? o.note : "");
+    ci.at = o.at;
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_CHECKIN;
     req.checkin = &ci;
     Okr__Response *resp;
     cli->checked_in_kr = kr_id;
-    if (kind == VALUE_ABSOLUTE) {
+    if (kind == VALUE_ABSOLUTE && !o.at) {
         /* The usual case, and the one to keep quick: the check-in goes right
          * behind Hello and the token. */
         rc = okr_cli_connect_call(cli, &req, OKR__RESPONSE__RESULT_CHECKIN, &resp);
     } else {
         /* A change or a share needs the key result's figures first; they are
-         * asked for right behind the session's token. */
+         * asked for right behind the session's token. A dated check-in waits
+         * for Hello's answer, to know the server can date it. */
         rc = okr_cli_connect_lazy(cli);
+        if (rc == 0 && o.at)
+            rc = checkin__server_dates(cli);
         Okr__Response *got = NULL;
-        if (rc == 0)
+        if (rc == 0 && kind != VALUE_ABSOLUTE)
             rc = checkin__get_kr(cli, kr_id, &got);
-        if (rc == 0) {
+        if (rc == 0 && got) {
             rc = checkin__resolve(cli, got->key_result, ref, kind, v, &ci.value);
             okr__response__free_unpacked(got, NULL);
         }

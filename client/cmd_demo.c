@@ -14,8 +14,12 @@
  *     week of the cycle so far — with trends that end on track, at risk or off
  *     track; tasks, comments and kudos.
  *
- * The server stamps every write with the time it happens, so "8 weeks of
- * check-ins" is their number and trend, not their dates.
+ * Check-ins are dated on the week they stand for (CheckInRequest.at,
+ * protocol 1.3; a server older than that dates them now), at office hours
+ * near each week's end, so history, the review's "since the last meeting"
+ * and staleness read as they would after 8 real weeks: a few key results of
+ * objectives in trouble stopped being checked in two or three weeks ago.
+ * Everything else is stamped with the time the demo runs.
  *
  * Check-ins, comments and tasks are written by the people they belong to:
  * the demo logs in as each demo user on a connection of their own. Structure
@@ -553,6 +557,7 @@ typedef struct demo_kr {
     double final;
     double shape;
     int done_week; /* yes/no: the week it is done, 0 never */
+    int last_week; /* the last week checked in: before the cycle's last, it went stale */
     double last_progress;
 } demo_kr_t;
 
@@ -561,6 +566,7 @@ typedef struct demo_cycle {
     int64_t start, end;
     double pace; /* expected progress at the last check-in */
     int weeks;
+    int64_t every; /* between two check-ins of a key result, in ms */
     uint64_t id, version;
     demo_obj_t objs[DEMO_MAX_OBJS];
     size_t nobjs;
@@ -587,6 +593,7 @@ struct demo {
     uint64_t rng;
     int64_t t0;
     int progress; /* print a line per phase */
+    int dated;    /* the server dates check-ins (protocol 1.3) */
     int started;  /* writes began: a failure leaves a partial demo */
 
     demo_pending_t pending[DEMO_BATCH];
@@ -1150,6 +1157,11 @@ static void demo__fate(demo_t *d, demo_cycle_t *c, demo_kr_t *kr, int mood, int 
     kr->done_week = 0;
     if (kr->metric == OKR__METRIC__METRIC_BOOLEAN && kr->fate == 0 && demo__uniform(d, 0, 1) < 0.6)
         kr->done_week = c->weeks - (int)demo__pick(d, 3);
+    kr->last_week = c->weeks;
+    /* In the active cycle, half the key results of objectives off track and
+     * a few at risk went quiet: the coach and okr mine call them stale. */
+    if (!c->closed && kr->fate > 0 && demo__uniform(d, 0, 1) < (kr->fate == 2 ? 0.5 : 0.15))
+        kr->last_week = c->weeks - 2 - (int)demo__pick(d, 2);
     kr->last_progress = 0;
 }
 
@@ -1269,6 +1281,8 @@ static void demo__cycle_dates(demo_t *d, int64_t now)
         demo__quarter(closed->start, closed->name, sizeof closed->name);
     active->weeks = DEMO_WEEKS;
     closed->weeks = DEMO_CLOSED_WEEKS;
+    active->every = 7 * DEMO_DAY_MS;
+    closed->every = (closed->end - closed->start) / closed->weeks;
     active->pace = (double)(now - active->start) / (double)(active->end - active->start);
     closed->pace = 1.0;
     closed->closed = 1;
@@ -1511,6 +1525,15 @@ static double demo__week_value(demo_t *d, const demo_cycle_t *c, demo_kr_t *kr, 
     return demo__round(kr, kr->start + p * (kr->target - kr->start));
 }
 
+/* When check-in week w (1..weeks) was made: in office hours, on one of the
+ * last three days of its week (or its share of a closed cycle). */
+static int64_t demo__week_time(demo_t *d, const demo_cycle_t *c, int w)
+{
+    int64_t day =
+        demo__midnight(c->start + w * c->every - (int64_t)(1 + demo__pick(d, 3)) * DEMO_DAY_MS);
+    return day + (int64_t)(9 + demo__pick(d, 9)) * 3600000 + (int64_t)demo__pick(d, 60) * 60000;
+}
+
 static void on_checkin(demo_t *d, void *arg, const Okr__Response *resp)
 {
     demo_cycle_t *c = arg;
@@ -1525,10 +1548,13 @@ static int demo__checkins(demo_t *d, demo_cycle_t *c)
     for (int w = 1; w <= c->weeks; w++) {
         for (size_t i = 0; i < c->nkrs; i++) {
             demo_kr_t *kr = &c->krs[i];
-            if (kr->linked >= 0)
-                continue; /* its progress is its child's */
+            if (kr->linked >= 0 || w > kr->last_week)
+                continue; /* its progress is its child's; or it went quiet */
             Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
             ci.key_result_id = kr->id;
+            ci.at = demo__week_time(d, c, w);
+            if (!d->dated || ci.at > d->t0)
+                ci.at = 0;
             ci.value = demo__week_value(d, c, kr, w, &ci.confidence);
             ci.has_confidence = 1;
             ci.note = (char *)"";
@@ -1829,6 +1855,7 @@ int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv)
     d->rng = DEMO_SEED;
     d->t0 = demo__now_ms();
     d->progress = !cli->json;
+    d->dated = okr_client_server_speaks(cli->client, OKR_PROTOCOL_DATED_CHECKINS);
     demo__run(d);
     demo__flush(d);
     demo__logouts(d);

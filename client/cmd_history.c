@@ -14,6 +14,7 @@
 enum { OPT_CHANGES = OKR_OPT_FIRST_COMMAND_OPT };
 
 #define HISTORY_SUMMARY_MAX 512
+#define HISTORY_LATE_MS     60000 /* recorded this much after its date: marked */
 
 static const char history_usage[] =
     "Usage: okr history K|O|T [--changes]\n"
@@ -268,6 +269,11 @@ static void history__summary(okr_cli_t *cli, const Okr__Change *c, history_prev_
         history__add(buf, len, "check-in %s", a);
         if (c->checkin->has_confidence)
             history__add(buf, len, "confidence %u/10", (unsigned)c->checkin->confidence);
+        if (c->checkin->recorded_at > c->checkin->time + HISTORY_LATE_MS) {
+            char when[64];
+            okr_cli_format_time(c->checkin->time, when, sizeof when);
+            history__add(buf, len, "dated %s", when);
+        }
         if (c->key_result_after)
             prev->key_result = c->key_result_after;
         break;
@@ -325,6 +331,7 @@ typedef struct history_out {
     json_t *items;
     okr_cli_table_t table;
     size_t count;
+    size_t dated; /* check-ins recorded well after the time they are dated */
 } history_out_t;
 
 /* Adds one page of changes. Kept pages stay alive (prev points into them). */
@@ -434,6 +441,10 @@ static int history__add_checkins(okr_cli_t *cli, history_out_t *out, const Okr__
         } else {
             char when[64], value[96], conf[16], progress[16];
             okr_cli_format_time(ci->time, when, sizeof when);
+            if (ci->recorded_at > ci->time + HISTORY_LATE_MS) {
+                strncat(when, "*", sizeof when - strlen(when) - 1);
+                out->dated++;
+            }
             okr_render_value(kr, ci->value, value, sizeof value);
             if (ci->has_confidence)
                 snprintf(conf, sizeof conf, "%u/10", (unsigned)ci->confidence);
@@ -519,6 +530,9 @@ static int history__checkins(okr_cli_t *cli, uint64_t kr_id, const char *ref)
                 printf("No check-ins yet — record one: okr checkin %s VALUE\n", ref);
             else
                 okr_cli_table_print(&out.table, stdout);
+            if (out.dated)
+                printf("* made late and dated earlier (okr checkin --at); --json has the time "
+                       "each was recorded\n");
         }
     }
     okr__response__free_unpacked(kresp, NULL);

@@ -273,8 +273,8 @@ int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv)
                                 cli->server, okr_client_error(cli->client));
     /* An older okrd ignores a field it does not know: it can end this
      * session only, and okr says so rather than claim the others ended. */
-    const Okr__HelloResult *hello = okr_client_server_hello(cli->client);
-    int older = everywhere && (!hello || hello->version_minor < 2);
+    int older =
+        everywhere && !okr_client_server_speaks(cli->client, OKR_PROTOCOL_LOGOUT_EVERYWHERE);
     Okr__LogoutRequest lo = OKR__LOGOUT_REQUEST__INIT;
     lo.everywhere = everywhere && !older;
     Okr__Request req = OKR__REQUEST__INIT;

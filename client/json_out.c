@@ -303,6 +303,7 @@ json_t *okr_json_checkin(const Okr__CheckIn *ci)
     jb__uint(&b, "key_result_id", ci->key_result_id);
     jb__uint(&b, "author_id", ci->author_id);
     jb__int(&b, "time", ci->time);
+    jb__int(&b, "recorded_at", ci->recorded_at);
     jb__real(&b, "value", ci->value);
     jb__set(&b, "confidence",
             ci->has_confidence ? json_integer((json_int_t)ci->confidence) : json_null());

@@ -264,23 +264,32 @@ const char *okr_render_date(int64_t ms, char *buf, size_t len)
 
 /* Local midnight (or the day's last millisecond) of y-m-d plus days; the
  * day arithmetic goes through mktime so month ends and DST are right. */
-static int render__local_day(int y, int m, int d, int days, int end_of_day, int64_t *ms)
+/* Local time h:min:sec on day d + days of month m of year y (mktime carries
+ * day overflow into the next month, and finds daylight saving itself). */
+static int render__local_time(int y, int m, int d, int days, int h, int min, int sec, int64_t *ms)
 {
     struct tm tm = {0};
     tm.tm_year = y - 1900;
     tm.tm_mon = m - 1;
     tm.tm_mday = d + days;
+    tm.tm_hour = h;
+    tm.tm_min = min;
+    tm.tm_sec = sec;
     tm.tm_isdst = -1;
-    if (end_of_day) {
-        tm.tm_hour = 23;
-        tm.tm_min = 59;
-        tm.tm_sec = 59;
-    }
     time_t t = mktime(&tm);
     if (t == (time_t)-1)
         return -1;
-    *ms = (int64_t)t * 1000 + (end_of_day ? 999 : 0);
+    *ms = (int64_t)t * 1000;
     return 0;
+}
+
+static int render__local_day(int y, int m, int d, int days, int end_of_day, int64_t *ms)
+{
+    if (!end_of_day)
+        return render__local_time(y, m, d, days, 0, 0, 0, ms);
+    int rc = render__local_time(y, m, d, days, 23, 59, 59, ms);
+    *ms += 999;
+    return rc;
 }
 
 static int render__digits(const char *s, size_t n)
@@ -296,6 +305,21 @@ static int render__days_in_month(int y, int m)
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
     return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* The date that text starts with, YYYY-MM-DD strictly. Returns 0 or -1. */
+static int render__ymd(const char *text, int *y, int *m, int *d)
+{
+    if (strnlen(text, 10) != 10 || text[4] != '-' || text[7] != '-' || !render__digits(text, 4) ||
+        !render__digits(text + 5, 2) || !render__digits(text + 8, 2))
+        return -1;
+    *y = atoi(text);
+    *m = atoi(text + 5);
+    *d = atoi(text + 8);
+    return *y < 1970 || *y > 9999 || *m < 1 || *m > 12 || *d < 1 ||
+                   *d > render__days_in_month(*y, *m)
+               ? -1
+               : 0;
 }
 
 int okr_render_parse_date(const char *text, int end_of_day, int64_t *ms)
@@ -324,12 +348,8 @@ int okr_render_parse_date(const char *text, int end_of_day, int64_t *ms)
         if (text[0] == '-')
             days = -days;
     } else {
-        /* YYYY-MM-DD, strictly */
-        if (strlen(text) != 10 || text[4] != '-' || text[7] != '-' || !render__digits(text, 4) ||
-            !render__digits(text + 5, 2) || !render__digits(text + 8, 2))
-            return -1;
-        int y = atoi(text), m = atoi(text + 5), d = atoi(text + 8);
-        if (y < 1970 || y > 9999 || m < 1 || m > 12 || d < 1 || d > render__days_in_month(y, m))
+        int y, m, d;
+        if (strlen(text) != 10 || render__ymd(text, &y, &m, &d) != 0)
             return -1;
         return render__local_day(y, m, d, 0, end_of_day, ms);
     }
@@ -338,6 +358,24 @@ int okr_render_parse_date(const char *text, int end_of_day, int64_t *ms)
     if (!localtime_r(&now, &tm))
         return -1;
     return render__local_day(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, days, end_of_day, ms);
+}
+
+int okr_render_parse_when(const char *text, int64_t *ms)
+{
+    if (!text)
+        return -1;
+    int y, m, d;
+    size_t n = strlen(text);
+    if ((n == 16 || n == 19) && render__ymd(text, &y, &m, &d) == 0 &&
+        (text[10] == ' ' || text[10] == 'T') && text[13] == ':' && render__digits(text + 11, 2) &&
+        render__digits(text + 14, 2) &&
+        (n == 16 || (text[16] == ':' && render__digits(text + 17, 2)))) {
+        int h = atoi(text + 11), min = atoi(text + 14), sec = n == 19 ? atoi(text + 17) : 0;
+        if (h > 23 || min > 59 || sec > 59)
+            return -1;
+        return render__local_time(y, m, d, 0, h, min, sec, ms);
+    }
+    return okr_render_parse_date(text, 1, ms);
 }
 
 const char *okr_render_ago(int64_t ms, int64_t now_ms, char *buf, size_t len)

@@ -37,6 +37,11 @@ const char *okr_render_date(int64_t ms, char *buf, size_t len);
  * ms. Returns 0 or -1. end_of_day: 23:59:59.999 of that date instead. */
 int okr_render_parse_date(const char *text, int end_of_day, int64_t *ms);
 
+/* Parses a moment into ms: "2026-03-31 17:30" (or with a T, or with :SS
+ * seconds), in local time; or a date as okr_render_parse_date reads it,
+ * taken at its end (23:59:59.999), the figure as of that day. 0 or -1. */
+int okr_render_parse_when(const char *text, int64_t *ms);
+
 /* "3 days ago", "just now", "never" (0). */
 const char *okr_render_ago(int64_t ms, int64_t now_ms, char *buf, size_t len);
 

@@ -22,8 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "okr_error.h"
 
 #define LINT__DAY_MS  INT64_C(86400000)
@@ -90,14 +90,10 @@ lint__add(okr_lint_findings_t *out, const char *rule, Okr__EntityKind kind, uint
     return 0;
 }
 
-/* "2026-03-31" (UTC) for a time in ms; "?" if the C library cannot say. */
+/* "2026-03-31" (UTC) for a time in ms. */
 static void lint__date(int64_t ms, char *buf, size_t len)
 {
-    int64_t secs = ms / 1000 - (ms % 1000 < 0); /* floor, also before 1970 */
-    time_t t = (time_t)secs;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%d", &tm) == 0)
-        snprintf(buf, len, "?");
+    okr_wall_format(ms, "%Y-%m-%d", buf, len);
 }
 
 /* The cycle's name for people, or its id when it has none. */

@@ -12,6 +12,11 @@
  *     the target never conflicts with this week's check-in.
  *   - Check-ins are taken in planning and active cycles, refused in closed
  *     ones (scores are frozen) and on archived key results or objectives.
+ *   - A check-in may be dated earlier than it is made (`at`, protocol 1.3:
+ *     "this was the figure on Friday"), within its cycle and after the key
+ *     result's latest check-in; `recorded_at` keeps when it was written, and
+ *     the change log, like every change, the time it happened. Status is
+ *     still computed for now: the pace is the cycle's as of today.
  *   - A linked key result takes its progress from its child objective; its
  *     own value would be ignored, so it refuses check-ins and says where to
  *     check in instead.
@@ -28,7 +33,12 @@
 #include "validate.h"
 
 #define CHECKIN_CONFIDENCE_MAX 10
-#define LIST_STOP              1 /* a list callback's "page full" */
+/* How far ahead of okrd's clock a client's may run: a check-in dated up to
+ * this far in the future is taken as made now, anything later is refused. */
+#define CHECKIN_CLOCK_SKEW_MS (5 * 60 * 1000)
+#define CHECKIN_TIME_FMT      "%Y-%m-%d %H:%M UTC" /* in refusals: the server's time zone is no one's \
+                                                    */
+#define LIST_STOP 1                                /* a list callback's "page full" */
 
 /* Loads a key result and its objective, which the caller must be able to
  * read (what you may not read does not exist for you). Returns 0 with *kr and
@@ -57,9 +67,45 @@ static int checkin__load(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t kr
     return okr_req_refuse(r, rc, "cannot read key result K%llu", (unsigned long long)kr_id);
 }
 
-/* The rules a check-in must pass once the caller may make it. */
+/* The time the check-in is dated into *at: now, or the request's `at` for a
+ * check-in made late. A dated check-in stays inside the cycle and after the
+ * key result's latest one, so that history read in id order is in time
+ * order and the key result's current value is its latest check-in's. */
+static int checkin__dated(okr_req_t *r, const Okr__CheckInRequest *in, const Okr__KeyResult *kr,
+                          const Okr__Cycle *cycle, int64_t now, int64_t *at)
+{
+    unsigned long long kid = (unsigned long long)kr->id;
+    char asked[40], bound[40];
+    *at = now;
+    if (in->at == 0)
+        return 0;
+    okr_wall_format(in->at, CHECKIN_TIME_FMT, asked, sizeof asked);
+    if (in->at > now + CHECKIN_CLOCK_SKEW_MS)
+        return okr_req_refuse(r, OKR_E_BAD_REQUEST,
+                              "a check-in cannot be dated in the future: %s is after the server's "
+                              "time, %s",
+                              asked, okr_wall_format(now, CHECKIN_TIME_FMT, bound, sizeof bound));
+    if (in->at < cycle->start_at)
+        return okr_req_refuse(
+            r, OKR_E_BAD_REQUEST,
+            "cycle %s started %s: a check-in on K%llu cannot be dated %s, before it", cycle->name,
+            okr_wall_format(cycle->start_at, CHECKIN_TIME_FMT, bound, sizeof bound), kid, asked);
+    if (in->at < kr->last_checkin_at)
+        return okr_req_refuse(
+            r, OKR_E_BAD_REQUEST,
+            "K%llu's latest check-in is dated %s: a new one can be dated at or after it, not %s",
+            kid, okr_wall_format(kr->last_checkin_at, CHECKIN_TIME_FMT, bound, sizeof bound),
+            asked);
+    if (in->at < now)
+        *at = in->at;
+    return 0;
+}
+
+/* The rules a check-in must pass once the caller may make it; *at is the
+ * time it is dated. */
 static int checkin__rules(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr__CheckInRequest *in,
-                          const Okr__KeyResult *kr, const Okr__Objective *obj)
+                          const Okr__KeyResult *kr, const Okr__Objective *obj, int64_t now,
+                          int64_t *at)
 {
     unsigned long long kid = (unsigned long long)kr->id;
     if (kr->archived)
@@ -79,6 +125,8 @@ static int checkin__rules(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr_
                             "cycle %s is closed: its scores are final and K%llu takes no more "
                             "check-ins",
                             cycle->name, kid);
+    if (rc == 0)
+        rc = checkin__dated(r, in, kr, cycle, now, at);
     okr__cycle__free_unpacked(cycle, NULL);
     if (rc != 0)
         return rc;
@@ -137,19 +185,20 @@ static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
                             "only the key result's owner, its objective's owner, the team's "
                             "members or leads may check in on K%llu",
                             (unsigned long long)kr->id);
+    int64_t now = okr_wall_ms(), at = now;
     if (rc == 0)
-        rc = checkin__rules(r, s, txn, in, kr, obj);
+        rc = checkin__rules(r, s, txn, in, kr, obj, now, &at);
     okr__objective__free_unpacked(obj, NULL);
     if (rc != 0) {
         okr__key_result__free_unpacked(kr, NULL);
         return rc;
     }
 
-    int64_t now = okr_wall_ms();
     Okr__CheckIn c = OKR__CHECK_IN__INIT;
     c.key_result_id = kr->id;
     c.author_id = r->user->id;
-    c.time = now;
+    c.time = at;
+    c.recorded_at = now;
     c.value = in->value;
     c.has_confidence = in->has_confidence;
     c.confidence = in->has_confidence ? in->confidence : 0;
@@ -162,7 +211,7 @@ static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         kr->has_confidence = 1;
         kr->confidence = in->confidence;
     }
-    kr->last_checkin_at = now;
+    kr->last_checkin_at = at;
     kr->progress = okr_rollup_kr_progress(s, txn, kr);
     c.progress = kr->progress;
 

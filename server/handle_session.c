@@ -17,7 +17,7 @@
 #define SERVER_PROTOCOL_MAJOR 1
 /* 1.1: titles in a CheckInResult's ancestors; 1.2: user_set_password, user_activate,
  * user_set_name */
-#define SERVER_PROTOCOL_MINOR 2
+#define SERVER_PROTOCOL_MINOR 3
 #define PING_PAYLOAD_MAX      1024
 
 /* ---- hello ---- */

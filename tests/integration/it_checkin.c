@@ -376,6 +376,81 @@ static void test_checkin_kinds_and_validation(void **state)
     okr_client_free(admin);
 }
 
+/* A check-in made late is dated when its value was true (CheckInRequest.at):
+ * inside the cycle, never before the key result's latest check-in, never in
+ * the future; recorded_at keeps when it was written. */
+static void test_checkin_dated(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "ci-dated", NULL); /* started 10 days ago */
+    okr_client_t *gil = user(admin, "gil");
+    uint64_t o = objective(gil, "Catch up", (obj_spec_t){.cycle_id = cyc});
+    uint64_t k = kr(gil, o, "Calls made", 0, 100, 1);
+    char msg[512];
+    Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
+    ci.key_result_id = k;
+    ci.value = 20;
+
+    /* Dated 8 days ago: taken as of then. */
+    int64_t before = now_ms();
+    ci.at = before - 8 * DAY_MS;
+    Okr__Request req = tw_request(OKR__REQUEST__OP_CHECKIN, &ci);
+    Okr__Response *resp = NULL;
+    assert_int_equal(ts_call(gil, &req, &resp), OKR_OK);
+    const Okr__CheckIn *c = resp->checkin->checkin;
+    assert_int_equal(c->time, ci.at);
+    assert_true(c->recorded_at >= before && c->recorded_at <= now_ms());
+    assert_int_equal(resp->checkin->key_result->last_checkin_at, ci.at);
+    assert_true(fabs(resp->checkin->key_result->progress - 0.2) < EPS);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* Not before the cycle's start, nor before the latest check-in. */
+    ci.value = 30;
+    ci.at = now_ms() - 11 * DAY_MS;
+    assert_int_equal(call_status(gil, OKR__REQUEST__OP_CHECKIN, &ci, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "cycle ci-dated started"));
+    ci.at = before - 9 * DAY_MS;
+    assert_int_equal(call_status(gil, OKR__REQUEST__OP_CHECKIN, &ci, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "latest check-in is dated"));
+    /* Not in the future beyond a client's clock running a little ahead. */
+    ci.at = now_ms() + DAY_MS;
+    assert_int_equal(call_status(gil, OKR__REQUEST__OP_CHECKIN, &ci, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "future"));
+
+    /* A clock a minute ahead: taken as made now. */
+    ci.at = now_ms() + 60000;
+    req = tw_request(OKR__REQUEST__OP_CHECKIN, &ci);
+    assert_int_equal(ts_call(gil, &req, &resp), OKR_OK);
+    c = resp->checkin->checkin;
+    assert_true(c->time == c->recorded_at && c->time < ci.at);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* Undated, as before: now, both times the same. */
+    assert_int_equal(checkin(gil, k, 40, -1, NULL, &resp), OKR_OK);
+    assert_int_equal(resp->checkin->checkin->time, resp->checkin->checkin->recorded_at);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* History keeps the dates, oldest first; the refused ones left nothing. */
+    resp = checkin_list(gil, k, 0, 0);
+    const Okr__CheckInList *l = resp->checkin_list;
+    assert_int_equal(l->n_checkins, 3);
+    assert_int_equal(l->checkins[0]->time, before - 8 * DAY_MS);
+    assert_true(l->checkins[0]->recorded_at > l->checkins[0]->time);
+    assert_true(l->checkins[1]->time <= l->checkins[2]->time);
+    okr__response__free_unpacked(resp, NULL);
+    /* The key result's figures are the latest check-in's. */
+    resp = kr_get(gil, k);
+    assert_true(fabs(resp->key_result->current - 40) < EPS);
+    okr__response__free_unpacked(resp, NULL);
+
+    okr_client_free(gil);
+    okr_client_free(admin);
+}
+
 static void test_checkin_closed_cycle(void **state)
 {
     (void)state;
@@ -1039,6 +1114,7 @@ int main(void)
         cmocka_unit_test(test_checkin_figures),
         cmocka_unit_test(test_alignment_chain),
         cmocka_unit_test(test_checkin_kinds_and_validation),
+        cmocka_unit_test(test_checkin_dated),
         cmocka_unit_test(test_checkin_closed_cycle),
         cmocka_unit_test(test_checkin_who_may),
         cmocka_unit_test(test_checkin_linked_and_archived),

@@ -47,7 +47,26 @@ as max 5 "a member cannot add key results to the department's objective" -- \
 as max 0 "max checks in 40" -- checkin "$K1" 40 --confidence 7 -m "good week"
 as max 0 "and +10 the week after" -- --json checkin "$K1" +10
 check "the key result is at 50" -- test "$(field '.. | .current? // empty' | head -1)" = 50
+# a check-in made late, dated when its value was true
+as lena 0 "lena enters February's churn late" -- checkin "$K2" 8 --at 2026-02-13 -m "from Feb"
+check "it says which day it stands for" -- grep -q "dated 2026-02-13 23:59" "$dir/out"
+as lena 5 "not before the key result's latest check-in" -- checkin "$K2" 9 --at 2026-02-01
+check "the refusal names the latest one" -- grep -q "latest check-in is dated 2026-02-1" "$dir/err"
+as lena 5 "not before the cycle" -- checkin "$K2" 9 --at "2025-12-31 10:00"
+check "the refusal names the cycle" -- grep -q "cycle 2026-Q1 started" "$dir/err"
+as lena 2 "not in the future" -- checkin "$K2" 9 --at +2d
+check "the usage error says so" -- grep -q "in the future" "$dir/err"
+as lena 2 "not a date" -- checkin "$K2" 9 --at someday
 as lena 0 "churn down to 6" -- checkin "$K2" 6
+as lena 0 "the churn's history" -- history "$K2"
+check "history shows the dated check-in first" -- \
+    sh -c "grep -A1 '^DATE' '$dir/out' | grep -q '2026-02-13 23:59.*[*].*8%'"
+check "and a note on what the mark means" -- grep -q "^\* made late" "$dir/out"
+as lena 0 "the churn's change log" -- history "$K2" --changes
+check "the log tells the day a late check-in stands for" -- grep -q "check-in 8%; dated 2026-02-13 23:59" "$dir/out"
+as lena 0 "the churn's history, for scripts" -- --json history "$K2"
+check "--json has both times of the dated one" -- \
+    sh -c "jq -e '.checkins[0].recorded_at > .checkins[0].time and .checkins[1].recorded_at == .checkins[1].time' '$dir/out' >/dev/null"
 as admin 0 "show the company objective" -- --json obj show "$O1"
 # K1 0.5 (weight 1), K2 (10-6)/(10-2) = 0.5 (weight 2): O2 = 0.5, and O1 = O2.
 check "the company objective rolled up to 50%" -- \

@@ -282,6 +282,44 @@ static void test_date_relative(void **state)
     assert_string_equal(okr_render_date(today, a, sizeof a), b);
 }
 
+/* --at's moments: a date and time in local time, or a day taken at its end. */
+static void test_when_parse(void **state)
+{
+    (void)state;
+    int64_t ms = 0;
+    assert_int_equal(okr_render_parse_when("2026-03-31 17:30", &ms), 0);
+    assert_true(ms == 1774915200000LL + (17 * 60 + 30) * 60000LL);
+    assert_int_equal(okr_render_parse_when("2026-03-31T17:30:15", &ms), 0);
+    assert_true(ms == 1774915200000LL + (17 * 60 + 30) * 60000LL + 15000);
+    assert_int_equal(okr_render_parse_when("2026-03-31", &ms), 0); /* the day's end */
+    assert_true(ms == 1774915200000LL + DAY_MS - 1);
+    set_tz("Asia/Shanghai"); /* local time: 08:00 there is midnight UTC */
+    assert_int_equal(okr_render_parse_when("2026-03-31 08:00", &ms), 0);
+    assert_true(ms == 1774915200000LL);
+    set_tz("UTC");
+    int64_t yesterday_end, today;
+    assert_int_equal(okr_render_parse_when("yesterday", &yesterday_end), 0);
+    assert_int_equal(okr_render_parse_date("today", 0, &today), 0);
+    assert_true(yesterday_end == today - 1);
+
+    const char *bad[] = {"2026-03-31 24:00",
+                         "2026-03-31 17:60",
+                         "2026-03-31 17:30:60",
+                         "2026-03-31 7:30",
+                         "2026-03-31x17:30",
+                         "2026-02-30 10:00",
+                         "2026-03-31 17:30:",
+                         "17:30",
+                         "",
+                         "2026-03-31 17:3a"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        ms = 42;
+        assert_int_equal(okr_render_parse_when(bad[i], &ms), -1);
+        assert_true(ms == 42);
+    }
+    assert_int_equal(okr_render_parse_when(NULL, &ms), -1);
+}
+
 static void test_date_dst(void **state)
 {
     (void)state;
@@ -474,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_date_parse),
         cmocka_unit_test(test_date_relative),
         cmocka_unit_test(test_date_dst),
+        cmocka_unit_test(test_when_parse),
         cmocka_unit_test(test_ago),
         cmocka_unit_test(test_truncate),
         cmocka_unit_test(test_table),
