@@ -9,6 +9,10 @@
  *     date, at the day's start or (end_of_day) later the same day;
  *   - "+Nd" and "+Nw" are never before today, "-Nd" and "-Nw" never after,
  *     and "+0d" is today;
+ *   - a moment for okr checkin --at (okr_render_parse_when: "2026-03-31
+ *     17:30", with T or seconds) lands within that date's day, shown as that
+ *     date, even in a gap or an overlap of daylight saving; a bare date is
+ *     the day's end;
  *   - okr_render_date and okr_render_ago always end their text within the
  *     buffer;
  *   - a short id parses to an id of 1 or more that okr_ref_format writes
@@ -78,6 +82,27 @@ static void check_date(const char *s, int end_of_day)
         FUZZ_REQUIRE(ms - today <= day && today - ms <= day);
 }
 
+static void check_when(const char *s)
+{
+    int64_t ms, start, end;
+    if (okr_render_parse_when(s, &ms) != 0)
+        return;
+    if (okr_render_parse_date(s, 1, &end) == 0) {
+        FUZZ_REQUIRE(ms == end);
+        return;
+    }
+    char day[11], shown[16];
+    FUZZ_REQUIRE(strlen(s) >= sizeof day);
+    memcpy(day, s, sizeof day - 1);
+    day[sizeof day - 1] = '\0';
+    FUZZ_REQUIRE(is_ymd(day));
+    FUZZ_REQUIRE(okr_render_parse_date(day, 0, &start) == 0);
+    FUZZ_REQUIRE(okr_render_parse_date(day, 1, &end) == 0);
+    FUZZ_REQUIRE(start <= ms && ms <= end);
+    okr_render_date(ms, shown, sizeof shown);
+    FUZZ_REQUIRE(strcmp(shown, day) == 0);
+}
+
 static void check_times(const uint8_t *data, size_t size)
 {
     int64_t a = 0, b = 0;
@@ -121,6 +146,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     set_zone(data[0] >> 1);
     char *s = fuzz_string(data + 1, size - 1);
     check_date(s, data[0] & 1);
+    check_when(s);
     check_ref(s);
     check_times(data + 1, size - 1);
     free(s);
