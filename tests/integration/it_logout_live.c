@@ -18,7 +18,11 @@
  * the trigger A receives not one byte, even while a later check-in reaches
  * Yuri's subscribed connection C; A's Whoami and Subscribe are then
  * UNAUTHENTICATED; A's token no longer opens a connection. C and the admin
- * keep their connections and sessions. */
+ * keep their connections and sessions.
+ *
+ * A connection so logged out may log in again on the same connection within
+ * login_timeout_ms of the logout, and is closed, saying why, if it does not:
+ * also when it was accepted longer ago than that. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -42,6 +46,9 @@
 /* How long a connection that must hear nothing is watched, after a
  * connection that must hear something already has. */
 #define QUIET_MS 700
+
+/* okrd's login_timeout_ms where a test outlives it. */
+#define LOGIN_TIMEOUT_MS 2000
 
 static okr_test_server_t server;
 
@@ -285,6 +292,78 @@ static void test_passwd_self(void **state)
     run(END_PASSWD_SELF);
 }
 
+/* The login deadline (login_timeout_ms from accept) has long passed on a
+ * connection that was logged in for a while. Its session ended elsewhere, it
+ * gets UNAUTHENTICATED and may log in again on the same connection, with
+ * login_timeout_ms counted from the logout; if it does not, it is closed then
+ * with a message that says why. */
+static void test_log_in_again_on_the_same_connection(void **state)
+{
+    (void)state;
+    char timeout[16];
+    snprintf(timeout, sizeof timeout, "%d", LOGIN_TIMEOUT_MS);
+    const char *extra[] = {"--rate-limit-rps", "0", "--login-timeout-ms", timeout, NULL};
+    ts_start(&server, extra);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    assert_int_equal(ts_create_user(admin, "xena", XENA_PASSWORD, OKR__ROLE__ROLE_MEMBER), OKR_OK);
+    uint64_t cycle = tw_cycle(admin, "again", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
+    uint64_t objective =
+        tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Again");
+    uint64_t kr = tw_kr(admin, objective, "Events", 0, 100);
+
+    char token[TOKEN_MAX];
+    uint64_t connected_at = raw_now_ms();
+    SSL *a = login_with_token("xena", XENA_PASSWORD, token);
+    assert_int_equal(raw_subscribe(a, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    /* A outlives the login deadline counted from its accept. */
+    while (raw_now_ms() < connected_at + LOGIN_TIMEOUT_MS + 500)
+        raw_sleep_ms(100);
+    assert_int_equal(whoami(a, 10, NULL, 0), OKR__STATUS__STATUS_OK);
+
+    SSL *b = login_with_token("xena", XENA_PASSWORD, token);
+    end_sessions(END_LOGOUT_EVERYWHERE, admin, b);
+    assert_int_equal(whoami(a, 11, NULL, 0), OKR__STATUS__STATUS_UNAUTHENTICATED);
+    /* ...and nothing after it: A is not cut for being late to log in. */
+    assert_false(raw_readable(a, QUIET_MS));
+
+    /* Logging in again on A works, and so does subscribing again. */
+    Okr__LoginRequest lr = OKR__LOGIN_REQUEST__INIT;
+    lr.username = "xena";
+    lr.password = XENA_PASSWORD;
+    Okr__Request req = tw_request(OKR__REQUEST__OP_LOGIN, &lr);
+    Okr__Response *resp = call_exact(a, &req, 12, 0);
+    assert_int_equal(resp->status, OKR__STATUS__STATUS_OK);
+    okr__response__free_unpacked(resp, NULL);
+    assert_int_equal(raw_subscribe(a, OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE, objective),
+                     OKR__STATUS__STATUS_OK);
+    tw_checkin(admin, kr, 50, NULL);
+    expect_checkin(a, 50);
+
+    /* Ended again, A does not log in: it is closed login_timeout_ms after
+     * the logout, not at once, and told why. */
+    end_sessions(END_LOGOUT_EVERYWHERE, admin, a);
+    uint64_t ended_at = raw_now_ms();
+    Okr__Envelope *env = ts_tls_read_envelope(a, LOGIN_TIMEOUT_MS + 10000);
+    uint64_t closed_after = raw_now_ms() - ended_at;
+    assert_non_null(env);
+    assert_int_equal(env->msg_case, OKR__ENVELOPE__MSG_RESPONSE);
+    assert_int_equal(env->response->id, 0);
+    assert_int_equal(env->response->status, OKR__STATUS__STATUS_UNAUTHENTICATED);
+    assert_non_null(strstr(env->response->message, "did not log in again"));
+    printf("logged-out connection closed after %llu ms: %s\n", (unsigned long long)closed_after,
+           env->response->message);
+    okr__envelope__free_unpacked(env, NULL);
+    assert_true(closed_after >= LOGIN_TIMEOUT_MS - 500);
+    assert_true(ts_fd_closed_within(SSL_get_fd(a), 5000));
+
+    ts_tls_close(a);
+    ts_tls_close(b);
+    okr_client_free(admin);
+    ts_stop(&server);
+    ts_cleanup(&server);
+}
+
 /* After a failure too: no okrd left running, no directory left behind. */
 static int teardown(void **state)
 {
@@ -300,6 +379,7 @@ int main(void)
         cmocka_unit_test_teardown(test_deactivate, teardown),
         cmocka_unit_test_teardown(test_set_password, teardown),
         cmocka_unit_test_teardown(test_passwd_self, teardown),
+        cmocka_unit_test_teardown(test_log_in_again_on_the_same_connection, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
