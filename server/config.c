@@ -83,12 +83,17 @@ static uint64_t *setting__u64(okr_config_t *cfg, const setting_t *s)
     return (uint64_t *)((char *)cfg + s->offset);
 }
 
-static int setting__set(okr_config_t *cfg, const setting_t *s, const char *value)
+/* Sets s from its text. where prefixes messages: "" for a flag, "FILE:LINE: "
+ * for a config file's line. 0, or -1 after printing why. */
+static int setting__set(okr_config_t *cfg, const setting_t *s, const char *value, const char *where)
 {
     if (s->type == SETTING_STRING) {
         char *copy = strdup(value);
-        if (!copy)
+        if (!copy) {
+            fprintf(stderr, "okrd: %sout of memory setting %s; free some memory and retry\n", where,
+                    s->key);
             return -1;
+        }
         free(*setting__str(cfg, s));
         *setting__str(cfg, s) = copy;
         return 0;
@@ -97,7 +102,8 @@ static int setting__set(okr_config_t *cfg, const setting_t *s, const char *value
     errno = 0;
     unsigned long long v = strtoull(value, &end, 10);
     if (errno || end == value || *end != '\0' || value[0] == '-') {
-        fprintf(stderr, "okrd: %s must be a whole number, got \"%s\"\n", s->key, value);
+        fprintf(stderr, "okrd: %s%s must be a whole number (0 or more), got \"%s\"\n", where,
+                s->key, value);
         return -1;
     }
     *setting__u64(cfg, s) = v;
@@ -117,7 +123,7 @@ void okr_config_defaults(okr_config_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < NSETTINGS; i++)
-        if (setting__set(cfg, &settings[i], settings[i].def) != 0)
+        if (setting__set(cfg, &settings[i], settings[i].def, "") != 0)
             abort(); /* a bad default is a bug in the table above */
 }
 
@@ -130,24 +136,96 @@ void okr_config_free(okr_config_t *cfg)
         }
 }
 
+/* Reading a config file. inih is given lines through config__read_line, not
+ * its own fgets, so that every message can name its line, and so that two
+ * failures inih keeps quiet are caught: a read error (a directory named as
+ * the file reads as an empty file) and a line too long for inih's buffer
+ * (inih parses its rest as a line of its own: a value cut short, a message
+ * about the wrong line). */
 typedef struct ini_ctx {
     okr_config_t *cfg;
     const char *path;
+    FILE *f;
+    unsigned line;           /* lines read so far: the handler's is the last */
+    unsigned first_reported; /* first line with a message printed; 0: none */
+    int read_errno;          /* the read error that ended the file early; 0: none */
     int failed;
 } ini_ctx_t;
+
+/* "FILE:LINE: " for messages about the line read last. */
+static const char *config__where(const ini_ctx_t *ctx, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s:%u: ", ctx->path, ctx->line);
+    return buf;
+}
+
+static void config__reported(ini_ctx_t *ctx)
+{
+    ctx->failed = 1;
+    if (!ctx->first_reported)
+        ctx->first_reported = ctx->line;
+}
+
+/* An ini_reader (fgets's contract). A line longer than inih's buffer is
+ * reported, read to its end and given to inih as an empty line, so that
+ * inih's line numbers stay those of the file and the lines after it are
+ * still checked. */
+static char *config__read_line(char *str, int num, void *arg)
+{
+    ini_ctx_t *ctx = arg;
+    errno = 0;
+    if (!fgets(str, num, ctx->f)) {
+        if (ferror(ctx->f))
+            ctx->read_errno = errno ? errno : EIO;
+        return NULL;
+    }
+    ctx->line++;
+    size_t n = strlen(str);
+    if (n + 1 < (size_t)num || str[n - 1] == '\n')
+        return str;
+    int c = getc(ctx->f);
+    if (c == EOF && !ferror(ctx->f)) /* the last line, exactly as long as the buffer */
+        return str;
+    while (c != '\n' && c != EOF)
+        c = getc(ctx->f);
+    if (ferror(ctx->f)) {
+        ctx->read_errno = errno ? errno : EIO;
+        return NULL;
+    }
+    char where[512];
+    fprintf(stderr,
+            "okrd: %sthis line is longer than %d bytes, more than okrd can read from a config "
+            "file; shorten it, or give this setting as a flag (--name value) instead\n",
+            config__where(ctx, where, sizeof where), num - 2);
+    config__reported(ctx);
+    strcpy(str, "\n");
+    return str;
+}
 
 static int config__on_ini(void *arg, const char *section, const char *key, const char *value)
 {
     ini_ctx_t *ctx = arg;
+    char where[512];
+    config__where(ctx, where, sizeof where);
     const setting_t *s = setting__find(section, key);
     if (!s) {
-        fprintf(stderr, "okrd: %s: unknown setting [%s] %s (see okrd --help)\n", ctx->path, section,
-                key);
-        ctx->failed = 1;
+        const setting_t *elsewhere = setting__find(NULL, key);
+        if (elsewhere && section[0])
+            fprintf(stderr, "okrd: %s%s belongs in section [%s], not [%s]\n", where, key,
+                    elsewhere->section, section);
+        else if (elsewhere)
+            fprintf(stderr, "okrd: %s%s must come after a [%s] line\n", where, key,
+                    elsewhere->section);
+        else if (section[0])
+            fprintf(stderr, "okrd: %sunknown setting [%s] %s (okrd --help lists them)\n", where,
+                    section, key);
+        else
+            fprintf(stderr, "okrd: %sunknown setting %s (okrd --help lists them)\n", where, key);
+        config__reported(ctx);
         return 0;
     }
-    if (setting__set(ctx->cfg, s, value) != 0) {
-        ctx->failed = 1;
+    if (setting__set(ctx->cfg, s, value, where) != 0) {
+        config__reported(ctx);
         return 0;
     }
     return 1;
@@ -155,10 +233,36 @@ static int config__on_ini(void *arg, const char *section, const char *key, const
 
 int okr_config_load_stream(okr_config_t *cfg, FILE *f, const char *name)
 {
-    ini_ctx_t ctx = {cfg, name, 0};
-    int rc = ini_parse_file(f, config__on_ini, &ctx);
-    if (rc > 0 && !ctx.failed)
-        fprintf(stderr, "okrd: %s:%d: cannot parse this line (expected key = value)\n", name, rc);
+    ini_ctx_t ctx = {.cfg = cfg, .path = name, .f = f};
+    int rc = ini_parse_stream(config__read_line, &ctx, config__on_ini, &ctx);
+    if (ctx.read_errno && ctx.line == 0) {
+        fprintf(stderr, "okrd: cannot read config file %s: %s (--config names an INI file)\n", name,
+                strerror(ctx.read_errno));
+        return -1;
+    }
+    if (ctx.read_errno) {
+        fprintf(stderr, "okrd: cannot read config file %s past line %u: %s\n", name, ctx.line,
+                strerror(ctx.read_errno));
+        return -1;
+    }
+    if (rc == -2) {
+        fprintf(stderr,
+                "okrd: %s: out of memory while parsing the config file; free some memory and "
+                "retry\n",
+                name);
+        return -1;
+    }
+    if (rc < 0) {
+        fprintf(stderr, "okrd: %s: cannot parse the config file (inih error %d)\n", name, rc);
+        return -1;
+    }
+    /* inih names only the first line in error. One it did not hand to
+     * config__on_ini (nor was too long) did not parse. */
+    if (rc > 0 && (unsigned)rc != ctx.first_reported)
+        fprintf(stderr,
+                "okrd: %s:%d: cannot parse this line: expected [section], name = value or a "
+                "; comment\n",
+                name, rc);
     return rc == 0 && !ctx.failed ? 0 : -1;
 }
 
@@ -301,7 +405,7 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
             fprintf(stderr, "okrd: unknown or incomplete option \"%s\" (see okrd --help)\n", flag);
             return -1;
         }
-        if (setting__set(cfg, s, value) != 0)
+        if (setting__set(cfg, s, value, "") != 0)
             return -1;
     }
     if (cfg->max_frame < 1024 || cfg->max_frame > 64u * 1024 * 1024 ||

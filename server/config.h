@@ -79,10 +79,12 @@ okr_mode_t okr_config_mode(int argc, char **argv, int *at);
 
 /* Reads settings from f, an INI file (the one --config names; name is used
  * in messages), over those already in cfg. Returns 0, or -1 after printing a
- * message for people to stderr (a line that does not parse, an unknown
- * setting, a number that is not one); cfg then holds the settings read
- * before and after the bad line. Checks no setting against another:
- * okr_config_from_args does that once all are read. f stays open. */
+ * message for people to stderr, naming the file and the line where there is
+ * one: a line that does not parse, an unknown setting or one in the wrong
+ * section, a number that is not one, a line longer than okrd reads (about
+ * 200 bytes), a read error (f names a directory), no memory. cfg then holds
+ * the settings read before and after the bad line. Checks no setting against
+ * another: okr_config_from_args does that once all are read. f stays open. */
 int okr_config_load_stream(okr_config_t *cfg, FILE *f, const char *name);
 
 /* Splits cfg->listen into host and port. Returns 0 or -1. */

@@ -131,6 +131,13 @@ void okr_conn_logout(okr_conn_t *c)
     c->session_expires_at = 0;
     memset(c->token_hash, 0, sizeof c->token_hash);
     okr_frame_decoder_set_max(&c->frames, (uint32_t)c->srv->cfg->max_frame_before_login);
+    /* The login deadline starts again here. Counted from accept, it has long
+     * passed on a connection that was logged in for a while: the timer would
+     * cut it at its next frame with "not logged in within", the answer to a
+     * Login on it never arriving, so "log in again" could not be done. */
+    c->logged_out_at = okr_mono_ms();
+    if (!c->closing)
+        conn__arm_timer(c);
 }
 
 void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *token_hash,
@@ -148,6 +155,14 @@ void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *t
 
 /* ---- deadlines ---- */
 
+/* When a connection not logged in is closed: login_timeout_ms after accept,
+ * or after the session it had was ended. */
+static uint64_t conn__login_due(const okr_conn_t *c)
+{
+    uint64_t from = c->logged_out_at ? c->logged_out_at : c->accepted_at;
+    return from + c->srv->cfg->login_timeout_ms;
+}
+
 static void conn__on_timer(uv_timer_t *timer)
 {
     okr_conn_t *c = timer->data;
@@ -162,9 +177,15 @@ static void conn__on_timer(uv_timer_t *timer)
     } else if (c->frame_started_at && now >= c->frame_started_at + cfg->frame_timeout_ms) {
         okr_conn_fail(c, OKR_E_BAD_REQUEST, "a frame did not arrive whole within %llu ms",
                       (unsigned long long)cfg->frame_timeout_ms);
-    } else if (!c->authenticated && now >= c->accepted_at + cfg->login_timeout_ms) {
-        okr_conn_fail(c, OKR_E_UNAUTHENTICATED, "not logged in within %llu ms",
-                      (unsigned long long)cfg->login_timeout_ms);
+    } else if (!c->authenticated && now >= conn__login_due(c)) {
+        if (c->logged_out_at)
+            okr_conn_fail(c, OKR_E_UNAUTHENTICATED,
+                          "the session ended (logged out, revoked or expired) and the connection "
+                          "did not log in again within %llu ms",
+                          (unsigned long long)cfg->login_timeout_ms);
+        else
+            okr_conn_fail(c, OKR_E_UNAUTHENTICATED, "not logged in within %llu ms",
+                          (unsigned long long)cfg->login_timeout_ms);
     } else if (now >= c->last_frame_at + cfg->idle_timeout_ms) {
         okr_conn_fail(c, OKR_E_UNAVAILABLE, "idle for %llu ms (clients ping to stay connected)",
                       (unsigned long long)cfg->idle_timeout_ms);
@@ -193,7 +214,7 @@ static void conn__arm_timer(okr_conn_t *c)
         if (!okr_tls_is_established(&c->tls))
             due = min_u64(due, c->accepted_at + cfg->handshake_timeout_ms);
         if (!c->authenticated)
-            due = min_u64(due, c->accepted_at + cfg->login_timeout_ms);
+            due = min_u64(due, conn__login_due(c));
         if (c->frame_started_at)
             due = min_u64(due, c->frame_started_at + cfg->frame_timeout_ms);
     }

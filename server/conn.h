@@ -49,6 +49,9 @@ typedef struct okr_conn {
     uint8_t token_hash[OKR_TOKEN_HASH_LEN];
     /* Deadlines, on the monotonic clock (ms). */
     uint64_t accepted_at;
+    /* When its session was ended under it (okr_conn_logout); 0 if never.
+     * login_timeout_ms then counts from here, not from accepted_at. */
+    uint64_t logged_out_at;
     uint64_t frame_started_at; /* 0 when no frame is in progress */
     uint64_t last_frame_at;
     /* Token bucket for rate_limit_rps. */
@@ -82,12 +85,14 @@ void okr_conn_shutdown(okr_conn_t *c);
 
 /* Ends sessions on every connection using them, at once (pushes included):
  * those of user_id (if not 0), or the one hashed as token_hash (if not NULL),
- * except the one hashed as keep (may be NULL). Such a connection must log in
- * again; its next request gets UNAUTHENTICATED. */
+ * except the one hashed as keep (may be NULL). Such a connection is told
+ * nothing and stays open: its next request gets UNAUTHENTICATED, and it may
+ * log in again within login_timeout_ms, else it is closed. */
 void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *token_hash,
                            const uint8_t *keep);
 
-/* Ends c's session (logged out, subscriptions dropped). */
+/* Ends c's session (logged out, subscriptions dropped); c has
+ * login_timeout_ms from now to log in again. */
 void okr_conn_logout(okr_conn_t *c);
 
 void okr_conn_ref(okr_conn_t *c);

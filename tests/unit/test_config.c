@@ -7,7 +7,9 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -41,6 +43,109 @@ static void test_stream(void **state)
     f = fmemopen((void *)bad, sizeof bad - 1, "r");
     assert_int_equal(okr_config_load_stream(&cfg, f, "bad.ini"), -1);
     fclose(f);
+    okr_config_free(&cfg);
+}
+
+/* okr_config_load_stream on f, its messages to stderr caught in err. */
+static int load_caught(okr_config_t *cfg, FILE *f, char *err, size_t errlen)
+{
+    FILE *caught = tmpfile();
+    assert_non_null(caught);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    assert_true(saved >= 0);
+    assert_true(dup2(fileno(caught), STDERR_FILENO) >= 0);
+    int rc = okr_config_load_stream(cfg, f, "okrd.ini");
+    fflush(stderr);
+    assert_true(dup2(saved, STDERR_FILENO) >= 0);
+    close(saved);
+    rewind(caught);
+    size_t n = fread(err, 1, errlen - 1, caught);
+    err[n] = '\0';
+    fclose(caught);
+    return rc;
+}
+
+/* Loads text from the defaults; returns what okr_config_load_stream did and
+ * its messages in err. */
+static int load_text(const char *text, char *err, size_t errlen)
+{
+    okr_config_t cfg;
+    okr_config_defaults(&cfg);
+    FILE *f = fmemopen((void *)text, strlen(text), "r");
+    assert_non_null(f);
+    int rc = load_caught(&cfg, f, err, errlen);
+    fclose(f);
+    okr_config_free(&cfg);
+    return rc;
+}
+
+/* Every way a config file can fail says so, with the file and the line. */
+static void test_stream_errors(void **state)
+{
+    (void)state;
+    char err[2048];
+
+    /* A line that does not parse: inih's line number, which this message
+     * alone reports. */
+    assert_int_equal(load_text("[server]\nlisten = 0.0.0.0:1\nno equals sign\n", err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "okrd.ini:3: cannot parse this line"));
+
+    /* A bad value and an unknown setting, each with its own line; a setting
+     * in the wrong section names the right one. */
+    assert_int_equal(load_text("[limits]\n"
+                               "max_inflight = many\n"
+                               "; a comment\n"
+                               "listen = 0.0.0.0:1\n"
+                               "no_such_setting = 1\n",
+                               err, sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "okrd.ini:2: max_inflight must be a whole number"));
+    assert_non_null(strstr(err, "okrd.ini:4: listen belongs in section [server], not [limits]"));
+    assert_non_null(strstr(err, "okrd.ini:5: unknown setting [limits] no_such_setting"));
+    assert_null(strstr(err, "cannot parse")); /* no second message for line 2 */
+
+    /* A line longer than inih's buffer: reported on its own line, not cut
+     * short and its rest parsed as the next line (which inih does alone),
+     * and the lines after it are still read with their own numbers. */
+    char text[1024];
+    char path[400];
+    memset(path, 'd', sizeof path - 1);
+    path[sizeof path - 1] = '\0';
+    snprintf(text, sizeof text, "[server]\ndata_dir = /%s\nlisten = 0.0.0.0:1\nbad\n", path);
+    assert_int_equal(load_text(text, err, sizeof err), -1);
+    assert_non_null(strstr(err, "okrd.ini:2: this line is longer than"));
+    assert_non_null(strstr(err, "okrd.ini:4: cannot parse this line"));
+    assert_null(strstr(err, "okrd.ini:3"));
+
+    /* A last line as long as the buffer takes (199 bytes: inih's 200 less
+     * the NUL) with no newline after it still fits. */
+    okr_config_t cfg;
+    okr_config_defaults(&cfg);
+    char fits[512] = "[server]\nlog_level=";
+    size_t at = strlen(fits), line = strlen("log_level=");
+    memset(fits + at, 'x', 199 - line);
+    fits[at + 199 - line] = '\0';
+    FILE *f = fmemopen(fits, strlen(fits), "r");
+    assert_non_null(f);
+    assert_int_equal(load_caught(&cfg, f, err, sizeof err), 0);
+    fclose(f);
+    assert_int_equal(strlen(cfg.log_level), 199 - line);
+    okr_config_free(&cfg);
+    /* One byte more does not. */
+    strcat(fits, "x");
+    assert_int_equal(load_text(fits, err, sizeof err), -1);
+    assert_non_null(strstr(err, "okrd.ini:2: this line is longer than"));
+
+    /* A directory opens, then reads as an error (inih took it for an empty
+     * file). */
+    okr_config_defaults(&cfg);
+    f = fopen("/", "r");
+    assert_non_null(f);
+    assert_int_equal(load_caught(&cfg, f, err, sizeof err), -1);
+    fclose(f);
+    assert_non_null(strstr(err, "cannot read config file okrd.ini: Is a directory"));
     okr_config_free(&cfg);
 }
 
@@ -104,6 +209,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_stream_errors),
         cmocka_unit_test(test_flag_values),
         cmocka_unit_test(test_mode),
     };
