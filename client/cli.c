@@ -6,9 +6,11 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "okr_error.h"
 #include "paths.h"
+#include "suggest.h"
 #include "tls_ctx.h"
 #include "trust.h"
 
@@ -675,6 +677,33 @@ static const okr_cli_cmd_t *cli__find(const char *name)
     return NULL;
 }
 
+/* A usage error for a command okr does not have, with the one that was
+ * likely meant: a near spelling, or the name okr gives a word people try. */
+static int cli__unknown(okr_cli_t *cli, const char *name)
+{
+    static const char *const words[][2] = {
+        {"check-in", "checkin"}, {"objective", "obj"}, {"objectives", "obj"},
+        {"key-result", "kr"},    {"keyresult", "kr"},  {"key-results", "kr"},
+        {"keyresults", "kr"},    {"okrs", "mine"},     {"kudo", "kudos"},
+    };
+    const char *meant = NULL;
+    for (size_t i = 0; i < sizeof words / sizeof words[0] && !meant; i++)
+        if (strcasecmp(name, words[i][0]) == 0)
+            meant = words[i][1];
+    if (!meant) {
+        const size_t n = sizeof cli_commands / sizeof cli_commands[0];
+        const char *names[sizeof cli_commands / sizeof cli_commands[0] + 1];
+        for (size_t i = 0; i < n; i++)
+            names[i] = cli_commands[i].name;
+        names[n] = "help";
+        meant = okr_suggest(name, names, n + 1);
+    }
+    if (meant)
+        return okr_cli_usage_error(cli, "'%s' is not an okr command; did you mean 'okr %s'?", name,
+                                   meant);
+    return okr_cli_usage_error(cli, "'%s' is not an okr command", name);
+}
+
 /* okr help [COMMAND...]: the command's own --help. */
 static int cli__help(okr_cli_t *cli, int argc, char **argv)
 {
@@ -684,7 +713,7 @@ static int cli__help(okr_cli_t *cli, int argc, char **argv)
     }
     const okr_cli_cmd_t *cmd = cli__find(argv[1]);
     if (!cmd)
-        return okr_cli_usage_error(cli, "'%s' is not an okr command", argv[1]);
+        return cli__unknown(cli, argv[1]);
     /* argv[1..] + "--help": e.g. {"user", "add", "--help"} */
     char *args[8];
     int n = 0;
@@ -739,7 +768,7 @@ int okr_cli_main(int argc, char **argv)
     if (strcmp(cmd_argv[0], "help") == 0)
         rc = cli__help(&cli, cmd_argc, cmd_argv);
     else if (!cmd)
-        rc = okr_cli_usage_error(&cli, "'%s' is not an okr command", cmd_argv[0]);
+        rc = cli__unknown(&cli, cmd_argv[0]);
     else
         rc = cmd->run(&cli, cmd_argc, cmd_argv);
     if (rc == OKR_EXIT_OK && cli.client && cli.me)

@@ -505,8 +505,15 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     uint64_t kr_id;
-    if (okr_ref_parse(ref_text, OKR_REF_KEY_RESULT, &kr_id) != 0)
+    okr_ref_kind_t other;
+    if (okr_ref_parse(ref_text, OKR_REF_KEY_RESULT, &kr_id) != 0) {
+        if (okr_ref_parse_any(ref_text, &other, &kr_id) == 0 && other == OKR_REF_OBJECTIVE)
+            return okr_cli_usage_error(cli,
+                                       "%s is an objective: check in on one of its key results "
+                                       "(okr obj show %s lists them)",
+                                       ref_text, ref_text);
         return okr_cli_usage_error(cli, "'%s' is not a key result: use its id, e.g. K34", ref_text);
+    }
     value_kind_t kind;
     double v;
     if (checkin__parse_value(value_text, &kind, &v) != 0)

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "okr_error.h"
+#include "suggest.h"
 
 /* ---------------------------------------------------------------- command line */
 
@@ -91,13 +92,21 @@ int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, c
         fputs(usage, stdout);
         return OKR_EXIT_OK;
     }
+    const char *sub_names[OKR_KIT_MAX_SUBS];
     for (size_t i = 0; i < nsubs; i++) {
         if (strcmp(argv[1], subs[i].name) == 0) {
             optind = 0;
             return subs[i].run(cli, argc - 1, argv + 1);
         }
+        if (i < OKR_KIT_MAX_SUBS)
+            sub_names[i] = subs[i].name;
     }
-    return okr_cli_usage_error(cli, "'%s' is not a %s command (%s)", argv[1], group, names);
+    const char *meant =
+        okr_suggest(argv[1], sub_names, nsubs < OKR_KIT_MAX_SUBS ? nsubs : OKR_KIT_MAX_SUBS);
+    if (meant)
+        return okr_cli_usage_error(cli, "no command '%s'; did you mean 'okr %s %s'?", argv[1],
+                                   group, meant);
+    return okr_cli_usage_error(cli, "no command '%s' (%s)", argv[1], names);
 }
 
 int okr_kit_parse_number(const char *s, double *out)

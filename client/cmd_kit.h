@@ -58,7 +58,10 @@ typedef struct okr_kit_sub {
     int (*run)(okr_cli_t *cli, int argc, char **argv);
 } okr_kit_sub_t;
 
-/* Runs the sub-command named by argv[1] (argv[0] is the group, "team"). */
+#define OKR_KIT_MAX_SUBS 16 /* sub-commands of one group */
+
+/* Runs the sub-command named by argv[1] (argv[0] is the group, "team"); for
+ * a name it does not know, the usage error says which one was likely meant. */
 int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, const char *usage,
                      const okr_kit_sub_t *subs, size_t nsubs);
 

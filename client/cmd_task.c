@@ -764,30 +764,13 @@ static int task__rm(okr_cli_t *cli, int argc, char **argv)
 
 /* ---------------------------------------------------------------- dispatch */
 
-static const struct {
-    const char *name;
-    int (*run)(okr_cli_t *cli, int argc, char **argv);
-} task_commands[] = {
+static const okr_kit_sub_t task_commands[] = {
     {"add", task__add},   {"list", task__list}, {"ls", task__list}, {"start", task__start},
     {"done", task__done}, {"edit", task__edit}, {"rm", task__rm},
 };
 
 int okr_cmd_task(okr_cli_t *cli, int argc, char **argv)
 {
-    cli->command = "task";
-    cli->usage = task_usage;
-    if (argc < 2)
-        return okr_cli_usage_error(cli, "which one: add, list, start, done, edit or rm?");
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(task_usage, stdout);
-        return OKR_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof task_commands / sizeof task_commands[0]; i++) {
-        if (strcmp(argv[1], task_commands[i].name) == 0) {
-            optind = 0;
-            return task_commands[i].run(cli, argc - 1, argv + 1);
-        }
-    }
-    return okr_cli_usage_error(cli, "'%s' is not a task command (add, list, start, done, edit, rm)",
-                               argv[1]);
+    return okr_kit_dispatch(cli, argc, argv, "task", task_usage, task_commands,
+                            sizeof task_commands / sizeof task_commands[0]);
 }

@@ -501,10 +501,7 @@ static int user__edit(okr_cli_t *cli, int argc, char **argv)
 
 /* ---------------------------------------------------------------- dispatch */
 
-static const struct {
-    const char *name;
-    int (*run)(okr_cli_t *cli, int argc, char **argv);
-} user_commands[] = {
+static const okr_kit_sub_t user_commands[] = {
     {"add", user__add},           {"list", user__list}, {"deactivate", user__deactivate},
     {"activate", user__activate}, {"role", user__role}, {"passwd", user__passwd},
     {"edit", user__edit},
@@ -512,22 +509,6 @@ static const struct {
 
 int okr_cmd_user(okr_cli_t *cli, int argc, char **argv)
 {
-    cli->command = "user";
-    cli->usage = user_usage;
-    if (argc < 2)
-        return okr_cli_usage_error(
-            cli, "which one: add, list, deactivate, activate, role, passwd or edit?");
-    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
-        fputs(user_usage, stdout);
-        return OKR_EXIT_OK;
-    }
-    for (size_t i = 0; i < sizeof user_commands / sizeof user_commands[0]; i++) {
-        if (strcmp(argv[1], user_commands[i].name) == 0) {
-            optind = 0;
-            return user_commands[i].run(cli, argc - 1, argv + 1);
-        }
-    }
-    return okr_cli_usage_error(
-        cli, "'%s' is not a user command (add, list, deactivate, activate, role, passwd, edit)",
-        argv[1]);
+    return okr_kit_dispatch(cli, argc, argv, "user", user_usage, user_commands,
+                            sizeof user_commands / sizeof user_commands[0]);
 }

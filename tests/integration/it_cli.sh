@@ -17,6 +17,10 @@ check "help lists the commands" -- grep -q "login" "$dir/out"
 expect 0 "okr login --help" -- okr login --help
 expect 0 "okr user --help" -- okr user --help
 expect 2 "unknown command is a usage error" -- okr frobnicate
+expect 2 "a mistyped command is a usage error" -- okr chekin K1 40
+check "that says which was meant" -- grep -q "did you mean 'okr checkin'" "$dir/err"
+expect 2 "so is a mistyped sub-command" -- okr obj ad "Grow"
+check "also with the one meant" -- grep -q "did you mean 'okr obj add'" "$dir/err"
 expect 2 "unknown option is a usage error" -- okr --no-such-option whoami
 
 # ---- trust on first use

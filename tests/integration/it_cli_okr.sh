@@ -57,6 +57,8 @@ check "the refusal names the cycle" -- grep -q "cycle 2026-Q1 started" "$dir/err
 as lena 2 "not in the future" -- checkin "$K2" 9 --at +2d
 check "the usage error says so" -- grep -q "in the future" "$dir/err"
 as lena 2 "not a date" -- checkin "$K2" 9 --at someday
+as lena 2 "an objective takes no check-in" -- checkin "$O2" 9
+check "the error says where to check in" -- grep -q "is an objective: check in on one of its key results" "$dir/err"
 as lena 0 "churn down to 6" -- checkin "$K2" 6
 as lena 0 "the churn's history" -- history "$K2"
 check "history shows the dated check-in first" -- \
