@@ -31,6 +31,7 @@
 /* The protocol minors from which a server takes what older ones ignore. */
 #define OKR_PROTOCOL_LOGOUT_EVERYWHERE 2 /* LogoutRequest.everywhere */
 #define OKR_PROTOCOL_DATED_CHECKINS    3 /* CheckInRequest.at */
+#define OKR_PROTOCOL_TREND             3 /* TrendRequest */
 
 typedef struct okr_client okr_client_t;
 

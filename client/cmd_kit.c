@@ -8,6 +8,9 @@
 #include "clock.h"
 #include "okr_error.h"
 #include "suggest.h"
+#include "trend.h"
+
+#define KIT_TREND_SPARK_SZ (3 * 12 + 1) /* a TREND cell: the last 12 weeks */
 
 /* ---------------------------------------------------------------- command line */
 
@@ -745,13 +748,16 @@ const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len)
     return okr_kit_span(kr, kr->current, kr->target, buf, len);
 }
 
-int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n, double expected)
+int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n, double expected,
+                              const Okr__ObjectiveTrend *trend)
 {
-    static const char *const header[] = {
+    static const char *const header[] = {"ID",    "TITLE", "CURRENT \u2192 TARGET", "PROGRESS",
+                                         "TREND", "CONF",  "LAST CHECK-IN",         "OWNER"};
+    static const char *const header_no_trend[] = {
         "ID", "TITLE", "CURRENT \u2192 TARGET", "PROGRESS", "CONF", "LAST CHECK-IN", "OWNER"};
     const char **sgr = calloc(n + 1, sizeof *sgr);
     okr_cli_table_t t;
-    if (!sgr || okr_cli_table_init(&t, 7, header) != 0) {
+    if (!sgr || okr_cli_table_init(&t, trend ? 8 : 7, trend ? header : header_no_trend) != 0) {
         free(sgr);
         return okr_kit_nomem(cli);
     }
@@ -762,7 +768,8 @@ int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t
     int rc = okr_ref_fetch_wanted(cli, &owners);
     for (size_t i = 0; rc == OKR_EXIT_OK && i < n; i++) {
         const Okr__KeyResult *kr = krs[i];
-        char id[32], cut[512], title[600], figures[300], bar[128], conf[16], ago[64], link[32];
+        char id[32], cut[512], title[600], figures[300], bar[128], conf[16], ago[64], link[32],
+            spark[KIT_TREND_SPARK_SZ] = "";
         okr_ref_format(OKR_REF_KEY_RESULT, kr->id, id, sizeof id);
         okr_render_truncate(kr->title, OKR_KIT_TITLE_WIDTH - 4, cut, sizeof cut);
         link[0] = '\0';
@@ -780,8 +787,13 @@ int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t
         else
             snprintf(conf, sizeof conf, "-");
         okr_render_ago(kr->last_checkin_at, now, ago, sizeof ago);
-        const char *row[] = {
-            id, title, figures, bar, conf, ago, okr_ref_username(cli, kr->owner_user_id)};
+        const Okr__KeyResultTrend *series = okr_trend_kr(trend, kr->id);
+        if (series)
+            okr_render_spark(series->progress, series->n_progress, spark, sizeof spark);
+        const char *owner = okr_ref_username(cli, kr->owner_user_id);
+        const char *with_trend[] = {id, title, figures, bar, spark, conf, ago, owner};
+        const char *without[] = {id, title, figures, bar, conf, ago, owner};
+        const char **row = trend ? with_trend : without;
         if (expected >= 0)
             sgr[i + 1] = okr_render_status_sgr(okr_progress_status(
                 kr->progress, expected, kr->has_confidence ? (int)kr->confidence : -1));

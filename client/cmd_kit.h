@@ -190,9 +190,10 @@ int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t
 
 /* Prints key results as a table: ID, TITLE, CURRENT -> TARGET, PROGRESS,
  * CONF, LAST CHECK-IN, OWNER. expected: the objective's expected progress
- * now, to colour each bar by its status (< 0: no colour). */
-int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n,
-                              double expected);
+ * now, to colour each bar by its status (< 0: no colour). trend: the
+ * objective's (trend.h), for a TREND column of the last weeks; NULL: none. */
+int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n, double expected,
+                              const Okr__ObjectiveTrend *trend);
 
 /* "120 -> 200 customers", "$1,200 -> $5,000", "not done" (boolean): the
  * current value and the target. */

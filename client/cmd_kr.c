@@ -1,6 +1,7 @@
 /* cmd_kr.c — okr kr add, list, show, edit and rm: the key results that
  * measure an objective. Check-ins themselves are `okr checkin`. */
 #include "cmd_kit.h"
+#include "trend.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -412,7 +413,7 @@ static int kr__list(okr_cli_t *cli, int argc, char **argv)
                okr_ref_format(OKR_REF_OBJECTIVE, id, ref, sizeof ref));
     } else {
         rc = okr_kit_print_key_results(cli, (Okr__KeyResult *const *)krs.items, krs.n,
-                                       isfinite(expected) ? expected : -1);
+                                       isfinite(expected) ? expected : -1, NULL);
     }
     okr_kit_pages_free(&krs);
     okr__response__free_unpacked(got, NULL);
@@ -544,18 +545,30 @@ static int kr__show(okr_cli_t *cli, int argc, char **argv)
         char msg[256];
         uint64_t osent;
         int orc = okr_cli_send(cli, &oreq, &osent);
-        /* the names shown go with it: one round trip for all */
+        /* the names shown and the trend go with it: one round trip for all */
+        okr_trend_t trend;
+        const Okr__ObjectiveTrend *t = NULL;
+        okr_trend_send(cli, kr->objective_id, &trend);
         if (orc == 0)
             orc = kr__fetch_names(cli, kr, &cis, first);
         if (orc == 0)
             orc = okr_kit_try_take(cli, osent, &oreq, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL,
                                    &parent, &ostatus, msg, sizeof msg);
+        if (orc <= 0)
+            orc = okr_trend_take(cli, &trend, &t);
         if (orc > 0) { /* the connection failed: already said */
+            okr_trend_free(&trend);
+            if (parent)
+                okr__response__free_unpacked(parent, NULL);
             okr_kit_pages_free(&cis);
             okr__response__free_unpacked(resp, NULL);
             return orc;
         }
         kr__print_fields(cli, kr, parent ? parent->objective_detail : NULL);
+        const Okr__KeyResultTrend *series = okr_trend_kr(t, kr->id);
+        if (series)
+            okr_trend_print(t, series->progress, series->n_progress);
+        okr_trend_free(&trend);
         if (parent)
             okr__response__free_unpacked(parent, NULL);
         printf("\n");

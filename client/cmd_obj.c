@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "trend.h"
+
 enum {
     OPT_CYCLE = OKR_OPT_FIRST_COMMAND_OPT,
     OPT_OWNER,
@@ -282,7 +284,7 @@ static json_t *obj__json(const void *o)
     return okr_json_objective(o);
 }
 
-static json_t *obj__detail_json(const Okr__ObjectiveDetail *d)
+static json_t *obj__detail_json(const Okr__ObjectiveDetail *d, const Okr__ObjectiveTrend *trend)
 {
     json_t *krs = json_array();
     for (size_t i = 0; krs && i < d->n_key_results; i++)
@@ -292,14 +294,16 @@ static json_t *obj__detail_json(const Okr__ObjectiveDetail *d)
         }
     if (!krs)
         return NULL;
-    return json_pack(
-        "{s:o, s:o, s:o, s:I, s:f}", "objective", okr_json_objective(d->objective), "key_results",
-        krs, "parent", d->parent ? okr_json_objective(d->parent) : json_null(), "child_count",
-        (json_int_t)d->child_count, "expected", isfinite(d->expected) ? d->expected : 0.0);
+    return json_pack("{s:o, s:o, s:o, s:I, s:f, s:o?}", "objective",
+                     okr_json_objective(d->objective), "key_results", krs, "parent",
+                     d->parent ? okr_json_objective(d->parent) : json_null(), "child_count",
+                     (json_int_t)d->child_count, "expected",
+                     isfinite(d->expected) ? d->expected : 0.0, "trend", okr_trend_json(trend));
 }
 
-/* Prints an objective with its key results for people. */
-static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d)
+/* Prints an objective with its key results for people; trend may be NULL. */
+static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d,
+                             const Okr__ObjectiveTrend *trend)
 {
     const Okr__Objective *o = d->objective;
     char ref[32], buf[1024], bar[256], status[64];
@@ -351,6 +355,8 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d)
     printf("  %-13s%s  expected %.0f%%  %s\n", "progress",
            okr_render_bar(o->progress, 20, o->status, bar, sizeof bar),
            okr_clamp01(d->expected) * 100.0, okr_render_status(o->status, status, sizeof status));
+    if (trend)
+        okr_trend_print(trend, trend->progress, trend->n_progress);
     if (o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED || o->score_overridden) {
         char score[64];
         printf("  %-13s%s (expected for %s: %.1f)%s", "score",
@@ -372,7 +378,7 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d)
         return OKR_EXIT_OK;
     }
     printf("Key results (%zu):\n", d->n_key_results);
-    return okr_kit_print_key_results(cli, d->key_results, d->n_key_results, d->expected);
+    return okr_kit_print_key_results(cli, d->key_results, d->n_key_results, d->expected, trend);
 }
 
 /* One line after an action: 'Created O12 "Title" (committed, public) in 2026-Q1.' */
@@ -551,19 +557,28 @@ static int obj__show(okr_cli_t *cli, int argc, char **argv)
                                "the objective (like O12)", &id);
     if (rc >= 0)
         return rc;
+    /* the trend goes with the objective: one round trip for both */
+    okr_trend_t trend;
+    okr_trend_send(cli, id, &trend);
     Okr__Response *resp;
+    const Okr__ObjectiveTrend *t = NULL;
     rc = okr_kit_get_objective_id(cli, id, &resp);
-    if (rc)
+    if (rc == 0 && (rc = okr_trend_take(cli, &trend, &t)) != 0)
+        okr__response__free_unpacked(resp, NULL);
+    if (rc) {
+        okr_trend_free(&trend);
         return rc;
+    }
     if (cli->json) {
-        json_t *j = obj__detail_json(resp->objective_detail);
+        json_t *j = obj__detail_json(resp->objective_detail, t);
         if (!j)
             rc = okr_kit_nomem(cli);
         else
             okr_cli_print_json(j);
     } else {
-        rc = obj__print_detail(cli, resp->objective_detail);
+        rc = obj__print_detail(cli, resp->objective_detail, t);
     }
+    okr_trend_free(&trend);
     okr__response__free_unpacked(resp, NULL);
     return rc;
 }
@@ -584,9 +599,9 @@ static int obj__conflict(okr_cli_t *cli, uint64_t id)
         return code;
     if (cli->json) {
         /* stdout still gets the current state, for a script to compare */
-        okr_cli_print_json(obj__detail_json(now->objective_detail));
+        okr_cli_print_json(obj__detail_json(now->objective_detail, NULL));
     } else {
-        obj__print_detail(cli, now->objective_detail);
+        obj__print_detail(cli, now->objective_detail, NULL);
     }
     okr__response__free_unpacked(now, NULL);
     return code;

@@ -249,6 +249,23 @@ const char *okr_render_value(const Okr__KeyResult *kr, double value, char *buf, 
     }
 }
 
+const char *okr_render_spark(const double *values, size_t n, char *buf, size_t len)
+{
+    static const char *const heights[] = {"\u2581", "\u2582", "\u2583", "\u2584",
+                                          "\u2585", "\u2586", "\u2587", "\u2588"};
+    if (len == 0)
+        return buf;
+    size_t fit = (len - 1) / 3, from = n > fit ? n - fit : 0, o = 0;
+    for (size_t i = from; i < n; i++) {
+        double v = values[i];
+        size_t h = isfinite(v) ? (size_t)lround(okr_clamp01(v) * 7.0) : 0;
+        memcpy(buf + o, heights[h], 3);
+        o += 3;
+    }
+    buf[o] = '\0';
+    return buf;
+}
+
 /* ---------------------------------------------------------------- dates */
 
 const char *okr_render_date(int64_t ms, char *buf, size_t len)

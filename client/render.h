@@ -30,6 +30,11 @@ const char *okr_render_score(double score, char *buf, size_t len);
  * "done"/"not done" for boolean. */
 const char *okr_render_value(const Okr__KeyResult *kr, double value, char *buf, size_t len);
 
+/* A sparkline of progress values in [0, 1] ("▁▂▄▆█": eight heights), one
+ * character per value; the latest ones if buf cannot hold them all (each
+ * takes 3 bytes). Returns buf ("" for n == 0). */
+const char *okr_render_spark(const double *values, size_t n, char *buf, size_t len);
+
 /* Dates: ms since epoch to "2026-03-31" (local time); 0 gives "-". */
 const char *okr_render_date(int64_t ms, char *buf, size_t len);
 

@@ -156,6 +156,8 @@ void okr_handle_comment_list(okr_req_t *r);
 void okr_handle_lint(okr_req_t *r);
 void okr_handle_history(okr_req_t *r);
 void okr_handle_mine(okr_req_t *r);
+/* handle_trend.c */
+void okr_handle_trend(okr_req_t *r);
 /* handle_push.c */
 void okr_handle_subscribe(okr_req_t *r);
 void okr_handle_unsubscribe(okr_req_t *r);

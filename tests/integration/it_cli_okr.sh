@@ -69,6 +69,12 @@ check "the log tells the day a late check-in stands for" -- grep -q "check-in 8%
 as lena 0 "the churn's history, for scripts" -- --json history "$K2"
 check "--json has both times of the dated one" -- \
     sh -c "jq -e '.checkins[0].recorded_at > .checkins[0].time and .checkins[1].recorded_at == .checkins[1].time' '$dir/out' >/dev/null"
+as lena 0 "the department's objective, with its trend" -- obj show "$O2"
+check "a sparkline of its weeks" -- grep -Eq "^  trend +[▁▂▃▄▅▆▇█]+  [0-9]+% → [0-9]+% over [0-9]+ weeks" "$dir/out"
+check "and one per key result" -- grep -q "PROGRESS  *TREND" "$dir/out"
+as lena 0 "the same for scripts" -- --json obj show "$O2"
+check "--json has the trend, ending at the current progress" -- sh -c \
+    "jq -e '(.trend.progress | length) >= 2 and .trend.progress[-1] == .objective.progress and (.trend.key_results | length) == 2' '$dir/out' >/dev/null"
 as admin 0 "show the company objective" -- --json obj show "$O1"
 # K1 0.5 (weight 1), K2 (10-6)/(10-2) = 0.5 (weight 2): O2 = 0.5, and O1 = O2.
 check "the company objective rolled up to 50%" -- \

@@ -320,6 +320,22 @@ static void test_when_parse(void **state)
     assert_int_equal(okr_render_parse_when(NULL, &ms), -1);
 }
 
+/* Sparklines: eight heights of [0, 1], the latest values when cut. */
+static void test_spark(void **state)
+{
+    (void)state;
+    char buf[64];
+    const double v[] = {0.0, 0.14, 0.5, 0.93, 1.0, 1.7, -0.2, NAN};
+    assert_string_equal(okr_render_spark(v, 8, buf, sizeof buf),
+                        "\u2581\u2582\u2585\u2588\u2588\u2588\u2581\u2581");
+    assert_string_equal(okr_render_spark(v, 0, buf, sizeof buf), "");
+    /* room for 2 of 5: the last two */
+    char small[7];
+    const double w[] = {0.0, 0.0, 0.0, 1.0, 0.5};
+    assert_string_equal(okr_render_spark(w, 5, small, sizeof small), "\u2588\u2585");
+    assert_int_equal(okr_display_width(okr_render_spark(v, 8, buf, sizeof buf)), 8);
+}
+
 static void test_date_dst(void **state)
 {
     (void)state;
@@ -513,6 +529,7 @@ int main(void)
         cmocka_unit_test(test_date_relative),
         cmocka_unit_test(test_date_dst),
         cmocka_unit_test(test_when_parse),
+        cmocka_unit_test(test_spark),
         cmocka_unit_test(test_ago),
         cmocka_unit_test(test_truncate),
         cmocka_unit_test(test_table),
