@@ -4,7 +4,8 @@
  * organisation). Its secret, "dash-" + 64 hex digits, is shown once; the
  * store keeps its SHA-256 (OKR_DB_DASH_TOKEN_HASHES) and the token record
  * (OKR_DB_DASH_TOKENS). A connection authenticated with it has no user: it
- * may only ping, look up user names, and subscribe to its scope; it sees a
+ * may only ping, look up user names, subscribe to its scope and ask for the
+ * trends of objectives in it; it sees a
  * `team`-visible objective only when that objective belongs to its team or
  * a sub-team of it, and it writes nothing. Revoking a token closes the
  * connections using it. Tokens are credentials, not OKR entities, so their

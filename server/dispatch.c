@@ -78,7 +78,7 @@ static const okr_op_t ops[] = {
     OP(lint, LINT, okr_handle_lint, OKR_OP_LOGIN),
     OP(history, HISTORY, okr_handle_history, OKR_OP_LOGIN),
     OP(mine, MINE, okr_handle_mine, OKR_OP_LOGIN),
-    OP(trend, TREND, okr_handle_trend, OKR_OP_LOGIN),
+    OP(trend, TREND, okr_handle_trend, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
     OP(subscribe, SUBSCRIBE, okr_handle_subscribe, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
     OP(unsubscribe, UNSUBSCRIBE, okr_handle_unsubscribe, OKR_OP_LOGIN | OKR_OP_DASHBOARD),
     OP(stats, STATS, okr_handle_stats, OKR_OP_ADMIN),

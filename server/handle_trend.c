@@ -21,6 +21,8 @@
  *     alignment tree refuses one) and the depth bounds the work anyway.
  *   - Reads only, on the loop thread; a request is bounded by
  *     TREND_MAX_OBJECTIVES and TREND_MAX_POINTS.
+ *   - A dashboard token may ask for the objectives within its scope that it
+ *     may see: the sparklines of okr-dash.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -28,6 +30,7 @@
 
 #include "acl.h"
 #include "clock.h"
+#include "dashboard.h"
 #include "domain.h"
 #include "okr_error.h"
 #include "progress.h"
@@ -270,13 +273,27 @@ static void trend__free_reply(Okr__TrendResult *res)
     free(res->objectives);
 }
 
+/* 1 if the caller may read obj: a person by the usual rules, a dashboard
+ * when obj is within its token's scope and visible to it. */
+static int trend__may_read(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr__Objective *obj)
+{
+    const Okr__DashboardToken *token = r->conn->dashboard;
+    if (!token)
+        return okr_acl_can_read_objective(s, txn, r->user, obj);
+    Okr__Scope one = OKR__SCOPE__INIT;
+    one.kind = OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE;
+    one.id = obj->id;
+    return okr_dashboard_scope_allowed(s, txn, token, &one) &&
+           okr_dashboard_may_read(s, txn, token, obj);
+}
+
 /* One objective's trend into a new entry of res, if the caller may read it. */
 static int trend__one(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, uint32_t points,
                       int64_t now, Okr__TrendResult *res)
 {
     Okr__Objective *obj;
     int rc = okr_objective_get(s, txn, id, &obj);
-    if (rc == 0 && !okr_acl_can_read_objective(s, txn, r->user, obj)) {
+    if (rc == 0 && !trend__may_read(r, s, txn, obj)) {
         okr__objective__free_unpacked(obj, NULL);
         rc = OKR_E_NOT_FOUND;
     }

@@ -10,6 +10,7 @@
 #include "feed.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -19,6 +20,10 @@
 
 /* Names asked for per pump; the rest wait for the next one. */
 #define FEED_NAMES_PER_PUMP 16
+/* Trends are weekly and their last point is drawn live: asked for at the
+ * start and then every 10 minutes, at most 100 objectives a request. */
+#define FEED_TREND_EVERY_MS (10u * 60u * 1000u)
+#define FEED_TREND_BATCH    100
 /* Retries of the live connection's first connect: 1 s doubling to 30 s. */
 #define FEED_RETRY_MIN_MS 1000u
 #define FEED_RETRY_MAX_MS 30000u
@@ -193,6 +198,65 @@ static int feed__names(dash_feed_t *f, okr_client_t *c)
     return (int)n;
 }
 
+/* Takes one TrendRequest's answer into the model. A server that does not
+ * know the operation (older than protocol 1.3) is not asked again. Returns
+ * 0, or a negative okr_err_t when the connection failed. */
+static int feed__trend_answer(dash_feed_t *f, okr_client_t *c, uint64_t sent)
+{
+    Okr__Response *resp = NULL;
+    int rc = okr_client_wait(c, sent, &resp);
+    if (rc)
+        return -rc;
+    if (resp->status == OKR__STATUS__STATUS_UNSUPPORTED)
+        f->no_trends = 1;
+    const Okr__TrendResult *res = resp->status == OKR__STATUS__STATUS_OK ? resp->trend : NULL;
+    for (size_t i = 0; res && i < res->n_objectives; i++) {
+        const Okr__ObjectiveTrend *t = res->objectives[i];
+        if (dash_model_set_trend(&f->model, t->objective_id, t->progress, t->n_progress) != 0)
+            f->model.oom = 1;
+    }
+    okr__response__free_unpacked(resp, NULL);
+    return 0;
+}
+
+/* Asks for the trend of every objective in the model, all requests at once
+ * (one round trip). A refusal (an objective gone meanwhile) keeps the old
+ * trends until the next time. Returns 0 or a negative okr_err_t. */
+static int feed__trends(dash_feed_t *f, okr_client_t *c)
+{
+    f->trends_ms = okr_mono_ms();
+    if (f->no_trends || f->model.nobjs == 0)
+        return 0;
+    size_t nreq = (f->model.nobjs + FEED_TREND_BATCH - 1) / FEED_TREND_BATCH;
+    uint64_t *ids = malloc(f->model.nobjs * sizeof *ids), *sent = calloc(nreq, sizeof *sent);
+    if (!ids || !sent) {
+        free(ids);
+        free(sent);
+        return 0; /* no trends this time; the next try may have the memory */
+    }
+    for (size_t i = 0; i < f->model.nobjs; i++)
+        ids[i] = f->model.objs[i].o->id;
+    int rc = 0;
+    size_t asked = 0;
+    for (; asked < nreq && rc == 0; asked++) {
+        Okr__TrendRequest tr = OKR__TREND_REQUEST__INIT;
+        tr.objective_ids = ids + asked * FEED_TREND_BATCH;
+        size_t left = f->model.nobjs - asked * FEED_TREND_BATCH;
+        tr.n_objective_ids = left < FEED_TREND_BATCH ? left : FEED_TREND_BATCH;
+        Okr__Request req = OKR__REQUEST__INIT;
+        req.op_case = OKR__REQUEST__OP_TREND;
+        req.trend = &tr;
+        rc = okr_client_send(c, &req, &sent[asked]);
+    }
+    rc = -rc; /* a send failed: the connection is gone */
+    for (size_t i = 0; rc == 0 && i < asked; i++)
+        rc = feed__trend_answer(f, c, sent[i]);
+    free(ids);
+    free(sent);
+    f->changed_ms = okr_mono_ms();
+    return rc;
+}
+
 int dash_feed_start(dash_feed_t *f)
 {
     f->error[0] = '\0';
@@ -212,6 +276,7 @@ int dash_feed_start(dash_feed_t *f)
          * so this ends). */
         while (feed__names(f, c) > 0)
             ;
+        feed__trends(f, c);
         feed__log(f, "snapshot of %s: %zu objectives, %zu key results, seq %llu", f->label,
                   f->model.nobjs, f->model.nkrs, (unsigned long long)f->model.last_seq);
     } else {
@@ -337,6 +402,11 @@ int dash_feed_pump(dash_feed_t *f, uint32_t timeout_ms)
     okr_client_t *c = okr_live_client(f->live);
     if (c && (rc = feed__names(f, c)) < 0) {
         feed__log(f, "name lookup failed: %s", okr_strerror(-rc));
+        okr_live_drop(f->live);
+        return 0;
+    }
+    if (c && okr_mono_ms() - f->trends_ms >= FEED_TREND_EVERY_MS && (rc = feed__trends(f, c)) < 0) {
+        feed__log(f, "trends failed: %s", okr_strerror(-rc));
         okr_live_drop(f->live);
     }
     return 0;

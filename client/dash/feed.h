@@ -10,7 +10,9 @@
  * the scope from the snapshot's seq and keeps it up: after a lost connection
  * it reconnects with backoff and resumes from the newest seq seen (the
  * server replays what was missed, or sends a fresh snapshot, which the
- * model takes in whole). Users' names are looked up as events bring new ids.
+ * model takes in whole). Users' names are looked up as events bring new ids;
+ * the objectives' weekly trends (the cards' sparklines) are asked for at the
+ * start and every 10 minutes, their last point drawn from live progress.
  *
  * Not thread-safe; one feed per process in practice.
  */
@@ -42,6 +44,8 @@ typedef struct dash_feed {
     uint64_t last_event_ms; /* monotonic: the last event (or the snapshot) */
     uint64_t changed_ms;    /* monotonic: the model last changed */
     int fatal;              /* okr_err_t that retrying will not fix, else 0 */
+    uint64_t trends_ms;     /* monotonic: the objectives' trends were last asked for */
+    int no_trends;          /* the server cannot give trends (older than protocol 1.3) */
     int log;                /* log connection events (okr_info, to stderr) */
     char error[1024];       /* why the last attempt failed, for people */
 } dash_feed_t;

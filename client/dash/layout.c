@@ -25,7 +25,8 @@
 #define STALE_DAYS       14
 #define LAYOUT_TEXT_MAX  2048
 #define LAYOUT_MIN_BAR   3
-#define LAYOUT_TICK_TIME 6 /* "14:02 " or "27 Nov" */
+#define LAYOUT_TICK_TIME 6  /* "14:02 " or "27 Nov" */
+#define LAYOUT_TREND_MAX 13 /* weeks in a card's sparkline: a quarter */
 
 /* ---------------------------------------------------------------- lines */
 
@@ -850,6 +851,21 @@ static void layout__meta_sep(layout_t *L, dash_line_t *l, unsigned hl)
     line__text(L, l, " · ", DASH_ATTR_DIM | hl);
 }
 
+/* The objective's last weeks as a sparkline, ending at its live progress;
+ * "" when the server sent no trend. */
+static const char *layout__trend(const shown_t *s, char *buf, size_t len)
+{
+    const dash_obj_t *d = s->d;
+    buf[0] = '\0';
+    if (!d->trend || d->ntrend < 2)
+        return buf;
+    size_t n = d->ntrend < LAYOUT_TREND_MAX ? d->ntrend : LAYOUT_TREND_MAX;
+    double weeks[LAYOUT_TREND_MAX];
+    memcpy(weeks, d->trend + d->ntrend - n, n * sizeof *weeks);
+    weeks[n - 1] = s->progress;
+    return okr_render_spark(weeks, n, buf, len);
+}
+
 static void layout__card_meta(layout_t *L, const view_t *v, const shown_t *s, dash_line_t *l,
                               unsigned hl)
 {
@@ -875,6 +891,10 @@ static void layout__card_meta(layout_t *L, const view_t *v, const shown_t *s, da
             snprintf(buf, sizeof buf, " (+%d)", d);
         else
             snprintf(buf, sizeof buf, " (%d)", d);
+        line__text(L, l, buf, layout__status_color(s->status) | hl);
+    }
+    if (layout__trend(s, buf, sizeof buf)[0]) {
+        layout__meta_sep(L, l, hl);
         line__text(L, l, buf, layout__status_color(s->status) | hl);
     }
     int64_t last = dash_model_last_checkin(L->m, ob->id);

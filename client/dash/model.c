@@ -118,10 +118,20 @@ static void model__tick_clear(dash_tick_t *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Frees what an objective entry owns. */
+static void model__obj_clear(dash_obj_t *d)
+{
+    okr__objective__free_unpacked(d->o, NULL);
+    free(d->trend);
+    d->o = NULL;
+    d->trend = NULL;
+    d->ntrend = 0;
+}
+
 void dash_model_free(dash_model_t *m)
 {
     for (size_t i = 0; i < m->nobjs; i++)
-        okr__objective__free_unpacked(m->objs[i].o, NULL);
+        model__obj_clear(&m->objs[i]);
     for (size_t i = 0; i < m->nkrs; i++)
         okr__key_result__free_unpacked(m->krs[i].kr, NULL);
     for (size_t i = 0; i < m->ncycles; i++)
@@ -181,6 +191,24 @@ const char *dash_model_user_name(const dash_model_t *m, uint64_t id)
     int found;
     size_t i = model__search(m->users, m->nusers, sizeof *m->users, model__user_key, id, &found);
     return found ? m->users[i].name : NULL;
+}
+
+int dash_model_set_trend(dash_model_t *m, uint64_t objective_id, const double *progress, size_t n)
+{
+    int found;
+    size_t i =
+        model__search(m->objs, m->nobjs, sizeof *m->objs, model__obj_key, objective_id, &found);
+    if (!found)
+        return 0;
+    double *copy = n ? malloc(n * sizeof *copy) : NULL;
+    if (n && !copy)
+        return -1;
+    if (n)
+        memcpy(copy, progress, n * sizeof *copy);
+    free(m->objs[i].trend);
+    m->objs[i].trend = copy;
+    m->objs[i].ntrend = n;
+    return 0;
 }
 
 int64_t dash_model_last_checkin(const dash_model_t *m, uint64_t objective_id)
@@ -324,7 +352,7 @@ static void model__remove_objective(dash_model_t *m, uint64_t id)
     int found;
     size_t i = model__search(m->objs, m->nobjs, sizeof *m->objs, model__obj_key, id, &found);
     if (found) {
-        okr__objective__free_unpacked(m->objs[i].o, NULL);
+        model__obj_clear(&m->objs[i]);
         model__remove_at(m->objs, &m->nobjs, sizeof *m->objs, i);
     }
     model__drop_objective_krs(m, id);
@@ -505,7 +533,7 @@ static void model__sweep(dash_model_t *m)
         if (m->objs[i].gen == m->gen)
             m->objs[w++] = m->objs[i];
         else
-            okr__objective__free_unpacked(m->objs[i].o, NULL);
+            model__obj_clear(&m->objs[i]);
     }
     m->nobjs = w;
     w = 0;

@@ -52,6 +52,8 @@ typedef struct dash_obj {
     uint64_t gen;        /* snapshot generation that last mentioned it */
     uint64_t changed_ms; /* clock (caller's, ms) of its last live change; 0: none */
     double changed_from; /* its progress before that change */
+    double *trend;       /* its progress week by week (TrendRequest); NULL: not known */
+    size_t ntrend;
 } dash_obj_t;
 
 typedef struct dash_kr {
@@ -114,6 +116,12 @@ int dash_model_set_user(dash_model_t *m, uint64_t id, const char *name);
  * results, ticker authors and recipients) whose names are unknown and were
  * not looked up yet. Returns how many were written to ids. */
 size_t dash_model_unknown_users(const dash_model_t *m, uint64_t *ids, size_t max);
+
+/* An objective's trend, from the server's TrendRequest: progress at the end
+ * of each week of its cycle so far. The last point is replaced by the
+ * objective's live progress when shown. Ignored for an objective the model
+ * does not hold. Returns 0 or -1 (out of memory). */
+int dash_model_set_trend(dash_model_t *m, uint64_t objective_id, const double *progress, size_t n);
 
 /* Latest check-in time over an objective's key results (0: none). */
 int64_t dash_model_last_checkin(const dash_model_t *m, uint64_t objective_id);

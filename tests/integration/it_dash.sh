@@ -109,6 +109,8 @@ check "not team B's team-only objective" -- sh -c "! grep -q 'Beta team-only' '$
 check "nor team B's other objectives" -- sh -c "! grep -q 'Beta public' '$dir/once.out'"
 check "the ticker shows the check-in and the kudos" -- \
     sh -c "grep -q '回访了二十家客户' '$dir/once.out' && grep -q 'Great start' '$dir/once.out'"
+check "each card has its trend, a sparkline" -- \
+    sh -c "grep 'Alpha public goal' -A3 '$dir/once.out' | grep -Eq '· [▁▂▃▄▅▆▇█]{2,} ·'"
 check "the frame is 30 lines" -- test "$(wc -l <"$dir/once.out")" -eq 30
 check "no line is wider than 100 columns" -- test "$(wc -L <"$dir/once.out")" -le 100
 check "plain text: no escape codes" -- sh -c "! grep -q \$'\\x1b' '$dir/once.out'"

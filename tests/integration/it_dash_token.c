@@ -87,6 +87,18 @@ static okr_client_t *dash_connect(const char *secret, Okr__DashboardToken **toke
     return c;
 }
 
+/* The status of a TrendRequest for one objective (okr-dash's sparklines). */
+static int trend_status(okr_client_t *c, uint64_t objective)
+{
+    Okr__TrendRequest tr = OKR__TREND_REQUEST__INIT;
+    tr.objective_ids = &objective;
+    tr.n_objective_ids = 1;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_TREND;
+    req.trend = &tr;
+    return ts_call(c, &req, NULL);
+}
+
 /* ---- events ---- */
 
 typedef struct seen {
@@ -284,6 +296,11 @@ static void test_team_scope_and_visibility(void **state)
         okr_client_poll(tv, 20);
     assert_true(has(seen.objectives, seen.nobj, a_new));
     assert_false(has(seen.objectives, seen.nobj, b_new));
+    /* Trends (the cards' sparklines): its scope's objectives, no others. */
+    assert_int_equal(trend_status(tv, a_pub), OKR_OK);
+    assert_int_equal(trend_status(tv, a_team), OKR_OK);
+    assert_int_equal(trend_status(tv, b_pub), OKR_E_NOT_FOUND);
+    assert_int_equal(trend_status(tv, b_team), OKR_E_NOT_FOUND);
     okr_client_free(tv);
 }
 

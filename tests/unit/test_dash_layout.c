@@ -317,6 +317,16 @@ static void build_en(dash_model_t *m)
     comment(m, 400, 100, 2, 1, NOW - 48 * 60000, "Great work on the tour, Alice!", 1);
     comment(m, 401, 101, 3, 0, NOW - 30 * 60000, "Is the cache change in this week?", 0);
     snapshot_done(m);
+    /* Weekly trends (TrendRequest) for two objectives; the last point of
+     * each is drawn from the live progress, not from here. 101 has more
+     * weeks than a card shows: the latest 13. */
+    const double onboarding[] = {0.05, 0.2, 0.31, 0.45, 0.52, 0.6, 0.0};
+    assert_int_equal(dash_model_set_trend(m, 100, onboarding, 7), 0);
+    double latency[16];
+    for (size_t i = 0; i < 16; i++)
+        latency[i] = i < 3 ? 1.0 : (double)i / 40.0; /* the first 3 are cut */
+    assert_int_equal(dash_model_set_trend(m, 101, latency, 16), 0);
+    assert_int_equal(dash_model_set_trend(m, 999, latency, 16), 0); /* not in the model: ignored */
 }
 
 static void build_zh(dash_model_t *m)
