@@ -1,9 +1,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ini_read.h"
 
 typedef enum { SETTING_STRING, SETTING_U64 } setting_type_t;
 
@@ -136,77 +137,60 @@ void okr_config_free(okr_config_t *cfg)
         }
 }
 
-/* Reading a config file. inih is given lines through config__read_line, not
- * its own fgets, so that every message can name its line, and so that two
- * failures inih keeps quiet are caught: a read error (a directory named as
- * the file reads as an empty file) and a line too long for inih's buffer
- * (inih parses its rest as a line of its own: a value cut short, a message
- * about the wrong line). */
-typedef struct ini_ctx {
-    okr_config_t *cfg;
-    const char *path;
-    FILE *f;
-    unsigned line;           /* lines read so far: the handler's is the last */
-    unsigned first_reported; /* first line with a message printed; 0: none */
-    int read_errno;          /* the read error that ended the file early; 0: none */
-    int failed;
-} ini_ctx_t;
-
-/* "FILE:LINE: " for messages about the line read last. */
-static const char *config__where(const ini_ctx_t *ctx, char *buf, size_t len)
+/* Reading a config file: okr_ini_read (common/ini_read.h) runs inih and
+ * tells what it found, with the line; the words, and okrd's advice, are
+ * here. "FILE:LINE: " for messages about at's line. */
+static const char *config__where(const okr_ini_at_t *at, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s:%u: ", ctx->path, ctx->line);
+    snprintf(buf, len, "%s:%u: ", at->name, at->line);
     return buf;
 }
 
-static void config__reported(ini_ctx_t *ctx)
+static void config__on_problem(void *arg, const okr_ini_at_t *at, okr_ini_problem_t problem,
+                               int code, const char *text)
 {
-    ctx->failed = 1;
-    if (!ctx->first_reported)
-        ctx->first_reported = ctx->line;
+    (void)arg;
+    (void)text;
+    char where[512];
+    switch (problem) {
+    case OKR_INI_LINE_TOO_LONG:
+        fprintf(stderr,
+                "okrd: %sthis line is longer than %d bytes, more than okrd can read from a config "
+                "file; shorten it, or give this setting as a flag (--name value) instead\n",
+                config__where(at, where, sizeof where), code);
+        return;
+    case OKR_INI_READ_ERROR:
+        if (at->line == 0)
+            fprintf(stderr, "okrd: cannot read config file %s: %s (--config names an INI file)\n",
+                    at->name, strerror(code));
+        else
+            fprintf(stderr, "okrd: cannot read config file %s past line %u: %s\n", at->name,
+                    at->line, strerror(code));
+        return;
+    case OKR_INI_NO_MEMORY:
+        fprintf(stderr,
+                "okrd: %s: out of memory while parsing the config file; free some memory and "
+                "retry\n",
+                at->name);
+        return;
+    case OKR_INI_PARSER_ERROR:
+        fprintf(stderr, "okrd: %s: cannot parse the config file (inih error %d)\n", at->name, code);
+        return;
+    case OKR_INI_BAD_LINE:
+        fprintf(stderr,
+                "okrd: %scannot parse this line: expected [section], name = value or a "
+                "; comment\n",
+                config__where(at, where, sizeof where));
+        return;
+    }
 }
 
-/* An ini_reader (fgets's contract). A line longer than inih's buffer is
- * reported, read to its end and given to inih as an empty line, so that
- * inih's line numbers stay those of the file and the lines after it are
- * still checked. */
-static char *config__read_line(char *str, int num, void *arg)
+static int config__on_value(void *arg, const okr_ini_at_t *at, const char *section, const char *key,
+                            const char *value)
 {
-    ini_ctx_t *ctx = arg;
-    errno = 0;
-    if (!fgets(str, num, ctx->f)) {
-        if (ferror(ctx->f))
-            ctx->read_errno = errno ? errno : EIO;
-        return NULL;
-    }
-    ctx->line++;
-    size_t n = strlen(str);
-    if (n + 1 < (size_t)num || str[n - 1] == '\n')
-        return str;
-    int c = getc(ctx->f);
-    if (c == EOF && !ferror(ctx->f)) /* the last line, exactly as long as the buffer */
-        return str;
-    while (c != '\n' && c != EOF)
-        c = getc(ctx->f);
-    if (ferror(ctx->f)) {
-        ctx->read_errno = errno ? errno : EIO;
-        return NULL;
-    }
+    okr_config_t *cfg = arg;
     char where[512];
-    fprintf(stderr,
-            "okrd: %sthis line is longer than %d bytes, more than okrd can read from a config "
-            "file; shorten it, or give this setting as a flag (--name value) instead\n",
-            config__where(ctx, where, sizeof where), num - 2);
-    config__reported(ctx);
-    strcpy(str, "\n");
-    return str;
-}
-
-static int config__on_ini(void *arg, const char *section, const char *key, const char *value)
-{
-    ini_ctx_t *ctx = arg;
-    char where[512];
-    config__where(ctx, where, sizeof where);
+    config__where(at, where, sizeof where);
     const setting_t *s = setting__find(section, key);
     if (!s) {
         const setting_t *elsewhere = setting__find(NULL, key);
@@ -221,49 +205,14 @@ static int config__on_ini(void *arg, const char *section, const char *key, const
                     section, key);
         else
             fprintf(stderr, "okrd: %sunknown setting %s (okrd --help lists them)\n", where, key);
-        config__reported(ctx);
         return 0;
     }
-    if (setting__set(ctx->cfg, s, value, where) != 0) {
-        config__reported(ctx);
-        return 0;
-    }
-    return 1;
+    return setting__set(cfg, s, value, where) == 0;
 }
 
 int okr_config_load_stream(okr_config_t *cfg, FILE *f, const char *name)
 {
-    ini_ctx_t ctx = {.cfg = cfg, .path = name, .f = f};
-    int rc = ini_parse_stream(config__read_line, &ctx, config__on_ini, &ctx);
-    if (ctx.read_errno && ctx.line == 0) {
-        fprintf(stderr, "okrd: cannot read config file %s: %s (--config names an INI file)\n", name,
-                strerror(ctx.read_errno));
-        return -1;
-    }
-    if (ctx.read_errno) {
-        fprintf(stderr, "okrd: cannot read config file %s past line %u: %s\n", name, ctx.line,
-                strerror(ctx.read_errno));
-        return -1;
-    }
-    if (rc == -2) {
-        fprintf(stderr,
-                "okrd: %s: out of memory while parsing the config file; free some memory and "
-                "retry\n",
-                name);
-        return -1;
-    }
-    if (rc < 0) {
-        fprintf(stderr, "okrd: %s: cannot parse the config file (inih error %d)\n", name, rc);
-        return -1;
-    }
-    /* inih names only the first line in error. One it did not hand to
-     * config__on_ini (nor was too long) did not parse. */
-    if (rc > 0 && (unsigned)rc != ctx.first_reported)
-        fprintf(stderr,
-                "okrd: %s:%d: cannot parse this line: expected [section], name = value or a "
-                "; comment\n",
-                name, rc);
-    return rc == 0 && !ctx.failed ? 0 : -1;
+    return okr_ini_read(f, name, config__on_value, config__on_problem, cfg);
 }
 
 static int config__load_file(okr_config_t *cfg, const char *path)

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <ini.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -11,6 +10,8 @@
 #include <sys/stat.h>
 
 #include <openssl/crypto.h>
+
+#include "ini_read.h"
 
 enum {
     OPT_SERVER = 1000,
@@ -114,8 +115,13 @@ void dash_conf_free(dash_conf_t *c)
 
 /* ---------------------------------------------------------------- the file */
 
+/* Reading the file: okr_ini_read (common/ini_read.h) runs inih and tells
+ * what it found with the line. okr-dash shows one message: the problem on
+ * the first line, or one about the whole file. */
 typedef struct ini_ctx {
     dash_conf_t *conf;
+    dash_conf_rc_t rc; /* DASH_CONF_OK until a problem */
+    unsigned line;     /* the problem's line; 0: the whole file */
     char err[512];
 } ini_ctx_t;
 
@@ -134,54 +140,151 @@ static const struct {
     {"title", OPT_TITLE, offsetof(dash_conf_t, title)},
     {"log", OPT_LOG, offsetof(dash_conf_t, log)},
 };
+#define NSTRINGS (sizeof conf_strings / sizeof conf_strings[0])
 
 /* The string field for a file's key (opt 0) or a flag (key NULL); NULL if
  * the setting is no string. */
 static char **conf__string_field(dash_conf_t *c, const char *key, int opt)
 {
-    for (size_t i = 0; i < sizeof conf_strings / sizeof conf_strings[0]; i++)
+    for (size_t i = 0; i < NSTRINGS; i++)
         if (key ? strcmp(key, conf_strings[i].key) == 0 : opt == conf_strings[i].opt)
             return (char **)((char *)c + conf_strings[i].off);
     return NULL;
 }
 
-static int conf__on_ini(void *user, const char *section, const char *name, const char *value)
+/* Keeps the message unless one about an earlier line, or the whole file,
+ * is kept already. line 0: the whole file. */
+__attribute__((format(printf, 4, 5))) static void
+conf__file_fail(ini_ctx_t *x, unsigned line, dash_conf_rc_t rc, const char *fmt, ...)
 {
-    ini_ctx_t *x = user;
+    if (x->rc != DASH_CONF_OK && x->line <= line)
+        return;
+    x->rc = rc;
+    x->line = line;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(x->err, sizeof x->err, fmt, ap);
+    va_end(ap);
+}
+
+/* The flag (without its dashes) of the string setting that the start of a
+ * config line sets, and the setting in key; NULL if it sets none. */
+static const char *conf__line_flag(const char *text, char *key, size_t keylen)
+{
+    if (strncmp(text, "\xEF\xBB\xBF", 3) == 0) /* inih skips a UTF-8 BOM */
+        text += 3;
+    text += strspn(text, " \t");
+    size_t n = strcspn(text, "=:");
+    while (n > 0 && (text[n - 1] == ' ' || text[n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= keylen || !text[strcspn(text, "=:")])
+        return NULL;
+    memcpy(key, text, n);
+    key[n] = '\0';
+    for (size_t i = 0; i < NSTRINGS; i++)
+        if (strcmp(key, conf_strings[i].key) == 0)
+            for (const struct option *o = conf_longopts; o->name; o++)
+                if (o->val == conf_strings[i].opt)
+                    return o->name;
+    return NULL;
+}
+
+/* A line too long: what to do instead depends on its setting. */
+static void conf__line_too_long(ini_ctx_t *x, const okr_ini_at_t *at, int max, const char *text)
+{
+    char key[32], advice[160];
+    const char *flag = conf__line_flag(text, key, sizeof key);
+    if (flag && strcmp(key, "token") == 0)
+        snprintf(advice, sizeof advice,
+                 "put the token alone on one line (token = dash-...), or give it with "
+                 "--token-file FILE or --token instead");
+    else if (flag)
+        snprintf(advice, sizeof advice, "shorten it, or give %s with --%s instead", key, flag);
+    else
+        snprintf(advice, sizeof advice,
+                 "shorten it, or give the setting as a flag instead (okr-dash --help lists them)");
+    conf__file_fail(x, at->line, DASH_CONF_BAD_FILE,
+                    "%s line %u: this line is longer than %d bytes, more than okr-dash can read "
+                    "from a config file; %s",
+                    at->name, at->line, max, advice);
+}
+
+static void conf__on_problem(void *arg, const okr_ini_at_t *at, okr_ini_problem_t problem, int code,
+                             const char *text)
+{
+    ini_ctx_t *x = arg;
+    switch (problem) {
+    case OKR_INI_LINE_TOO_LONG:
+        conf__line_too_long(x, at, code, text);
+        return;
+    case OKR_INI_READ_ERROR:
+        if (at->line == 0)
+            conf__file_fail(x, 0, DASH_CONF_BAD_FILE,
+                            "cannot read %s: %s (--config takes an INI file, the one okr token "
+                            "create prints)",
+                            at->name, strerror(code));
+        else
+            conf__file_fail(x, 0, DASH_CONF_BAD_FILE, "cannot read %s past line %u: %s", at->name,
+                            at->line, strerror(code));
+        return;
+    case OKR_INI_NO_MEMORY:
+        conf__file_fail(x, 0, DASH_CONF_NOMEM,
+                        "%s: out of memory while reading it; free some memory and retry", at->name);
+        return;
+    case OKR_INI_PARSER_ERROR:
+        conf__file_fail(x, 0, DASH_CONF_BAD_FILE, "cannot read %s (inih error %d)", at->name, code);
+        return;
+    case OKR_INI_BAD_LINE:
+        conf__file_fail(x, at->line, DASH_CONF_BAD_FILE,
+                        "%s line %u: not a key = value line (each setting goes on one line, as "
+                        "name = value)",
+                        at->name, at->line);
+        return;
+    }
+}
+
+static int conf__on_value(void *arg, const okr_ini_at_t *at, const char *section, const char *name,
+                          const char *value)
+{
+    ini_ctx_t *x = arg;
     dash_conf_t *c = x->conf;
     if (strcmp(section, "dash") != 0) {
-        snprintf(x->err, sizeof x->err, "unknown section [%s] (okr-dash reads [dash])", section);
+        conf__file_fail(x, at->line, DASH_CONF_BAD_FILE,
+                        "%s line %u: unknown section [%s] (okr-dash reads [dash])", at->name,
+                        at->line, section);
         return 0;
     }
     char **field = conf__string_field(c, name, 0);
     if (field) {
         if (conf__set(field, value) != 0) {
-            snprintf(x->err, sizeof x->err, "out of memory");
+            conf__file_fail(x, at->line, DASH_CONF_NOMEM, "%s line %u: out of memory", at->name,
+                            at->line);
             return 0;
         }
         return 1;
     }
     if (strcmp(name, "rotate_seconds") == 0) {
         if (conf__int(value, 1, DASH_ROTATE_MAX_S, &c->rotate_s) != 0) {
-            snprintf(x->err, sizeof x->err, "rotate_seconds must be 1 to 86400");
+            conf__file_fail(x, at->line, DASH_CONF_BAD_FILE,
+                            "%s line %u: rotate_seconds must be 1 to 86400", at->name, at->line);
             return 0;
         }
         return 1;
     }
-    snprintf(x->err, sizeof x->err, "unknown setting '%s'", name);
+    conf__file_fail(x, at->line, DASH_CONF_BAD_FILE, "%s line %u: unknown setting '%s'", at->name,
+                    at->line, name);
     return 0;
 }
 
-int dash_conf_load_stream(dash_conf_t *c, FILE *f, const char *name, char *err, size_t errlen)
+dash_conf_rc_t dash_conf_load_stream(dash_conf_t *c, FILE *f, const char *name, char *err,
+                                     size_t errlen)
 {
     ini_ctx_t x = {.conf = c};
-    int rc = ini_parse_file(f, conf__on_ini, &x);
-    if (rc > 0)
-        snprintf(err, errlen, "%s line %d: %s", name, rc,
-                 x.err[0] ? x.err : "not a key = value line");
-    else if (rc < 0)
-        snprintf(err, errlen, "cannot read %s: out of memory", name);
-    return rc;
+    if (okr_ini_read(f, name, conf__on_value, conf__on_problem, &x) == 0)
+        return DASH_CONF_OK;
+    if (errlen)
+        snprintf(err, errlen, "%s", x.err);
+    return x.rc != DASH_CONF_OK ? x.rc : DASH_CONF_BAD_FILE;
 }
 
 static dash_conf_rc_t conf__load(dash_conf_t *c, const char *path, dash_conf_open_fn *open,
@@ -190,13 +293,13 @@ static dash_conf_rc_t conf__load(dash_conf_t *c, const char *path, dash_conf_ope
     FILE *f = open ? open(path, arg) : fopen(path, "r");
     if (!f)
         return conf__fail(m, DASH_CONF_BAD_FILE, "cannot read %s: %s", path, strerror(errno));
-    int rc = dash_conf_load_stream(c, f, path, m->err, m->errlen);
+    dash_conf_rc_t rc = dash_conf_load_stream(c, f, path, m->err, m->errlen);
     struct stat st;
-    if (rc == 0 && c->token && fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
+    if (rc == DASH_CONF_OK && c->token && fstat(fileno(f), &st) == 0 && (st.st_mode & 077))
         fprintf(stderr, "okr-dash: warning: %s holds a token and others can read it (chmod 600)\n",
                 path);
     fclose(f);
-    return rc ? DASH_CONF_BAD_FILE : DASH_CONF_OK;
+    return rc;
 }
 
 /* Reads the token from a file: its first line, without blanks around it. */

@@ -54,10 +54,16 @@ typedef FILE *dash_conf_open_fn(const char *path, void *arg);
 void dash_conf_defaults(dash_conf_t *c);
 
 /* Reads INI settings ([dash] key = value) from f into c; name is the file's
- * name in messages. Returns 0, or the number of the first wrong line (its
- * reason in err, "server" ... "rotate_seconds must be 1 to 86400"); c then
- * holds the settings of the lines before it. f stays open. */
-int dash_conf_load_stream(dash_conf_t *c, FILE *f, const char *name, char *err, size_t errlen);
+ * name in messages. Returns DASH_CONF_OK, or with one message in err (the
+ * first wrong line's, "NAME line 2: rotate_seconds must be 1 to 86400", or
+ * one about the whole file):
+ *   DASH_CONF_BAD_FILE  a line that does not parse, an unknown section or
+ *                       setting, a bad value, a line longer than inih reads
+ *                       (198 bytes), or a read error (f is a directory);
+ *   DASH_CONF_NOMEM     out of memory.
+ * c then holds the settings of the lines that were right. f stays open. */
+dash_conf_rc_t dash_conf_load_stream(dash_conf_t *c, FILE *f, const char *name, char *err,
+                                     size_t errlen);
 
 /* All of okr-dash's settings from argv (argv[0] the program), the file
  * --config names, $OKR_DASH_TOKEN and the file --token-file names, opened

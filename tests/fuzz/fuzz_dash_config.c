@@ -6,8 +6,10 @@
  * after "okr-dash", cut at each NUL or newline byte (at most MAX_ARGS). Any
  * file the arguments name (--config, --token-file) opens as the input's text
  * itself, so no real file is read. Checks:
- *   - dash_conf_load_stream returns 0 or a line number, with a message for
- *     a line, and leaves a rotation within 1 to 86400 s;
+ *   - dash_conf_load_stream accepts the file, or refuses it (a wrong file,
+ *     no memory) with a message, and leaves a rotation within 1 to 86400 s;
+ *   - it never accepts a file with a line longer than inih reads (198 bytes
+ *     and a newline, 199 at the end), which inih alone cuts short;
  *   - dash_conf_parse returns one of its results; a rejection (usage, file,
  *     memory) has a message that ends within err (a buffer of a size taken
  *     from the input, so ASan sees any overrun);
@@ -47,6 +49,20 @@ static void check_limits(const dash_conf_t *c)
     FUZZ_REQUIRE(c->once == 0 || c->once == 1);
 }
 
+/* Whether a line is longer than inih's 200-byte buffer holds with its
+ * newline and NUL. */
+static int has_long_line(const input_t *in)
+{
+    size_t start = 0;
+    for (size_t i = 0; i <= in->size; i++)
+        if (i == in->size || in->data[i] == '\n') {
+            if (i - start > (i == in->size ? 199u : 198u))
+                return 1;
+            start = i + 1;
+        }
+    return 0;
+}
+
 static void fuzz_file(const input_t *in, size_t errlen)
 {
     dash_conf_t c;
@@ -58,12 +74,14 @@ static void fuzz_file(const input_t *in, size_t errlen)
     if (!err)
         abort();
     err[0] = '\0';
-    int rc = dash_conf_load_stream(&c, f, "dash.ini", err, errlen);
+    dash_conf_rc_t rc = dash_conf_load_stream(&c, f, "dash.ini", err, errlen);
     fclose(f);
-    FUZZ_REQUIRE(rc >= 0);
+    FUZZ_REQUIRE(rc == DASH_CONF_OK || rc == DASH_CONF_BAD_FILE || rc == DASH_CONF_NOMEM);
     FUZZ_REQUIRE(memchr(err, '\0', errlen) != NULL);
-    if (rc > 0)
+    if (rc != DASH_CONF_OK)
         FUZZ_REQUIRE(errlen < 2 || err[0]);
+    if (has_long_line(in))
+        FUZZ_REQUIRE(rc != DASH_CONF_OK);
     check_limits(&c);
     dash_conf_free(&c);
     free(err);

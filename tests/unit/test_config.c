@@ -119,6 +119,14 @@ static void test_stream_errors(void **state)
     assert_non_null(strstr(err, "okrd.ini:4: cannot parse this line"));
     assert_null(strstr(err, "okrd.ini:3"));
 
+    /* A long line, then a bad value: inih names the value's line, which
+     * parsed; it is not called unparsable as well. */
+    snprintf(text, sizeof text, "; %s\n[limits]\nmax_inflight = many\n", path);
+    assert_int_equal(load_text(text, err, sizeof err), -1);
+    assert_non_null(strstr(err, "okrd.ini:1: this line is longer than"));
+    assert_non_null(strstr(err, "okrd.ini:3: max_inflight must be a whole number"));
+    assert_null(strstr(err, "cannot parse"));
+
     /* A last line as long as the buffer takes (199 bytes: inih's 200 less
      * the NUL) with no newline after it still fits. */
     okr_config_t cfg;
