@@ -7,12 +7,11 @@
 #include "cli.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "checkin_round.h"
+#include "checkin_value.h"
 #include "clock.h"
 #include "cmd_kit.h"
 #include "json_out.h"
@@ -21,17 +20,24 @@
 #include "render.h"
 #include "validate.h"
 
-enum { OPT_CONFIDENCE = OKR_OPT_FIRST_COMMAND_OPT, OPT_NOTE, OPT_AT };
+enum { OPT_CONFIDENCE = OKR_OPT_FIRST_COMMAND_OPT, OPT_NOTE, OPT_AT, OPT_ALL, OPT_STALE };
 
 #define CHECKIN_MAX_ANCESTORS 8
-#define CHECKIN_VALUE_MAX     64
 #define CHECKIN_LATE_MS       60000 /* recorded this much after its date: shown as dated */
 
 static const char checkin_usage[] =
     "Usage: okr checkin KR VALUE [--confidence N] [-m NOTE] [--at WHEN]\n"
+    "       okr checkin --all [--stale] [--at WHEN]\n"
     "\n"
     "Records this week's value of a key result (a check-in), then shows its new\n"
     "progress and how its objective and the objectives above it moved.\n"
+    "\n"
+    "With --all, the weekly round: each of your key results in turn (of active\n"
+    "cycles; linked ones move with their objective) is shown where it stands,\n"
+    "then its new value, confidence and note are asked for and recorded at\n"
+    "once. Enter skips a key result (or keeps its confidence), q ends the\n"
+    "round. Without a terminal the answers are read from standard input, one\n"
+    "per line in that order.\n"
     "\n"
     "VALUE is one of:\n"
     "  42          the new value\n"
@@ -56,6 +62,8 @@ static const char checkin_usage[] =
     "                       in the cycle and not before the key result's latest\n"
     "                       check-in; okr history marks it with the time it was\n"
     "                       recorded\n"
+    "  --all                the weekly round, over all your key results\n"
+    "  --stale              with --all: only those without a recent check-in\n"
     "  (and the global options: okr --help)\n"
     "\n"
     "Examples:\n"
@@ -64,147 +72,27 @@ static const char checkin_usage[] =
     "  okr checkin K12 60%\n"
     "  okr checkin K7 done -m \"launched on Monday\"\n"
     "  okr checkin K34 38 --at yesterday -m \"Friday's figure, entered late\"\n"
-    "  okr checkin K34 42 --json\n";
-
-typedef enum value_kind {
-    VALUE_ABSOLUTE, /* 42, =-3 */
-    VALUE_RELATIVE, /* +5, -3 */
-    VALUE_SHARE,    /* 42%: of the range, or percent points */
-    VALUE_SHARE_REL,
-    VALUE_DONE,
-    VALUE_UNDONE,
-} value_kind_t;
+    "  okr checkin K34 42 --json\n"
+    "  okr checkin --all\n"
+    "  okr checkin --all --stale --at -3d\n";
 
 typedef struct checkin_opts {
     int has_confidence;
     uint32_t confidence;
     const char *note;
     int64_t at; /* --at: when the value was true; 0 = now */
+    int all;    /* --all: the weekly round */
+    int stale;  /* --stale: the round's stale key results only */
 } checkin_opts_t;
 
-/* ---------------------------------------------------------------- parsing */
-
-/* Copies text without thousands separators ("1,200" -> "1200"); a comma not
- * followed by exactly three digits is left alone so that strtod rejects it. */
-static void checkin__strip_separators(const char *text, char *out, size_t len)
-{
-    size_t o = 0;
-    for (size_t i = 0; text[i] && o + 1 < len; i++) {
-        char ch = text[i];
-        if ((ch == ',' || ch == '_') && i > 0 && isdigit((unsigned char)text[i - 1]) &&
-            isdigit((unsigned char)text[i + 1]) && isdigit((unsigned char)text[i + 2]) &&
-            isdigit((unsigned char)text[i + 3]) && !isdigit((unsigned char)text[i + 4]))
-            continue;
-        out[o++] = ch;
-    }
-    out[o] = '\0';
-}
-
-static int checkin__number(const char *text, double *v)
-{
-    char *end;
-    errno = 0;
-    *v = strtod(text, &end);
-    return end != text && *end == '\0' && errno == 0 && isfinite(*v) ? 0 : -1;
-}
-
-static int checkin__is_word(const char *s, const char *const *words)
-{
-    for (size_t i = 0; words[i]; i++)
-        if (strcasecmp(s, words[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* Parses VALUE into its kind and number. Returns 0 or -1. */
-static int checkin__parse_value(const char *text, value_kind_t *kind, double *v)
-{
-    static const char *const done_words[] = {"done", "yes", "y", "true", NULL};
-    static const char *const undone_words[] = {"undone", "no", "n", "false", "not-done", NULL};
-    char buf[CHECKIN_VALUE_MAX];
-    while (isspace((unsigned char)*text))
-        text++;
-    if (strlen(text) >= sizeof buf)
-        return -1;
-    checkin__strip_separators(text, buf, sizeof buf);
-    size_t n = strlen(buf);
-    while (n > 0 && isspace((unsigned char)buf[n - 1]))
-        buf[--n] = '\0';
-    *v = 0;
-    if (checkin__is_word(buf, done_words)) {
-        *kind = VALUE_DONE;
-        return 0;
-    }
-    if (checkin__is_word(buf, undone_words)) {
-        *kind = VALUE_UNDONE;
-        return 0;
-    }
-    const char *num = buf;
-    int relative = buf[0] == '+' || buf[0] == '-';
-    if (buf[0] == '=')
-        num++;
-    int share = n > 0 && buf[n - 1] == '%';
-    if (share)
-        buf[--n] = '\0';
-    if (n == 0 || checkin__number(num, v) != 0)
-        return -1;
-    if (share)
-        *kind = relative ? VALUE_SHARE_REL : VALUE_SHARE;
-    else
-        *kind = relative ? VALUE_RELATIVE : VALUE_ABSOLUTE;
-    return 0;
-}
-
-static int checkin__parse_confidence(const char *text, uint32_t *out)
-{
-    char *end;
-    errno = 0;
-    long c = strtol(text, &end, 10);
-    if (end == text || errno)
-        return -1;
-    if (strcmp(end, "/10") != 0 && *end != '\0')
-        return -1;
-    if (c < 0 || c > 10)
-        return -1;
-    *out = (uint32_t)c;
-    return 0;
-}
+/* ---------------------------------------------------------------- the key result's value */
 
 /* The value to record for a VALUE that needs the key result. Returns 0, or
  * prints why it cannot be used and returns an exit code. */
 static int checkin__resolve(okr_cli_t *cli, const Okr__KeyResult *kr, const char *ref,
-                            value_kind_t kind, double v, double *out)
+                            const okr_checkin_value_t *val, double *out)
 {
-    int boolean = kr->metric == OKR__METRIC__METRIC_BOOLEAN;
-    int percent = kr->metric == OKR__METRIC__METRIC_PERCENT;
-    double range = kr->target - kr->start;
-    switch (kind) {
-    case VALUE_ABSOLUTE:
-        *out = v;
-        break;
-    case VALUE_RELATIVE:
-        *out = kr->current + v;
-        break;
-    case VALUE_SHARE:
-        *out = percent ? v : kr->start + v / 100.0 * range;
-        break;
-    case VALUE_SHARE_REL:
-        *out = kr->current + (percent ? v : v / 100.0 * range);
-        break;
-    case VALUE_DONE:
-        *out = boolean ? 1 : kr->target;
-        break;
-    case VALUE_UNDONE:
-        if (!boolean)
-            return okr_cli_usage_error(cli,
-                                       "%s is not a yes/no key result: give its value, e.g. "
-                                       "okr checkin %s 42",
-                                       ref, ref);
-        *out = 0;
-        break;
-    }
-    if (boolean && *out != 0 && *out != 1)
-        return okr_cli_usage_error(cli, "%s is a yes/no key result: check in done or undone", ref);
+    char why[256];
     if (kr->linked_objective_id) {
         char oref[32];
         okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, oref, sizeof oref);
@@ -213,8 +101,8 @@ static int checkin__resolve(okr_cli_t *cli, const Okr__KeyResult *kr, const char
                             "that objective's key results instead",
                             ref, oref);
     }
-    if (!isfinite(*out))
-        return okr_cli_usage_error(cli, "the value is out of range");
+    if (okr_checkin_resolve(kr, ref, val, out, why, sizeof why) != 0)
+        return okr_cli_usage_error(cli, "%s", why);
     return 0;
 }
 
@@ -379,27 +267,12 @@ static int checkin__parse_at(okr_cli_t *cli, const char *text, int64_t *at)
     return -1;
 }
 
-/* Checks that the server can date a check-in (protocol 1.3): an older one
- * would ignore --at and record the value as of now. 0 or an exit code. */
-static int checkin__server_dates(okr_cli_t *cli)
-{
-    int rc = okr_cli_settle(cli);
-    if (rc)
-        return rc;
-    if (okr_client_server_speaks(cli->client, OKR_PROTOCOL_DATED_CHECKINS))
-        return 0;
-    return okr_cli_fail(cli, OKR_EXIT_REFUSED, "UNSUPPORTED",
-                        "%s is an older okrd that cannot date a check-in: upgrade it, or check in "
-                        "without --at",
-                        cli->server);
-}
-
 static int checkin__opt(okr_cli_t *cli, int opt, checkin_opts_t *o)
 {
     switch (opt) {
     case 'c':
     case OPT_CONFIDENCE:
-        if (checkin__parse_confidence(optarg, &o->confidence) != 0)
+        if (okr_checkin_parse_confidence(optarg, &o->confidence) != 0)
             return okr_cli_usage_error(cli, "--confidence is a whole number from 0 to 10, not '%s'",
                                        optarg);
         o->has_confidence = 1;
@@ -410,6 +283,12 @@ static int checkin__opt(okr_cli_t *cli, int opt, checkin_opts_t *o)
         return -1;
     case OPT_AT:
         return checkin__parse_at(cli, optarg, &o->at);
+    case OPT_ALL:
+        o->all = 1;
+        return -1;
+    case OPT_STALE:
+        o->stale = 1;
+        return -1;
     }
     return OKR_EXIT_USAGE;
 }
@@ -448,6 +327,8 @@ static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t 
         {"note", required_argument, NULL, OPT_NOTE},
         {"message", required_argument, NULL, OPT_NOTE},
         {"at", required_argument, NULL, OPT_AT},
+        {"all", no_argument, NULL, OPT_ALL},
+        {"stale", no_argument, NULL, OPT_STALE},
         OKR_CLI_GLOBAL_LONGOPTS};
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args)
@@ -484,7 +365,17 @@ static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t 
         if (negative && have < 3)
             pos[have++] = negative;
         have += extra_negative + (n - optind > 3 ? 1 : 0);
-        if (have < 2)
+        if (o->all && have > 0)
+            rc = okr_cli_usage_error(cli, "--all asks for every key result in turn: give no KR "
+                                          "or VALUE with it");
+        else if (o->all && (o->has_confidence || o->note))
+            rc = okr_cli_usage_error(cli, "--all asks for each confidence and note: drop -c "
+                                          "and -m");
+        else if (o->stale && !o->all)
+            rc = okr_cli_usage_error(cli, "--stale goes with --all: okr checkin --all --stale");
+        else if (o->all)
+            ; /* the round needs nothing more */
+        else if (have < 2)
             rc = okr_cli_usage_error(cli, have == 0 ? "missing KR and VALUE" : "missing VALUE");
         else if (have > 2)
             rc = okr_cli_usage_error(cli, "too many arguments (quote a note: -m \"...\")");
@@ -504,6 +395,9 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
     int rc = checkin__parse(cli, argc, argv, &o, &ref_text, &value_text);
     if (rc >= 0)
         return rc;
+    if (o.all)
+        return okr_checkin_round(cli,
+                                 &(okr_checkin_round_opts_t){.stale_only = o.stale, .at = o.at});
     uint64_t kr_id;
     okr_ref_kind_t other;
     if (okr_ref_parse(ref_text, OKR_REF_KEY_RESULT, &kr_id) != 0) {
@@ -514,9 +408,8 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
                                        ref_text, ref_text);
         return okr_cli_usage_error(cli, "'%s' is not a key result: use its id, e.g. K34", ref_text);
     }
-    value_kind_t kind;
-    double v;
-    if (checkin__parse_value(value_text, &kind, &v) != 0)
+    okr_checkin_value_t val;
+    if (okr_checkin_parse_value(value_text, &val) != 0)
         return okr_cli_usage_error(cli,
                                    "'%s' is not a value: give a number (42), a change (+5, -3), "
                                    "a share (42%%) or done/undone",
@@ -526,7 +419,7 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
 
     Okr__CheckInRequest ci = OKR__CHECK_IN_REQUEST__INIT;
     ci.key_result_id = kr_id;
-    ci.value = v;
+    ci.value = val.number;
     ci.has_confidence = o.has_confidence;
     ci.confidence = o.confidence;
     ci.note = (char *)(o.note ? o.note : "");
@@ -536,7 +429,7 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
     req.checkin = &ci;
     Okr__Response *resp;
     cli->checked_in_kr = kr_id;
-    if (kind == VALUE_ABSOLUTE && !o.at) {
+    if (okr_checkin_is_absolute(&val) && !o.at) {
         /* The usual case, and the one to keep quick: the check-in goes right
          * behind Hello and the token. */
         rc = okr_cli_connect_call(cli, &req, OKR__RESPONSE__RESULT_CHECKIN, &resp);
@@ -546,12 +439,12 @@ int okr_cmd_checkin(okr_cli_t *cli, int argc, char **argv)
          * for Hello's answer, to know the server can date it. */
         rc = okr_cli_connect_lazy(cli);
         if (rc == 0 && o.at)
-            rc = checkin__server_dates(cli);
+            rc = okr_checkin_server_dates(cli);
         Okr__Response *got = NULL;
-        if (rc == 0 && kind != VALUE_ABSOLUTE)
+        if (rc == 0 && !okr_checkin_is_absolute(&val))
             rc = checkin__get_kr(cli, kr_id, &got);
         if (rc == 0 && got) {
-            rc = checkin__resolve(cli, got->key_result, ref, kind, v, &ci.value);
+            rc = checkin__resolve(cli, got->key_result, ref, &val, &ci.value);
             okr__response__free_unpacked(got, NULL);
         }
         if (rc == 0)

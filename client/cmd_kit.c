@@ -359,6 +359,23 @@ int okr_kit_get_objective_id(okr_cli_t *cli, uint64_t id, Okr__Response **resp)
     return rc;
 }
 
+int okr_kit_get_mine(okr_cli_t *cli, uint64_t cycle_id, int stale_only, Okr__Response **resp)
+{
+    Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;
+    mr.cycle_id = cycle_id;
+    mr.stale_only = stale_only;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = OKR__REQUEST__OP_MINE;
+    req.mine = &mr;
+    int rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_MINE, resp);
+    if (rc == 0 && !(*resp)->mine) {
+        okr__response__free_unpacked(*resp, NULL);
+        *resp = NULL;
+        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL", "the server sent nothing");
+    }
+    return rc;
+}
+
 int okr_kit_get_objective(okr_cli_t *cli, const char *ref, Okr__Response **resp)
 {
     uint64_t id;

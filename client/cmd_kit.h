@@ -142,6 +142,11 @@ int okr_kit_answer(okr_cli_t *cli, uint64_t sent, Okr__Request *req,
  * or reference people type. 0 with *resp (free it), or an exit code. */
 int okr_kit_get_objective(okr_cli_t *cli, const char *ref, Okr__Response **resp);
 int okr_kit_get_objective_id(okr_cli_t *cli, uint64_t id, Okr__Response **resp);
+
+/* MineRequest (cycle_id 0: every active cycle; stale_only: only the key
+ * results without a recent check-in). 0 with *resp holding a MineResult,
+ * or an exit code (printed). */
+int okr_kit_get_mine(okr_cli_t *cli, uint64_t cycle_id, int stale_only, Okr__Response **resp);
 int okr_kit_get_key_result(okr_cli_t *cli, const char *ref, Okr__Response **resp);
 int okr_kit_get_team(okr_cli_t *cli, const char *name, Okr__Response **resp);
 int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp);

@@ -274,20 +274,12 @@ int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv)
     int rc = okr_cli_connect_lazy(cli);
     if (rc)
         return rc;
-    Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;
-    if (cycle && (rc = okr_ref_cycle(cli, cycle, &mr.cycle_id)) != 0)
+    uint64_t cycle_id = 0;
+    if (cycle && (rc = okr_ref_cycle(cli, cycle, &cycle_id)) != 0)
         return rc;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_MINE;
-    req.mine = &mr;
     Okr__Response *resp;
-    rc = okr_cli_call(cli, &req, OKR__RESPONSE__RESULT_MINE, &resp);
-    if (rc)
+    if ((rc = okr_kit_get_mine(cli, cycle_id, 0, &resp)) != 0)
         return rc;
-    if (!resp->mine) {
-        okr__response__free_unpacked(resp, NULL);
-        return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL", "the server sent nothing");
-    }
     if (cli->json) {
         okr_cli_print_json(mine__json(resp->mine));
         rc = OKR_EXIT_OK;

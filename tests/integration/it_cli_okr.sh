@@ -93,6 +93,29 @@ check "the coach flags objectives with too few key results" -- grep -q "kr-count
 as max 0 "mine" -- mine
 check "mine lists max's key result" -- grep -q "New customers" "$dir/out"
 
+# ---- the weekly round: each key result in turn, answers piped in
+printf 'many\n55\n9\nround note\n' >"$dir/answers"
+input=$dir/answers as max 0 "max's weekly round" -- checkin --all
+check "it shows where the key result stands" -- grep -q "New customers" "$dir/out"
+check "a value that is not one is asked again" -- grep -q "'many' is not a value" "$dir/out"
+check "the answer is recorded" -- grep -q "✓ $K1 50 → 55" "$dir/out"
+check "and summed up, with the objective it moved" -- \
+    sh -c "grep -q 'Recorded 1 check-in' '$dir/out' && grep -q '$O2' '$dir/out'"
+as max 0 "the key result now" -- --json kr show "$K1"
+check "holds the round's value, confidence and note" -- \
+    sh -c "jq -e '.key_result.current == 55 and .key_result.confidence == 9 and .checkins[0].note == \"round note\"' '$dir/out' >/dev/null"
+printf '\n' >"$dir/answers"
+input=$dir/answers as max 0 "a round with every key result skipped, for scripts" -- --json checkin --all
+check "records nothing and says so" -- \
+    sh -c "jq -e '(.checkins | length) == 0 and .skipped == 1' '$dir/out' >/dev/null"
+# at a terminal (script(1) gives okr one): the answers are typed there
+printf '56\r\r\r' | OKR_CONFIG_DIR=$dir/max script -qec "$OKR --server $S checkin --all" /dev/null \
+    >"$dir/out" 2>&1
+check "the round at a terminal records what is typed" -- grep -aq "✓ $K1 55 → 56" "$dir/out"
+as max 2 "--all takes no key result" -- checkin --all "$K1" 5
+as max 2 "nor -c" -- checkin --all -c 5
+as max 2 "--stale goes with --all" -- checkin "$K1" 5 --stale
+
 # ---- an edit bumps the version (a stale one is refused: it_objective tests that)
 as admin 0 "read the objective" -- --json obj show "$O2"
 version=$(field '.objective.version')
