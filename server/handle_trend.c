@@ -19,7 +19,9 @@
  *     deep: their progress already rolls up into what the caller may read,
  *     so following them reveals nothing new. A loop is impossible (the
  *     alignment tree refuses one) and the depth bounds the work anyway.
- *   - Reads only, on the loop thread; a request is bounded by
+ *   - Reads only. Who may read what is checked on the loop; the walk runs
+ *     on libuv's thread pool in a read transaction of its own (see
+ *     "on the thread pool" below). A request is bounded by
  *     TREND_MAX_OBJECTIVES and TREND_MAX_POINTS.
  *   - A dashboard token may ask for the objectives within its scope that it
  *     may see: the sparklines of okr-dash.
@@ -287,17 +289,39 @@ static int trend__may_read(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr
            okr_dashboard_may_read(s, txn, token, obj);
 }
 
-/* One objective's trend into a new entry of res, if the caller may read it. */
+/* Checks, on the loop, that the caller may read every objective asked for:
+ * what you may not read does not exist for you. 0 or a refusal. */
+static int trend__check(okr_req_t *r, okr_store_t *s, const Okr__TrendRequest *in)
+{
+    MDB_txn *txn;
+    if (okr_store_read_begin(s, &txn) != 0)
+        return okr_req_refuse(r, OKR_E_INTERNAL, "cannot read the store");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < in->n_objective_ids; i++) {
+        uint64_t id = in->objective_ids[i];
+        Okr__Objective *obj;
+        rc = okr_objective_get(s, txn, id, &obj);
+        if (rc == 0) {
+            int readable = trend__may_read(r, s, txn, obj);
+            okr__objective__free_unpacked(obj, NULL);
+            rc = readable ? 0 : OKR_E_NOT_FOUND;
+        }
+        if (rc == OKR_E_NOT_FOUND)
+            rc = okr_req_refuse(r, rc, "no objective O%llu", (unsigned long long)id);
+        else if (rc != 0)
+            rc = okr_req_refuse(r, rc, "cannot read objective O%llu", (unsigned long long)id);
+    }
+    okr_store_read_end(s, txn);
+    return rc;
+}
+
+/* One objective's trend into a new entry of res. */
 static int trend__one(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, uint32_t points,
                       int64_t now, Okr__TrendResult *res)
 {
     Okr__Objective *obj;
     int rc = okr_objective_get(s, txn, id, &obj);
-    if (rc == 0 && !trend__may_read(r, s, txn, obj)) {
-        okr__objective__free_unpacked(obj, NULL);
-        rc = OKR_E_NOT_FOUND;
-    }
-    if (rc == OKR_E_NOT_FOUND)
+    if (rc == OKR_E_NOT_FOUND) /* deleted since it was checked */
         return okr_req_refuse(r, rc, "no objective O%llu", (unsigned long long)id);
     if (rc != 0)
         return okr_req_refuse(r, rc, "cannot read objective O%llu", (unsigned long long)id);
@@ -336,10 +360,83 @@ static int trend__one(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, u
     return rc;
 }
 
+/* ---- on the thread pool ---- */
+
+/* The walk over the check-ins is the work (a few ms for an organisation's
+ * quarter, more for a year): it runs on libuv's pool, never on the loop, so
+ * every other connection's pushes and answers go on meanwhile. At most
+ * TREND_MAX_RUNNING at once, the rest queued in order: the pool also hashes
+ * passwords, and logins must not wait behind dashboards. */
+#define TREND_MAX_RUNNING 2
+
+typedef struct trend_job {
+    uv_work_t work;
+    okr_req_t *r;
+    int64_t now;
+    Okr__TrendResult res;
+    int rc;
+    struct trend_job *next; /* queued behind the running ones */
+} trend_job_t;
+
+/* Loop thread only. */
+static unsigned trend_running;
+static trend_job_t *trend_queue, *trend_queue_tail;
+
+static void trend__work(uv_work_t *w)
+{
+    trend_job_t *job = w->data;
+    okr_req_t *r = job->r;
+    const Okr__TrendRequest *in = r->msg->trend;
+    okr_store_t *s = r->srv->store;
+    MDB_txn *txn;
+    if (okr_store_read_begin(s, &txn) != 0) {
+        job->rc = okr_req_refuse(r, OKR_E_INTERNAL, "cannot read the store");
+        return;
+    }
+    for (size_t i = 0; job->rc == 0 && i < in->n_objective_ids; i++)
+        job->rc = trend__one(r, s, txn, in->objective_ids[i], in->points, job->now, &job->res);
+    okr_store_read_end(s, txn);
+}
+
+static void trend__start(trend_job_t *job);
+
+static void trend__done(uv_work_t *w, int status)
+{
+    trend_job_t *job = w->data;
+    okr_req_t *r = job->r;
+    int rc = status != 0 ? okr_req_refuse(r, OKR_E_INTERNAL, "the trend could not be computed")
+                         : job->rc;
+    if (rc == 0)
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_TREND, &job->res.base);
+    trend__free_reply(&job->res);
+    free(job);
+    okr_req_finish(r, rc);
+    trend_running--;
+    if (trend_queue) {
+        trend_job_t *next = trend_queue;
+        trend_queue = next->next;
+        if (!trend_queue)
+            trend_queue_tail = NULL;
+        trend__start(next);
+    }
+}
+
+static void trend__start(trend_job_t *job)
+{
+    trend_running++;
+    int rc = uv_queue_work(job->r->srv->loop, &job->work, trend__work, trend__done);
+    if (rc != 0) { /* only for a NULL callback: not here */
+        trend_running--;
+        okr_req_t *r = job->r;
+        free(job->res.objectives);
+        free(job);
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot compute the trend: %s", uv_strerror(rc));
+    }
+}
+
 void okr_handle_trend(okr_req_t *r)
 {
     const Okr__TrendRequest *in = r->msg->trend;
-    okr_store_t *s = r->srv->store;
     if (in->n_objective_ids == 0 || in->n_objective_ids > TREND_MAX_OBJECTIVES) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "name 1 to %d objectives, not %zu", TREND_MAX_OBJECTIVES,
                      in->n_objective_ids);
@@ -350,21 +447,34 @@ void okr_handle_trend(okr_req_t *r)
                      TREND_MAX_POINTS, (unsigned)in->points);
         return;
     }
-    Okr__TrendResult res = OKR__TREND_RESULT__INIT;
-    res.objectives = calloc(in->n_objective_ids, sizeof *res.objectives);
-    MDB_txn *txn;
-    if (!res.objectives || okr_store_read_begin(s, &txn) != 0) {
-        free(res.objectives);
-        okr_req_fail(r, OKR_E_INTERNAL, "cannot read the store");
+    if (r->srv->stopping) {
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is shutting down");
         return;
     }
-    int64_t now = okr_wall_ms();
-    int rc = 0;
-    for (size_t i = 0; rc == 0 && i < in->n_objective_ids; i++)
-        rc = trend__one(r, s, txn, in->objective_ids[i], in->points, now, &res);
-    okr_store_read_end(s, txn);
-    if (rc == 0)
-        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_TREND, &res.base);
-    trend__free_reply(&res);
-    okr_req_finish(r, rc);
+    int rc = trend__check(r, r->srv->store, in);
+    if (rc != 0) {
+        okr_req_finish(r, rc);
+        return;
+    }
+    trend_job_t *job = calloc(1, sizeof *job);
+    Okr__ObjectiveTrend **slots = calloc(in->n_objective_ids, sizeof *slots);
+    if (!job || !slots) {
+        free(job);
+        free(slots);
+        okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
+        return;
+    }
+    job->r = r;
+    job->now = okr_wall_ms();
+    okr__trend_result__init(&job->res);
+    job->res.objectives = slots;
+    job->work.data = job;
+    if (trend_running < TREND_MAX_RUNNING) {
+        trend__start(job);
+    } else if (trend_queue_tail) {
+        trend_queue_tail->next = job;
+        trend_queue_tail = job;
+    } else {
+        trend_queue = trend_queue_tail = job;
+    }
 }

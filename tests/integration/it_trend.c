@@ -241,6 +241,22 @@ static void test_who_may_ask_and_limits(void **state)
     assert_non_null(strstr(resp->message, "points"));
     okr__response__free_unpacked(resp, NULL);
 
+    /* Many at once (pipelined): computed two at a time on the thread pool,
+     * the rest queued, every one answered. */
+    Okr__TrendRequest tr = OKR__TREND_REQUEST__INIT;
+    tr.objective_ids = many;
+    tr.n_objective_ids = 100;
+    Okr__Request req = tw_request(OKR__REQUEST__OP_TREND, &tr);
+    uint64_t sent[12];
+    for (size_t i = 0; i < 12; i++)
+        assert_int_equal(okr_client_send(tia, &req, &sent[i]), OKR_OK);
+    for (size_t i = 0; i < 12; i++) {
+        assert_int_equal(okr_client_wait(tia, sent[i], &resp), OKR_OK);
+        assert_int_equal(resp->status, OKR__STATUS__STATUS_OK);
+        assert_int_equal(resp->trend->n_objectives, 100);
+        okr__response__free_unpacked(resp, NULL);
+    }
+
     /* A cycle that has not started: one sample, now, the current figure. */
     int64_t now = okr_wall_ms();
     uint64_t later = tw_cycle(admin, "tr-later", now + 10 * DAY_MS, now + 90 * DAY_MS);
