@@ -24,6 +24,18 @@ static void ini_read__problem(ini_read_t *r, unsigned line, okr_ini_problem_t pr
     r->on_problem(r->arg, &at, problem, code, text);
 }
 
+/* Drops the blanks a line starts with. inih reads an indented line after a
+ * value as more of that value (INI_ALLOW_MULTILINE): settings indented
+ * under their [section], as people write them, would each become the rest
+ * of the one above ("listen" set to "max_connections = 50"). No okr setting
+ * spans lines, so an indented line is read as the line it is. */
+static void ini_read__unindent(char *line)
+{
+    size_t blanks = strspn(line, " \t");
+    if (blanks)
+        memmove(line, line + blanks, strlen(line + blanks) + 1);
+}
+
 /* An ini_reader (fgets's contract, num >= 2). Byte by byte rather than with
  * fgets, so that a NUL byte cannot hide how much of the line was read. A
  * line longer than inih's buffer is reported, read to its end and given to
@@ -44,6 +56,7 @@ static char *ini_read__line(char *str, int num, void *arg)
         return NULL; /* the end of the file */
     r->at.line++;
     str[n] = '\0';
+    ini_read__unindent(str);
     if (c == '\n' || c == EOF)
         return str;
     /* The buffer is full and the line goes on, unless the file ends here. */

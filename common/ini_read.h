@@ -10,7 +10,9 @@
  *     short, or replaced (a rest that starts with a blank continues the
  *     value), or a message about a line after it;
  *   - out of memory (inih's -2) has no line to report.
- * It also counts the lines, so every value and problem comes with its line.
+ * It also counts the lines, so every value and problem comes with its line,
+ * and reads an indented line as itself (inih alone would make it more of the
+ * value above it): settings may be indented under their [section].
  *
  * Wording is the caller's: each program says what to do in its own terms
  * (okrd: a flag; okr-dash: --token-file). Nothing here prints.

@@ -38,6 +38,23 @@ static void test_stream(void **state)
     assert_int_equal(cfg.max_inflight, 7);
     okr_config_free(&cfg);
 
+    /* Settings indented under their section are each their own (inih alone
+     * would read the second as the rest of the first's value). */
+    static const char indented[] = "[server]\n"
+                                   "  listen = 127.0.0.1:7999\n"
+                                   "  data_dir = /var/lib/okr\n"
+                                   "[limits]\n"
+                                   "\tmax_connections = 50\n"
+                                   "  ; a comment\n";
+    okr_config_defaults(&cfg);
+    f = fmemopen((void *)indented, sizeof indented - 1, "r");
+    assert_int_equal(okr_config_load_stream(&cfg, f, "okrd.ini"), 0);
+    fclose(f);
+    assert_string_equal(cfg.listen, "127.0.0.1:7999");
+    assert_string_equal(cfg.data_dir, "/var/lib/okr");
+    assert_int_equal(cfg.max_connections, 50);
+    okr_config_free(&cfg);
+
     static const char bad[] = "[limits]\nmax_inflight = many\n";
     okr_config_defaults(&cfg);
     f = fmemopen((void *)bad, sizeof bad - 1, "r");

@@ -58,6 +58,24 @@ static void test_file_then_flags(void **state)
     dash_conf_free(&c);
 }
 
+/* Settings indented under [dash] are each their own: inih alone reads an
+ * indented line as the rest of the value above (the server would become
+ * "fingerprint = ab"). */
+static void test_indented(void **state)
+{
+    (void)state;
+    files_t files = {.text = "[dash]\n  server = a.example:7433\n  fingerprint = ab\n"
+                             "\ttoken = dash-file\n    title = 3rd floor\n"};
+    char *argv[] = {"okr-dash", "--config", "dash.ini", "--once", NULL};
+    dash_conf_t c;
+    char err[256];
+    assert_int_equal(parse(&c, ARGC(argv), argv, &files, err), DASH_CONF_OK);
+    assert_string_equal(c.server, "a.example:7433");
+    assert_string_equal(c.token, "dash-file");
+    assert_string_equal(c.title, "3rd floor");
+    dash_conf_free(&c);
+}
+
 /* "--token-file --help" reads the token from a file named --help. */
 static void test_value_like_a_flag(void **state)
 {
@@ -324,6 +342,7 @@ int main(void)
     unsetenv("OKR_DASH_TOKEN");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_file_then_flags),
+        cmocka_unit_test(test_indented),
         cmocka_unit_test(test_value_like_a_flag),
         cmocka_unit_test(test_value_is_no_config_or_version),
         cmocka_unit_test(test_help_and_version),
