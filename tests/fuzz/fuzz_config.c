@@ -5,7 +5,8 @@
  * The input is the config file's text; after a "\0\0", if there is one, come
  * command-line arguments, one per NUL-separated piece. Checks:
  *   - a file that loads gives the very settings that its key = value lines
- *     give as --key=value flags (the lines read by inih on its own here);
+ *     give as --key=value flags (the lines read by inih here, unindented as
+ *     the loader does);
  *   - okr_config_from_args returns -1, 0 or 1, and 0 only with settings that
  *     pass its own checks, among them a listen address that splits;
  *   - okr_config_listen_addr writes a NUL-terminated host that fits hostlen
@@ -103,6 +104,18 @@ static int on_line(void *arg, const char *section, const char *key, const char *
     return 1;
 }
 
+/* inih's reader as okrd's loader feeds it: a line's leading blanks dropped
+ * (common/ini_read.c: an indented line is itself, not more of the value
+ * above it). */
+static char *read_unindented(char *str, int num, void *stream)
+{
+    if (!fgets(str, num, stream))
+        return NULL;
+    size_t blanks = strspn(str, " \t");
+    memmove(str, str + blanks, strlen(str + blanks) + 1);
+    return str;
+}
+
 static void fuzz_file(const uint8_t *text, size_t size)
 {
     okr_config_t file, flags;
@@ -113,7 +126,7 @@ static void fuzz_file(const uint8_t *text, size_t size)
     int rc = okr_config_load_stream(&file, f, "fuzz.ini");
     args_t lines = {.n = 0};
     rewind(f);
-    ini_parse_file(f, on_line, &lines);
+    ini_parse_stream(read_unindented, f, on_line, &lines);
     fclose(f);
     if (rc == 0 && lines.n < MAX_ARGS) {
         from_args(&flags, &lines);
