@@ -2,9 +2,9 @@
  *
  * libcsv does the quoting; it reports fields and row ends through two
  * callbacks but not where they were in the text. To give every row the line
- * it starts on, the text is fed to it one line (up to and with each LF) at a
- * time: a row starts on the first line fed while no row was open, and stays
- * open until libcsv ends it (a quoted field may span several lines). */
+ * it starts on, the text is fed to it one line (with its LF, CRLF or lone CR)
+ * at a time: a row starts on the first line fed while no row was open, and
+ * stays open until libcsv ends it (a quoted field may span several lines). */
 #include "import_csv.h"
 
 #include <csv.h>
@@ -191,14 +191,26 @@ static int csv__blank(const char *s, size_t n)
     return 1;
 }
 
+/* The length of the line at s (n > 0 bytes left), with its end: LF, CRLF,
+ * or a CR alone (as old Mac files and libcsv have it). */
+static size_t csv__line_length(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\n')
+            return i + 1;
+        if (s[i] == '\r')
+            return i + 1 < n && s[i + 1] == '\n' ? i + 2 : i + 1;
+    }
+    return n;
+}
+
 /* Feeds data to p line by line (see the top of the file). 0 or -1. */
 static int csv__feed(struct csv_parser *p, csv_ctx_t *c, const char *data, size_t len)
 {
     size_t at = 0;
     c->line = 1;
     while (at < len && !c->failed) {
-        const char *nl = memchr(data + at, '\n', len - at);
-        size_t n = nl ? (size_t)(nl - (data + at)) + 1 : len - at;
+        size_t n = csv__line_length(data + at, len - at);
         if (c->row_line == 0 && !csv__blank(data + at, n))
             c->row_line = c->line;
         size_t done = csv_parse(p, data + at, n, on_field, on_row, c);

@@ -996,7 +996,7 @@ int okr_plan_server_refs(const okr_csv_t *t, uint64_t **ids, size_t *n)
             plan__append(&refs, &nrefs, &caprefs, r) != 0)
             rc = -1;
     }
-    if (rc == 0)
+    if (rc == 0 && nrefs)
         qsort(refs, nrefs, sizeof *refs, plan__str_cmp);
     for (size_t i = 0; i < t->nrows && rc == 0; i++) {
         char p[64];
@@ -1004,7 +1004,7 @@ int okr_plan_server_refs(const okr_csv_t *t, uint64_t **ids, size_t *n)
         uint64_t id;
         plan__trim_into(okr_csv_field(&t->rows[i], parent), p, sizeof p);
         if (!p[0] || okr_ref_parse(p, OKR_REF_OBJECTIVE, &id) != 0 ||
-            bsearch(&key, refs, nrefs, sizeof *refs, plan__str_cmp))
+            (nrefs && bsearch(&key, refs, nrefs, sizeof *refs, plan__str_cmp)))
             continue;
         int seen = 0;
         for (size_t j = 0; j < *n && !seen; j++)

@@ -84,6 +84,20 @@ static void test_csv_bom_lf_chinese_spaces(void **state)
     okr_csv_free(&t);
 }
 
+static void test_csv_cr_line_ends(void **state)
+{
+    (void)state;
+    okr_csv_t t;
+    /* old Mac files end lines with CR alone: each is a line of its own */
+    parse_ok("type,title\robjective,a\r\robjective,\"b\rc\"\robjective,d", &t);
+    assert_int_equal(t.nrows, 3);
+    assert_int_equal(t.rows[0].line, 2);
+    assert_int_equal(t.rows[1].line, 4);
+    assert_string_equal(t.rows[1].fields[1], "b\rc");
+    assert_int_equal(t.rows[2].line, 6);
+    okr_csv_free(&t);
+}
+
 static void test_csv_errors(void **state)
 {
     (void)state;
@@ -458,6 +472,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_csv_quoting),
         cmocka_unit_test(test_csv_bom_lf_chinese_spaces),
+        cmocka_unit_test(test_csv_cr_line_ends),
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_limits),
         cmocka_unit_test(test_plan_export_round_trip),
