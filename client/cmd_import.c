@@ -143,35 +143,20 @@ typedef struct import_world {
     size_t nusers, capusers, nteams;
     okr_plan_server_obj_t *objs;
     size_t nobjs;
-    char **names; /* the usernames the file names */
-    size_t nnames;
+    okr_plan_strings_t names;   /* the usernames the file names */
     uint64_t *obj_ids;          /* the server objectives the file names */
     okr_kit_pages_t team_pages; /* the teams' names point into these */
     Okr__Response *cycle;
-    char **owned;
-    size_t nowned, capowned;
+    okr_plan_strings_t owned; /* the users' names */
     int nomem;
 } import_world_t;
 
 static const char *world__keep(import_world_t *iw, const char *s)
 {
-    if (iw->nowned == iw->capowned) {
-        size_t cap = iw->capowned ? iw->capowned * 2 : 64;
-        char **v = realloc(iw->owned, cap * sizeof *v);
-        if (!v) {
-            iw->nomem = 1;
-            return "";
-        }
-        iw->owned = v;
-        iw->capowned = cap;
-    }
-    char *copy = strdup(s ? s : "");
-    if (!copy) {
+    const char *copy = okr_plan_strings_add(&iw->owned, s ? s : "", s ? strlen(s) : 0);
+    if (!copy)
         iw->nomem = 1;
-        return "";
-    }
-    iw->owned[iw->nowned++] = copy;
-    return copy;
+    return copy ? copy : "";
 }
 
 static void world__add_user(import_world_t *iw, const Okr__User *u)
@@ -200,13 +185,11 @@ static void world__free(import_world_t *iw)
     free(iw->teams);
     free(iw->objs);
     free(iw->obj_ids);
-    okr_plan_names_free(iw->names, iw->nnames);
+    okr_plan_strings_free(&iw->names);
     okr_kit_pages_free(&iw->team_pages);
     if (iw->cycle)
         okr__response__free_unpacked(iw->cycle, NULL);
-    for (size_t i = 0; i < iw->nowned; i++)
-        free(iw->owned[i]);
-    free(iw->owned);
+    okr_plan_strings_free(&iw->owned);
     memset(iw, 0, sizeof *iw);
 }
 
@@ -275,7 +258,7 @@ static void world__build_user(void *arg, size_t i, okr_pipe_req_t *r)
     if (wu->ids)
         r->u.user_get.id = wu->ids[i];
     else
-        r->u.user_get.username = wu->iw->names[i];
+        r->u.user_get.username = wu->iw->names.v[i];
     r->req.op_case = OKR__REQUEST__OP_USER_GET;
     r->req.user_get = &r->u.user_get;
 }
@@ -342,15 +325,16 @@ static int world__user_hints(okr_cli_t *cli, import_world_t *iw)
 
 static int world__users(okr_cli_t *cli, const okr_csv_t *t, import_world_t *iw)
 {
-    if (okr_plan_usernames(t, &iw->names, &iw->nnames) != 0)
+    if (okr_plan_usernames(t, &iw->names) != 0)
         return okr_kit_nomem(cli);
     world_users_t wu = {iw, NULL};
-    int rc =
-        iw->nnames ? okr_pipeline(cli, iw->nnames, world__build_user, world__user_answer, &wu) : 0;
+    int rc = iw->names.n
+                 ? okr_pipeline(cli, iw->names.n, world__build_user, world__user_answer, &wu)
+                 : 0;
     if (rc || iw->nomem)
         return rc ? rc : okr_kit_nomem(cli);
     /* every name found: no need for hints */
-    return iw->nusers < iw->nnames ? world__user_hints(cli, iw) : 0;
+    return iw->nusers < iw->names.n ? world__user_hints(cli, iw) : 0;
 }
 
 static void world__build_obj(void *arg, size_t i, okr_pipe_req_t *r)

@@ -52,34 +52,30 @@ enum {
     NCOLS
 };
 
+/* The columns read (each as okr export writes it, okr_kit_csv_columns); the
+ * other columns export writes are what it computes, read past without a
+ * word. */
 static const char *const col_names[NCOLS] = {
-    "type",
-    "ref",
-    "parent",
-    "title",
-    "owner",
-    "owner_kind",
-    "team",
-    "kind",
-    "state",
-    "visibility",
-    "description",
-    "metric",
-    "unit",
-    "start",
-    "target",
-    "weight",
-    "current",
-    "confidence",
-    "linked_objective",
-    "due_at",
-};
-
-/* What okr export computes: read past without a word. */
-static const char *const computed[] = {
-    "id",           "level",           "progress", "expected", "status",
-    "weight_share", "last_checkin_at", "score",    "grade",    "score_overridden",
-    "score_note",   "retrospective",
+    [COL_TYPE] = "type",
+    [COL_REF] = "ref",
+    [COL_PARENT] = "parent",
+    [COL_TITLE] = "title",
+    [COL_OWNER] = "owner",
+    [COL_OWNER_KIND] = "owner_kind",
+    [COL_TEAM] = "team",
+    [COL_KIND] = "kind",
+    [COL_STATE] = "state",
+    [COL_VISIBILITY] = "visibility",
+    [COL_DESCRIPTION] = "description",
+    [COL_METRIC] = "metric",
+    [COL_UNIT] = "unit",
+    [COL_START] = "start",
+    [COL_TARGET] = "target",
+    [COL_WEIGHT] = "weight",
+    [COL_CURRENT] = "current",
+    [COL_CONFIDENCE] = "confidence",
+    [COL_LINKED] = "linked_objective",
+    [COL_DUE_AT] = "due_at",
 };
 
 /* ---------------------------------------------------------------- state */
@@ -102,8 +98,6 @@ typedef struct plan_ctx {
     plan_ref_t *refs;  /* sorted by ref, without case */
     size_t nrefs;
     const char **user_names, **team_names, **ref_names;
-    char **owned; /* trimmed copies the plan points at */
-    size_t nowned, capowned;
     size_t kept; /* problems kept so far */
     int nomem;
 } plan_ctx_t;
@@ -145,22 +139,11 @@ static const char *plan__trim(plan_ctx_t *c, const char *s)
         n--;
     if (s[n] == '\0')
         return s; /* nothing at the end to cut: s itself will do */
-    if (c->nowned == c->capowned) {
-        size_t cap = c->capowned ? c->capowned * 2 : 64;
-        char **v = realloc(c->owned, cap * sizeof *v);
-        if (!v) {
-            c->nomem = 1;
-            return "";
-        }
-        c->owned = v;
-        c->capowned = cap;
-    }
-    char *copy = strndup(s, n);
+    const char *copy = okr_plan_strings_add(&c->p->owned, s, n);
     if (!copy) {
         c->nomem = 1;
         return "";
     }
-    c->owned[c->nowned++] = copy;
     return copy;
 }
 
@@ -493,10 +476,11 @@ static row_type_t plan__type(plan_ctx_t *c, const okr_csv_row_t *r)
 
 /* ---------------------------------------------------------------- the header */
 
-static int plan__is_computed(const char *name)
+/* 1 if okr export writes a column of this name. */
+static int plan__is_exported(const char *name)
 {
-    for (size_t i = 0; i < sizeof computed / sizeof computed[0]; i++)
-        if (strcasecmp(name, computed[i]) == 0)
+    for (size_t i = 0; i < okr_kit_csv_ncolumns; i++)
+        if (strcasecmp(name, okr_kit_csv_columns[i]) == 0)
             return 1;
     return 0;
 }
@@ -510,8 +494,8 @@ static int plan__header(plan_ctx_t *c)
     size_t nunknown = 0;
     for (size_t i = 0; i < t->ncols; i++) {
         const char *name = plan__trim(c, t->header[i]);
-        int known = plan__is_computed(name);
-        for (int k = 0; k < NCOLS && !known; k++)
+        int known = plan__is_exported(name);
+        for (int k = 0; k < NCOLS; k++)
             if (strcasecmp(name, col_names[k]) == 0) {
                 known = 1;
                 if (c->col[k] != (long)i)
@@ -877,8 +861,6 @@ int okr_plan_build(const okr_csv_t *t, const okr_plan_world_t *w, okr_plan_t *p)
     p->nkept = c.kept;
     if (p->problems)
         qsort(p->problems, p->nkept, sizeof *p->problems, plan__problem_cmp);
-    p->owned = c.owned;
-    p->nowned = c.nowned;
     free(c.types);
     free(c.index);
     free(c.above);
@@ -895,9 +877,7 @@ void okr_plan_free(okr_plan_t *p)
 {
     for (size_t i = 0; p->problems && i < p->nkept; i++)
         free(p->problems[i].message);
-    for (size_t i = 0; i < p->nowned; i++)
-        free(p->owned[i]);
-    free(p->owned);
+    okr_plan_strings_free(&p->owned);
     free(p->problems);
     free(p->objs);
     free(p->krs);
@@ -907,30 +887,28 @@ void okr_plan_free(okr_plan_t *p)
 
 /* ---------------------------------------------------------------- what to look up */
 
-/* Appends a copy of s to *v. 0 or -1. */
-static int plan__append(char ***v, size_t *n, size_t *cap, const char *s)
+const char *okr_plan_strings_add(okr_plan_strings_t *l, const char *s, size_t len)
 {
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        char **nv = realloc(*v, c * sizeof *nv);
-        if (!nv)
-            return -1;
-        *v = nv;
-        *cap = c;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 64;
+        char **v = realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        l->v = v;
+        l->cap = cap;
     }
-    if (!((*v)[*n] = strdup(s)))
-        return -1;
-    (*n)++;
-    return 0;
+    char *copy = strndup(s, len);
+    if (copy)
+        l->v[l->n++] = copy;
+    return copy;
 }
 
-/* plan__append unless s is there already (without case). */
-static int plan__push(char ***v, size_t *n, size_t *cap, const char *s)
+void okr_plan_strings_free(okr_plan_strings_t *l)
 {
-    for (size_t i = 0; i < *n; i++)
-        if (strcasecmp((*v)[i], s) == 0)
-            return 0;
-    return plan__append(v, n, cap, s);
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
 }
 
 /* s without the spaces around it, into buf (cut to fit). */
@@ -945,11 +923,8 @@ static const char *plan__trim_into(const char *s, char *buf, size_t len)
     return buf;
 }
 
-int okr_plan_usernames(const okr_csv_t *t, char ***names, size_t *n)
+int okr_plan_usernames(const okr_csv_t *t, okr_plan_strings_t *names)
 {
-    *names = NULL;
-    *n = 0;
-    size_t cap = 0;
     long owner = okr_csv_column(t, "owner"), kind = okr_csv_column(t, "owner_kind");
     for (size_t i = 0; owner >= 0 && i < t->nrows; i++) {
         char name[256], k[32];
@@ -957,21 +932,15 @@ int okr_plan_usernames(const okr_csv_t *t, char ***names, size_t *n)
         plan__trim_into(okr_csv_field(&t->rows[i], kind), k, sizeof k);
         if (!name[0] || strcmp(name, "-") == 0 || strcmp(k, "team") == 0)
             continue;
-        if (plan__push(names, n, &cap, name) != 0) {
-            okr_plan_names_free(*names, *n);
-            *names = NULL;
-            *n = 0;
+        int seen = 0;
+        for (size_t j = 0; j < names->n && !seen; j++)
+            seen = strcasecmp(names->v[j], name) == 0;
+        if (!seen && !okr_plan_strings_add(names, name, strlen(name))) {
+            okr_plan_strings_free(names);
             return -1;
         }
     }
     return 0;
-}
-
-void okr_plan_names_free(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
 }
 
 static int plan__str_cmp(const void *a, const void *b)
@@ -987,15 +956,17 @@ int okr_plan_server_refs(const okr_csv_t *t, uint64_t **ids, size_t *n)
     if (parent < 0)
         return 0;
     /* the file's refs, sorted, to tell O12 in the file from O12 on the server */
-    char **refs = NULL;
-    size_t nrefs = 0, caprefs = 0, cap = 0;
+    okr_plan_strings_t l = {0};
+    size_t cap = 0;
     int rc = 0;
     for (size_t i = 0; ref >= 0 && i < t->nrows && rc == 0; i++) {
         char r[64];
         if (plan__trim_into(okr_csv_field(&t->rows[i], ref), r, sizeof r)[0] &&
-            plan__append(&refs, &nrefs, &caprefs, r) != 0)
+            !okr_plan_strings_add(&l, r, strlen(r)))
             rc = -1;
     }
+    char **refs = l.v;
+    size_t nrefs = l.n;
     if (rc == 0 && nrefs)
         qsort(refs, nrefs, sizeof *refs, plan__str_cmp);
     for (size_t i = 0; i < t->nrows && rc == 0; i++) {
@@ -1022,7 +993,7 @@ int okr_plan_server_refs(const okr_csv_t *t, uint64_t **ids, size_t *n)
         }
         (*ids)[(*n)++] = id;
     }
-    okr_plan_names_free(refs, nrefs);
+    okr_plan_strings_free(&l);
     if (rc != 0) {
         free(*ids);
         *ids = NULL;

@@ -42,6 +42,20 @@
 #define OKR_PLAN_TEXT_MAX  4000 /* descriptions */
 #define OKR_PLAN_UNIT_MAX  32
 
+/* ---- a list of strings, each a copy the list owns */
+
+typedef struct okr_plan_strings {
+    char **v;
+    size_t n, cap;
+} okr_plan_strings_t;
+
+/* Adds a copy of s[0..len) (NUL-terminated); returns it, or NULL out of
+ * memory. */
+const char *okr_plan_strings_add(okr_plan_strings_t *l, const char *s, size_t len);
+
+/* Frees every string and the list; l is left empty. */
+void okr_plan_strings_free(okr_plan_strings_t *l);
+
 /* ---- what the server knows, fetched by the caller */
 
 typedef struct okr_plan_name {
@@ -114,8 +128,7 @@ typedef struct okr_plan {
     size_t nkept;                 /* the first 1000 found; show the first OKR_PLAN_MAX_PROBLEMS */
     size_t nproblems;             /* all found */
     char *warning;                /* "ignoring columns okr does not know: ...", or NULL */
-    char **owned;                 /* private: trimmed copies of fields */
-    size_t nowned;
+    okr_plan_strings_t owned;     /* private: trimmed copies of fields */
 } okr_plan_t;
 
 /* The objective ids the file's parent column names that no row of the file
@@ -124,11 +137,9 @@ typedef struct okr_plan {
 int okr_plan_server_refs(const okr_csv_t *t, uint64_t **ids, size_t *n);
 
 /* The usernames the file's owner column names (trimmed, without "-" and the
- * owners of team-owned objectives), for the caller to look up: *names, n of
- * them, no two the same without case; free with okr_plan_names_free. 0, or
- * -1 out of memory. */
-int okr_plan_usernames(const okr_csv_t *t, char ***names, size_t *n);
-void okr_plan_names_free(char **names, size_t n);
+ * owners of team-owned objectives), for the caller to look up: into *names
+ * (empty before), no two the same without case. 0, or -1 out of memory. */
+int okr_plan_usernames(const okr_csv_t *t, okr_plan_strings_t *names);
 
 /* Checks every row of t against w and builds *plan. Returns 0 when the file
  * can be imported as it is; 1 when plan->nproblems > 0 (nothing to create);

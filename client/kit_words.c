@@ -108,3 +108,42 @@ int okr_kit_parse_metric(const char *s, Okr__Metric *m)
         return -1;
     return 0;
 }
+
+/* The header of okr export --format csv (export_data.c writes the rows in
+ * this order); okr import reads the same names. */
+const char *const okr_kit_csv_columns[] = {
+    "type",
+    "id",
+    "ref",
+    "parent",
+    "level",
+    "title",
+    "owner",
+    "owner_kind",
+    "team",
+    "kind",
+    "state",
+    "visibility",
+    "metric",
+    "unit",
+    "start",
+    "current",
+    "target",
+    "weight",
+    "weight_share",
+    "linked_objective",
+    "progress",
+    "expected",
+    "status",
+    "confidence",
+    "last_checkin_at",
+    "due_at",
+    "score",
+    "grade",
+    "score_overridden",
+    "score_note",
+    "retrospective",
+    "description",
+};
+
+const size_t okr_kit_csv_ncolumns = sizeof okr_kit_csv_columns / sizeof okr_kit_csv_columns[0];

@@ -23,4 +23,9 @@ int okr_kit_parse_kind(const char *s, Okr__ObjectiveKind *k);
 int okr_kit_parse_visibility(const char *s, Okr__Visibility *v);
 int okr_kit_parse_metric(const char *s, Okr__Metric *m);
 
+/* The columns of okr export --format csv, in the order it writes them; okr
+ * import reads the same names. */
+extern const char *const okr_kit_csv_columns[];
+extern const size_t okr_kit_csv_ncolumns;
+
 #endif

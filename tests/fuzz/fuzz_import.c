@@ -32,9 +32,10 @@ static const okr_plan_name_t users[] = {
 static const okr_plan_name_t teams[] = {{"Sales", 10, 0}, {"销售部", 11, 0}, {"Old", 12, 1}};
 static const okr_plan_server_obj_t objectives[] = {
     {100, 7, "2026-Q2", 0}, {101, 6, "2026-Q1", 0}, {102, 7, "2026-Q2", 1}};
-static const okr_plan_world_t world = {
-    7,     "2026-Q2", users, sizeof users / sizeof users[0], teams, sizeof teams / sizeof teams[0],
-    objectives, sizeof objectives / sizeof objectives[0]};
+static const okr_plan_world_t world = {7,          "2026-Q2",
+                                       users,      sizeof users / sizeof users[0],
+                                       teams,      sizeof teams / sizeof teams[0],
+                                       objectives, sizeof objectives / sizeof objectives[0]};
 
 static void check_table(const okr_csv_t *t)
 {
@@ -98,13 +99,13 @@ static void check_bad_plan(const okr_plan_t *p)
 
 static void check_lookups(const okr_csv_t *t)
 {
-    char **names;
+    okr_plan_strings_t names = {0};
     size_t n;
-    FUZZ_REQUIRE(okr_plan_usernames(t, &names, &n) == 0);
-    for (size_t i = 0; i < n; i++)
+    FUZZ_REQUIRE(okr_plan_usernames(t, &names) == 0);
+    for (size_t i = 0; i < names.n; i++)
         for (size_t j = 0; j < i; j++)
-            FUZZ_REQUIRE(strcasecmp(names[i], names[j]) != 0);
-    okr_plan_names_free(names, n);
+            FUZZ_REQUIRE(strcasecmp(names.v[i], names.v[j]) != 0);
+    okr_plan_strings_free(&names);
     uint64_t *ids;
     FUZZ_REQUIRE(okr_plan_server_refs(t, &ids, &n) == 0);
     for (size_t i = 0; i < n; i++)

@@ -457,13 +457,13 @@ static void test_plan_lookups(void **state)
     assert_int_equal(ids[0], 100);
     assert_int_equal(ids[1], 200);
     free(ids);
-    char **names;
-    assert_int_equal(okr_plan_usernames(&t, &names, &n), 0);
-    assert_int_equal(n, 3); /* alice (once), Bob, dave; not the team, not "-" */
-    assert_string_equal(names[0], "alice");
-    assert_string_equal(names[1], "Bob");
-    assert_string_equal(names[2], "dave");
-    okr_plan_names_free(names, n);
+    okr_plan_strings_t names = {0};
+    assert_int_equal(okr_plan_usernames(&t, &names), 0);
+    assert_int_equal(names.n, 3); /* alice (once), Bob, dave; not the team, not "-" */
+    assert_string_equal(names.v[0], "alice");
+    assert_string_equal(names.v[1], "Bob");
+    assert_string_equal(names.v[2], "dave");
+    okr_plan_strings_free(&names);
     okr_csv_free(&t);
 }
 
