@@ -50,6 +50,8 @@ static const char cli_usage[] =
     "  watch                 show changes live as they are committed\n"
     "  tree                  the alignment tree of a cycle, live with --live\n"
     "  export                a cycle as HTML, SVG, Graphviz, CSV, JSON or Markdown\n"
+    "  import FILE.csv       objectives and key results from a CSV file (as export\n"
+    "                        writes it, or a spreadsheet)\n"
     "  report                the end-of-cycle report: scores by team\n"
     "  review                the agenda of this week's OKR meeting\n"
     "  token                 dashboard tokens for okr-dash: create, list, revoke\n"
@@ -123,6 +125,7 @@ static const okr_cli_cmd_t cli_commands[] = {
     {"watch", "show changes live", okr_cmd_watch},
     {"tree", "the alignment tree", okr_cmd_tree},
     {"export", "export a cycle", okr_cmd_export},
+    {"import", "import objectives and key results from CSV", okr_cmd_import},
     {"report", "the end-of-cycle report", okr_cmd_report},
     {"review", "the OKR meeting's agenda", okr_cmd_review},
     {"token", "dashboard tokens", okr_cmd_token},

@@ -113,6 +113,7 @@ int okr_cmd_demo(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_watch(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_tree(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_export(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_import(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_report(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_review(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_token(okr_cli_t *cli, int argc, char **argv);

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "json_out.h"
+#include "kit_words.h"
 #include "refs.h"
 #include "render.h"
 
@@ -65,9 +66,6 @@ typedef struct okr_kit_sub {
 int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, const char *usage,
                      const okr_kit_sub_t *subs, size_t nsubs);
 
-/* A finite number ("12", "-3.5", "1e6"); 0 or -1. */
-int okr_kit_parse_number(const char *s, double *out);
-
 /* Parses a date option's value into *ms, or prints a usage error naming
  * the option. Returns -1 to go on or the exit code. */
 int okr_kit_date_opt(okr_cli_t *cli, const char *opt, const char *value, int end_of_day,
@@ -77,16 +75,7 @@ int okr_kit_date_opt(okr_cli_t *cli, const char *opt, const char *value, int end
  * that kind looks like. Returns -1 to go on or the exit code. */
 int okr_kit_ref(okr_cli_t *cli, const char *text, okr_ref_kind_t kind, uint64_t *id);
 
-/* ---- words */
-
-const char *okr_kit_kind_name(Okr__ObjectiveKind k);
-const char *okr_kit_visibility_name(Okr__Visibility v);
-const char *okr_kit_state_name(Okr__ObjectiveState s);
-const char *okr_kit_cycle_state_name(Okr__CycleState s);
-const char *okr_kit_metric_name(Okr__Metric m);
-int okr_kit_parse_kind(const char *s, Okr__ObjectiveKind *k);
-int okr_kit_parse_visibility(const char *s, Okr__Visibility *v);
-int okr_kit_parse_metric(const char *s, Okr__Metric *m);
+/* ---- printing (the enum words are in kit_words.h) */
 
 /* Prints "  label  value" with value sanitized (keep_newlines: a multi-line
  * value is indented under the label). */

@@ -49,43 +49,6 @@ static void csv__sep(FILE *out)
     fputc(',', out);
 }
 
-static const char *const csv_header[] = {
-    "type",
-    "id",
-    "ref",
-    "parent",
-    "level",
-    "title",
-    "owner",
-    "owner_kind",
-    "team",
-    "kind",
-    "state",
-    "visibility",
-    "metric",
-    "unit",
-    "start",
-    "current",
-    "target",
-    "weight",
-    "weight_share",
-    "linked_objective",
-    "progress",
-    "expected",
-    "status",
-    "confidence",
-    "last_checkin_at",
-    "due_at",
-    "score",
-    "grade",
-    "score_overridden",
-    "score_note",
-    "retrospective",
-    "description",
-};
-
-#define CSV_COLS (sizeof csv_header / sizeof csv_header[0])
-
 static void csv__objective(FILE *out, const okr_view_t *v, const okr_view_obj_t *o)
 {
     const Okr__Objective *ob = o->o;
@@ -177,8 +140,8 @@ static void csv__kr(FILE *out, const okr_view_t *v, const okr_view_obj_t *o, con
 
 int okr_export_csv(FILE *out, const okr_view_t *v)
 {
-    for (size_t c = 0; c < CSV_COLS; c++)
-        fprintf(out, "%s%s", c ? "," : "", csv_header[c]);
+    for (size_t c = 0; c < okr_kit_csv_ncolumns; c++)
+        fprintf(out, "%s%s", c ? "," : "", okr_kit_csv_columns[c]);
     fputs("\r\n", out);
     for (size_t k = 0; k < v->n; k++) {
         const okr_view_obj_t *o = &v->objs[v->order[k]];

@@ -24,6 +24,7 @@ typedef struct okr_pipe_req {
         Okr__UserGetRequest user_get;
         Okr__TeamGetRequest team_get;
         Okr__CycleGetRequest cycle_get;
+        Okr__ObjectiveGetRequest objective_get;
     } u;
 } okr_pipe_req_t;
 

@@ -30,20 +30,8 @@ done
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd
 
-# quiet setup steps: a failure is a failed test
-setup() {
-    if ! okr "$@" </dev/null >"$dir/out" 2>"$dir/err"; then
-        not_ok "setup: okr $*"
-    fi
-}
-
 # ---- the organisation
-okr --trust login admin --password-stdin <"$dir/admin-pw" >/dev/null 2>&1
-check "admin logs in" -- test -s "$OKR_CONFIG_DIR/session.json"
-for u in alice bob carol; do
-    echo "$u-password-1" | okr user add "$u" --password-stdin >/dev/null 2>&1 ||
-        not_ok "setup: user add $u"
-done
+admin_and_users alice bob carol
 setup team add Acme
 setup team add 销售部 --parent Acme
 setup team add Engineering --parent Acme

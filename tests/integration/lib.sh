@@ -73,6 +73,26 @@ as() {
     OKR_CONFIG_DIR=$dir/$user expect "$want" "$desc" -- okr "$@"
 }
 
+# setup ARGS...: okr ARGS as a quiet step of a test's set-up, into the last
+# output; a failure is a failed check.
+setup() {
+    if ! okr "$@" </dev/null >"$dir/out" 2>"$dir/err"; then
+        not_ok "setup: okr $*"
+    fi
+}
+
+# admin_and_users USER...: logs in as admin (the password in $dir/admin-pw,
+# trusting the server) and adds each USER with the password USER-password-1.
+admin_and_users() {
+    okr --trust login admin --password-stdin <"$dir/admin-pw" >/dev/null 2>&1
+    check "admin logs in" -- test -s "$OKR_CONFIG_DIR/session.json"
+    local u
+    for u in "$@"; do
+        echo "$u-password-1" | okr user add "$u" --password-stdin >/dev/null 2>&1 ||
+            not_ok "setup: user add $u"
+    done
+}
+
 # field JQ: a value from the last output, which is JSON.
 field() { jq -r "$1" "$dir/out"; }
 
