@@ -34,16 +34,17 @@ static const char export_usage[] =
     "Formats:\n"
     "  html   one self-contained page: the alignment map (a box per objective\n"
     "         with its progress bar and status colour, lines to the objective\n"
-    "         it supports) and a table of every objective and key result.\n"
+    "         it supports) and a table of every objective and key result,\n"
+    "         each objective with its week-by-week trend.\n"
     "         CSS and SVG inline, no scripts, nothing fetched: it opens offline\n"
     "  svg    the alignment map alone\n"
     "  dot    a Graphviz digraph (dot -Tpng): objectives as boxes coloured by\n"
     "         status, key results as notes, edges from child to parent\n"
     "  csv    one row per objective and per key result with every figure\n"
     "         (RFC 4180: quoted where needed, CRLF line ends, UTF-8)\n"
-    "  json   every objective with its key results and figures\n"
-    "  md     Markdown for a cycle review: a section per objective, a table\n"
-    "         of its key results\n"
+    "  json   every objective with its key results, figures and weekly trend\n"
+    "  md     Markdown for a cycle review: a section per objective (with its\n"
+    "         trend as a sparkline), a table of its key results\n"
     "\n"
     "Options:\n"
     "  --format FORMAT   html, svg, dot, csv, json or md (default: from the\n"
@@ -208,7 +209,7 @@ int okr_cmd_export(okr_cli_t *cli, int argc, char **argv)
     if ((rc = okr_view_cycle_arg(cli, o.cycle, &cycle_id)) != 0)
         return rc;
     okr_view_t v;
-    if ((rc = okr_view_load(cli, cycle_id, &v)) != 0)
+    if ((rc = okr_view_load(cli, cycle_id, OKR_VIEW_TRENDS, &v)) != 0)
         return rc;
     if (o.output && strcmp(o.output, "-") != 0) {
         rc = export__to_file(cli, o.output, f, &v);

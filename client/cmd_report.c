@@ -539,7 +539,7 @@ int okr_cmd_report(okr_cli_t *cli, int argc, char **argv)
     if (rc)
         return rc;
     okr_view_t v;
-    if ((rc = okr_view_load(cli, cycle_id, &v)) != 0)
+    if ((rc = okr_view_load(cli, cycle_id, 0, &v)) != 0)
         return rc;
     report_t r;
     if (report__build(cli, &v, &r) != 0) {

@@ -889,7 +889,7 @@ int okr_cmd_review(okr_cli_t *cli, int argc, char **argv)
         r.team_name = okr_ref_team_name(cli, team_id);
     }
     okr_view_t v;
-    if ((rc = okr_view_load(cli, cycle_id, &v)) != 0)
+    if ((rc = okr_view_load(cli, cycle_id, 0, &v)) != 0)
         return rc;
     r.v = &v;
     char *mark = NULL;

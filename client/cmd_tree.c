@@ -691,7 +691,7 @@ static int tree__reload(tree_live_t *l)
     if (!cli->client)
         return 0; /* not connected: after the reconnect */
     okr_view_t fresh;
-    int rc = okr_view_load(cli, l->x->cycle_id, &fresh);
+    int rc = okr_view_load(cli, l->x->cycle_id, 0, &fresh);
     if (rc == OKR_EXIT_CONNECT)
         return 0; /* the connection went: the reconnect reloads */
     if (rc)
@@ -872,7 +872,7 @@ int okr_cmd_tree(okr_cli_t *cli, int argc, char **argv)
     if (x.opts.live)
         return tree__live(&x);
     okr_view_t v;
-    if ((rc = okr_view_load(cli, x.cycle_id, &v)) != 0)
+    if ((rc = okr_view_load(cli, x.cycle_id, 0, &v)) != 0)
         return rc;
     if (tree__render(&x, &v, stdout, okr_render_color(), 0) != 0)
         rc = okr_kit_nomem(cli);

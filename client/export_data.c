@@ -347,6 +347,11 @@ static void md__objective(FILE *out, const okr_view_t *v, const okr_view_obj_t *
     if (o->parent >= 0)
         fprintf(out, " \u00b7 aligned to %s",
                 okr_ref_format(OKR_REF_OBJECTIVE, v->objs[o->parent].o->id, ref, sizeof ref));
+    if (o->trend && o->ntrend >= 2) {
+        char spark[3 * 60 + 1];
+        fprintf(out, " \u00b7 week by week %s",
+                okr_render_spark(o->trend, o->ntrend, spark, sizeof spark));
+    }
     fputs("\n\n", out);
     if (o->o->description && o->o->description[0])
         md__quote(out, "Description", o->o->description);

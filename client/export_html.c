@@ -70,6 +70,29 @@ static void html__bar(FILE *out, double progress, Okr__ProgressStatus st)
             okr_view_status_key(st), okr_export_pct(progress), okr_export_pct(progress));
 }
 
+#define HTML_SPARK_W 80 /* px: the trend of a whole cycle, however many weeks */
+#define HTML_SPARK_H 16
+
+/* The objective's trend as an inline SVG line, its title saying what it
+ * shows; an empty cell without one. */
+static void html__spark(FILE *out, const okr_view_obj_t *o)
+{
+    if (!o->trend || o->ntrend < 2) {
+        fputs("<td></td>", out);
+        return;
+    }
+    fprintf(out,
+            "<td><svg class=\"spark\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+            "role=\"img\"><title>%d%% \u2192 %d%% over %zu weeks</title><polyline points=\"",
+            HTML_SPARK_W, HTML_SPARK_H, HTML_SPARK_W, HTML_SPARK_H, okr_export_pct(o->trend[0]),
+            okr_export_pct(o->trend[o->ntrend - 1]), o->ntrend);
+    for (size_t i = 0; i < o->ntrend; i++)
+        fprintf(out, "%s%.1f,%.1f", i ? " " : "",
+                (double)i * (HTML_SPARK_W - 2) / (double)(o->ntrend - 1) + 1.0,
+                (HTML_SPARK_H - 1.0) - okr_clamp01(o->trend[i]) * (HTML_SPARK_H - 2.0));
+    fputs("\" fill=\"none\" stroke=\"#455a64\" stroke-width=\"1.5\"/></svg></td>", out);
+}
+
 static void html__cell(FILE *out, const char *cls, const char *s)
 {
     if (cls)
@@ -145,6 +168,7 @@ static void html__objective_row(FILE *out, const okr_view_t *v, const okr_view_o
     html__cell(out, "note", okr_view_rollup_label(o, buf, sizeof buf));
     fputs("<td></td><td></td><td></td>", out);
     html__bar(out, o->o->progress, st);
+    html__spark(out, o);
     fprintf(out, "<td class=\"%s\">", okr_view_status_key(st));
     html__text(out, okr_export_obj_judgement(v, o, buf, sizeof buf));
     fputs("</td><td></td><td></td>", out);
@@ -191,6 +215,7 @@ static void html__kr_row(FILE *out, const okr_view_t *v, const okr_view_obj_t *o
     }
     html__bar(out, kr->progress,
               closed ? OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED : k->status);
+    fputs("<td></td>", out); /* the trend: the objective's */
     if (closed)
         fputs("<td></td>", out);
     else
@@ -214,7 +239,7 @@ static void html__table(FILE *out, const okr_view_t *v)
     int closed = okr_view_closed(v);
     fputs("<table>\n<thead><tr><th>ID</th><th>Objective / key result</th><th>Owner</th>"
           "<th>Kind / metric</th><th>Weight</th><th>Start</th><th>Current</th><th>Target</th>"
-          "<th>Progress</th>",
+          "<th>Progress</th><th>Trend</th>",
           out);
     fprintf(out, "<th>%s</th><th>Confidence</th><th>Last check-in</th>%s</tr></thead>\n<tbody>\n",
             closed ? "Score" : "Status", closed ? "<th>Notes</th>" : "");

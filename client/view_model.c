@@ -38,6 +38,7 @@ static void view__obj_free(okr_view_obj_t *o)
         view__free_msg(o->krs[k].kr);
     free(o->krs);
     free(o->kids);
+    free(o->trend);
     view__free_msg(o->o);
     memset(o, 0, sizeof *o);
 }
@@ -422,17 +423,108 @@ static int view__load_cycle(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
     return rc;
 }
 
-int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
+/* ---------------------------------------------------------------- trends */
+
+#define VIEW_TREND_BATCH 100 /* objectives a TrendRequest may name */
+
+/* The trend requests in flight: sent before the names are asked for, taken
+ * after, so that both share one round trip. */
+typedef struct view_trends {
+    uint64_t *ids;
+    Okr__TrendRequest *in;
+    Okr__Request *req;
+    uint64_t *sent; /* 0: not sent */
+    size_t n;
+} view_trends_t;
+
+static void view__trends_free(view_trends_t *t)
+{
+    free(t->ids);
+    free(t->in);
+    free(t->req);
+    free(t->sent);
+    memset(t, 0, sizeof *t);
+}
+
+/* Sends them (nothing to an okrd known to be older than 1.3). 0, or an exit
+ * code when the connection failed. */
+static int view__trends_send(okr_cli_t *cli, const okr_view_t *v, view_trends_t *t)
+{
+    memset(t, 0, sizeof *t);
+    if (v->n == 0 || (okr_client_server_hello(cli->client) &&
+                      !okr_client_server_speaks(cli->client, OKR_PROTOCOL_TREND)))
+        return 0;
+    size_t n = (v->n + VIEW_TREND_BATCH - 1) / VIEW_TREND_BATCH;
+    t->ids = malloc(v->n * sizeof *t->ids);
+    t->in = calloc(n, sizeof *t->in);
+    t->req = calloc(n, sizeof *t->req);
+    t->sent = calloc(n, sizeof *t->sent);
+    if (!t->ids || !t->in || !t->req || !t->sent) {
+        view__trends_free(t); /* no trends: the view is whole without them */
+        return 0;
+    }
+    t->n = n;
+    for (size_t i = 0; i < v->n; i++)
+        t->ids[i] = v->objs[i].o->id;
+    for (size_t b = 0; b < n; b++) {
+        okr__trend_request__init(&t->in[b]);
+        t->in[b].objective_ids = t->ids + b * VIEW_TREND_BATCH;
+        size_t left = v->n - b * VIEW_TREND_BATCH;
+        t->in[b].n_objective_ids = left < VIEW_TREND_BATCH ? left : VIEW_TREND_BATCH;
+        okr__request__init(&t->req[b]);
+        t->req[b].op_case = OKR__REQUEST__OP_TREND;
+        t->req[b].trend = &t->in[b];
+        int rc = okr_cli_send(cli, &t->req[b], &t->sent[b]);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Takes the answers into the view; a refusal leaves those trends out. */
+static int view__trends_take(okr_cli_t *cli, okr_view_t *v, view_trends_t *t)
+{
+    int rc = 0;
+    for (size_t b = 0; rc == 0 && b < t->n; b++) {
+        Okr__Response *resp = NULL;
+        if (!t->sent[b] || (rc = okr_cli_take(cli, t->sent[b], &t->req[b], &resp, 1)) != 0)
+            continue;
+        const Okr__TrendResult *res = resp->status == OKR__STATUS__STATUS_OK ? resp->trend : NULL;
+        for (size_t i = 0; res && i < res->n_objectives; i++) {
+            const Okr__ObjectiveTrend *ot = res->objectives[i];
+            okr_view_obj_t *o = okr_view_find(v, ot->objective_id);
+            double *copy = ot->n_progress ? malloc(ot->n_progress * sizeof *copy) : NULL;
+            if (!o || !copy) {
+                free(copy);
+                continue;
+            }
+            memcpy(copy, ot->progress, ot->n_progress * sizeof *copy);
+            free(o->trend);
+            o->trend = copy;
+            o->ntrend = ot->n_progress;
+        }
+        okr__response__free_unpacked(resp, NULL);
+    }
+    return rc;
+}
+
+int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, int flags, okr_view_t *v)
 {
     memset(v, 0, sizeof *v);
     int rc = view__load_cycle(cli, cycle_id, v);
     view_load_t l = {.v = v};
+    view_trends_t trends = {0};
     if (rc == 0)
         rc = okr_pipeline(cli, v->n, view__build_krs, view__page_krs, &l);
     if (rc && l.nomem)
         rc = okr_kit_nomem(cli);
+    if (rc == 0 && (flags & OKR_VIEW_TRENDS))
+        rc = view__trends_send(cli, v, &trends);
     if (rc == 0)
         rc = view__fetch_names(cli, v);
+    if (rc == 0)
+        rc = view__trends_take(cli, v, &trends);
+    view__trends_free(&trends);
     for (size_t i = 0; rc == 0 && i < v->n; i++) {
         view__name_objective(cli, &v->objs[i]);
         for (size_t k = 0; k < v->objs[i].nkrs; k++)
@@ -720,6 +812,13 @@ json_t *okr_view_objective_json(const okr_view_t *v, const okr_view_obj_t *o, in
     bad |= view__set(j, "owner_kind", json_string(o->owner_team ? "team" : "user"));
     bad |= view__set(j, "team", o->team ? json_string(o->team) : json_null());
     bad |= view__set(j, "rollup", json_string(okr_view_rollup_key(o)));
+    if (o->trend) { /* loaded with OKR_VIEW_TRENDS */
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < o->ntrend; i++)
+            if (json_array_append_new(a, json_real(o->trend[i])) != 0)
+                bad = -1;
+        bad |= view__set(j, "trend", a);
+    }
     if (with_krs) {
         json_t *a = json_array();
         for (size_t k = 0; a && k < o->nkrs; k++)

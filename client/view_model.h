@@ -46,7 +46,9 @@ typedef struct okr_view_obj {
     long parent;         /* index of the parent in the view; -1 for a root */
     size_t *kids;        /* indices of the aligned children in the view */
     size_t nkids;
-    int depth; /* 0 for a root */
+    int depth;     /* 0 for a root */
+    double *trend; /* OKR_VIEW_TRENDS: its progress week by week, the last now; else NULL */
+    size_t ntrend;
 } okr_view_obj_t;
 
 typedef struct okr_view {
@@ -67,10 +69,15 @@ typedef struct okr_view {
  * (okr_ref_default_cycle). 0 or an exit code (printed). */
 int okr_view_cycle_arg(okr_cli_t *cli, const char *name, uint64_t *id);
 
+#define OKR_VIEW_TRENDS 1 /* okr_view_load: each objective's weekly trend too */
+
 /* Loads cycle_id's objectives and key results through cli->client (connected
  * and authenticated). Archived objectives and key results are left out.
- * Returns 0, or an exit code after printing the error (*v is then empty). */
-int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v);
+ * With OKR_VIEW_TRENDS in flags, also each objective's trend (TrendRequest,
+ * asked with the names: no round trip of its own; left NULL by an okrd
+ * older than protocol 1.3). Returns 0, or an exit code after printing the
+ * error (*v is then empty). */
+int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, int flags, okr_view_t *v);
 
 /* Frees everything v owns; v is left empty (safe to free twice). */
 void okr_view_free(okr_view_t *v);

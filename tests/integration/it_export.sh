@@ -146,7 +146,7 @@ check "the HTML is readable by others (not mkstemp's 0600)" -- \
     test "$(stat -c %a "$dir/okr.html")" != 600
 xmllint --html --noout "$dir/okr.html" >"$dir/xmllint.txt" 2>&1
 check "xmllint --html parses it (only SVG tags are unknown to libxml2's HTML 4 parser)" -- \
-    sh -c "! grep -a 'error' '$dir/xmllint.txt' | grep -av -E 'Tag (svg|g|rect|text|tspan|path|title) invalid'"
+    sh -c "! grep -a 'error' '$dir/xmllint.txt' | grep -av -E 'Tag (svg|g|rect|text|tspan|path|title|polyline) invalid'"
 check "the HTML is well-formed XML too" -- xmllint --noout "$dir/okr.html"
 check "the HTML fetches nothing (no http:// or https://)" -- \
     sh -c "! grep -qiE 'https?://' '$dir/okr.html'"
@@ -163,6 +163,8 @@ sys.exit(1 if missing else 0)
 EOF
 check "the HTML has the map and the table" -- \
     sh -c "grep -q '<svg' '$dir/okr.html' && grep -q '<table>' '$dir/okr.html' && grep -q 'id=\"K7\"' '$dir/okr.html'"
+check "the table draws each objective's trend" -- \
+    sh -c "grep -q '<th>Trend</th>' '$dir/okr.html' && test \"\$(grep -o '<svg class=\"spark\"' '$dir/okr.html' | wc -l)\" -eq 5"
 
 expect 0 "export svg" -- okr export --format svg -o "$dir/okr.svg"
 check "the SVG is well-formed XML" -- xmllint --noout "$dir/okr.svg"
@@ -230,12 +232,15 @@ for o in server:
 print(bad) if bad else None
 sys.exit(1 if bad or len(doc["objectives"]) != 5 else 0)
 EOF
+check "the JSON has each objective's trend, ending at its progress" -- \
+    jq -e 'all(.objectives[]; (.trend | length) >= 2 and .trend[-1] == .progress)' "$dir/okr.json"
 
 expect 0 "export md" -- okr export --format md -o "$dir/okr.md"
 check "the Markdown has the key result tables" -- \
     grep -q "^| Key result | Owner | Start | Current | Target | Weight |" "$dir/okr.md"
 check "the Markdown has a row per key result" -- test "$(grep -c '^| K[0-9]' "$dir/okr.md")" -eq 7
 check "the Markdown has a heading per top objective" -- grep -qF "## O1 $T1" "$dir/okr.md"
+check "and each objective's trend" -- test "$(grep -c 'week by week [▁▂▃▄▅▆▇█]' "$dir/okr.md")" -eq 5
 check "the Markdown escapes its punctuation" -- grep -qF '\& \<safely\>' "$dir/okr.md"
 
 expect 1 "export into a missing directory fails" -- \
