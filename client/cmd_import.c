@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd_kit.h"
 #include "import_csv.h"
 #include "import_plan.h"
@@ -62,6 +63,9 @@ static const char import_usage[] =
     "  linked_objective  the ref of an objective aligned under this key\n"
     "                    result's objective, whose progress it takes\n"
     "  due_at            2026-03-31 or 2026-03-31T17:00:00Z\n"
+    "  last_checkin_at   when current was true, in the same forms: the\n"
+    "                    check-in is dated then if that is within the cycle so\n"
+    "                    far (else it is dated when imported)\n"
     "The columns export computes (id, level, progress, status, score, ...) are\n"
     "ignored; other columns are ignored with a warning.\n"
     "\n"
@@ -218,6 +222,8 @@ static int world__cycle(okr_cli_t *cli, import_world_t *iw, const char *name)
                                    c->name);
     iw->w.cycle_id = c->id;
     iw->w.cycle_name = c->name;
+    iw->w.cycle_start = c->start_at;
+    iw->w.now_ms = okr_wall_ms();
     return 0;
 }
 

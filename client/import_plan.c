@@ -49,6 +49,7 @@ enum {
     COL_CONFIDENCE,
     COL_LINKED,
     COL_DUE_AT,
+    COL_LAST_CHECKIN_AT,
     NCOLS
 };
 
@@ -76,6 +77,7 @@ static const char *const col_names[NCOLS] = {
     [COL_CONFIDENCE] = "confidence",
     [COL_LINKED] = "linked_objective",
     [COL_DUE_AT] = "due_at",
+    [COL_LAST_CHECKIN_AT] = "last_checkin_at",
 };
 
 /* ---------------------------------------------------------------- state */
@@ -234,9 +236,9 @@ static int plan__number(plan_ctx_t *c, size_t line, const char *name, const char
     return -1;
 }
 
-/* due_at: blank, a date (the end of that day, local time), or the moment
- * okr export writes (2026-03-31T09:30:00Z). */
-static int plan__due(plan_ctx_t *c, size_t line, const char *s, int64_t *ms)
+/* A moment column (due_at, last_checkin_at): blank, a date (the end of that
+ * day, local time), or the moment okr export writes (2026-03-31T09:30:00Z). */
+static int plan__moment(plan_ctx_t *c, size_t line, const char *name, const char *s, int64_t *ms)
 {
     *ms = 0;
     if (!s[0])
@@ -260,7 +262,7 @@ static int plan__due(plan_ctx_t *c, size_t line, const char *s, int64_t *ms)
     } else if (strlen(s) == 10 && okr_render_parse_date(s, 1, ms) == 0) {
         return 0;
     }
-    plan__problem(c, line, "due_at \"%s\" is not a date (write 2026-03-31)", s);
+    plan__problem(c, line, "%s \"%s\" is not a date (write 2026-03-31)", name, s);
     return -1;
 }
 
@@ -455,7 +457,13 @@ static void plan__kr_row(plan_ctx_t *c, const okr_csv_row_t *r, okr_plan_kr_t *p
         pk->has_confidence = 1;
         pk->confidence = cv >= 0 && cv <= 10 ? (uint32_t)cv : 0;
     }
-    plan__due(c, line, plan__word(c, r, COL_DUE_AT), &k->due_at);
+    plan__moment(c, line, "due_at", plan__word(c, r, COL_DUE_AT), &k->due_at);
+    /* When current was true: its check-in is dated then if that is within
+     * the cycle so far (a file from an earlier cycle is checked in now). */
+    int64_t at;
+    if (plan__moment(c, line, "last_checkin_at", plan__word(c, r, COL_LAST_CHECKIN_AT), &at) == 0 &&
+        at >= c->w->cycle_start && at <= c->w->now_ms)
+        pk->checked_at = at;
 }
 
 static row_type_t plan__type(plan_ctx_t *c, const okr_csv_row_t *r)

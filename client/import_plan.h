@@ -85,6 +85,8 @@ typedef struct okr_plan_world {
      * caller. */
     const okr_plan_server_obj_t *objectives;
     size_t nobjectives;
+    int64_t cycle_start; /* its start, and now: a check-in may be dated within them */
+    int64_t now_ms;
 } okr_plan_world_t;
 
 /* ---- the plan */
@@ -109,6 +111,8 @@ typedef struct okr_plan_kr {
     double current;
     int has_confidence;
     uint32_t confidence;
+    int64_t
+        checked_at; /* last_checkin_at, when within the cycle so far: the check-in's date; else 0 */
 } okr_plan_kr_t;
 
 typedef struct okr_plan_problem {

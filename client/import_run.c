@@ -113,6 +113,9 @@ static void run__build(const run_t *run, run_kind_t kind, size_t i, run_req_t *q
         q->u.ci.has_confidence = pk->has_confidence;
         q->u.ci.confidence = pk->confidence;
         q->u.ci.note = "imported";
+        /* dated as the file says (okrd 1.3 on; an older one would ignore it) */
+        if (okr_client_server_speaks(run->cli->client, OKR_PROTOCOL_DATED_CHECKINS))
+            q->u.ci.at = pk->checked_at;
         q->req.op_case = OKR__REQUEST__OP_CHECKIN;
         q->req.checkin = &q->u.ci;
         break;

@@ -170,6 +170,16 @@ expect 0 "the imported key result" -- okr --json kr show "K$kid"
 check "has current 40 and owner carol" -- \
     sh -c "jq -e '.key_result.current == 40' '$dir/out' >/dev/null"
 
+# ---- the last check-in's date, when it is within the cycle, dates the import's
+when=$(date -u -d '-10 days' +%Y-%m-%dT10:00:00Z)
+printf 'type,ref,title,target,current,last_checkin_at\nobjective,D1,Dated from the sheet,,,\nkey_result,D2,Calls,50,20,%s\n' \
+    "$when" >"$dir/dated.csv"
+expect 0 "import a sheet with its last check-in's date" -- okr --json import "$dir/dated.csv" --cycle 2026-Q1
+kid=$(field '.key_results[0].id')
+expect 0 "its history" -- okr --json history "K$kid"
+check "the check-in is dated as the sheet says, recorded now" -- \
+    sh -c "jq -e --argjson t $(($(date -u -d "$when" +%s) * 1000)) '.checkins[0].time == \$t and .checkins[0].recorded_at > \$t and .key_result.last_checkin_at == \$t' '$dir/out' >/dev/null"
+
 # ---- a member refused midway: what was created is reported
 echo "carol-password-1" | OKR_CONFIG_DIR=$dir/carol okr --trust login carol --password-stdin >/dev/null 2>&1
 printf '%s\n' \

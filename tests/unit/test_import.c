@@ -271,6 +271,43 @@ static void test_plan_export_round_trip(void **state)
     unplan(&x);
 }
 
+/* last_checkin_at dates the imported check-in when it falls within the
+ * cycle so far; a file from another cycle is checked in now. */
+static void test_plan_checkin_dates(void **state)
+{
+    (void)state;
+    static const char text[] = "type,ref,parent,title,start,current,target,last_checkin_at\n"
+                               "objective,O1,,Goal,,,,\n"
+                               "key_result,K1,O1,Dated,0,5,10,2026-03-01T10:00:00Z\n"
+                               "key_result,K2,O1,Undated,0,5,10,\n"
+                               "key_result,K3,O1,A day,0,5,10,2026-03-02\n";
+    const int64_t march1 = 1772359200000LL; /* 2026-03-01T10:00:00Z */
+    okr_plan_world_t w = world;
+    w.cycle_start = march1 - 86400000LL;
+    w.now_ms = march1 + 30 * 86400000LL;
+    okr_csv_t t;
+    okr_plan_t p;
+    parse_ok(text, &t);
+    assert_int_equal(okr_plan_build(&t, &w, &p), 0);
+    assert_int_equal(p.krs[0].checked_at, march1);
+    assert_int_equal(p.krs[1].checked_at, 0);
+    assert_true(p.krs[2].checked_at > march1); /* the end of that day, local time */
+    okr_plan_free(&p);
+    /* imported into a cycle that starts later: checked in when imported */
+    w.cycle_start = march1 + 86400000LL * 60;
+    assert_int_equal(okr_plan_build(&t, &w, &p), 0);
+    assert_int_equal(p.krs[0].checked_at, 0);
+    okr_plan_free(&p);
+    okr_csv_free(&t);
+
+    planned_t x;
+    plan(&x, "type,ref,parent,title,start,current,target,last_checkin_at\n"
+             "objective,O1,,Goal,,,,\n"
+             "key_result,K1,O1,Bad date,0,5,10,last Tuesday\n");
+    has_problem(&x, 3, "last_checkin_at \"last Tuesday\" is not a date");
+    unplan(&x);
+}
+
 static void test_plan_minimal_sheet(void **state)
 {
     (void)state;
@@ -476,6 +513,7 @@ int main(void)
         cmocka_unit_test(test_csv_errors),
         cmocka_unit_test(test_csv_limits),
         cmocka_unit_test(test_plan_export_round_trip),
+        cmocka_unit_test(test_plan_checkin_dates),
         cmocka_unit_test(test_plan_minimal_sheet),
         cmocka_unit_test(test_plan_missing_columns),
         cmocka_unit_test(test_plan_each_problem),
