@@ -284,6 +284,11 @@ int okr_cli_parse_role(const char *s, Okr__Role *role);
 /* "2026-11-27 10:35 CET" in local time, or "unknown" for 0. */
 void okr_cli_format_time(int64_t ms, char *buf, size_t len);
 
+/* For a check-in made late (okr checkin --at): the time it is dated, as
+ * okr_cli_format_time writes it, in buf. NULL for one dated when it was
+ * made (a client's clock a little ahead is not "late"). */
+const char *okr_cli_checkin_dated(const Okr__CheckIn *ci, char *buf, size_t len);
+
 /* A user as JSON (new reference). */
 json_t *okr_cli_user_json(const Okr__User *u);
 

@@ -250,6 +250,16 @@ void okr_cli_format_time(int64_t ms, char *buf, size_t len)
         snprintf(buf, len, "unknown");
 }
 
+#define CLI_LATE_MS 60000 /* recorded this much after its date: made late */
+
+const char *okr_cli_checkin_dated(const Okr__CheckIn *ci, char *buf, size_t len)
+{
+    if (ci->recorded_at <= ci->time + CLI_LATE_MS)
+        return NULL;
+    okr_cli_format_time(ci->time, buf, len);
+    return buf;
+}
+
 json_t *okr_cli_user_json(const Okr__User *u)
 {
     return json_pack("{s:I, s:s, s:s, s:s, s:b, s:I, s:I, s:I}", "id", (json_int_t)u->id,

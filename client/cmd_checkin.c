@@ -23,7 +23,6 @@
 enum { OPT_CONFIDENCE = OKR_OPT_FIRST_COMMAND_OPT, OPT_NOTE, OPT_AT, OPT_ALL, OPT_STALE };
 
 #define CHECKIN_MAX_ANCESTORS 8
-#define CHECKIN_LATE_MS       60000 /* recorded this much after its date: shown as dated */
 
 static const char checkin_usage[] =
     "Usage: okr checkin KR VALUE [--confidence N] [-m NOTE] [--at WHEN]\n"
@@ -190,11 +189,9 @@ static void checkin__print_text(okr_cli_t *cli, const Okr__CheckInResult *res)
         if (ci->has_confidence)
             printf("  confidence %u/10", (unsigned)ci->confidence);
         printf("\n");
-        if (ci->recorded_at > ci->time + CHECKIN_LATE_MS) {
-            char when[64];
-            okr_cli_format_time(ci->time, when, sizeof when);
+        char when[64];
+        if (okr_cli_checkin_dated(ci, when, sizeof when))
             printf("  dated %s\n", when);
-        }
     } else {
         printf("  now %s  %s\n", now, bar);
     }

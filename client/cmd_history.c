@@ -14,7 +14,6 @@
 enum { OPT_CHANGES = OKR_OPT_FIRST_COMMAND_OPT };
 
 #define HISTORY_SUMMARY_MAX 512
-#define HISTORY_LATE_MS     60000 /* recorded this much after its date: marked */
 
 static const char history_usage[] =
     "Usage: okr history K|O|T [--changes]\n"
@@ -269,11 +268,9 @@ static void history__summary(okr_cli_t *cli, const Okr__Change *c, history_prev_
         history__add(buf, len, "check-in %s", a);
         if (c->checkin->has_confidence)
             history__add(buf, len, "confidence %u/10", (unsigned)c->checkin->confidence);
-        if (c->checkin->recorded_at > c->checkin->time + HISTORY_LATE_MS) {
-            char when[64];
-            okr_cli_format_time(c->checkin->time, when, sizeof when);
+        char when[64];
+        if (okr_cli_checkin_dated(c->checkin, when, sizeof when))
             history__add(buf, len, "dated %s", when);
-        }
         if (c->key_result_after)
             prev->key_result = c->key_result_after;
         break;
@@ -440,10 +437,11 @@ static int history__add_checkins(okr_cli_t *cli, history_out_t *out, const Okr__
                 return -1;
         } else {
             char when[64], value[96], conf[16], progress[16];
-            okr_cli_format_time(ci->time, when, sizeof when);
-            if (ci->recorded_at > ci->time + HISTORY_LATE_MS) {
+            if (okr_cli_checkin_dated(ci, when, sizeof when)) {
                 strncat(when, "*", sizeof when - strlen(when) - 1);
                 out->dated++;
+            } else {
+                okr_cli_format_time(ci->time, when, sizeof when);
             }
             okr_render_value(kr, ci->value, value, sizeof value);
             if (ci->has_confidence)

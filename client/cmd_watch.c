@@ -397,6 +397,9 @@ static void watch__checkin(line_t *l, const Okr__Change *ch)
     line__add(l, ": %s (%d%%)", value, watch__pct(kr ? kr->progress : ci->progress));
     if (ci->has_confidence)
         line__add(l, ", confidence %u/10", (unsigned)ci->confidence);
+    char when[64];
+    if (okr_cli_checkin_dated(ci, when, sizeof when))
+        line__add(l, ", dated %s", when);
 }
 
 static void watch__key_result(line_t *l, const Okr__Change *ch, const char *verb)

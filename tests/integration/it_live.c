@@ -763,6 +763,24 @@ static void test_watch_binary(void **state)
              (unsigned long long)top);
     if (!strstr(line, want))
         fail_msg("no ancestors in: %s", line);
+    /* A check-in made late says when it is dated. */
+    Okr__CheckInRequest late = OKR__CHECK_IN_REQUEST__INIT;
+    late.key_result_id = key_result(obj, "Calls", 0, 100); /* none yet: any date in the cycle */
+    late.value = 45;
+    late.note = "";
+    late.at = okr_wall_ms() - 2 * 86400000LL;
+    okr__response__free_unpacked(tw_ok(admin, OKR__REQUEST__OP_CHECKIN, &late), NULL);
+    do { /* the new key result's own line comes first */
+        if (proc_line(&p, line, sizeof line, 20000) != 0)
+            fail_msg("okr watch printed nothing for the late check-in");
+    } while (!strstr(line, "checked in"));
+    char dated[64];
+    time_t day = (time_t)(late.at / 1000);
+    struct tm tm;
+    gmtime_r(&day, &tm);
+    strftime(dated, sizeof dated, ", dated %Y-%m-%d %H:%M UTC", &tm);
+    if (!strstr(line, dated))
+        fail_msg("no \"%s\" in: %s", dated, line);
     kill(p.pid, SIGINT);
     assert_int_equal(proc_wait(&p), 0);
 
