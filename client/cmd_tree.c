@@ -42,17 +42,20 @@ enum {
     OPT_DEPTH,
     OPT_LIVE,
     OPT_FOR,
+    OPT_TREND,
 };
 
 #define TREE_TITLE_W   44 /* display columns of a title */
 #define TREE_BAR_W     10
+#define TREE_TREND_W   8  /* --trend: the last 8 weeks */
 #define TREE_MAX_LEVEL 64 /* deeper alignment is cut with a note */
 #define TREE_SLICE_MS  250u
 #define TREE_MAX_FOR_S (366.0 * 86400.0)
 #define SGR_FAINT      "2"
 
 static const char tree_usage[] =
-    "Usage: okr tree [--cycle C] [--team T] [--depth N] [--live [--for SECONDS]]\n"
+    "Usage: okr tree [--cycle C] [--team T] [--depth N] [--trend]\n"
+    "                [--live [--for SECONDS]]\n"
     "\n"
     "Shows the alignment tree of a cycle: the company's objectives, and under\n"
     "each the key results that measure it and the objectives aligned to it,\n"
@@ -72,6 +75,8 @@ static const char tree_usage[] =
     "  --team TEAM      only the objectives of TEAM and those aligned below\n"
     "                   them, with the path up to the company's (faint)\n"
     "  --depth N        show N levels of objectives (1: the top ones only)\n"
+    "  --trend          each objective's last weeks as a sparkline beside its\n"
+    "                   bar, ending at its progress now (--json: \"trend\")\n"
     "  --live           keep the tree on screen and redraw it as changes are\n"
     "                   committed; Ctrl-C to stop\n"
     "  --for SECONDS    with --live: stop after this long\n"
@@ -85,12 +90,14 @@ static const char tree_usage[] =
     "  okr tree --cycle 2026-Q1 --depth 2\n"
     "  okr tree --team 销售部\n"
     "  okr tree --live\n"
+    "  okr tree --depth 2 --trend\n"
     "  okr tree --json | jq '.objectives[].title'\n";
 
 typedef struct tree_opts {
     const char *cycle, *team;
     int depth; /* 0: all */
     int live;
+    int trend; /* --trend: load and show the objectives' trends */
     uint64_t for_ms;
 } tree_opts_t;
 
@@ -109,6 +116,7 @@ typedef struct tree {
     const okr_view_t *v;
     const char *mark; /* --team selection, NULL: everything */
     int depth;
+    int trend; /* a TREND column */
     tree_row_t *rows;
     size_t n, cap;
     int nomem;
@@ -146,6 +154,9 @@ static int tree__opt(okr_cli_t *cli, int opt, void *arg)
     }
     case OPT_LIVE:
         o->live = 1;
+        return -1;
+    case OPT_TREND:
+        o->trend = 1;
         return -1;
     case OPT_FOR: {
         double s;
@@ -326,6 +337,7 @@ typedef struct tree_cells {
     char status[64];
     char owner[300];
     const char *status_sgr;
+    char spark[3 * TREE_TREND_W + 1]; /* --trend: an objective's last weeks; "" for others */
 } tree_cells_t;
 
 static void tree__title(const char *title, size_t width, char *buf, size_t len)
@@ -401,6 +413,14 @@ static void tree__cells(const tree_t *t, const tree_row_t *row, tree_cells_t *c)
         snprintf(c->rollup, sizeof c->rollup, "no key results");
     c->progress = o->o->progress;
     c->bar_status = o->o->status;
+    if (t->trend && o->trend && o->ntrend >= 2) {
+        /* the last weeks, ending at the progress now (a live tree's too) */
+        size_t n = o->ntrend < TREE_TREND_W ? o->ntrend : TREE_TREND_W;
+        double weeks[TREE_TREND_W];
+        memcpy(weeks, o->trend + o->ntrend - n, n * sizeof *weeks);
+        weeks[n - 1] = o->o->progress;
+        okr_render_spark(weeks, n, c->spark, sizeof c->spark);
+    }
     if (okr_view_closed(v)) {
         okr_grade_t g = okr_score_grade(o->o->score);
         /* once scored, the bar takes the grade's colour */
@@ -493,6 +513,10 @@ static int tree__print(tree_t *t, FILE *out, int color)
                        bar, sizeof bar);
         fputs(bar, out);
         fputs("  ", out);
+        if (t->trend) {
+            fputs(c->spark, out);
+            tree__pad(out, okr_display_width(c->spark), TREE_TREND_W + 2);
+        }
         tree__put(out, c->status, c->status_sgr, color);
         tree__pad(out, okr_display_width(c->status), ws + 2);
         fprintf(out, "%s\n", c->owner);
@@ -576,7 +600,8 @@ static int tree__render(const tree_ctx_t *x, const okr_view_t *v, FILE *out, int
             return -1;
         shown = okr_view_select_team(v, x->team_id, mark);
     }
-    tree_t t = {.cli = x->cli, .v = v, .mark = mark, .depth = x->opts.depth};
+    tree_t t = {
+        .cli = x->cli, .v = v, .mark = mark, .depth = x->opts.depth, .trend = x->opts.trend};
     int rc = 0;
     if (x->cli->json) {
         json_t *j = tree__json(&t, x->team_name);
@@ -691,7 +716,7 @@ static int tree__reload(tree_live_t *l)
     if (!cli->client)
         return 0; /* not connected: after the reconnect */
     okr_view_t fresh;
-    int rc = okr_view_load(cli, l->x->cycle_id, 0, &fresh);
+    int rc = okr_view_load(cli, l->x->cycle_id, l->x->opts.trend ? OKR_VIEW_TRENDS : 0, &fresh);
     if (rc == OKR_EXIT_CONNECT)
         return 0; /* the connection went: the reconnect reloads */
     if (rc)
@@ -845,10 +870,13 @@ static int tree__live(tree_ctx_t *x)
 
 int okr_cmd_tree(okr_cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"cycle", required_argument, NULL, OPT_CYCLE}, {"team", required_argument, NULL, OPT_TEAM},
-        {"depth", required_argument, NULL, OPT_DEPTH}, {"live", no_argument, NULL, OPT_LIVE},
-        {"for", required_argument, NULL, OPT_FOR},     OKR_CLI_GLOBAL_LONGOPTS};
+    static const struct option longopts[] = {{"cycle", required_argument, NULL, OPT_CYCLE},
+                                             {"team", required_argument, NULL, OPT_TEAM},
+                                             {"depth", required_argument, NULL, OPT_DEPTH},
+                                             {"live", no_argument, NULL, OPT_LIVE},
+                                             {"for", required_argument, NULL, OPT_FOR},
+                                             {"trend", no_argument, NULL, OPT_TREND},
+                                             OKR_CLI_GLOBAL_LONGOPTS};
     cli->command = "tree";
     cli->usage = tree_usage;
     optind = 0;
@@ -872,7 +900,7 @@ int okr_cmd_tree(okr_cli_t *cli, int argc, char **argv)
     if (x.opts.live)
         return tree__live(&x);
     okr_view_t v;
-    if ((rc = okr_view_load(cli, x.cycle_id, 0, &v)) != 0)
+    if ((rc = okr_view_load(cli, x.cycle_id, x.opts.trend ? OKR_VIEW_TRENDS : 0, &v)) != 0)
         return rc;
     if (tree__render(&x, &v, stdout, okr_render_color(), 0) != 0)
         rc = okr_kit_nomem(cli);

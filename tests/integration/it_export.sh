@@ -111,6 +111,18 @@ check "tree --json nests three levels" -- \
 check "tree --json carries weight shares" -- \
     test "$(jq -r '.objectives[0].children[0].key_results[0].weight_label' "$dir/out")" = "2/6"
 expect 2 "okr tree --depth 0 is a usage error" -- okr tree --depth 0
+expect 0 "okr tree --trend" -- okr tree --trend
+check "--trend draws each objective's weeks beside its bar" -- \
+    test "$(grep -cE 'O[0-9]+  .*%  [▁▂▃▄▅▆▇█]{2,} ' "$dir/out")" -eq 5
+check "and lines up every line" -- python3 - "$dir/out" <<'EOF'
+import sys, unicodedata
+w = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+rows = [l.rstrip("\n") for l in open(sys.argv[1], encoding="utf-8") if "%" in l and ("O" in l or "K" in l)]
+cols = {w(l[: l.index("%") + 1]) for l in rows if "%" in l}
+sys.exit(0 if len(cols) == 1 else 1)
+EOF
+expect 0 "okr tree --trend --json" -- okr --json tree --trend
+check "--json has the trends" -- jq -e '.objectives[0].trend | length >= 2' "$dir/out"
 
 # ---- okr tree --live: a check-in moves the tree on screen
 okr tree --live --for 6 >"$dir/live.txt" 2>"$dir/live.err" &
