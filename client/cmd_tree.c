@@ -413,14 +413,9 @@ static void tree__cells(const tree_t *t, const tree_row_t *row, tree_cells_t *c)
         snprintf(c->rollup, sizeof c->rollup, "no key results");
     c->progress = o->o->progress;
     c->bar_status = o->o->status;
-    if (t->trend && o->trend && o->ntrend >= 2) {
-        /* the last weeks, ending at the progress now (a live tree's too) */
-        size_t n = o->ntrend < TREE_TREND_W ? o->ntrend : TREE_TREND_W;
-        double weeks[TREE_TREND_W];
-        memcpy(weeks, o->trend + o->ntrend - n, n * sizeof *weeks);
-        weeks[n - 1] = o->o->progress;
-        okr_render_spark(weeks, n, c->spark, sizeof c->spark);
-    }
+    if (t->trend) /* ending at the progress now: a live tree's too */
+        okr_render_spark_recent(o->trend, o->ntrend, TREE_TREND_W, o->o->progress, c->spark,
+                                sizeof c->spark);
     if (okr_view_closed(v)) {
         okr_grade_t g = okr_score_grade(o->o->score);
         /* once scored, the bar takes the grade's colour */

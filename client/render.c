@@ -266,6 +266,21 @@ const char *okr_render_spark(const double *values, size_t n, char *buf, size_t l
     return buf;
 }
 
+const char *okr_render_spark_recent(const double *trend, size_t n, size_t max, double now,
+                                    char *buf, size_t len)
+{
+    double weeks[64];
+    if (len)
+        buf[0] = '\0';
+    if (!trend || n < 2 || max < 2)
+        return buf;
+    size_t k = n < max ? n : max;
+    k = k < sizeof weeks / sizeof weeks[0] ? k : sizeof weeks / sizeof weeks[0];
+    memcpy(weeks, trend + n - k, k * sizeof *weeks);
+    weeks[k - 1] = now;
+    return okr_render_spark(weeks, k, buf, len);
+}
+
 /* ---------------------------------------------------------------- dates */
 
 const char *okr_render_date(int64_t ms, char *buf, size_t len)

@@ -35,6 +35,12 @@ const char *okr_render_value(const Okr__KeyResult *kr, double value, char *buf, 
  * takes 3 bytes). Returns buf ("" for n == 0). */
 const char *okr_render_spark(const double *values, size_t n, char *buf, size_t len);
 
+/* A trend's last weeks (at most max, 64 at most), the last one replaced by
+ * the progress now, so that a sparkline shown beside a live bar ends where
+ * the bar is. "" for a trend of fewer than 2 points. Returns buf. */
+const char *okr_render_spark_recent(const double *trend, size_t n, size_t max, double now,
+                                    char *buf, size_t len);
+
 /* Dates: ms since epoch to "2026-03-31" (local time); 0 gives "-". */
 const char *okr_render_date(int64_t ms, char *buf, size_t len);
 

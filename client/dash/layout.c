@@ -855,15 +855,8 @@ static void layout__meta_sep(layout_t *L, dash_line_t *l, unsigned hl)
  * "" when the server sent no trend. */
 static const char *layout__trend(const shown_t *s, char *buf, size_t len)
 {
-    const dash_obj_t *d = s->d;
-    buf[0] = '\0';
-    if (!d->trend || d->ntrend < 2)
-        return buf;
-    size_t n = d->ntrend < LAYOUT_TREND_MAX ? d->ntrend : LAYOUT_TREND_MAX;
-    double weeks[LAYOUT_TREND_MAX];
-    memcpy(weeks, d->trend + d->ntrend - n, n * sizeof *weeks);
-    weeks[n - 1] = s->progress;
-    return okr_render_spark(weeks, n, buf, len);
+    return okr_render_spark_recent(s->d->trend, s->d->ntrend, LAYOUT_TREND_MAX, s->progress, buf,
+                                   len);
 }
 
 static void layout__card_meta(layout_t *L, const view_t *v, const shown_t *s, dash_line_t *l,

@@ -334,6 +334,13 @@ static void test_spark(void **state)
     const double w[] = {0.0, 0.0, 0.0, 1.0, 0.5};
     assert_string_equal(okr_render_spark(w, 5, small, sizeof small), "\u2588\u2585");
     assert_int_equal(okr_display_width(okr_render_spark(v, 8, buf, sizeof buf)), 8);
+
+    /* the last weeks, ending at the progress now */
+    const double weeks[] = {0.0, 0.2, 0.4, 0.6, 0.8};
+    assert_string_equal(okr_render_spark_recent(weeks, 5, 3, 1.0, buf, sizeof buf),
+                        "\u2584\u2585\u2588");
+    assert_string_equal(okr_render_spark_recent(weeks, 1, 3, 1.0, buf, sizeof buf), "");
+    assert_string_equal(okr_render_spark_recent(NULL, 0, 3, 1.0, buf, sizeof buf), "");
 }
 
 static void test_date_dst(void **state)
