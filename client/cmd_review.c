@@ -4,9 +4,8 @@
  * Four parts, each from the server's records:
  *   1. what moved since the last meeting: every key result checked in since
  *      --since, from its value before the first of those check-ins to its
- *      value after the last (CheckInList of every key result checked in at
- *      all: a check-in made late since the meeting may be dated before it,
- *      and is news all the same);
+ *      value after the last (CheckInList of the key results whose last
+ *      check-in is that recent; the others cannot have moved);
  *   2. what is at risk or off track: objectives by their status, key
  *      results by their progress against the cycle's pace and confidence;
  *   3. what has gone stale: key results without a check-in for
@@ -52,10 +51,9 @@ static const char review_usage[] =
     "The agenda of the regular OKR meeting: what moved since the last one,\n"
     "what is at risk, what has gone stale, and the feedback given since.\n"
     "\n"
-    "  1. Moved: each key result checked in since then (or checked in late\n"
-    "     since then, dated earlier), from its value before to its value now,\n"
-    "     its progress, the number of check-ins, who made the last one and\n"
-    "     its note.\n"
+    "  1. Moved: each key result checked in since then, from its value before\n"
+    "     to its value now, its progress, the number of check-ins, who made\n"
+    "     the last one and its note.\n"
     "  2. At risk or off track: objectives and key results behind the\n"
     "     cycle's pace or with a low confidence (see okr obj show --help).\n"
     "  3. Stale: key results with no check-in for --stale-days days: ask\n"
@@ -224,9 +222,7 @@ static int review__plan(review_t *r)
         for (size_t j = 0; j < o->nkrs; j++) {
             const okr_view_kr_t *kr = &o->krs[j];
             r->targets[r->ntargets++] = (review_target_t){o, kr};
-            /* any checked in: a check-in made late may be dated before the
-             * last meeting and still be news to this one */
-            if (kr->kr->last_checkin_at > 0)
+            if (kr->kr->last_checkin_at >= r->opts.since_ms)
                 r->krs[r->nkrs++] = (review_target_t){o, kr};
             /* stale as okr lint counts it: linked key results take their
              * progress from elsewhere and are never checked in */
@@ -269,8 +265,7 @@ static int review__page_checkins(void *arg, size_t i, const Okr__Response *resp)
     const Okr__CheckInList *list = resp->checkin_list;
     for (size_t c = 0; c < list->n_checkins; c++) {
         const Okr__CheckIn *ci = list->checkins[c];
-        /* dated since, or made since (a late one, dated earlier: news too) */
-        if (ci->time < r->opts.since_ms && ci->recorded_at < r->opts.since_ms)
+        if (ci->time < r->opts.since_ms)
             continue;
         if (m->count == 0 || ci->time < m->last_time)
             m->from = ci->previous_value;
@@ -368,7 +363,7 @@ static int review__gather(review_t *r)
         rc = okr_pipeline(cli, r->ntargets, review__build_comments, review__page_comments, r);
     if (rc)
         return r->nomem ? okr_kit_nomem(cli) : rc;
-    /* keep the key results that really moved (check-ins dated or made since) */
+    /* keep the key results that really moved (check-ins since, by time) */
     size_t kept = 0;
     for (size_t i = 0; i < r->nkrs; i++) {
         if (r->moves[i].count)
