@@ -36,9 +36,10 @@
 /* How far ahead of okrd's clock a client's may run: a check-in dated up to
  * this far in the future is taken as made now, anything later is refused. */
 #define CHECKIN_CLOCK_SKEW_MS (5 * 60 * 1000)
-#define CHECKIN_TIME_FMT      "%Y-%m-%d %H:%M UTC" /* in refusals: the server's time zone is no one's \
-                                                    */
-#define LIST_STOP 1                                /* a list callback's "page full" */
+#define CHECKIN_TIME_FMT                                                                           \
+    "%Y-%m-%d %H:%M UTC" /* in refusals: the server's time zone is no one's                        \
+                          */
+#define LIST_STOP 1      /* a list callback's "page full" */
 
 /* Loads a key result and its objective, which the caller must be able to
  * read (what you may not read does not exist for you). Returns 0 with *kr and
@@ -88,7 +89,8 @@ static int checkin__dated(okr_req_t *r, const Okr__CheckInRequest *in, const Okr
     if (in->at < cycle->start_at)
         return okr_req_refuse(
             r, OKR_E_BAD_REQUEST,
-            "cycle %s started %s: a check-in on K%llu cannot be dated %s, before it", cycle->name,
+            "cycle %s %s %s: a check-in on K%llu cannot be dated %s, before it", cycle->name,
+            cycle->start_at > now ? "starts" : "started",
             okr_wall_format(cycle->start_at, CHECKIN_TIME_FMT, bound, sizeof bound), kid, asked);
     if (in->at < kr->last_checkin_at)
         return okr_req_refuse(

@@ -447,6 +447,16 @@ static void test_checkin_dated(void **state)
     assert_true(fabs(resp->key_result->current - 40) < EPS);
     okr__response__free_unpacked(resp, NULL);
 
+    /* A cycle still being planned: nothing is dated before it starts. */
+    int64_t now = now_ms();
+    uint64_t next = tw_cycle(admin, "ci-dated-next", now + 10 * DAY_MS, now + 90 * DAY_MS);
+    uint64_t o2 = objective(gil, "Plan ahead", (obj_spec_t){.cycle_id = next});
+    ci.key_result_id = kr(gil, o2, "Baseline", 0, 100, 1);
+    ci.at = now - DAY_MS;
+    assert_int_equal(call_status(gil, OKR__REQUEST__OP_CHECKIN, &ci, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "cycle ci-dated-next starts"));
+
     okr_client_free(gil);
     okr_client_free(admin);
 }
