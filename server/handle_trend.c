@@ -44,15 +44,58 @@
 #define TREND_PERIOD_MS      (7 * 86400000LL) /* points = 0: one a week */
 #define TREND_STOP           (-1)             /* an index walk's "no need to go on" */
 
+/* A nested objective's series, once computed. */
+typedef struct trend_memo {
+    uint64_t id;
+    double *series;
+} trend_memo_t;
+
 typedef struct trend {
     okr_store_t *s;
     MDB_txn *txn;
     const int64_t *at; /* the sample times; the last one takes the current progress */
     size_t n;
+    trend_memo_t *memo; /* the nested objectives computed so far */
+    size_t nmemo;
 } trend_t;
 
 static int trend__objective(trend_t *t, const Okr__Objective *obj, int depth, double *out,
                             Okr__ObjectiveTrend *detail);
+
+/* A nested objective's series into out, computed once per request: one
+ * reached again (several key results linked to it, a child also linked) is
+ * copied, not walked again, so the work follows the objectives, not the
+ * paths to them (five key results each linking the next level, eight
+ * levels deep, would otherwise be 5^8 walks of the deepest). */
+static int trend__nested(trend_t *t, const Okr__Objective *obj, int depth, double *out)
+{
+    for (size_t i = 0; i < t->nmemo; i++)
+        if (t->memo[i].id == obj->id) {
+            memcpy(out, t->memo[i].series, t->n * sizeof *out);
+            return 0;
+        }
+    int rc = trend__objective(t, obj, depth, out, NULL);
+    if (rc != 0)
+        return rc;
+    trend_memo_t *grown = realloc(t->memo, (t->nmemo + 1) * sizeof *grown);
+    if (grown)
+        t->memo = grown;
+    double *copy = grown ? malloc(t->n * sizeof *copy) : NULL;
+    if (!copy)
+        return 0; /* not remembered: walked again if met again */
+    memcpy(copy, out, t->n * sizeof *copy);
+    t->memo[t->nmemo++] = (trend_memo_t){obj->id, copy};
+    return 0;
+}
+
+static void trend__memo_free(trend_t *t)
+{
+    for (size_t i = 0; i < t->nmemo; i++)
+        free(t->memo[i].series);
+    free(t->memo);
+    t->memo = NULL;
+    t->nmemo = 0;
+}
 
 /* ---- sample times ---- */
 
@@ -110,7 +153,7 @@ static int trend__kr(trend_t *t, const Okr__KeyResult *kr, int depth, double *ou
         Okr__Objective *linked;
         int rc = okr_objective_get(t->s, t->txn, kr->linked_objective_id, &linked);
         if (rc == 0) {
-            rc = trend__objective(t, linked, depth + 1, out, NULL);
+            rc = trend__nested(t, linked, depth + 1, out);
             okr__objective__free_unpacked(linked, NULL);
             for (size_t i = 0; rc == 0 && i < t->n; i++)
                 out[i] = okr_kr_progress_linked(kr, out[i]);
@@ -192,7 +235,7 @@ static int parts__on_child(void *arg, uint64_t child_id)
         return rc == OKR_E_NOT_FOUND ? 0 : rc;
     if (child->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED) {
         double *out = parts__next(p);
-        rc = out ? trend__objective(p->t, child, p->depth + 1, out, NULL) : OKR_E_NOMEM;
+        rc = out ? trend__nested(p->t, child, p->depth + 1, out) : OKR_E_NOMEM;
         if (rc == 0) {
             p->weights[p->count] = 1.0;
             p->kr_ids[p->count] = 0;
@@ -356,6 +399,7 @@ static int trend__one(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, u
     o->n_progress = t.n;
     res->objectives[res->n_objectives++] = o; /* freed with res from here on */
     rc = trend__objective(&t, obj, 0, progress, o);
+    trend__memo_free(&t);
     okr__objective__free_unpacked(obj, NULL);
     return rc;
 }

@@ -166,6 +166,37 @@ static void test_links_and_children(void **state)
     okr_client_free(admin);
 }
 
+/* Several key results linked to one objective, over levels: each level
+ * computed once (the work follows the objectives, not the paths), the
+ * figures the same as walking every path. */
+static void test_shared_links(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "tr-shared", NULL);
+    int64_t now = okr_wall_ms();
+    const Okr__Visibility pub = OKR__VISIBILITY__VISIBILITY_PUBLIC;
+    uint64_t top = tw_objective(admin, cyc, 0, 0, pub, "Top");
+    uint64_t mid = tw_objective(admin, cyc, top, 0, pub, "Middle");
+    uint64_t low = tw_objective(admin, cyc, mid, 0, pub, "Bottom");
+    uint64_t k = kr(admin, low, "The number", 1, 0);
+    for (int i = 0; i < 4; i++) {
+        kr(admin, top, "Middle done", 1, mid);
+        kr(admin, mid, "Bottom done", 1, low);
+    }
+    checkin_at(admin, k, 60, now - 3 * DAY_MS);
+    Okr__Response *resp;
+    assert_int_equal(trend(admin, &top, 1, 2, &resp), OKR_OK);
+    const Okr__ObjectiveTrend *t = resp->trend->objectives[0];
+    assert_true(fabs(t->progress[0] - 0.0) < EPS); /* 5 days ago */
+    assert_true(fabs(t->progress[1] - 0.6) < EPS);
+    assert_int_equal(t->n_key_results, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_true(fabs(t->key_results[i]->progress[1] - 0.6) < EPS);
+    okr__response__free_unpacked(resp, NULL);
+    okr_client_free(admin);
+}
+
 /* A cycle closed after its end date: the samples run to its close, so a
  * late check-in counts, and the last is the frozen figure. */
 static void test_closed_cycle(void **state)
@@ -272,9 +303,8 @@ static void test_who_may_ask_and_limits(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_samples_and_weights),
-        cmocka_unit_test(test_links_and_children),
-        cmocka_unit_test(test_closed_cycle),
+        cmocka_unit_test(test_samples_and_weights),    cmocka_unit_test(test_links_and_children),
+        cmocka_unit_test(test_shared_links),           cmocka_unit_test(test_closed_cycle),
         cmocka_unit_test(test_who_may_ask_and_limits),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
