@@ -30,8 +30,9 @@ static const char report_usage[] =
     "\n"
     "The end-of-cycle report, for the retrospective the seed asks for at the\n"
     "end of every cycle: scores by team (objectives, average score, grade),\n"
-    "then each team's objectives with their kind, score and grade, and the\n"
-    "notes left on them (score overrides and retrospectives).\n"
+    "then each team's objectives with their kind, score and grade, how they\n"
+    "got there week by week (a sparkline), and the notes left on them (score\n"
+    "overrides and retrospectives).\n"
     "\n"
     "Grades (Google's scale): red below 0.4, yellow below 0.7, green from 0.7.\n"
     "A committed objective is expected to reach 1.0; an aspirational one about\n"
@@ -237,28 +238,44 @@ static void report__note(uint64_t id, const char *label, const char *text)
     free(safe);
 }
 
+#define REPORT_SPARK_MAX 26 /* weeks: half a year */
+#define REPORT_SPARK_SZ  (3 * REPORT_SPARK_MAX + 1)
+
+/* How the objective got there, week by week ("" without a trend). */
+static const char *report__spark(const report_item_t *it, char *buf, size_t len)
+{
+    const okr_view_obj_t *o = it->o;
+    return okr_render_spark_recent(o->trend, o->ntrend, REPORT_SPARK_MAX, o->o->progress, buf, len);
+}
+
 static int report__text_team(okr_cli_t *cli, const report_team_t *tm)
 {
-    static const char *const header[] = {"ID",    "OBJECTIVE", "KIND",  "EXPECTS",
-                                         "SCORE", "GRADE",     "RESULT"};
+    static const char *const header[] = {"ID",    "OBJECTIVE", "KIND",           "EXPECTS",
+                                         "SCORE", "GRADE",     "OVER THE CYCLE", "RESULT"};
     okr_cli_table_t t;
     const char **sgr = calloc(tm->n + 1, sizeof *sgr);
-    if (!sgr || okr_cli_table_init(&t, 7, header) != 0) {
+    if (!sgr || okr_cli_table_init(&t, 8, header) != 0) {
         free(sgr);
         return okr_kit_nomem(cli);
     }
     for (size_t i = 0; i < tm->n; i++) {
         const report_item_t *it = &tm->items[i];
         const Okr__Objective *o = it->o->o;
-        char id[32], title[512], want[16], score[32], verdict[64], result[96];
+        char id[32], title[512], want[16], score[32], verdict[64], result[96],
+            spark[REPORT_SPARK_SZ];
         okr_ref_format(OKR_REF_OBJECTIVE, o->id, id, sizeof id);
         okr_render_truncate(o->title, OKR_KIT_TITLE_WIDTH, title, sizeof title);
         snprintf(want, sizeof want, "%.1f", okr_score_expected(o->kind));
         snprintf(score, sizeof score, "%.2f", it->score);
         snprintf(result, sizeof result, "%s%s", report__verdict(it, verdict, sizeof verdict),
                  o->score_overridden ? " (score overridden)" : "");
-        const char *row[] = {id,    title, okr_kit_kind_name(o->kind),
-                             want,  score, okr_grade_name(okr_score_grade(it->score)),
+        const char *row[] = {id,
+                             title,
+                             okr_kit_kind_name(o->kind),
+                             want,
+                             score,
+                             okr_grade_name(okr_score_grade(it->score)),
+                             report__spark(it, spark, sizeof spark),
                              result};
         sgr[i + 1] = okr_render_grade_sgr(okr_score_grade(it->score));
         if (okr_cli_table_add(&t, row) != 0) {
@@ -388,17 +405,18 @@ static int report__md(const report_t *r)
         const report_team_t *tm = &r->teams[i];
         printf("\n## ");
         okr_export_md_text(stdout, tm->name);
-        printf("\n\n| Objective | Kind | Expects | Score | Grade | Result |\n"
-               "|---|---|--:|--:|---|---|\n");
+        printf("\n\n| Objective | Kind | Expects | Score | Grade | Over the cycle | Result |\n"
+               "|---|---|--:|--:|---|---|---|\n");
         for (size_t k = 0; k < tm->n; k++) {
             const report_item_t *it = &tm->items[k];
-            char id[32], verdict[64];
+            char id[32], verdict[64], spark[REPORT_SPARK_SZ];
             printf("| %s ", okr_ref_format(OKR_REF_OBJECTIVE, it->o->o->id, id, sizeof id));
             okr_export_md_text(stdout, it->o->o->title);
-            printf(" | %s | %.1f | %.2f%s | %s %s | %s |\n", okr_kit_kind_name(it->o->o->kind),
+            printf(" | %s | %.1f | %.2f%s | %s %s | %s | %s |\n", okr_kit_kind_name(it->o->o->kind),
                    okr_score_expected(it->o->o->kind), it->score,
                    it->o->o->score_overridden ? " (overridden)" : "", report__dot(it->score),
                    okr_grade_name(okr_score_grade(it->score)),
+                   report__spark(it, spark, sizeof spark),
                    report__verdict(it, verdict, sizeof verdict));
         }
         printf("\n");
@@ -426,15 +444,21 @@ static json_t *report__item_json(const report_item_t *it)
 {
     const Okr__Objective *o = it->o->o;
     char ref[32];
+    json_t *trend = json_array(); /* week by week, as okr export's */
+    for (size_t i = 0; trend && i < it->o->ntrend; i++)
+        if (json_array_append_new(trend, json_real(it->o->trend[i])) != 0) {
+            json_decref(trend);
+            trend = NULL;
+        }
     return json_pack(
-        "{s:I, s:s, s:s, s:s, s:f, s:f, s:f, s:s, s:b, s:b, s:s, s:s}", "id", (json_int_t)o->id,
-        "ref", okr_ref_format(OKR_REF_OBJECTIVE, o->id, ref, sizeof ref), "title",
-        o->title ? o->title : "", "kind", okr_kit_kind_name(o->kind), "expected",
+        "{s:I, s:s, s:s, s:s, s:f, s:f, s:f, s:s, s:b, s:b, s:s, s:s, s:o}", "id",
+        (json_int_t)o->id, "ref", okr_ref_format(OKR_REF_OBJECTIVE, o->id, ref, sizeof ref),
+        "title", o->title ? o->title : "", "kind", okr_kit_kind_name(o->kind), "expected",
         okr_score_expected(o->kind), "score", it->score, "progress",
         isfinite(o->progress) ? o->progress : 0.0, "grade",
         okr_grade_name(okr_score_grade(it->score)), "met", report__met(it->o, it->score),
         "score_overridden", o->score_overridden, "score_note", o->score_note ? o->score_note : "",
-        "retrospective", o->retrospective ? o->retrospective : "");
+        "retrospective", o->retrospective ? o->retrospective : "", "trend", trend);
 }
 
 static json_t *report__json(const report_t *r)
@@ -539,7 +563,7 @@ int okr_cmd_report(okr_cli_t *cli, int argc, char **argv)
     if (rc)
         return rc;
     okr_view_t v;
-    if ((rc = okr_view_load(cli, cycle_id, 0, &v)) != 0)
+    if ((rc = okr_view_load(cli, cycle_id, OKR_VIEW_TRENDS, &v)) != 0)
         return rc;
     report_t r;
     if (report__build(cli, &v, &r) != 0) {

@@ -288,6 +288,8 @@ check "report grades the scores" -- grep -qE "(red|yellow|green)$" "$dir/report.
 check "report shows the kind's expectation" -- grep -q "aspirational  0.7" "$dir/report.txt"
 check "report shows the override note" -- grep -q "Revenue came in after the quarter" "$dir/report.txt"
 check "report shows the retrospective" -- grep -q "hire sooner" "$dir/report.txt"
+check "report shows how each objective got there, week by week" -- \
+    sh -c "grep -q 'OVER THE CYCLE' '$dir/report.txt' && test \"\$(grep -cE '^O[0-9]+ .*[▁▂▃▄▅▆▇█]{2,}' '$dir/report.txt')\" -eq 5"
 expect 0 "okr report --json" -- okr --json report
 check "report --json is final and scores are the server's" -- python3 - "$dir/out" "$OKR" "$S" <<'EOF'
 import json, subprocess, sys
@@ -310,6 +312,7 @@ sys.exit(1 if bad else 0)
 EOF
 expect 0 "okr report --md" -- okr report --md
 check "report --md has the team table" -- grep -q "^| Team | Objectives | Average score | Grade |" "$dir/out"
+check "report --md has each objective's weeks" -- grep -q "| Over the cycle |" "$dir/out"
 expect 0 "tree of a closed cycle shows scores" -- okr tree --cycle 2026-Q1
 check "the closed tree grades objectives" -- grep -q "0.80 green" "$dir/out"
 
