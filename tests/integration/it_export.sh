@@ -18,14 +18,7 @@ export LC_ALL=C.UTF-8
 live_pid=""
 extra_cleanup() { [ -n "$live_pid" ] && kill "$live_pid" 2>/dev/null; }
 
-# Each tool this test needs (scripts/deps installs them).
-for tool in xmllint dot python3 jq; do
-    if ! command -v "$tool" >/dev/null; then
-        not_ok "$tool is missing: run scripts/deps"
-        finish
-        exit 1
-    fi
-done
+require_tools xmllint dot python3 jq
 
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd

@@ -17,13 +17,7 @@ export OKR_CONFIG_DIR=$dir/config
 export NO_COLOR=1
 export LC_ALL=C.UTF-8
 
-for tool in python3 jq; do
-    if ! command -v "$tool" >/dev/null; then
-        not_ok "$tool is missing: run scripts/deps"
-        finish
-        exit 1
-    fi
-done
+require_tools python3 jq
 
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd

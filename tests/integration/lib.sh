@@ -157,3 +157,16 @@ finish() {
     echo "$passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
+
+# require_tools TOOL...: stops the script (failing) unless every TOOL is on
+# the PATH; scripts/deps installs them.
+require_tools() {
+    local tool
+    for tool in "$@"; do
+        if ! command -v "$tool" >/dev/null; then
+            not_ok "$tool is missing: run scripts/deps"
+            finish
+            exit 1
+        fi
+    done
+}
