@@ -5,7 +5,9 @@
  *   1. what moved since the last meeting: every key result checked in since
  *      --since, from its value before the first of those check-ins to its
  *      value after the last (CheckInList of the key results whose last
- *      check-in is that recent; the others cannot have moved);
+ *      check-in is that recent; the others cannot have moved), the biggest
+ *      movement first; those checked in without a change are only named, as
+ *      a meeting has nothing to say about them but that they were looked at;
  *   2. what is at risk or off track: objectives by their status, key
  *      results by their progress against the cycle's pace and confidence;
  *   3. what has gone stale: key results without a check-in for
@@ -43,6 +45,7 @@ enum {
 #define REVIEW_STALE_DAYS  14
 #define REVIEW_TITLE_W     40
 #define REVIEW_BODY_W      72
+#define REVIEW_LINE_W      78
 #define REVIEW_MAX_SINCE_D 3660
 
 static const char review_usage[] =
@@ -51,9 +54,10 @@ static const char review_usage[] =
     "The agenda of the regular OKR meeting: what moved since the last one,\n"
     "what is at risk, what has gone stale, and the feedback given since.\n"
     "\n"
-    "  1. Moved: each key result checked in since then, from its value before\n"
-    "     to its value now, its progress, the number of check-ins, who made\n"
-    "     the last one and its note.\n"
+    "  1. Moved: each key result whose value changed since then, the biggest\n"
+    "     movement first: from its value before to its value now, its\n"
+    "     progress, the number of check-ins, who made the last one and its\n"
+    "     note. Key results checked in without a change are named after it.\n"
     "  2. At risk or off track: objectives and key results behind the\n"
     "     cycle's pace or with a low confidence (see okr obj show --help).\n"
     "  3. Stale: key results with no check-in for --stale-days days: ask\n"
@@ -121,8 +125,8 @@ typedef struct review {
     /* key results to read check-ins of, then the moves */
     review_target_t *krs;
     size_t nkrs;
-    review_move_t *moves;
-    size_t nmoves;
+    review_move_t *moves; /* the nchanged that changed first, then the rest */
+    size_t nmoves, nchanged;
     review_stale_t *stale;
     size_t nstale;
     /* objectives and key results to read comments of, then the comments */
@@ -186,6 +190,29 @@ static int review__opt(okr_cli_t *cli, int opt, void *arg)
         return -1;
     }
     return OKR_EXIT_USAGE;
+}
+
+/* ---------------------------------------------------------------- figures */
+
+/* The progress a key result would have at value (its own figures). */
+static double review__progress_at(const Okr__KeyResult *kr, double value)
+{
+    Okr__KeyResult at = *kr;
+    at.current = value;
+    return okr_kr_progress(&at);
+}
+
+/* "30 → 42 customers" */
+static const char *review__span(const review_move_t *m, char *buf, size_t len)
+{
+    return okr_kit_span(m->k->kr, m->from, m->to, buf, len);
+}
+
+/* "+12 points" */
+static int review__points(const review_move_t *m)
+{
+    double a = review__progress_at(m->k->kr, m->from), b = review__progress_at(m->k->kr, m->to);
+    return (int)lround((b - a) * 100.0);
 }
 
 /* ---------------------------------------------------------------- gathering */
@@ -344,10 +371,21 @@ static int review__cmp_comment(const void *a, const void *b)
     return x->c->id < y->c->id ? -1 : x->c->id > y->c->id;
 }
 
-/* The latest check-in first. */
+static int review__changed(const review_move_t *m)
+{
+    return m->from != m->to;
+}
+
+/* What changed first, the biggest movement (either way) first; then the
+ * latest check-in first. */
 static int review__cmp_move(const void *a, const void *b)
 {
     const review_move_t *x = a, *y = b;
+    if (review__changed(x) != review__changed(y))
+        return review__changed(x) ? -1 : 1;
+    int px = abs(review__points(x)), py = abs(review__points(y));
+    if (px != py)
+        return px > py ? -1 : 1;
     if (x->last_time != y->last_time)
         return x->last_time > y->last_time ? -1 : 1;
     return x->k->kr->id < y->k->kr->id ? -1 : x->k->kr->id > y->k->kr->id;
@@ -374,6 +412,8 @@ static int review__gather(review_t *r)
     r->nmoves = kept;
     if (r->nmoves > 1)
         qsort(r->moves, r->nmoves, sizeof *r->moves, review__cmp_move);
+    while (r->nchanged < r->nmoves && review__changed(&r->moves[r->nchanged]))
+        r->nchanged++;
     if (r->ncomments > 1) /* comments is NULL when there are none */
         qsort(r->comments, r->ncomments, sizeof *r->comments, review__cmp_comment);
     /* names for the authors, while connected, all at once */
@@ -400,29 +440,6 @@ static void review__free(review_t *r)
     free(r->comments);
 }
 
-/* ---------------------------------------------------------------- figures */
-
-/* The progress a key result would have at value (its own figures). */
-static double review__progress_at(const Okr__KeyResult *kr, double value)
-{
-    Okr__KeyResult at = *kr;
-    at.current = value;
-    return okr_kr_progress(&at);
-}
-
-/* "30 → 42 customers" */
-static const char *review__span(const review_move_t *m, char *buf, size_t len)
-{
-    return okr_kit_span(m->k->kr, m->from, m->to, buf, len);
-}
-
-/* "+12 points" */
-static int review__points(const review_move_t *m)
-{
-    double a = review__progress_at(m->k->kr, m->from), b = review__progress_at(m->k->kr, m->to);
-    return (int)lround((b - a) * 100.0);
-}
-
 /* What is at risk: objectives first, off track before at risk. */
 typedef struct review_risk {
     const okr_view_obj_t *o;
@@ -437,7 +454,12 @@ static int review__cmp_risk(const void *a, const void *b)
         return x->k ? 1 : -1;
     if (x->status != y->status)
         return x->status > y->status ? -1 : 1;
-    return 0;
+    double px = x->k ? x->k->kr->progress : x->o->o->progress;
+    double py = y->k ? y->k->kr->progress : y->o->o->progress;
+    if (px != py) /* the furthest behind first */
+        return px < py ? -1 : 1;
+    uint64_t ix = x->k ? x->k->kr->id : x->o->o->id, iy = y->k ? y->k->kr->id : y->o->o->id;
+    return ix < iy ? -1 : ix > iy;
 }
 
 static review_risk_t *review__risks(const review_t *r, size_t *n)
@@ -551,7 +573,7 @@ static int review__text_moves(review_t *r)
     okr_cli_table_t t;
     if (okr_cli_table_init(&t, 8, header) != 0)
         return -1;
-    for (size_t i = 0; i < r->nmoves; i++) {
+    for (size_t i = 0; i < r->nchanged; i++) {
         const review_move_t *m = &r->moves[i];
         char ref[32], title[512], span[300], change[32], now[16], count[16], note[512];
         okr_render_truncate(m->k->kr->title, REVIEW_TITLE_W, title, sizeof title);
@@ -574,6 +596,27 @@ static int review__text_moves(review_t *r)
     }
     review__table(&t, NULL, 0);
     return 0;
+}
+
+/* "Checked in without a change (3): K108, K239, K98", wrapped; in Markdown
+ * one paragraph. */
+static void review__unchanged(const review_t *r, int md)
+{
+    size_t n = r->nmoves - r->nchanged;
+    if (!n)
+        return;
+    int col = printf(md ? "\n*Checked in without a change (%zu):*"
+                        : "\n  Checked in without a change (%zu):",
+                     n);
+    for (size_t i = r->nchanged; i < r->nmoves; i++) {
+        char ref[32];
+        okr_ref_format(OKR_REF_KEY_RESULT, r->moves[i].k->kr->id, ref, sizeof ref);
+        int len = (int)strlen(ref) + 2;
+        if (!md && col + len > REVIEW_LINE_W)
+            col = printf("\n   ");
+        col += printf(" %s%s", ref, i + 1 < r->nmoves ? "," : "");
+    }
+    printf("\n");
 }
 
 static int review__text_risks(review_t *r, const review_risk_t *risks, size_t n)
@@ -644,11 +687,14 @@ static int review__text(review_t *r)
     okr_kit_puts(r->opts.since_text);
     printf("), %d%% of the cycle gone\n", okr_export_pct(v->expected));
 
-    review__heading(0, "1. Moved since the last meeting", r->nmoves);
+    review__heading(0, "1. Moved since the last meeting", r->nchanged);
     if (!r->nmoves)
         printf("  No check-ins since then.\n");
+    else if (!r->nchanged)
+        printf("  No key result changed.\n");
     else
         bad |= review__text_moves(r);
+    review__unchanged(r, 0);
 
     size_t nrisk;
     review_risk_t *risks = review__risks(r, &nrisk);
@@ -705,14 +751,16 @@ static void review__md(review_t *r)
     okr_export_md_text(stdout, r->opts.since_text);
     printf(") \u00b7 %d%% of the cycle gone*\n", okr_export_pct(v->expected));
 
-    review__heading(1, "1. Moved since the last meeting", r->nmoves);
+    review__heading(1, "1. Moved since the last meeting", r->nchanged);
     if (!r->nmoves) {
         printf("No check-ins since then.\n");
+    } else if (!r->nchanged) {
+        printf("No key result changed.\n");
     } else {
         printf("| Key result | Objective | Moved | Change | Progress | Check-ins | Last by | "
                "Note |\n|---|---|---|--:|--:|--:|---|---|\n");
     }
-    for (size_t i = 0; i < r->nmoves; i++) {
+    for (size_t i = 0; i < r->nchanged; i++) {
         const review_move_t *m = &r->moves[i];
         printf("| %s ", okr_ref_format(OKR_REF_KEY_RESULT, m->k->kr->id, ref, sizeof ref));
         okr_export_md_text(stdout, m->k->kr->title);
@@ -725,6 +773,7 @@ static void review__md(review_t *r)
         okr_export_md_text(stdout, m->last_note);
         printf(" |\n");
     }
+    review__unchanged(r, 1);
 
     size_t nrisk;
     review_risk_t *risks = review__risks(r, &nrisk);
@@ -789,9 +838,9 @@ static json_t *review__json(review_t *r)
 {
     okr_cli_t *cli = r->cli;
     char ref[32];
-    json_t *moved = json_array(), *risk = json_array(), *stale = json_array(),
-           *comments = json_array();
-    int bad = !moved || !risk || !stale || !comments;
+    json_t *moved = json_array(), *unchanged = json_array(), *risk = json_array(),
+           *stale = json_array(), *comments = json_array();
+    int bad = !moved || !unchanged || !risk || !stale || !comments;
     for (size_t i = 0; !bad && i < r->nmoves; i++) {
         const review_move_t *m = &r->moves[i];
         json_t *j = json_pack(
@@ -804,7 +853,7 @@ static json_t *review__json(review_t *r)
             isfinite(m->k->kr->progress) ? m->k->kr->progress : 0.0, "checkins",
             (json_int_t)m->count, "last_by", okr_ref_username(cli, m->last_author), "last_at",
             (json_int_t)m->last_time, "last_note", m->last_note ? m->last_note : "");
-        bad = json_array_append_new(moved, j) != 0;
+        bad = json_array_append_new(i < r->nchanged ? moved : unchanged, j) != 0;
     }
     size_t nrisk;
     review_risk_t *risks = review__risks(r, &nrisk);
@@ -840,13 +889,15 @@ static json_t *review__json(review_t *r)
               json_array_append_new(comments, j) != 0;
     }
     json_t *cycle = bad ? NULL : okr_view_cycle_json(r->v);
-    json_t *doc = cycle ? json_pack("{s:o, s:o, s:I, s:I, s:O, s:O, s:O, s:O}", "cycle", cycle,
-                                    "team", r->team_name ? json_string(r->team_name) : json_null(),
-                                    "since", (json_int_t)r->opts.since_ms, "stale_days",
-                                    (json_int_t)r->opts.stale_days, "moved", moved, "at_risk", risk,
-                                    "stale", stale, "comments", comments)
-                        : NULL;
+    json_t *doc = cycle
+                      ? json_pack("{s:o, s:o, s:I, s:I, s:O, s:O, s:O, s:O, s:O}", "cycle", cycle,
+                                  "team", r->team_name ? json_string(r->team_name) : json_null(),
+                                  "since", (json_int_t)r->opts.since_ms, "stale_days",
+                                  (json_int_t)r->opts.stale_days, "moved", moved, "unchanged",
+                                  unchanged, "at_risk", risk, "stale", stale, "comments", comments)
+                      : NULL;
     json_decref(moved);
+    json_decref(unchanged);
     json_decref(risk);
     json_decref(stale);
     json_decref(comments);

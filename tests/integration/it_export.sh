@@ -253,20 +253,30 @@ expect 1 "export into a missing directory fails" -- \
 check "and says why" -- grep -q "cannot write" "$dir/err"
 
 # ---- okr review
+setup checkin K6 no -m "not yet"   # checked in, no change
 expect 0 "okr review" -- okr review
 check "review lists the moved key results" -- \
     sh -c "grep -q 'K1 .*0 → 150 客户' '$dir/out' && grep -q 'K7 ' '$dir/out'"
+check "review names K6 as checked in without a change, not as moved" -- \
+    sh -c "grep -q 'Checked in without a change (1): K6\$' '$dir/out' && ! grep -q '^  K6 .*pts' '$dir/out'"
 expect 0 "okr review --md" -- okr review --md
 cp "$dir/out" "$dir/review.md"
 for k in K1 K2 K4 K5 K7; do
     check "review --md lists moved $k" -- grep -q "^| $k [^|]" "$dir/review.md"
 done
 check "review --md does not list K6 as moved" -- sh -c "! grep -q '^| K6 .*pts' '$dir/review.md'"
+check "review --md names K6 as checked in without a change" -- \
+    grep -qx '\*Checked in without a change (1):\* K6' "$dir/review.md"
 check "review --md lists what is at risk" -- grep -q "off track" "$dir/review.md"
 check "review --md lists the kudos" -- grep -q "两个大客户,太棒了!" "$dir/review.md"
 expect 0 "okr review --json" -- okr --json review --team 销售部
-check "review --json keeps to the team" -- \
-    test "$(jq -r '[.moved[].ref] | sort | join(",")' "$dir/out")" = "K1,K2,K4"
+check "review --json keeps to the team, the biggest movement first" -- \
+    test "$(jq -r '[.moved[].ref] | join(",")' "$dir/out")" = "K1,K4,K2"
+expect 0 "okr review --json, everyone" -- okr --json review
+check "review --json keeps what did not change apart" -- \
+    test "$(jq -r '[.unchanged[].ref] | join(",")' "$dir/out")" = "K6"
+check "review --json puts the biggest movement first (ties: the latest first)" -- \
+    test "$(jq -r '[.moved[].ref] | join(",")' "$dir/out")" = "K1,K5,K7,K4,K2"
 expect 2 "review --since nonsense is a usage error" -- okr review --since fortnight
 
 # ---- close the cycle: okr report
