@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 
 #include "okr_error.h"
+#include "render.h"
 #include "tls_ctx.h"
 #include "validate.h"
 
@@ -301,26 +302,7 @@ int okr_cli_table_add(okr_cli_table_t *t, const char *const *row)
 
 void okr_cli_table_print(const okr_cli_table_t *t, FILE *out)
 {
-    size_t width[16] = {0};
-    size_t ncols = t->ncols < 16 ? t->ncols : 16;
-    for (size_t r = 0; r < t->nrows; r++)
-        for (size_t c = 0; c < ncols; c++) {
-            size_t w = okr_display_width(t->cells[r * t->ncols + c]);
-            if (w > width[c])
-                width[c] = w;
-        }
-    for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t c = 0; c < ncols; c++) {
-            const char *cell = t->cells[r * t->ncols + c];
-            fputs(cell, out);
-            if (c + 1 == ncols)
-                break;
-            /* Pad by display width, not bytes: 中文 is 6 bytes, 4 columns. */
-            for (size_t w = okr_display_width(cell); w < width[c] + 2; w++)
-                fputc(' ', out);
-        }
-        fputc('\n', out);
-    }
+    okr_render_table_print(t, out, NULL, NULL);
 }
 
 void okr_cli_table_free(okr_cli_table_t *t)

@@ -556,10 +556,7 @@ static void review__table(okr_cli_table_t *t, const char **sgr, size_t col)
             nl = strchr(line, '\n');
             if (!nl)
                 break;
-            int n = (int)(nl - line);
-            while (n > 0 && line[n - 1] == ' ') /* an empty last cell */
-                n--;
-            printf("  %.*s\n", n, line);
+            printf("  %.*s\n", (int)(nl - line), line);
         }
     }
     free(text);

@@ -500,14 +500,19 @@ void okr_render_table_print(const okr_cli_table_t *t, FILE *out, okr_render_cell
                 width[c] = w;
         }
     for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t c = 0; c < ncols; c++) {
+        /* no padding after the last cell with something in it: empty notes
+         * at the end of a row leave no trailing blanks */
+        size_t last = ncols;
+        while (last > 1 && !t->cells[r * t->ncols + last - 1][0])
+            last--;
+        for (size_t c = 0; c < last; c++) {
             const char *cell = t->cells[r * t->ncols + c];
             const char *sgr = use_color ? color(arg, r, c) : NULL;
             if (sgr)
                 fprintf(out, "\033[%sm%s\033[0m", sgr, cell);
             else
                 fputs(cell, out);
-            if (c + 1 == ncols)
+            if (c + 1 == last)
                 break;
             for (size_t w = okr_display_width(cell); w < width[c] + 2; w++)
                 fputc(' ', out);

@@ -459,6 +459,25 @@ static void test_table(void **state)
     free(text);
 }
 
+/* Empty cells at the end of a row (a check-in without a note) leave no
+ * trailing blanks; an empty cell in the middle is still padded. */
+static void test_table_empty_last_cells(void **state)
+{
+    (void)state;
+    char *cells[] = {"ID", "VALUE", "NOTE", "C1", "", "", "C22", "", "late"};
+    okr_cli_table_t t = {.ncols = 3, .nrows = 3, .cap = 3, .cells = cells};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    assert_non_null(f);
+    okr_render_table_print(&t, f, NULL, NULL);
+    fclose(f);
+    assert_string_equal(text, "ID   VALUE  NOTE\n"
+                              "C1\n"
+                              "C22         late\n");
+    free(text);
+}
+
 /* ---------------------------------------------------------------- JSON */
 
 static void test_json(void **state)
@@ -540,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_ago),
         cmocka_unit_test(test_truncate),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_table_empty_last_cells),
         cmocka_unit_test(test_json),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
