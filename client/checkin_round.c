@@ -285,10 +285,10 @@ static void round__summary(const round_t *r)
         printf("  %-6s ", ref);
         okr_kit_puts(m->title);
         if (m->known_before)
-            printf("  %.0f%% \u2192", okr_clamp01(m->before) * 100.0);
+            printf("  %d%% \u2192", okr_render_pct(m->before));
         else
             printf("  now");
-        printf(" %.0f%%  %s\n", okr_clamp01(m->after) * 100.0,
+        printf(" %d%%  %s\n", okr_render_pct(m->after),
                okr_render_status(m->status, status, sizeof status));
     }
 }

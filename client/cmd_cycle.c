@@ -328,8 +328,8 @@ static int cycle__list(okr_cli_t *cli, int argc, char **argv)
             if (c->state == OKR__CYCLE_STATE__CYCLE_STATE_CLOSED)
                 snprintf(elapsed, sizeof elapsed, "-");
             else
-                snprintf(elapsed, sizeof elapsed, "%.0f%%",
-                         okr_expected_progress(c->start_at, c->end_at, now) * 100.0);
+                snprintf(elapsed, sizeof elapsed, "%d%%",
+                         okr_render_pct(okr_expected_progress(c->start_at, c->end_at, now)));
             const char *row[] = {name, okr_kit_cycle_state_name(c->state),
                                  okr_render_date(c->start_at, start, sizeof start),
                                  okr_render_date(c->end_at, end, sizeof end), elapsed};
@@ -366,8 +366,8 @@ static void cycle__describe(const Okr__Cycle *c)
     if (c->state == OKR__CYCLE_STATE__CYCLE_STATE_CLOSED) {
         okr_kit_field("closed", okr_render_date(c->closed_at, buf, sizeof buf));
     } else {
-        snprintf(buf, sizeof buf, "%.0f%% of the cycle",
-                 okr_expected_progress(c->start_at, c->end_at, okr_wall_ms()) * 100.0);
+        snprintf(buf, sizeof buf, "%d%% of the cycle",
+                 okr_render_pct(okr_expected_progress(c->start_at, c->end_at, okr_wall_ms())));
         okr_kit_field("elapsed", buf);
     }
 }

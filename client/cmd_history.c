@@ -448,7 +448,7 @@ static int history__add_checkins(okr_cli_t *cli, history_out_t *out, const Okr__
                 snprintf(conf, sizeof conf, "%u/10", (unsigned)ci->confidence);
             else
                 snprintf(conf, sizeof conf, "-");
-            snprintf(progress, sizeof progress, "%.0f%%", ci->progress * 100);
+            snprintf(progress, sizeof progress, "%d%%", okr_render_pct(ci->progress));
             const char *row[] = {when,     okr_ref_username(cli, ci->author_id),
                                  value,    conf,
                                  progress, ci->note ? ci->note : ""};

@@ -653,6 +653,13 @@ const char *okr_kit_span(const Okr__KeyResult *kr, double from, double to, char 
 
 const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len)
 {
+    /* its figures are the linked objective's key results' */
+    if (kr->linked_objective_id) {
+        char ref[32];
+        snprintf(buf, len, "from %s",
+                 okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref));
+        return buf;
+    }
     /* done or not: the target says nothing more */
     if (kr->metric == OKR__METRIC__METRIC_BOOLEAN)
         return okr_render_value(kr, kr->current, buf, len);
@@ -697,7 +704,10 @@ int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t
             snprintf(conf, sizeof conf, "%u/10", kr->confidence);
         else
             snprintf(conf, sizeof conf, "-");
-        okr_render_ago(kr->last_checkin_at, now, ago, sizeof ago);
+        if (kr->linked_objective_id && !kr->last_checkin_at)
+            snprintf(ago, sizeof ago, "-"); /* never checked in: it takes O's progress */
+        else
+            okr_render_ago(kr->last_checkin_at, now, ago, sizeof ago);
         const Okr__KeyResultTrend *series = okr_trend_kr(trend, kr->id);
         if (series)
             okr_render_spark(series->progress, series->n_progress, spark, sizeof spark);

@@ -190,7 +190,8 @@ int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t
                               const Okr__ObjectiveTrend *trend);
 
 /* "120 -> 200 customers", "$1,200 -> $5,000", "not done" (boolean): the
- * current value and the target. */
+ * current value and the target; "from O57" for a key result linked to an
+ * objective, whose progress it takes. */
 const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len);
 
 /* The same for any two values: "0 -> 200 customers". */

@@ -228,9 +228,11 @@ static void kr__say(const char *verb, const Okr__KeyResult *kr)
     printf(")\n");
 }
 
-/* Prints a key result's fields for people (kr show and after a conflict). */
+/* Prints a key result's fields for people (kr show). A key result linked to
+ * an objective has no figures or check-ins of its own: it shows the linked
+ * objective (linked, when it could be read) and takes its status. */
 static void kr__print_fields(okr_cli_t *cli, const Okr__KeyResult *kr,
-                             const Okr__ObjectiveDetail *parent)
+                             const Okr__ObjectiveDetail *parent, const Okr__ObjectiveDetail *linked)
 {
     char ref[32], buf[1024], a[128], b[128], bar[256];
     printf("%s  ", okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
@@ -244,26 +246,39 @@ static void kr__print_fields(okr_cli_t *cli, const Okr__KeyResult *kr,
         okr_kit_field("objective", ref);
     }
     okr_kit_field("owner", okr_ref_username(cli, kr->owner_user_id));
-    snprintf(buf, sizeof buf, "%s%s%s%s", okr_kit_metric_name(kr->metric),
-             kr->unit && kr->unit[0] ? " (" : "", kr->unit ? kr->unit : "",
-             kr->unit && kr->unit[0] ? ")" : "");
-    okr_kit_field("metric", buf);
-    okr_kit_figures(kr, buf, sizeof buf);
-    size_t used = strlen(buf);
-    snprintf(buf + used, sizeof buf - used, "  (start %s%s)",
-             okr_render_value(kr, kr->start, a, sizeof a),
-             kr->target < kr->start ? ", lower is better" : "");
-    okr_kit_field("figures", buf);
-    /* the status of a key result: its progress against the objective's pace */
+    if (kr->linked_objective_id) {
+        okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref);
+        snprintf(buf, sizeof buf, "%s%s%s (its progress is this key result's)", ref,
+                 linked && linked->objective ? " " : "",
+                 linked && linked->objective ? linked->objective->title : "");
+        okr_kit_field("linked", buf);
+    } else {
+        snprintf(buf, sizeof buf, "%s%s%s%s", okr_kit_metric_name(kr->metric),
+                 kr->unit && kr->unit[0] ? " (" : "", kr->unit ? kr->unit : "",
+                 kr->unit && kr->unit[0] ? ")" : "");
+        okr_kit_field("metric", buf);
+        okr_kit_figures(kr, buf, sizeof buf);
+        size_t used = strlen(buf);
+        snprintf(buf + used, sizeof buf - used, "  (start %s%s)",
+                 okr_render_value(kr, kr->start, a, sizeof a),
+                 kr->target < kr->start ? ", lower is better" : "");
+        okr_kit_field("figures", buf);
+    }
+    /* the status of a key result: its progress against the objective's pace,
+     * or the linked objective's own status (which counts its confidences) */
     Okr__ProgressStatus status = OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED;
-    if (parent && isfinite(parent->expected))
+    if (kr->linked_objective_id && linked && linked->objective)
+        status = linked->objective->status;
+    else if (parent && isfinite(parent->expected))
         status = okr_progress_status(kr->progress, parent->expected,
                                      kr->has_confidence ? (int)kr->confidence : -1);
     char st[64];
     printf("  %-13s%s", "progress", okr_render_bar(kr->progress, 20, status, bar, sizeof bar));
+    if (status != OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED && parent &&
+        isfinite(parent->expected))
+        printf("  expected %d%%", okr_render_pct(parent->expected));
     if (status != OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED)
-        printf("  expected %.0f%%  %s", okr_clamp01(parent->expected) * 100.0,
-               okr_render_status(status, st, sizeof st));
+        printf("  %s", okr_render_status(status, st, sizeof st));
     printf("\n");
     snprintf(buf, sizeof buf, "%g", kr->weight > 0 ? kr->weight : 1.0);
     okr_kit_field("weight", buf);
@@ -277,14 +292,10 @@ static void kr__print_fields(okr_cli_t *cli, const Okr__KeyResult *kr,
                  okr_render_date(kr->last_checkin_at, b, sizeof b));
     else
         snprintf(buf, sizeof buf, "never");
-    okr_kit_field("checked in", buf);
+    if (!kr->linked_objective_id || kr->last_checkin_at)
+        okr_kit_field("checked in", buf);
     okr_kit_field("due",
                   kr->due_at ? okr_render_date(kr->due_at, a, sizeof a) : "the end of the cycle");
-    if (kr->linked_objective_id) {
-        snprintf(buf, sizeof buf, "%s (its progress is this key result's)",
-                 okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref));
-        okr_kit_field("linked", buf);
-    }
 }
 
 /* ---------------------------------------------------------------- add */
@@ -507,6 +518,111 @@ static int kr__get_with_checkins(okr_cli_t *cli, uint64_t id, Okr__Response **re
     return rc;
 }
 
+/* An objective read beside kr show's other requests: the key result's own
+ * (its title and the cycle's pace) or the one it links to (its title and
+ * status). Not essential: a refusal leaves resp NULL. */
+typedef struct kr_objective {
+    Okr__ObjectiveGetRequest get;
+    Okr__Request req;
+    uint64_t sent;
+    int pending;
+    Okr__Response *resp;
+} kr_objective_t;
+
+/* Sends the request for objective id (none for 0). */
+static int kr__objective_send(okr_cli_t *cli, uint64_t id, kr_objective_t *o)
+{
+    okr__objective_get_request__init(&o->get);
+    okr__request__init(&o->req);
+    o->get.id = id;
+    o->req.op_case = OKR__REQUEST__OP_OBJECTIVE_GET;
+    o->req.objective_get = &o->get;
+    o->resp = NULL;
+    o->pending = 0;
+    if (!id)
+        return 0;
+    int rc = okr_cli_send(cli, &o->req, &o->sent);
+    o->pending = rc == 0;
+    return rc;
+}
+
+/* 0 with the answer or a refusal, else the exit code (already said). */
+static int kr__objective_take(okr_cli_t *cli, kr_objective_t *o)
+{
+    if (!o->pending)
+        return 0;
+    o->pending = 0;
+    Okr__Status status;
+    char msg[256];
+    int rc = okr_kit_try_take(cli, o->sent, &o->req, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL,
+                              &o->resp, &status, msg, sizeof msg);
+    return rc < 0 ? 0 : rc;
+}
+
+static const Okr__ObjectiveDetail *kr__objective_detail(const kr_objective_t *o)
+{
+    return o->resp ? o->resp->objective_detail : NULL;
+}
+
+static void kr__objective_free(kr_objective_t *o)
+{
+    if (o->resp)
+        okr__response__free_unpacked(o->resp, NULL);
+    o->resp = NULL;
+}
+
+/* kr show for people: the fields, the trend, then the latest check-ins. */
+static int kr__show_text(okr_cli_t *cli, const Okr__KeyResult *kr, const okr_kit_pages_t *cis,
+                         size_t first)
+{
+    kr_objective_t parent, linked;
+    okr_trend_t trend;
+    const Okr__ObjectiveTrend *t = NULL;
+    /* everything goes out at once: one round trip for all */
+    int rc = kr__objective_send(cli, kr->objective_id, &parent);
+    if (rc == 0)
+        rc = kr__objective_send(cli, kr->linked_objective_id, &linked);
+    else
+        kr__objective_send(cli, 0, &linked);
+    okr_trend_send(cli, kr->objective_id, &trend);
+    if (rc == 0)
+        rc = kr__fetch_names(cli, kr, cis, first);
+    if (rc == 0)
+        rc = kr__objective_take(cli, &parent);
+    if (rc == 0)
+        rc = kr__objective_take(cli, &linked);
+    if (rc == 0)
+        rc = okr_trend_take(cli, &trend, &t);
+    if (rc == 0) {
+        kr__print_fields(cli, kr, kr__objective_detail(&parent), kr__objective_detail(&linked));
+        const Okr__KeyResultTrend *series = okr_trend_kr(t, kr->id);
+        if (series)
+            okr_trend_print(t, series->progress, series->n_progress);
+    }
+    okr_trend_free(&trend);
+    kr__objective_free(&parent);
+    kr__objective_free(&linked);
+    if (rc > 0) /* the connection failed: already said */
+        return rc;
+    printf("\n");
+    char ref[32];
+    if (cis->n == 0 && kr->linked_objective_id) {
+        printf("Its check-ins are those of %s's key results: okr obj show %s\n",
+               okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref), ref);
+        return 0;
+    }
+    if (cis->n == 0) {
+        printf("No check-ins yet: okr checkin %s VALUE\n",
+               okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
+        return 0;
+    }
+    if (cis->n > KR_SHOW_CHECKINS)
+        printf("Check-ins (the last %d of %zu, newest first):\n", KR_SHOW_CHECKINS, cis->n);
+    else
+        printf("Check-ins (newest first):\n");
+    return kr__print_checkins(cli, kr, cis, first);
+}
+
 static int kr__show(okr_cli_t *cli, int argc, char **argv)
 {
     uint64_t id;
@@ -534,55 +650,7 @@ static int kr__show(okr_cli_t *cli, int argc, char **argv)
         else
             okr_cli_print_json(j);
     } else {
-        /* the objective, for its title and pace; not essential if refused */
-        Okr__ObjectiveGetRequest g = OKR__OBJECTIVE_GET_REQUEST__INIT;
-        g.id = kr->objective_id;
-        Okr__Request oreq = OKR__REQUEST__INIT;
-        oreq.op_case = OKR__REQUEST__OP_OBJECTIVE_GET;
-        oreq.objective_get = &g;
-        Okr__Response *parent = NULL;
-        Okr__Status ostatus;
-        char msg[256];
-        uint64_t osent;
-        int orc = okr_cli_send(cli, &oreq, &osent);
-        /* the names shown and the trend go with it: one round trip for all */
-        okr_trend_t trend;
-        const Okr__ObjectiveTrend *t = NULL;
-        okr_trend_send(cli, kr->objective_id, &trend);
-        if (orc == 0)
-            orc = kr__fetch_names(cli, kr, &cis, first);
-        if (orc == 0)
-            orc = okr_kit_try_take(cli, osent, &oreq, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL,
-                                   &parent, &ostatus, msg, sizeof msg);
-        if (orc <= 0)
-            orc = okr_trend_take(cli, &trend, &t);
-        if (orc > 0) { /* the connection failed: already said */
-            okr_trend_free(&trend);
-            if (parent)
-                okr__response__free_unpacked(parent, NULL);
-            okr_kit_pages_free(&cis);
-            okr__response__free_unpacked(resp, NULL);
-            return orc;
-        }
-        kr__print_fields(cli, kr, parent ? parent->objective_detail : NULL);
-        const Okr__KeyResultTrend *series = okr_trend_kr(t, kr->id);
-        if (series)
-            okr_trend_print(t, series->progress, series->n_progress);
-        okr_trend_free(&trend);
-        if (parent)
-            okr__response__free_unpacked(parent, NULL);
-        printf("\n");
-        if (cis.n == 0) {
-            char ref[32];
-            printf("No check-ins yet: okr checkin %s VALUE\n",
-                   okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref));
-        } else {
-            if (cis.n > KR_SHOW_CHECKINS)
-                printf("Check-ins (the last %d of %zu, newest first):\n", KR_SHOW_CHECKINS, cis.n);
-            else
-                printf("Check-ins (newest first):\n");
-            rc = kr__print_checkins(cli, kr, &cis, first);
-        }
+        rc = kr__show_text(cli, kr, &cis, first);
     }
     okr_kit_pages_free(&cis);
     okr__response__free_unpacked(resp, NULL);

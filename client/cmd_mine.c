@@ -101,17 +101,6 @@ static int mine__objectives(okr_cli_t *cli, const Okr__MineResult *res)
     return rc;
 }
 
-/* "245 -> 200 ms", "done", or "linked to O66". */
-static void mine__figures(const Okr__KeyResult *kr, char *buf, size_t len)
-{
-    char ref[32];
-    if (kr->linked_objective_id)
-        snprintf(buf, len, "from %s",
-                 okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref));
-    else
-        okr_kit_figures(kr, buf, len);
-}
-
 static int mine__key_results(okr_cli_t *cli, const Okr__MineResult *res, int64_t now)
 {
     static const char *const header[] = {"ID",       "KEY RESULT", "CURRENT \u2192 TARGET",
@@ -129,7 +118,7 @@ static int mine__key_results(okr_cli_t *cli, const Okr__MineResult *res, int64_t
         char ref[32], title[512], figures[300], bar[160], conf[16], ago[64], last[96];
         okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref);
         okr_render_truncate(kr->title, MINE_TITLE_WIDTH, title, sizeof title);
-        mine__figures(kr, figures, sizeof figures);
+        okr_kit_figures(kr, figures, sizeof figures);
         okr_render_bar(kr->progress, MINE_BAR_WIDTH,
                        OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, bar, sizeof bar);
         if (kr->has_confidence)

@@ -352,9 +352,9 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d,
     }
     /* The bar and status carry colour codes: printed directly, not through
      * okr_kit_field, which would sanitize them away. */
-    printf("  %-13s%s  expected %.0f%%  %s\n", "progress",
-           okr_render_bar(o->progress, 20, o->status, bar, sizeof bar),
-           okr_clamp01(d->expected) * 100.0, okr_render_status(o->status, status, sizeof status));
+    printf("  %-13s%s  expected %d%%  %s\n", "progress",
+           okr_render_bar(o->progress, 20, o->status, bar, sizeof bar), okr_render_pct(d->expected),
+           okr_render_status(o->status, status, sizeof status));
     if (trend)
         okr_trend_print(trend, trend->progress, trend->n_progress);
     if (o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED || o->score_overridden) {

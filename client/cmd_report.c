@@ -293,7 +293,7 @@ static int report__text_team(okr_cli_t *cli, const report_team_t *tm)
         if (over) {
             char why[64];
             snprintf(why, sizeof why, "score overridden (progress %d%%)",
-                     okr_export_pct(o->progress));
+                     okr_render_pct(o->progress));
             report__note(o->id, why, o->score_note);
         }
         if (retro)
@@ -426,7 +426,7 @@ static int report__md(const report_t *r)
             okr_ref_format(OKR_REF_OBJECTIVE, o->id, id, sizeof id);
             if (o->score_overridden) {
                 snprintf(label, sizeof label, "%s score overridden (progress %d%%)", id,
-                         okr_export_pct(o->progress));
+                         okr_render_pct(o->progress));
                 report__md_quote(label, o->score_note);
             }
             if (o->retrospective && o->retrospective[0]) {

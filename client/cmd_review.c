@@ -493,10 +493,10 @@ static const char *review__why(const review_t *r, const review_risk_t *x, char *
     int behind = (int)lround((r->v->expected - p) * 100.0);
     buf[0] = '\0';
     if (behind > 0)
-        snprintf(buf, len, "%d%% vs %d%% expected", okr_export_pct(p),
-                 okr_export_pct(r->v->expected));
+        snprintf(buf, len, "%d%% vs %d%% expected", okr_render_pct(p),
+                 okr_render_pct(r->v->expected));
     else
-        snprintf(buf, len, "%d%%", okr_export_pct(p));
+        snprintf(buf, len, "%d%%", okr_render_pct(p));
     if (x->k && x->k->kr->has_confidence) {
         size_t used = strlen(buf);
         snprintf(buf + used, len - used, ", confidence %u/10", x->k->kr->confidence);
@@ -575,7 +575,7 @@ static int review__text_moves(review_t *r)
         char ref[32], title[512], span[300], change[32], now[16], count[16], note[512];
         okr_render_truncate(m->k->kr->title, REVIEW_TITLE_W, title, sizeof title);
         snprintf(change, sizeof change, "%+d pts", review__points(m));
-        snprintf(now, sizeof now, "%d%%", okr_export_pct(m->k->kr->progress));
+        snprintf(now, sizeof now, "%d%%", okr_render_pct(m->k->kr->progress));
         snprintf(count, sizeof count, "%zu", m->count);
         okr_render_truncate(m->last_note ? m->last_note : "", REVIEW_BODY_W / 2, note, sizeof note);
         const char *row[] = {okr_ref_format(OKR_REF_KEY_RESULT, m->k->kr->id, ref, sizeof ref),
@@ -682,7 +682,7 @@ static int review__text(review_t *r)
     }
     printf(" \u2014 since %s (", okr_render_date(r->opts.since_ms, a, sizeof a));
     okr_kit_puts(r->opts.since_text);
-    printf("), %d%% of the cycle gone\n", okr_export_pct(v->expected));
+    printf("), %d%% of the cycle gone\n", okr_render_pct(v->expected));
 
     review__heading(0, "1. Moved since the last meeting", r->nchanged);
     if (!r->nmoves)
@@ -746,7 +746,7 @@ static void review__md(review_t *r)
     }
     printf("\n\n*Since %s (", okr_render_date(r->opts.since_ms, a, sizeof a));
     okr_export_md_text(stdout, r->opts.since_text);
-    printf(") \u00b7 %d%% of the cycle gone*\n", okr_export_pct(v->expected));
+    printf(") \u00b7 %d%% of the cycle gone*\n", okr_render_pct(v->expected));
 
     review__heading(1, "1. Moved since the last meeting", r->nchanged);
     if (!r->nmoves) {
@@ -763,7 +763,7 @@ static void review__md(review_t *r)
         okr_export_md_text(stdout, m->k->kr->title);
         printf(" | %s | ", okr_ref_format(OKR_REF_OBJECTIVE, m->o->o->id, ref, sizeof ref));
         okr_export_md_text(stdout, review__span(m, b, sizeof b));
-        printf(" | %+d pts | %d%% | %zu | ", review__points(m), okr_export_pct(m->k->kr->progress),
+        printf(" | %+d pts | %d%% | %zu | ", review__points(m), okr_render_pct(m->k->kr->progress),
                m->count);
         okr_export_md_text(stdout, okr_ref_username(cli, m->last_author));
         printf(" | ");

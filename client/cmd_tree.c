@@ -458,7 +458,7 @@ static void tree__header(const tree_t *t, FILE *out, const char *team, size_t sh
     if (okr_view_closed(v))
         fprintf(out, ", scores final");
     else
-        fprintf(out, ", %.0f%% of the cycle gone", okr_clamp01(v->expected) * 100.0);
+        fprintf(out, ", %d%% of the cycle gone", okr_render_pct(v->expected));
     if (team) {
         char *safe = okr_cli_sanitize(team, 0);
         fprintf(out, "  \u00b7  team %s: %zu objective%s", safe ? safe : "?", shown,

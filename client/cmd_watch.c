@@ -320,13 +320,6 @@ static const char *watch__task_state(Okr__TaskState s)
     }
 }
 
-static int watch__pct(double p)
-{
-    if (!isfinite(p))
-        return 0;
-    return (int)lround(p * 100.0);
-}
-
 /* ---------------------------------------------------------------- one line */
 
 /* A line being built; appends are cut at its end. */
@@ -394,7 +387,7 @@ static void watch__checkin(line_t *l, const Okr__Change *ch)
         okr_render_value(kr, ci->value, value, sizeof value);
     else
         snprintf(value, sizeof value, "%g", ci->value);
-    line__add(l, ": %s (%d%%)", value, watch__pct(kr ? kr->progress : ci->progress));
+    line__add(l, ": %s (%d%%)", value, okr_render_pct(kr ? kr->progress : ci->progress));
     if (ci->has_confidence)
         line__add(l, ", confidence %u/10", (unsigned)ci->confidence);
     char when[64];
@@ -416,7 +409,7 @@ static void watch__key_result(line_t *l, const Okr__Change *ch, const char *verb
         line__add(l, ": %s", okr_kit_span(kr, kr->start, kr->target, buf, sizeof buf));
     else if (ch->op != OKR__CHANGE_OP__CHANGE_OP_DELETE)
         line__add(l, ": %s (%d%%)", okr_render_value(kr, kr->current, buf, sizeof buf),
-                  watch__pct(kr->progress));
+                  okr_render_pct(kr->progress));
 }
 
 static void watch__objective(line_t *l, const Okr__Change *ch, const char *verb)
@@ -429,7 +422,7 @@ static void watch__objective(line_t *l, const Okr__Change *ch, const char *verb)
     line__add(l, " ");
     line__quoted(l, o->title, WATCH_TITLE_W);
     if (ch->op != OKR__CHANGE_OP__CHANGE_OP_DELETE)
-        line__add(l, " (%d%%)", watch__pct(o->progress));
+        line__add(l, " (%d%%)", okr_render_pct(o->progress));
 }
 
 static void watch__task(line_t *l, const Okr__Change *ch, const char *verb)
@@ -531,7 +524,7 @@ static void watch__ancestors(line_t *l, const Okr__Change *ch)
     for (size_t i = first; i < end; i++) {
         line__add(l, "%s", i == 0 ? "  " : i == first ? "  \u2192 " : " \u2192 ");
         watch__ref(l, OKR_REF_OBJECTIVE, ch->ancestors[i]->objective_id);
-        line__add(l, " %d%%", watch__pct(ch->ancestors[i]->progress));
+        line__add(l, " %d%%", okr_render_pct(ch->ancestors[i]->progress));
     }
     if (ch->n_ancestors > end)
         line__add(l, " \u2192 \u2026");

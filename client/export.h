@@ -72,7 +72,4 @@ const char *okr_export_obj_judgement(const okr_view_t *v, const okr_view_obj_t *
 /* ISO 8601 UTC, "2026-03-31T09:30:00Z"; "" for 0. */
 const char *okr_export_iso_time(int64_t ms, char *buf, size_t len);
 
-/* Whole percent, rounded down (as the bars show it). */
-int okr_export_pct(double p);
-
 #endif

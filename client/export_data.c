@@ -215,7 +215,7 @@ static void dot__objective(FILE *out, const okr_view_t *v, const okr_view_obj_t 
     okr_ref_format(OKR_REF_OBJECTIVE, o->o->id, ref, sizeof ref);
     fprintf(out, "  o%llu [label=\"%s ", (unsigned long long)o->o->id, ref);
     dot__title(out, o->o->title);
-    fprintf(out, "\\n%d%% \u00b7 %s\\n", okr_export_pct(o->o->progress),
+    fprintf(out, "\\n%d%% \u00b7 %s\\n", okr_render_pct(o->o->progress),
             okr_export_obj_judgement(v, o, judge, sizeof judge));
     dot__text(out, o->owner);
     fprintf(out, "%s\", tooltip=\"", o->owner_team ? " (team)" : "");
@@ -228,11 +228,7 @@ static void dot__kr(FILE *out, const okr_view_t *v, const okr_view_obj_t *o, con
 {
     const Okr__KeyResult *kr = k->kr;
     char ref[32], figures[300], share[64];
-    if (kr->linked_objective_id)
-        snprintf(figures, sizeof figures, "progress of %s",
-                 okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, ref, sizeof ref));
-    else
-        okr_kit_figures(kr, figures, sizeof figures);
+    okr_kit_figures(kr, figures, sizeof figures);
     okr_ref_format(OKR_REF_KEY_RESULT, kr->id, ref, sizeof ref);
     Okr__ProgressStatus st =
         okr_view_closed(v) ? OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED : k->status;
@@ -240,7 +236,7 @@ static void dot__kr(FILE *out, const okr_view_t *v, const okr_view_obj_t *o, con
     dot__title(out, kr->title);
     fputs("\\n", out);
     dot__text(out, figures);
-    fprintf(out, " \u00b7 %d%% \u00b7 w %s\", tooltip=\"", okr_export_pct(kr->progress),
+    fprintf(out, " \u00b7 %d%% \u00b7 w %s\", tooltip=\"", okr_render_pct(kr->progress),
             okr_view_share_label(o, k, share, sizeof share));
     dot__text(out, kr->title);
     fprintf(out, "\", color=\"%s\", fillcolor=\"#ffffff\"];\n", okr_export_color(st));
@@ -260,7 +256,7 @@ int okr_export_dot(FILE *out, const okr_view_t *v)
     if (okr_view_closed(v))
         fputs(" (closed)", out);
     else
-        fprintf(out, " (%d%% of the cycle gone)", okr_export_pct(v->expected));
+        fprintf(out, " (%d%% of the cycle gone)", okr_render_pct(v->expected));
     fputs("\"];\n  node [shape=box, style=\"rounded,filled\", fontname=\"sans-serif\", "
           "fontsize=10, penwidth=1.5];\n  edge [color=\"#9e9e9e\"];\n",
           out);
@@ -337,7 +333,7 @@ static void md__objective(FILE *out, const okr_view_t *v, const okr_view_obj_t *
     fputs("**Owner** ", out);
     okr_export_md_text(out, o->owner);
     fprintf(out, "%s \u00b7 %s \u00b7 **%d%%** ", o->owner_team ? " (team)" : "",
-            okr_kit_kind_name(o->o->kind), okr_export_pct(o->o->progress));
+            okr_kit_kind_name(o->o->kind), okr_render_pct(o->o->progress));
     if (okr_view_closed(v))
         fprintf(out, "\u00b7 score **%s** (expected %.1f)",
                 okr_export_obj_judgement(v, o, buf, sizeof buf), okr_score_expected(o->o->kind));
@@ -385,7 +381,7 @@ static void md__objective(FILE *out, const okr_view_t *v, const okr_view_obj_t *
             okr_export_md_text(out, okr_render_value(kr, kr->target, buf, sizeof buf));
         }
         fprintf(out, " | %s | %d%% | ", okr_view_share_label(o, k, buf, sizeof buf),
-                okr_export_pct(kr->progress));
+                okr_render_pct(kr->progress));
         if (kr->has_confidence)
             fprintf(out, "%u/10", kr->confidence);
         else
@@ -406,7 +402,7 @@ int okr_export_md(FILE *out, const okr_view_t *v)
     if (okr_view_closed(v))
         fputs("scores are final", out);
     else
-        fprintf(out, "%d%% of the cycle gone", okr_export_pct(v->expected));
+        fprintf(out, "%d%% of the cycle gone", okr_render_pct(v->expected));
     fprintf(out, " \u00b7 %zu objective%s*\n\n", v->n, v->n == 1 ? "" : "s");
     if (v->n == 0) {
         fputs("No objectives in this cycle.\n", out);
@@ -423,7 +419,7 @@ int okr_export_md(FILE *out, const okr_view_t *v)
         fputs(" | ", out);
         okr_export_md_text(out, o->owner);
         fprintf(out, "%s | %d%% | %s |\n", o->owner_team ? " (team)" : "",
-                okr_export_pct(o->o->progress), okr_export_obj_judgement(v, o, buf, sizeof buf));
+                okr_render_pct(o->o->progress), okr_export_obj_judgement(v, o, buf, sizeof buf));
     }
     fputs("\n", out);
     for (size_t k = 0; k < v->n; k++)

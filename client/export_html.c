@@ -67,7 +67,7 @@ static void html__bar(FILE *out, double progress, Okr__ProgressStatus st)
     fprintf(out,
             "<td class=\"num\"><span class=\"bar\"><span class=\"%s\" style=\"width:%d%%\">"
             "</span></span>%d%%</td>",
-            okr_view_status_key(st), okr_export_pct(progress), okr_export_pct(progress));
+            okr_view_status_key(st), okr_render_pct(progress), okr_render_pct(progress));
 }
 
 #define HTML_SPARK_W 80 /* px: the trend of a whole cycle, however many weeks */
@@ -84,8 +84,8 @@ static void html__spark(FILE *out, const okr_view_obj_t *o)
     fprintf(out,
             "<td><svg class=\"spark\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
             "role=\"img\"><title>%d%% \u2192 %d%% over %zu weeks</title><polyline points=\"",
-            HTML_SPARK_W, HTML_SPARK_H, HTML_SPARK_W, HTML_SPARK_H, okr_export_pct(o->trend[0]),
-            okr_export_pct(o->trend[o->ntrend - 1]), o->ntrend);
+            HTML_SPARK_W, HTML_SPARK_H, HTML_SPARK_W, HTML_SPARK_H, okr_render_pct(o->trend[0]),
+            okr_render_pct(o->trend[o->ntrend - 1]), o->ntrend);
     for (size_t i = 0; i < o->ntrend; i++)
         fprintf(out, "%s%.1f,%.1f", i ? " " : "",
                 (double)i * (HTML_SPARK_W - 2) / (double)(o->ntrend - 1) + 1.0,
@@ -124,14 +124,14 @@ static void html__header(FILE *out, const okr_view_t *v)
     if (okr_view_closed(v))
         fputs("scores are final", out);
     else
-        fprintf(out, "%d%% of the cycle gone", okr_export_pct(v->expected));
+        fprintf(out, "%d%% of the cycle gone", okr_render_pct(v->expected));
     fprintf(out, " \u00b7 %zu objective%s, %zu key result%s \u00b7 generated %s</p>\n", v->n,
             v->n == 1 ? "" : "s", nkrs, nkrs == 1 ? "" : "s",
             okr_export_iso_time(v->now_ms, when, sizeof when));
     fputs("<div class=\"chips\">", out);
     if (v->nroots)
         fprintf(out, "<span class=\"chip\"><b>%d%%</b>mean progress of the top objectives</span>",
-                okr_export_pct(top / (double)v->nroots));
+                okr_render_pct(top / (double)v->nroots));
     static const Okr__ProgressStatus order[] = {
         OKR__PROGRESS_STATUS__PROGRESS_STATUS_ON_TRACK,
         OKR__PROGRESS_STATUS__PROGRESS_STATUS_AT_RISK,

@@ -151,11 +151,6 @@ const char *okr_export_iso_time(int64_t ms, char *buf, size_t len)
     return buf;
 }
 
-int okr_export_pct(double p)
-{
-    return (int)floor(okr_clamp01(p) * 100.0 + 1e-6);
-}
-
 /* ---------------------------------------------------------------- layout */
 
 typedef struct map_layout {
@@ -276,7 +271,7 @@ static void map__box(FILE *out, const okr_view_t *v, const okr_view_obj_t *o, do
     okr_export_obj_judgement(v, o, judge, sizeof judge);
     fprintf(out, "<g class=\"okr-obj\" id=\"map-%s\">\n<title>%s ", ref, ref);
     okr_export_xml(out, o->o->title, 0);
-    fprintf(out, " \u2014 %d%%, %s, ", okr_export_pct(o->o->progress), judge);
+    fprintf(out, " \u2014 %d%%, %s, ", okr_render_pct(o->o->progress), judge);
     okr_export_xml(out, o->owner, 0);
     fprintf(out, "%s</title>\n", o->owner_team ? " (team)" : "");
     fprintf(out,
@@ -317,7 +312,7 @@ static void map__box(FILE *out, const okr_view_t *v, const okr_view_obj_t *o, do
     fprintf(out,
             "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" fill=\"#212121\" "
             "text-anchor=\"end\">%d%%</text>\n</g>\n",
-            x + MAP_BOX_W - 10, y + 76, okr_export_pct(o->o->progress));
+            x + MAP_BOX_W - 10, y + 76, okr_render_pct(o->o->progress));
 }
 
 /* ---------------------------------------------------------------- the map */
@@ -345,7 +340,7 @@ static int map__write(FILE *out, const okr_view_t *v, int standalone)
     if (okr_view_closed(v))
         fprintf(out, " \u00b7 closed, scores final");
     else
-        fprintf(out, " \u00b7 %d%% of the cycle gone", okr_export_pct(v->expected));
+        fprintf(out, " \u00b7 %d%% of the cycle gone", okr_render_pct(v->expected));
     fprintf(out, " \u00b7 %zu objective%s</text>\n", v->n, v->n == 1 ? "" : "s");
     if (v->n == 0)
         fprintf(out,

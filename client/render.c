@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "progress.h"
 #include "validate.h"
 
 #define SGR_RED    "31"
@@ -103,11 +104,11 @@ const char *okr_render_grade_sgr(okr_grade_t grade)
 
 /* ---------------------------------------------------------------- bars */
 
-/* Whole percent, rounded down, so "100%" appears only when it is done (a
- * tiny epsilon keeps 0.29 * 100 = 28.999... at 29). */
-static int render__percent(double p)
+/* Rounded down, so "100%" appears only when it is done (a tiny epsilon
+ * keeps 0.29 * 100 = 28.999... at 29). */
+int okr_render_pct(double p)
 {
-    return (int)floor(p * 100.0 + 1e-6);
+    return (int)floor(okr_clamp01(p) * 100.0 + 1e-6);
 }
 
 const char *okr_render_bar(double p, int width, Okr__ProgressStatus status, char *buf, size_t len)
@@ -135,7 +136,7 @@ const char *okr_render_bar(double p, int width, Okr__ProgressStatus status, char
     for (; cells < width; cells++)
         sb__put(&b, "\u2591");
     char pct[16];
-    snprintf(pct, sizeof pct, " %3d%%", render__percent(p));
+    snprintf(pct, sizeof pct, " %3d%%", okr_render_pct(p));
     sb__put(&b, pct);
     return buf;
 }

@@ -15,6 +15,11 @@
 /* 1 if colours should be used on stdout. */
 int okr_render_color(void);
 
+/* p in [0,1] as a whole percent, rounded down: "100%" only when it is done,
+ * and the same figure everywhere okr and okr-dash show one (bars, tables,
+ * trends, the cycle's pace). NaN gives 0. */
+int okr_render_pct(double p);
+
 /* A progress bar of width cells for p in [0,1], e.g. "███████░░░  70%", into
  * buf (UTF-8; display width = width + 5). Coloured by status when colour is
  * on and status is not UNSPECIFIED. Returns buf. */

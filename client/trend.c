@@ -64,9 +64,9 @@ void okr_trend_print(const Okr__ObjectiveTrend *t, const double *progress, size_
         return;
     char spark[TREND_SPARK_SZ], since[32];
     int64_t period = (t->at[n - 1] - t->at[0]) / (int64_t)(n - 1);
-    printf("  %-13s%s  %.0f%% \u2192 %.0f%%", "trend",
-           okr_render_spark(progress, n, spark, sizeof spark), okr_clamp01(progress[0]) * 100.0,
-           okr_clamp01(progress[n - 1]) * 100.0);
+    printf("  %-13s%s  %d%% \u2192 %d%%", "trend",
+           okr_render_spark(progress, n, spark, sizeof spark), okr_render_pct(progress[0]),
+           okr_render_pct(progress[n - 1]));
     /* weekly samples (what okr asks for) cover n periods, the first one
      * starting at the cycle's start */
     if (llabs(period - TREND_WEEK_MS) < TREND_WEEK_MS / 7)

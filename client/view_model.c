@@ -317,7 +317,12 @@ int okr_view_reindex(okr_view_t *v)
         for (size_t k = 0; k < o->nkrs; k++) {
             okr_view_kr_t *kr = &o->krs[k];
             kr->share = o->weight_total > 0 ? view__weight(kr->kr) / o->weight_total : 0;
-            kr->status = okr_progress_status(kr->kr->progress, v->expected,
+            /* a key result linked to an objective stands or falls with it */
+            const okr_view_obj_t *linked =
+                kr->kr->linked_objective_id ? okr_view_find(v, kr->kr->linked_objective_id) : NULL;
+            kr->status =
+                linked ? linked->o->status
+                       : okr_progress_status(kr->kr->progress, v->expected,
                                              kr->kr->has_confidence ? (int)kr->kr->confidence : -1);
         }
     }

@@ -8,7 +8,7 @@
  * The figures (progress, status, score) are the server's, never recomputed
  * here; only a key result's status, which the server does not keep, is
  * derived with okr_progress_status from its progress, the cycle's pace and
- * its confidence.
+ * its confidence, or is the status of the objective it is linked to.
  *
  * Roots: an objective is a root of the view when it is aligned to nothing, or
  * to an objective that is not in the view (archived, of another cycle, or

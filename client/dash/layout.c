@@ -286,11 +286,6 @@ static const char *layout__status_label(Okr__ProgressStatus s)
     }
 }
 
-static int layout__pct(double p)
-{
-    return (int)floor(okr_clamp01(p) * 100.0 + 0.5);
-}
-
 /* Days between the local calendar dates of two times (b - a). */
 static long layout__days_between(int64_t a_ms, int64_t b_ms)
 {
@@ -607,11 +602,11 @@ static void layout__header(layout_t *L, const view_t *v, dash_line_t *lines, int
     snprintf(buf, sizeof buf, "%zu objective%s", v->n, v->n == 1 ? "" : "s");
     line__text(L, l, buf, DASH_ATTR_BOLD);
     if (v->n) {
-        snprintf(buf, sizeof buf, " · avg %d%%", layout__pct(sum / (double)v->n));
+        snprintf(buf, sizeof buf, " · avg %d%%", okr_render_pct(sum / (double)v->n));
         line__text(L, l, buf, 0);
     }
     if (v->expected >= 0) {
-        snprintf(buf, sizeof buf, " · pace %d%%", layout__pct(v->expected));
+        snprintf(buf, sizeof buf, " · pace %d%%", okr_render_pct(v->expected));
         line__text(L, l, buf, 0);
     }
     static const Okr__ProgressStatus order[] = {
@@ -809,7 +804,7 @@ static void layout__card_title(layout_t *L, const shown_t *s, dash_line_t *l, un
         rcolor = layout__status_color(s->status);
     }
     if (s->highlight) {
-        int diff = layout__pct(s->progress) - layout__pct(s->d->changed_from);
+        int diff = okr_render_pct(s->progress) - okr_render_pct(s->d->changed_from);
         if (diff > 0)
             snprintf(delta, sizeof delta, "▲ +%d  ", diff);
         else if (diff < 0)
@@ -840,7 +835,7 @@ static void layout__card_bar(layout_t *L, const view_t *v, const shown_t *s, das
     layout__bar(L, l, bw, s->progress, s->closed ? -1 : v->expected, color, hl);
     if (first) {
         char pct[16];
-        snprintf(pct, sizeof pct, " %4d%%", layout__pct(s->progress));
+        snprintf(pct, sizeof pct, " %4d%%", okr_render_pct(s->progress));
         line__text(L, l, pct, color | DASH_ATTR_BOLD | hl);
     }
     line__pad_to(L, l, L->w, hl);
@@ -873,12 +868,12 @@ static void layout__card_meta(layout_t *L, const view_t *v, const shown_t *s, da
     /* Most telling first: a narrow screen cuts from the end. */
     if (s->closed) {
         layout__meta_sep(L, l, hl);
-        snprintf(buf, sizeof buf, "final progress %d%%", layout__pct(s->progress));
+        snprintf(buf, sizeof buf, "final progress %d%%", okr_render_pct(s->progress));
         line__text(L, l, buf, hl);
     } else if (v->expected >= 0) {
-        int d = layout__pct(s->progress) - layout__pct(v->expected);
+        int d = okr_render_pct(s->progress) - okr_render_pct(v->expected);
         layout__meta_sep(L, l, hl);
-        snprintf(buf, sizeof buf, "pace %d%%", layout__pct(v->expected));
+        snprintf(buf, sizeof buf, "pace %d%%", okr_render_pct(v->expected));
         line__text(L, l, buf, hl);
         if (d >= 0)
             snprintf(buf, sizeof buf, " (+%d)", d);

@@ -459,6 +459,19 @@ static void test_table(void **state)
     free(text);
 }
 
+/* One percent everywhere: rounded down, so 100% only when done. */
+static void test_pct(void **state)
+{
+    (void)state;
+    assert_int_equal(okr_render_pct(0.4972), 49);
+    assert_int_equal(okr_render_pct(0.29), 29); /* 28.999... */
+    assert_int_equal(okr_render_pct(0.999), 99);
+    assert_int_equal(okr_render_pct(1.0), 100);
+    assert_int_equal(okr_render_pct(1.7), 100);
+    assert_int_equal(okr_render_pct(-0.2), 0);
+    assert_int_equal(okr_render_pct(NAN), 0);
+}
+
 /* Empty cells at the end of a row (a check-in without a note) leave no
  * trailing blanks; an empty cell in the middle is still padded. */
 static void test_table_empty_last_cells(void **state)
@@ -558,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_spark),
         cmocka_unit_test(test_ago),
         cmocka_unit_test(test_truncate),
+        cmocka_unit_test(test_pct),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_table_empty_last_cells),
         cmocka_unit_test(test_json),
