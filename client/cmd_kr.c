@@ -568,6 +568,8 @@ static int kr__show(okr_cli_t *cli, int argc, char **argv)
         const Okr__KeyResultTrend *series = okr_trend_kr(t, kr->id);
         if (series)
             okr_trend_print(t, series->progress, series->n_progress);
+        else
+            okr_trend_print_busy(&trend);
         okr_trend_free(&trend);
         if (parent)
             okr__response__free_unpacked(parent, NULL);
