@@ -18,7 +18,7 @@ static const char admin_usage[] = "Usage: okr admin COMMAND [ARGS]\n"
                                   "Commands:\n"
                                   "  stats    the server's counters: connections, subscriptions,\n"
                                   "           commits, apply and commit times, events pushed,\n"
-                                  "           fan-out time, memory\n"
+                                  "           fan-out time, trends, memory\n"
                                   "  backup   an online copy of the store, on the server\n"
                                   "\n"
                                   "Run 'okr admin COMMAND --help' for the details of one.\n"
@@ -44,6 +44,11 @@ static const char stats_usage[] =
     "  events coalesced   events dropped for a newer state of the same entity\n"
     "                     (a slow reader's queue was over its cap)\n"
     "  slow disconnects   connections cut for being too slow to read\n"
+    "  trends running     trend computations on the server's thread pool now\n"
+    "                     (at most its trend_parallel)\n"
+    "  trends waiting     trend requests queued behind them (at most trend_queue)\n"
+    "  trends refused     trend requests refused since start: the queue was full\n"
+    "  trend objectives   objectives computed for trend requests since start\n"
     "  current seq        the newest committed change\n"
     "  fan-out last/max   time to push a commit group to its subscribers\n"
     "  fan-out p50/p99    the same over every commit group since start\n"
@@ -153,7 +158,9 @@ static json_t *admin__stats_json(const Okr__Stats *s)
              {"commit_sum_us", s->commit_sum_us},     {"queue_p50_us", s->queue_p50_us},
              {"queue_p99_us", s->queue_p99_us},       {"handback_p50_us", s->handback_p50_us},
              {"handback_p99_us", s->handback_p99_us}, {"fanout_p50_us", s->fanout_p50_us},
-             {"fanout_p99_us", s->fanout_p99_us},     {"fsyncs", s->fsyncs}};
+             {"fanout_p99_us", s->fanout_p99_us},     {"fsyncs", s->fsyncs},
+             {"trends_running", s->trends_running},   {"trends_waiting", s->trends_waiting},
+             {"trends_refused", s->trends_refused},   {"trend_objectives", s->trend_objectives}};
     for (size_t i = 0; j && i < sizeof t / sizeof t[0]; i++) {
         if (json_object_set_new(j, t[i].name, json_integer((json_int_t)t[i].v)) != 0) {
             json_decref(j);
@@ -169,7 +176,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
 
 static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 {
-    char v[20][128];
+    char v[24][128];
     snprintf(v[4], sizeof v[4], "%.1f", s->commits_per_s);
     const char *const rows[][2] = {
         {"connections", admin__count(s->connections, v[0], sizeof v[0])},
@@ -182,6 +189,10 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
         {"events sent", admin__count(s->events_sent, v[7], sizeof v[7])},
         {"events coalesced", admin__count(s->events_coalesced, v[8], sizeof v[8])},
         {"slow disconnects", admin__count(s->slow_disconnects, v[9], sizeof v[9])},
+        {"trends running", admin__count(s->trends_running, v[20], sizeof v[20])},
+        {"trends waiting", admin__count(s->trends_waiting, v[21], sizeof v[21])},
+        {"trends refused", admin__count(s->trends_refused, v[22], sizeof v[22])},
+        {"trend objectives", admin__count(s->trend_objectives, v[23], sizeof v[23])},
         {"current seq", admin__count(s->current_seq, v[10], sizeof v[10])},
         {"fan-out last", admin__micros(s->fanout_last_us, v[11], sizeof v[11])},
         {"fan-out max", admin__micros(s->fanout_max_us, v[12], sizeof v[12])},

@@ -598,6 +598,8 @@ static int kr__show_text(okr_cli_t *cli, const Okr__KeyResult *kr, const okr_kit
         const Okr__KeyResultTrend *series = okr_trend_kr(t, kr->id);
         if (series)
             okr_trend_print(t, series->progress, series->n_progress);
+        else
+            okr_trend_print_busy(&trend);
     }
     okr_trend_free(&trend);
     kr__objective_free(&parent);

@@ -301,9 +301,10 @@ static json_t *obj__detail_json(const Okr__ObjectiveDetail *d, const Okr__Object
                      isfinite(d->expected) ? d->expected : 0.0, "trend", okr_trend_json(trend));
 }
 
-/* Prints an objective with its key results for people; trend may be NULL. */
+/* Prints an objective with its key results for people; trend may be NULL,
+ * and asked too (the trend request, to say when the server was too busy). */
 static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d,
-                             const Okr__ObjectiveTrend *trend)
+                             const Okr__ObjectiveTrend *trend, const okr_trend_t *asked)
 {
     const Okr__Objective *o = d->objective;
     char ref[32], buf[1024], bar[256], status[64];
@@ -357,6 +358,8 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d,
            okr_render_status(o->status, status, sizeof status));
     if (trend)
         okr_trend_print(trend, trend->progress, trend->n_progress);
+    else
+        okr_trend_print_busy(asked);
     if (o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED || o->score_overridden) {
         char score[64];
         printf("  %-13s%s (expected for %s: %.1f)%s", "score",
@@ -576,7 +579,7 @@ static int obj__show(okr_cli_t *cli, int argc, char **argv)
         else
             okr_cli_print_json(j);
     } else {
-        rc = obj__print_detail(cli, resp->objective_detail, t);
+        rc = obj__print_detail(cli, resp->objective_detail, t, &trend);
     }
     okr_trend_free(&trend);
     okr__response__free_unpacked(resp, NULL);
@@ -601,7 +604,7 @@ static int obj__conflict(okr_cli_t *cli, uint64_t id)
         /* stdout still gets the current state, for a script to compare */
         okr_cli_print_json(obj__detail_json(now->objective_detail, NULL));
     } else {
-        obj__print_detail(cli, now->objective_detail, NULL);
+        obj__print_detail(cli, now->objective_detail, NULL, NULL);
     }
     okr__response__free_unpacked(now, NULL);
     return code;

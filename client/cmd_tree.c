@@ -703,6 +703,22 @@ static void tree__drain(tree_live_t *l)
     l->nqueue = 0;
 }
 
+/* The trends fresh came without (the server was too busy this time) are
+ * taken from old: a sparkline stays rather than blinks out, its last point
+ * drawn from the live progress anyway. */
+static void tree__keep_trends(okr_view_t *fresh, okr_view_t *old)
+{
+    for (size_t i = 0; i < fresh->n; i++) {
+        okr_view_obj_t *o = &fresh->objs[i], *was = okr_view_find(old, o->o->id);
+        if (o->trend || !was)
+            continue;
+        o->trend = was->trend;
+        o->ntrend = was->ntrend;
+        was->trend = NULL;
+        was->ntrend = 0;
+    }
+}
+
 /* Loads the view again over the live connection; keeps the old one when it
  * cannot. 0, or an exit code that ends the command. */
 static int tree__reload(tree_live_t *l)
@@ -711,13 +727,16 @@ static int tree__reload(tree_live_t *l)
     if (!cli->client)
         return 0; /* not connected: after the reconnect */
     okr_view_t fresh;
-    int rc = okr_view_load(cli, l->x->cycle_id, l->x->opts.trend ? OKR_VIEW_TRENDS : 0, &fresh);
+    int flags = l->x->opts.trend ? OKR_VIEW_TRENDS | OKR_VIEW_TRENDS_QUIET : 0;
+    int rc = okr_view_load(cli, l->x->cycle_id, flags, &fresh);
     if (rc == OKR_EXIT_CONNECT)
         return 0; /* the connection went: the reconnect reloads */
     if (rc)
         return rc;
-    if (l->have_view)
+    if (l->have_view) {
+        tree__keep_trends(&fresh, &l->view);
         okr_view_free(&l->view);
+    }
     l->view = fresh;
     l->have_view = 1;
     l->reload = 0;

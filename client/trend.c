@@ -75,6 +75,23 @@ void okr_trend_print(const Okr__ObjectiveTrend *t, const double *progress, size_
         printf(" since %s\n", okr_render_date(t->at[0] - period, since, sizeof since));
 }
 
+char *okr_trend_busy_reason(const Okr__Response *resp)
+{
+    if (!resp || resp->status != OKR__STATUS__STATUS_UNAVAILABLE)
+        return NULL;
+    return okr_cli_sanitize(
+        resp->message && resp->message[0] ? resp->message : "the server is busy; try again shortly",
+        0);
+}
+
+void okr_trend_print_busy(const okr_trend_t *t)
+{
+    char *why = t ? okr_trend_busy_reason(t->resp) : NULL;
+    if (why)
+        printf("  %-13snot now: %s\n", "trend", why);
+    free(why);
+}
+
 static json_t *trend__values(const double *progress, size_t n)
 {
     json_t *a = json_array();

@@ -11,6 +11,7 @@
 #include "json_out.h"
 #include "okr_error.h"
 #include "pipeline.h"
+#include "trend.h"
 
 /* ---------------------------------------------------------------- copies */
 
@@ -486,14 +487,22 @@ static int view__trends_send(okr_cli_t *cli, const okr_view_t *v, view_trends_t 
     return 0;
 }
 
-/* Takes the answers into the view; a refusal leaves those trends out. */
-static int view__trends_take(okr_cli_t *cli, okr_view_t *v, view_trends_t *t)
+/* Takes the answers into the view; a refusal leaves those trends out. One
+ * because the server was too busy is said once, unless quiet: a report or
+ * an export without them would otherwise look whole. */
+static int view__trends_take(okr_cli_t *cli, okr_view_t *v, view_trends_t *t, int quiet)
 {
     int rc = 0;
     for (size_t b = 0; rc == 0 && b < t->n; b++) {
         Okr__Response *resp = NULL;
         if (!t->sent[b] || (rc = okr_cli_take(cli, t->sent[b], &t->req[b], &resp, 1)) != 0)
             continue;
+        char *busy = quiet ? NULL : okr_trend_busy_reason(resp);
+        if (busy) {
+            fprintf(stderr, "okr: warning: trends left out: %s\n", busy);
+            free(busy);
+            quiet = 1;
+        }
         const Okr__TrendResult *res = resp->status == OKR__STATUS__STATUS_OK ? resp->trend : NULL;
         for (size_t i = 0; res && i < res->n_objectives; i++) {
             const Okr__ObjectiveTrend *ot = res->objectives[i];
@@ -528,7 +537,7 @@ int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, int flags, okr_view_t *v)
     if (rc == 0)
         rc = view__fetch_names(cli, v);
     if (rc == 0)
-        rc = view__trends_take(cli, v, &trends);
+        rc = view__trends_take(cli, v, &trends, flags & OKR_VIEW_TRENDS_QUIET);
     view__trends_free(&trends);
     for (size_t i = 0; rc == 0 && i < v->n; i++) {
         view__name_objective(cli, &v->objs[i]);

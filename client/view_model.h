@@ -69,14 +69,17 @@ typedef struct okr_view {
  * (okr_ref_default_cycle). 0 or an exit code (printed). */
 int okr_view_cycle_arg(okr_cli_t *cli, const char *name, uint64_t *id);
 
-#define OKR_VIEW_TRENDS 1 /* okr_view_load: each objective's weekly trend too */
+#define OKR_VIEW_TRENDS       1 /* okr_view_load: each objective's weekly trend too */
+#define OKR_VIEW_TRENDS_QUIET 2 /* with it: say nothing when the server is too busy */
 
 /* Loads cycle_id's objectives and key results through cli->client (connected
  * and authenticated). Archived objectives and key results are left out.
  * With OKR_VIEW_TRENDS in flags, also each objective's trend (TrendRequest,
  * asked with the names: no round trip of its own; left NULL by an okrd
- * older than protocol 1.3). Returns 0, or an exit code after printing the
- * error (*v is then empty). */
+ * older than protocol 1.3, and when the server refuses, which it does when
+ * too busy: that is said on stderr, unless OKR_VIEW_TRENDS_QUIET, and the
+ * view is loaded without those trends). Returns 0, or an exit code after
+ * printing the error (*v is then empty). */
 int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, int flags, okr_view_t *v);
 
 /* Frees everything v owns; v is left empty (safe to free twice). */

@@ -48,6 +48,8 @@ static const setting_t settings[] = {
       "8388608"),
     N("limits", out_queue_soft, "bytes queued before events for one entity coalesce", "262144"),
     N("limits", max_subscriptions, "subscriptions per connection", "64"),
+    N("limits", trend_parallel, "trend computations at once on the thread pool", "2"),
+    N("limits", trend_queue, "trend requests waiting; beyond, they get UNAVAILABLE", "64"),
     N("limits", socket_sndbuf, "kernel send buffer per connection, bytes (0 = OS default)", "0"),
     N("push", replay_window_changes, "a resume further back than this many changes gets a snapshot",
       "100000"),
@@ -71,6 +73,8 @@ static const setting_t settings[] = {
     N("store", map_size_max_mib, "the map never grows beyond this, MiB", "65536"),
     N("test", test_commit_delay_ms,
       "for tests only: the writer sleeps this long before each commit, ms", "0"),
+    N("test", test_trend_delay_ms,
+      "for tests only: each trend computation sleeps this long before it starts, ms", "0"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -370,9 +374,20 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
         fprintf(stderr, "okrd: need 1024 <= out_queue_soft <= out_queue_max\n");
         return -1;
     }
+    /* 1024: the most threads libuv's pool can have (UV_THREADPOOL_SIZE). */
+    if (cfg->trend_parallel < 1 || cfg->trend_parallel > 1024 || cfg->trend_queue < 1 ||
+        cfg->trend_queue > 100000) {
+        fprintf(stderr,
+                "okrd: need 1 <= trend_parallel <= 1024 and 1 <= trend_queue <= 100000, got %llu "
+                "and %llu\n",
+                (unsigned long long)cfg->trend_parallel, (unsigned long long)cfg->trend_queue);
+        return -1;
+    }
     /* session_ttl_s may be as short as 1 s so tests can watch a session expire. */
-    if (cfg->test_commit_delay_ms > 60000) {
-        fprintf(stderr, "okrd: test_commit_delay_ms is for tests, at most 60000\n");
+    if (cfg->test_commit_delay_ms > 60000 || cfg->test_trend_delay_ms > 60000) {
+        fprintf(
+            stderr,
+            "okrd: test_commit_delay_ms and test_trend_delay_ms are for tests, at most 60000\n");
         return -1;
     }
     if (cfg->max_inflight < 1 || cfg->max_connections < 1 || cfg->session_ttl_s < 1) {

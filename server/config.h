@@ -36,6 +36,8 @@ typedef struct okr_config {
     uint64_t out_queue_max;         /* bytes queued to a slow reader before it is cut off */
     uint64_t out_queue_soft;        /* beyond this, queued events for one entity coalesce */
     uint64_t max_subscriptions;     /* per connection */
+    uint64_t trend_parallel;        /* trend computations at once on the thread pool */
+    uint64_t trend_queue;           /* trend requests waiting; beyond, refused */
     uint64_t socket_sndbuf;         /* kernel send buffer per connection, 0 = OS default */
     uint64_t replay_window_changes; /* a resume further back gets a snapshot */
     uint64_t replay_window_s;
@@ -58,6 +60,7 @@ typedef struct okr_config {
     uint64_t map_size_max_mib;
     /* [test] — for tests only, never in production */
     uint64_t test_commit_delay_ms; /* the writer sleeps this long before each commit */
+    uint64_t test_trend_delay_ms;  /* each trend computation sleeps this long first */
 } okr_config_t;
 
 /* Fills cfg with the defaults. Free with okr_config_free. */

@@ -39,6 +39,10 @@ void okr_handle_stats(okr_req_t *r)
 {
     Okr__Stats stats = OKR__STATS__INIT;
     okr_pubsub_stats(r->srv->pubsub, &stats);
+    stats.trends_running = r->srv->trends.running;
+    stats.trends_waiting = r->srv->trends.waiting;
+    stats.trends_refused = r->srv->trends.refused;
+    stats.trend_objectives = r->srv->trends.objectives;
     okr_writer_stats_t ws; /* the histograms below point into it */
     if (r->srv->writer) {
         okr_writer_get_stats(r->srv->writer, &ws);

@@ -22,7 +22,8 @@
  *   - Reads only. Who may read what is checked on the loop; the walk runs
  *     on libuv's thread pool in a read transaction of its own (see
  *     "on the thread pool" below). A request is bounded by
- *     TREND_MAX_OBJECTIVES and TREND_MAX_POINTS.
+ *     TREND_MAX_OBJECTIVES and TREND_MAX_POINTS, the requests computed and
+ *     waiting by trend_parallel and trend_queue.
  *   - A dashboard token may ask for the objectives within its scope that it
  *     may see: the sparklines of okr-dash.
  */
@@ -57,6 +58,7 @@ typedef struct trend {
     size_t n;
     trend_memo_t *memo; /* the nested objectives computed so far */
     size_t nmemo;
+    uint64_t computed; /* objectives walked (Stats: shows the memo at work) */
 } trend_t;
 
 static int trend__objective(trend_t *t, const Okr__Objective *obj, int depth, double *out,
@@ -275,6 +277,7 @@ static int trend__objective(trend_t *t, const Okr__Objective *obj, int depth, do
                             Okr__ObjectiveTrend *detail)
 {
     parts_t p = {.t = t, .depth = depth};
+    t->computed++;
     int rc = okr_index_each(t->s, t->txn, OKR_DB_IDX_OBJECTIVE_KRS, obj->id, 0, parts__on_kr, &p);
     int own = p.count > 0;
     if (rc == 0 && !own && depth < TREND_MAX_DEPTH)
@@ -358,9 +361,10 @@ static int trend__check(okr_req_t *r, okr_store_t *s, const Okr__TrendRequest *i
     return rc;
 }
 
-/* One objective's trend into a new entry of res. */
+/* One objective's trend into a new entry of res; adds the objectives it
+ * walked to *computed. */
 static int trend__one(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, uint32_t points,
-                      int64_t now, Okr__TrendResult *res)
+                      int64_t now, Okr__TrendResult *res, uint64_t *computed)
 {
     Okr__Objective *obj;
     int rc = okr_objective_get(s, txn, id, &obj);
@@ -399,6 +403,7 @@ static int trend__one(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, u
     o->n_progress = t.n;
     res->objectives[res->n_objectives++] = o; /* freed with res from here on */
     rc = trend__objective(&t, obj, 0, progress, o);
+    *computed += t.computed;
     trend__memo_free(&t);
     okr__objective__free_unpacked(obj, NULL);
     return rc;
@@ -409,73 +414,114 @@ static int trend__one(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t id, u
 /* The walk over the check-ins is the work (a few ms for an organisation's
  * quarter, more for a year): it runs on libuv's pool, never on the loop, so
  * every other connection's pushes and answers go on meanwhile. At most
- * TREND_MAX_RUNNING at once, the rest queued in order: the pool also hashes
- * passwords, and logins must not wait behind dashboards. */
-#define TREND_MAX_RUNNING 2
-
-typedef struct trend_job {
+ * trend_parallel at once, at most trend_queue more waiting in order, and
+ * beyond that refused at once (srv->trends): the pool also hashes
+ * passwords, and logins must not wait behind dashboards; nor may a burst of
+ * requests make the server hold more than it was sized for. */
+struct okr_trend_job {
     uv_work_t work;
     okr_req_t *r;
     int64_t now;
     Okr__TrendResult res;
     int rc;
-    struct trend_job *next; /* queued behind the running ones */
-} trend_job_t;
-
-/* Loop thread only. */
-static unsigned trend_running;
-static trend_job_t *trend_queue, *trend_queue_tail;
+    uint64_t computed;     /* objectives walked (Stats) */
+    okr_trend_job_t *next; /* queued behind the running ones */
+};
 
 static void trend__work(uv_work_t *w)
 {
-    trend_job_t *job = w->data;
+    okr_trend_job_t *job = w->data;
     okr_req_t *r = job->r;
     const Okr__TrendRequest *in = r->msg->trend;
     okr_store_t *s = r->srv->store;
+    if (r->srv->cfg->test_trend_delay_ms) /* tests only: a queue that stays full a while */
+        uv_sleep((unsigned)r->srv->cfg->test_trend_delay_ms);
     MDB_txn *txn;
     if (okr_store_read_begin(s, &txn) != 0) {
         job->rc = okr_req_refuse(r, OKR_E_INTERNAL, "cannot read the store");
         return;
     }
     for (size_t i = 0; job->rc == 0 && i < in->n_objective_ids; i++)
-        job->rc = trend__one(r, s, txn, in->objective_ids[i], in->points, job->now, &job->res);
+        job->rc = trend__one(r, s, txn, in->objective_ids[i], in->points, job->now, &job->res,
+                             &job->computed);
     okr_store_read_end(s, txn);
 }
 
-static void trend__start(trend_job_t *job);
+static void trend__job_free(okr_trend_job_t *job)
+{
+    trend__free_reply(&job->res);
+    free(job);
+}
+
+static void trend__done(uv_work_t *w, int status);
+
+static void trend__start(okr_trend_job_t *job)
+{
+    okr_trends_t *q = &job->r->srv->trends;
+    q->running++;
+    int rc = uv_queue_work(job->r->srv->loop, &job->work, trend__work, trend__done);
+    if (rc != 0) { /* only for a NULL callback: not here */
+        q->running--;
+        okr_req_t *r = job->r;
+        trend__job_free(job);
+        okr_req_fail(r, OKR_E_INTERNAL, "cannot compute the trend: %s", uv_strerror(rc));
+    }
+}
+
+/* Starts the oldest waiting jobs while there is room. One whose connection
+ * is closing is not computed (nobody would read it), nor is any once the
+ * server is stopping: shutdown waits for what runs, not for the queue. */
+static void trend__next(okr_server_t *srv)
+{
+    okr_trends_t *q = &srv->trends;
+    while (q->queue && q->running < srv->cfg->trend_parallel) {
+        okr_trend_job_t *job = q->queue;
+        q->queue = job->next;
+        if (!q->queue)
+            q->queue_tail = NULL;
+        q->waiting--;
+        if (!srv->stopping && !job->r->conn->closing) {
+            trend__start(job);
+            continue;
+        }
+        okr_req_t *r = job->r;
+        trend__job_free(job);
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is shutting down; try again shortly");
+    }
+}
 
 static void trend__done(uv_work_t *w, int status)
 {
-    trend_job_t *job = w->data;
+    okr_trend_job_t *job = w->data;
     okr_req_t *r = job->r;
+    okr_server_t *srv = r->srv;
+    srv->trends.running--;
+    srv->trends.objectives += job->computed;
     int rc = status != 0 ? okr_req_refuse(r, OKR_E_INTERNAL, "the trend could not be computed")
                          : job->rc;
     if (rc == 0)
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_TREND, &job->res.base);
-    trend__free_reply(&job->res);
-    free(job);
+    trend__job_free(job);
     okr_req_finish(r, rc);
-    trend_running--;
-    if (trend_queue) {
-        trend_job_t *next = trend_queue;
-        trend_queue = next->next;
-        if (!trend_queue)
-            trend_queue_tail = NULL;
-        trend__start(next);
-    }
+    trend__next(srv);
 }
 
-static void trend__start(trend_job_t *job)
+/* Runs job now if there is room, else queues it (the caller checked that
+ * the queue has room). */
+static void trend__enqueue(okr_trend_job_t *job)
 {
-    trend_running++;
-    int rc = uv_queue_work(job->r->srv->loop, &job->work, trend__work, trend__done);
-    if (rc != 0) { /* only for a NULL callback: not here */
-        trend_running--;
-        okr_req_t *r = job->r;
-        free(job->res.objectives);
-        free(job);
-        okr_req_fail(r, OKR_E_INTERNAL, "cannot compute the trend: %s", uv_strerror(rc));
+    okr_server_t *srv = job->r->srv;
+    okr_trends_t *q = &srv->trends;
+    if (q->running < srv->cfg->trend_parallel) {
+        trend__start(job);
+        return;
     }
+    if (q->queue_tail)
+        q->queue_tail->next = job;
+    else
+        q->queue = job;
+    q->queue_tail = job;
+    q->waiting++;
 }
 
 void okr_handle_trend(okr_req_t *r)
@@ -495,12 +541,22 @@ void okr_handle_trend(okr_req_t *r)
         okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is shutting down");
         return;
     }
+    /* Full: refused before any reading, so that a flood costs the loop
+     * little. Says nothing about the objectives, so it may come first. */
+    okr_trends_t *q = &r->srv->trends;
+    if (q->running >= r->srv->cfg->trend_parallel && q->waiting >= r->srv->cfg->trend_queue) {
+        q->refused++;
+        okr_req_fail(r, OKR_E_UNAVAILABLE,
+                     "the server is computing too many trends (%u waiting); try again shortly",
+                     q->waiting);
+        return;
+    }
     int rc = trend__check(r, r->srv->store, in);
     if (rc != 0) {
         okr_req_finish(r, rc);
         return;
     }
-    trend_job_t *job = calloc(1, sizeof *job);
+    okr_trend_job_t *job = calloc(1, sizeof *job);
     Okr__ObjectiveTrend **slots = calloc(in->n_objective_ids, sizeof *slots);
     if (!job || !slots) {
         free(job);
@@ -513,12 +569,5 @@ void okr_handle_trend(okr_req_t *r)
     okr__trend_result__init(&job->res);
     job->res.objectives = slots;
     job->work.data = job;
-    if (trend_running < TREND_MAX_RUNNING) {
-        trend__start(job);
-    } else if (trend_queue_tail) {
-        trend_queue_tail->next = job;
-        trend_queue_tail = job;
-    } else {
-        trend_queue = trend_queue_tail = job;
-    }
+    trend__enqueue(job);
 }

@@ -1,12 +1,14 @@
 /* server.h — okrd's process-wide state and its lifecycle.
  *
  * One libuv loop owns the listener, every connection, the timers and the
- * signal handlers. Blocking work leaves the loop: password hashing goes to the
- * thread pool (okr_hasher_t), commits to the writer thread (okr_writer_t).
+ * signal handlers. Blocking work leaves the loop: password hashing and trends
+ * go to the thread pool (okr_hasher_t, okr_trends_t), commits to the writer
+ * thread (okr_writer_t).
  *
  * Shutdown (SIGINT/SIGTERM or okr_server_stop): stop accepting; refuse new
- * requests with UNAVAILABLE; wait for in-flight hashes and commits (every
- * acknowledged write stays acknowledged); shut every connection down (TLS
+ * requests with UNAVAILABLE, and the trend requests still waiting; wait for
+ * in-flight hashes, trends and commits (every acknowledged write stays
+ * acknowledged); shut every connection down (TLS
  * close_notify), forcing them closed after shutdown_timeout_ms; stop the
  * writer; close LMDB; the loop then runs dry and okr_server_run returns 0.
  */
@@ -25,6 +27,19 @@
 #include "writer.h"
 
 typedef struct okr_conn okr_conn_t;
+typedef struct okr_trend_job okr_trend_job_t;
+
+/* The trend computations (handle_trend.c), on the loop thread only: at most
+ * trend_parallel on libuv's thread pool, at most trend_queue waiting in
+ * order; beyond that a request is refused with UNAVAILABLE. The counters
+ * are for Stats. */
+typedef struct okr_trends {
+    okr_trend_job_t *queue, *queue_tail; /* waiting, oldest first */
+    unsigned running;                    /* on the thread pool now */
+    unsigned waiting;                    /* in the queue now */
+    uint64_t refused;                    /* refused since start: the queue was full */
+    uint64_t objectives; /* objectives computed since start (each once per request) */
+} okr_trends_t;
 
 typedef struct okr_server {
     uv_loop_t *loop;
@@ -40,6 +55,7 @@ typedef struct okr_server {
     uv_tcp_t listener;
     uv_signal_t sigint, sigterm;
     uv_timer_t shutdown_timer;
+    okr_trends_t trends;
     okr_conn_t *conns; /* doubly linked list of live connections */
     uint64_t nconns;
     uint64_t accepted_total;

@@ -23,6 +23,7 @@
 /* Trends are weekly and their last point is drawn live: asked for at the
  * start and then every 10 minutes, at most 100 objectives a request. */
 #define FEED_TREND_EVERY_MS (10u * 60u * 1000u)
+#define FEED_TREND_RETRY_MS (60u * 1000u) /* after the server was too busy */
 #define FEED_TREND_BATCH    100
 /* Retries of the live connection's first connect: 1 s doubling to 30 s. */
 #define FEED_RETRY_MIN_MS 1000u
@@ -199,8 +200,9 @@ static int feed__names(dash_feed_t *f, okr_client_t *c)
 }
 
 /* Takes one TrendRequest's answer into the model. A server that does not
- * know the operation (older than protocol 1.3) is not asked again. Returns
- * 0, or a negative okr_err_t when the connection failed. */
+ * know the operation (older than protocol 1.3) is not asked again; one too
+ * busy to compute them is asked again sooner than usual. Returns 0, or a
+ * negative okr_err_t when the connection failed. */
 static int feed__trend_answer(dash_feed_t *f, okr_client_t *c, uint64_t sent)
 {
     Okr__Response *resp = NULL;
@@ -209,6 +211,10 @@ static int feed__trend_answer(dash_feed_t *f, okr_client_t *c, uint64_t sent)
         return -rc;
     if (resp->status == OKR__STATUS__STATUS_UNSUPPORTED)
         f->no_trends = 1;
+    if (resp->status == OKR__STATUS__STATUS_UNAVAILABLE) {
+        f->trends_busy = 1;
+        feed__log(f, "no trends this time: the server is too busy; asking again in a minute");
+    }
     const Okr__TrendResult *res = resp->status == OKR__STATUS__STATUS_OK ? resp->trend : NULL;
     for (size_t i = 0; res && i < res->n_objectives; i++) {
         const Okr__ObjectiveTrend *t = res->objectives[i];
@@ -220,11 +226,13 @@ static int feed__trend_answer(dash_feed_t *f, okr_client_t *c, uint64_t sent)
 }
 
 /* Asks for the trend of every objective in the model, all requests at once
- * (one round trip). A refusal (an objective gone meanwhile) keeps the old
- * trends until the next time. Returns 0 or a negative okr_err_t. */
+ * (one round trip). A refusal (an objective gone meanwhile, the server too
+ * busy) keeps the old trends until the next time. Returns 0 or a negative
+ * okr_err_t. */
 static int feed__trends(dash_feed_t *f, okr_client_t *c)
 {
     f->trends_ms = okr_mono_ms();
+    f->trends_busy = 0;
     if (f->no_trends || f->model.nobjs == 0)
         return 0;
     size_t nreq = (f->model.nobjs + FEED_TREND_BATCH - 1) / FEED_TREND_BATCH;
@@ -405,7 +413,8 @@ int dash_feed_pump(dash_feed_t *f, uint32_t timeout_ms)
         okr_live_drop(f->live);
         return 0;
     }
-    if (c && okr_mono_ms() - f->trends_ms >= FEED_TREND_EVERY_MS && (rc = feed__trends(f, c)) < 0) {
+    uint64_t every = f->trends_busy ? FEED_TREND_RETRY_MS : FEED_TREND_EVERY_MS;
+    if (c && okr_mono_ms() - f->trends_ms >= every && (rc = feed__trends(f, c)) < 0) {
         feed__log(f, "trends failed: %s", okr_strerror(-rc));
         okr_live_drop(f->live);
     }

@@ -12,7 +12,9 @@
  * server replays what was missed, or sends a fresh snapshot, which the
  * model takes in whole). Users' names are looked up as events bring new ids;
  * the objectives' weekly trends (the cards' sparklines) are asked for at the
- * start and every 10 minutes, their last point drawn from live progress.
+ * start and every 10 minutes (a minute after the server was too busy to
+ * give them, the last ones kept meanwhile), their last point drawn from
+ * live progress.
  *
  * Not thread-safe; one feed per process in practice.
  */
@@ -46,6 +48,7 @@ typedef struct dash_feed {
     int fatal;              /* okr_err_t that retrying will not fix, else 0 */
     uint64_t trends_ms;     /* monotonic: the objectives' trends were last asked for */
     int no_trends;          /* the server cannot give trends (older than protocol 1.3) */
+    int trends_busy;        /* the server was too busy last time: ask again in a minute */
     int log;                /* log connection events (okr_info, to stderr) */
     char error[1024];       /* why the last attempt failed, for people */
 } dash_feed_t;

@@ -808,14 +808,18 @@ static void test_watch_binary(void **state)
     assert_non_null(json_object_get(j, "fanout_p99_us"));
     assert_true(json_integer_value(json_object_get(j, "fsyncs")) >= 6);
     assert_true(json_is_real(json_object_get(j, "commits_per_s")));
+    assert_true(json_is_integer(json_object_get(j, "trends_waiting")));
+    assert_true(json_is_integer(json_object_get(j, "trends_refused")));
+    assert_true(json_is_integer(json_object_get(j, "trend_objectives")));
     json_decref(j);
 
     /* ... and the table. */
     const char *const table_args[] = {"admin", "stats", NULL};
     spawn(&p, table_args);
-    int saw_seq = 0, saw_commit = 0, saw_back = 0, saw_rate = 0, saw_fanout = 0;
+    int saw_seq = 0, saw_commit = 0, saw_back = 0, saw_rate = 0, saw_fanout = 0, saw_trends = 0;
     while (proc_line(&p, line, sizeof line, 20000) == 0) {
         saw_seq |= strncmp(line, "current seq", 11) == 0;
+        saw_trends |= strncmp(line, "trends refused", 14) == 0;
         saw_commit |= strncmp(line, "commit p50/p99", 14) == 0;
         saw_back |= strncmp(line, "back to loop p50/p99", 20) == 0;
         saw_rate |= strncmp(line, "commits/s", 9) == 0;
@@ -827,6 +831,7 @@ static void test_watch_binary(void **state)
     assert_true(saw_back);
     assert_true(saw_rate);
     assert_true(saw_fanout);
+    assert_true(saw_trends);
 
     /* Stats are for admins. */
     okr_client_t *hank = member("hank");

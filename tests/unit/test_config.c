@@ -63,23 +63,54 @@ static void test_stream(void **state)
     okr_config_free(&cfg);
 }
 
+/* What goes to stderr between catch_stderr and caught_stderr. */
+typedef struct catch
+{
+    FILE *f;
+    int saved;
+}
+catch_t;
+
+static void catch_stderr(catch_t *c)
+{
+    c->f = tmpfile();
+    assert_non_null(c->f);
+    fflush(stderr);
+    c->saved = dup(STDERR_FILENO);
+    assert_true(c->saved >= 0);
+    assert_true(dup2(fileno(c->f), STDERR_FILENO) >= 0);
+}
+
+static void caught_stderr(catch_t *c, char *err, size_t errlen)
+{
+    fflush(stderr);
+    assert_true(dup2(c->saved, STDERR_FILENO) >= 0);
+    close(c->saved);
+    rewind(c->f);
+    size_t n = fread(err, 1, errlen - 1, c->f);
+    err[n] = '\0';
+    fclose(c->f);
+}
+
 /* okr_config_load_stream on f, its messages to stderr caught in err. */
 static int load_caught(okr_config_t *cfg, FILE *f, char *err, size_t errlen)
 {
-    FILE *caught = tmpfile();
-    assert_non_null(caught);
-    fflush(stderr);
-    int saved = dup(STDERR_FILENO);
-    assert_true(saved >= 0);
-    assert_true(dup2(fileno(caught), STDERR_FILENO) >= 0);
+    catch_t c;
+    catch_stderr(&c);
     int rc = okr_config_load_stream(cfg, f, "okrd.ini");
-    fflush(stderr);
-    assert_true(dup2(saved, STDERR_FILENO) >= 0);
-    close(saved);
-    rewind(caught);
-    size_t n = fread(err, 1, errlen - 1, caught);
-    err[n] = '\0';
-    fclose(caught);
+    caught_stderr(&c, err, errlen);
+    return rc;
+}
+
+/* from_args with its messages to stderr caught in err; frees the settings. */
+static int args_caught(const char *a, const char *b, char *err, size_t errlen)
+{
+    okr_config_t cfg;
+    catch_t c;
+    catch_stderr(&c);
+    int rc = from_args(&cfg, a, b);
+    caught_stderr(&c, err, errlen);
+    okr_config_free(&cfg);
     return rc;
 }
 
@@ -196,6 +227,93 @@ static void test_flag_values(void **state)
     okr_config_free(&cfg);
 }
 
+/* trend_parallel and trend_queue (in [limits]) and test_trend_delay_ms (in
+ * [test]): their defaults, the file, flags, and their bounds, each refusal
+ * naming the setting. */
+static void test_trend_limits(void **state)
+{
+    (void)state;
+    okr_config_t cfg;
+    okr_config_defaults(&cfg);
+    assert_int_equal(cfg.trend_parallel, 2);
+    assert_int_equal(cfg.trend_queue, 64);
+    assert_int_equal(cfg.test_trend_delay_ms, 0);
+    static const char text[] = "[limits]\ntrend_parallel = 3\ntrend_queue = 500\n"
+                               "[test]\ntest_trend_delay_ms = 300\n";
+    FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+    assert_non_null(f);
+    assert_int_equal(okr_config_load_stream(&cfg, f, "okrd.ini"), 0);
+    fclose(f);
+    assert_int_equal(cfg.trend_parallel, 3);
+    assert_int_equal(cfg.trend_queue, 500);
+    assert_int_equal(cfg.test_trend_delay_ms, 300);
+    okr_config_free(&cfg);
+
+    char err[1024];
+    assert_int_equal(load_text("[auth]\ntrend_queue = 5\n", err, sizeof err), -1);
+    assert_non_null(strstr(err, "trend_queue belongs in section [limits], not [auth]"));
+
+    assert_int_equal(from_args(&cfg, "--trend-parallel", "1024"), 0);
+    assert_int_equal(cfg.trend_parallel, 1024);
+    okr_config_free(&cfg);
+    assert_int_equal(from_args(&cfg, "--trend-queue=100000", "--test-trend-delay-ms=60000"), 0);
+    assert_int_equal(cfg.trend_queue, 100000);
+    assert_int_equal(cfg.test_trend_delay_ms, 60000);
+    okr_config_free(&cfg);
+
+    static const char *const bad[][2] = {
+        {"--trend-parallel", "0"},
+        {"--trend-parallel", "1025"},
+        {"--trend-queue", "0"},
+        {"--trend-queue", "100001"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(args_caught(bad[i][0], bad[i][1], err, sizeof err), -1);
+        assert_non_null(strstr(err, "need 1 <= trend_parallel <= 1024 and 1 <= trend_queue <= "
+                                    "100000, got "));
+    }
+    assert_int_equal(args_caught("--trend-queue", "many", err, sizeof err), -1);
+    assert_non_null(strstr(err, "trend_queue must be a whole number"));
+    assert_int_equal(args_caught("--test-trend-delay-ms", "60001", err, sizeof err), -1);
+    assert_non_null(strstr(err, "test_trend_delay_ms are for tests, at most 60000"));
+}
+
+/* Every setting okrd --help lists has its row in README.md's table. */
+static void test_help_and_readme(void **state)
+{
+    (void)state;
+    char *help = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&help, &len);
+    assert_non_null(out);
+    okr_config_print_help(out);
+    fclose(out);
+    assert_non_null(strstr(help, "--trend-parallel"));
+    assert_non_null(strstr(help, "--trend-queue"));
+    assert_non_null(strstr(help, "--test-trend-delay-ms"));
+
+    FILE *f = fopen(OKR_README, "r");
+    assert_non_null(f);
+    static char readme[256 * 1024];
+    size_t n = fread(readme, 1, sizeof readme - 1, f);
+    readme[n] = '\0';
+    fclose(f);
+    size_t found = 0;
+    for (const char *p = help; (p = strstr(p, "\n    --")) != NULL; found++) {
+        p += strlen("\n    --");
+        char key[80] = "`";
+        size_t k = 1;
+        for (; k < sizeof key - 2 && p[k - 1] && p[k - 1] != ' '; k++)
+            key[k] = p[k - 1] == '-' ? '_' : p[k - 1];
+        key[k] = '`';
+        key[k + 1] = '\0';
+        if (!strstr(readme, key))
+            fail_msg("README.md's settings table has no %s", key);
+    }
+    assert_true(found >= 30);
+    free(help);
+}
+
 static okr_mode_t mode_of(const char *a, const char *b, const char *c)
 {
     char *argv[] = {"okrd", (char *)a, (char *)b, (char *)c, NULL};
@@ -233,10 +351,9 @@ static void test_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stream),
-        cmocka_unit_test(test_stream_errors),
-        cmocka_unit_test(test_flag_values),
-        cmocka_unit_test(test_mode),
+        cmocka_unit_test(test_stream),          cmocka_unit_test(test_stream_errors),
+        cmocka_unit_test(test_flag_values),     cmocka_unit_test(test_trend_limits),
+        cmocka_unit_test(test_help_and_readme), cmocka_unit_test(test_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
