@@ -50,6 +50,8 @@ static const setting_t settings[] = {
     N("limits", max_subscriptions, "subscriptions per connection", "64"),
     N("limits", trend_parallel, "trend computations at once on the thread pool", "2"),
     N("limits", trend_queue, "trend requests waiting; beyond, they get UNAVAILABLE", "64"),
+    N("limits", trend_per_connection,
+      "trend requests one connection may have computing or waiting; beyond, UNAVAILABLE", "16"),
     N("limits", socket_sndbuf, "kernel send buffer per connection, bytes (0 = OS default)", "0"),
     N("push", replay_window_changes, "a resume further back than this many changes gets a snapshot",
       "100000"),
@@ -370,17 +372,33 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
         fprintf(stderr, "okrd: kdf_memory_kib >= 8, kdf_iterations >= 1, hash_parallel >= 1\n");
         return -1;
     }
+    if (cfg->hash_queue > OKR_CONFIG_MAX_QUEUE) {
+        fprintf(stderr, "okrd: need hash_queue <= %u, got %llu\n", OKR_CONFIG_MAX_QUEUE,
+                (unsigned long long)cfg->hash_queue);
+        return -1;
+    }
     if (cfg->out_queue_soft < 1024 || cfg->out_queue_soft > cfg->out_queue_max) {
         fprintf(stderr, "okrd: need 1024 <= out_queue_soft <= out_queue_max\n");
         return -1;
     }
-    /* 1024: the most threads libuv's pool can have (UV_THREADPOOL_SIZE). */
-    if (cfg->trend_parallel < 1 || cfg->trend_parallel > 1024 || cfg->trend_queue < 1 ||
-        cfg->trend_queue > 100000) {
+    if (cfg->trend_parallel < 1 || cfg->trend_queue < 1 ||
+        cfg->trend_queue > OKR_CONFIG_MAX_QUEUE || cfg->trend_per_connection < 1 ||
+        cfg->trend_per_connection > OKR_CONFIG_MAX_QUEUE) {
         fprintf(stderr,
-                "okrd: need 1 <= trend_parallel <= 1024 and 1 <= trend_queue <= 100000, got %llu "
-                "and %llu\n",
-                (unsigned long long)cfg->trend_parallel, (unsigned long long)cfg->trend_queue);
+                "okrd: need trend_parallel >= 1 and 1 <= trend_queue, trend_per_connection <= "
+                "%u, got %llu, %llu and %llu\n",
+                OKR_CONFIG_MAX_QUEUE, (unsigned long long)cfg->trend_parallel,
+                (unsigned long long)cfg->trend_queue,
+                (unsigned long long)cfg->trend_per_connection);
+        return -1;
+    }
+    /* Each has a thread of libuv's pool to itself, and one is kept for
+     * backups (okr_config_pool_size): 1024 is the most the pool can have. */
+    if (cfg->hash_parallel >= OKR_CONFIG_MAX_POOL || cfg->trend_parallel >= OKR_CONFIG_MAX_POOL ||
+        cfg->hash_parallel + cfg->trend_parallel + 1 > OKR_CONFIG_MAX_POOL) {
+        fprintf(stderr, "okrd: need hash_parallel + trend_parallel <= %u, got %llu + %llu\n",
+                OKR_CONFIG_MAX_POOL - 1, (unsigned long long)cfg->hash_parallel,
+                (unsigned long long)cfg->trend_parallel);
         return -1;
     }
     /* session_ttl_s may be as short as 1 s so tests can watch a session expire. */

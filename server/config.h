@@ -15,6 +15,10 @@
 
 #define OKR_DEFAULT_PORT 7433
 
+/* Bounds of the queue settings, and of libuv's thread pool (its own). */
+#define OKR_CONFIG_MAX_QUEUE 100000u
+#define OKR_CONFIG_MAX_POOL  1024u
+
 typedef struct okr_config {
     /* [server] */
     char *listen;              /* "127.0.0.1:7433" */
@@ -38,6 +42,7 @@ typedef struct okr_config {
     uint64_t max_subscriptions;     /* per connection */
     uint64_t trend_parallel;        /* trend computations at once on the thread pool */
     uint64_t trend_queue;           /* trend requests waiting; beyond, refused */
+    uint64_t trend_per_connection;  /* a connection's computing or waiting */
     uint64_t socket_sndbuf;         /* kernel send buffer per connection, 0 = OS default */
     uint64_t replay_window_changes; /* a resume further back gets a snapshot */
     uint64_t replay_window_s;

@@ -36,6 +36,7 @@ typedef struct okr_conn {
     okr_frame_decoder_t frames;
     unsigned refs;     /* tls handle + timer + requests in flight */
     unsigned inflight; /* requests accepted and not answered */
+    unsigned trends;   /* trend requests computing or waiting (trend_per_connection) */
     int closing;
     int hello_done;
     /* The session this connection is logged in with (authenticated = 1). */

@@ -23,7 +23,8 @@
  *     on libuv's thread pool in a read transaction of its own (see
  *     "on the thread pool" below). A request is bounded by
  *     TREND_MAX_OBJECTIVES and TREND_MAX_POINTS, the requests computed and
- *     waiting by trend_parallel and trend_queue.
+ *     waiting by trend_parallel and trend_queue, and one connection's by
+ *     trend_per_connection.
  *   - A dashboard token may ask for the objectives within its scope that it
  *     may see: the sparklines of okr-dash.
  */
@@ -447,8 +448,11 @@ static void trend__work(uv_work_t *w)
     okr_store_read_end(s, txn);
 }
 
+/* Frees a job that was enqueued, before its request is answered (which may
+ * release the connection). */
 static void trend__job_free(okr_trend_job_t *job)
 {
+    job->r->conn->trends--;
     trend__free_reply(&job->res);
     free(job);
 }
@@ -512,6 +516,7 @@ static void trend__enqueue(okr_trend_job_t *job)
 {
     okr_server_t *srv = job->r->srv;
     okr_trends_t *q = &srv->trends;
+    job->r->conn->trends++;
     if (q->running < srv->cfg->trend_parallel) {
         trend__start(job);
         return;
@@ -538,12 +543,22 @@ void okr_handle_trend(okr_req_t *r)
         return;
     }
     if (r->srv->stopping) {
-        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is shutting down");
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is shutting down; try again shortly");
         return;
     }
     /* Full: refused before any reading, so that a flood costs the loop
-     * little. Says nothing about the objectives, so it may come first. */
+     * little. Says nothing about the objectives, so it may come first. One
+     * connection gets a share of the queue, not all of it: a client that
+     * floods waits for its own answers, and everyone else's go on. */
     okr_trends_t *q = &r->srv->trends;
+    if (r->conn->trends >= r->srv->cfg->trend_per_connection) {
+        q->refused++;
+        okr_req_fail(r, OKR_E_UNAVAILABLE,
+                     "this connection already has %u trend requests computing or waiting (at "
+                     "most %llu); wait for their answers",
+                     r->conn->trends, (unsigned long long)r->srv->cfg->trend_per_connection);
+        return;
+    }
     if (q->running >= r->srv->cfg->trend_parallel && q->waiting >= r->srv->cfg->trend_queue) {
         q->refused++;
         okr_req_fail(r, OKR_E_UNAVAILABLE,

@@ -81,6 +81,31 @@ static void server__on_signal(uv_signal_t *h, int signum)
     okr_server_stop(srv);
 }
 
+/* libuv's thread pool hashes passwords (hash_parallel at once), computes
+ * trends (trend_parallel) and copies backups (one): each its own thread, so
+ * that a login never waits behind a dashboard's trends. libuv reads the
+ * size once, when the pool is first used, so this runs before anything is
+ * queued. An administrator's UV_THREADPOOL_SIZE is kept, with a warning
+ * when it is too small for the settings. */
+static void server__size_pool(const okr_config_t *cfg)
+{
+    unsigned long want = (unsigned long)(cfg->hash_parallel + cfg->trend_parallel + 1);
+    if (want < 4) /* libuv's default */
+        want = 4;
+    const char *set = getenv("UV_THREADPOOL_SIZE");
+    if (set && *set) {
+        unsigned long have = strtoul(set, NULL, 10);
+        if (have < want)
+            okr_warn("UV_THREADPOOL_SIZE=%s is fewer threads than hash_parallel + "
+                     "trend_parallel + 1 = %lu: logins may wait behind trends or backups",
+                     set, want);
+        return;
+    }
+    char text[24];
+    snprintf(text, sizeof text, "%lu", want);
+    setenv("UV_THREADPOOL_SIZE", text, 1);
+}
+
 int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
 {
     memset(srv, 0, sizeof *srv);
@@ -92,6 +117,7 @@ int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
         return -1;
     }
     okr_log_set_level((okr_log_level_t)level);
+    server__size_pool(cfg);
 
     if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
         okr_error("cannot create data_dir %s: %s", cfg->data_dir, strerror(errno));

@@ -37,7 +37,7 @@ typedef struct okr_trends {
     okr_trend_job_t *queue, *queue_tail; /* waiting, oldest first */
     unsigned running;                    /* on the thread pool now */
     unsigned waiting;                    /* in the queue now */
-    uint64_t refused;                    /* refused since start: the queue was full */
+    uint64_t refused;    /* refused since start: the queue or the connection's share full */
     uint64_t objectives; /* objectives computed since start (each once per request) */
 } okr_trends_t;
 

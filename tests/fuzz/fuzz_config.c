@@ -82,8 +82,12 @@ static int from_args(okr_config_t *cfg, args_t *args)
         FUZZ_REQUIRE(cfg->max_frame <= 64u * 1024 * 1024);
         FUZZ_REQUIRE(cfg->out_queue_soft <= cfg->out_queue_max);
         FUZZ_REQUIRE(cfg->max_inflight >= 1 && cfg->session_ttl_s >= 1);
-        FUZZ_REQUIRE(cfg->trend_parallel >= 1 && cfg->trend_parallel <= 1024);
+        FUZZ_REQUIRE(cfg->trend_parallel >= 1 && cfg->trend_parallel <= 1022);
+        FUZZ_REQUIRE(cfg->hash_parallel >= 1 && cfg->hash_parallel <= 1022);
+        FUZZ_REQUIRE(cfg->trend_parallel + cfg->hash_parallel <= 1023);
         FUZZ_REQUIRE(cfg->trend_queue >= 1 && cfg->trend_queue <= 100000);
+        FUZZ_REQUIRE(cfg->trend_per_connection >= 1 && cfg->trend_per_connection <= 100000);
+        FUZZ_REQUIRE(cfg->hash_queue <= 100000);
         FUZZ_REQUIRE(cfg->test_commit_delay_ms <= 60000 && cfg->test_trend_delay_ms <= 60000);
         char host[256];
         uint16_t port;

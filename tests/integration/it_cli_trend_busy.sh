@@ -5,7 +5,8 @@
 # obj show and kr show still show the objective and the key result, with
 # "not now" and the server's advice in place of the sparkline, and tree
 # --trend and export say on stderr that trends are left out, and succeed.
-# Afterwards the two in the background got their trends.
+# Afterwards the two in the background got their trends. okrd warns when
+# UV_THREADPOOL_SIZE is set smaller than its settings need.
 # Usage: it_cli_trend_busy.sh OKRD OKR
 set -u
 OKRD=$1
@@ -23,8 +24,13 @@ require_tools jq
 delay_ms=6000
 echo "admin-password-1" >"$dir/admin-pw"
 okrd_args=(--trend-parallel 1 --trend-queue 1 --test-trend-delay-ms "$delay_ms")
-start_okrd
+# okrd sizes libuv's pool itself (hash_parallel 2 + trend_parallel 1 + 1 for
+# backups); a smaller pool set by an administrator is kept, with a warning.
+start_okrd UV_THREADPOOL_SIZE=3
 admin_and_users
+check "okrd warns that the administrator's pool is too small for its settings" -- \
+    grep -q "UV_THREADPOOL_SIZE=3 is fewer threads than hash_parallel + trend_parallel + 1 = 4" \
+    "$dir/okrd.log"
 
 setup cycle add Busy --start -30d --end +60d
 setup cycle activate Busy

@@ -11,7 +11,8 @@
  * shows the queue and the refusals. A request waiting when its connection
  * leaves is not computed. Then okrd is stopped with a request waiting: it
  * is not computed either (shutdown waits for what runs, not for the queue),
- * and okrd exits cleanly (ASan: nothing leaked). */
+ * and okrd exits cleanly (ASan: nothing leaked). One connection may not take
+ * the whole queue (trend_per_connection). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +31,7 @@
 
 #define DELAY_MS          1000
 #define SHUTDOWN_DELAY_MS 3000 /* the last test's: one computation, not two, before exit */
+#define SHARE_DELAY_MS    300
 #define TEXT(n)           TEXT_(n)
 #define TEXT_(n)          #n
 #define PASSWORD          "password-123"
@@ -38,18 +40,27 @@
 
 static okr_test_server_t server;
 
-/* delay_ms: a string that lives as long as the server (ts_start keeps it). */
-static void start(const char *delay_ms)
+/* One trend computed at once; queue waiting and per_connection each
+ * connection's; delay_ms each. Strings that live as long as the server
+ * (ts_start keeps them). */
+static void start(const char *queue, const char *per_connection, const char *delay_ms)
 {
-    const char *const extra[] = {
-        "--trend-parallel", "1", "--trend-queue", "1", "--test-trend-delay-ms", delay_ms, NULL};
+    const char *const extra[] = {"--trend-parallel",
+                                 "1",
+                                 "--trend-queue",
+                                 queue,
+                                 "--trend-per-connection",
+                                 per_connection,
+                                 "--test-trend-delay-ms",
+                                 delay_ms,
+                                 NULL};
     ts_start(&server, extra);
 }
 
 static int setup(void **state)
 {
     (void)state;
-    start(TEXT(DELAY_MS));
+    start("1", "16", TEXT(DELAY_MS));
     return 0;
 }
 
@@ -198,13 +209,56 @@ static void test_gone_not_computed(void **state)
     okr_client_free(admin);
 }
 
+/* One connection gets a share of the queue, not all of it: with room for 4
+ * waiting and 2 per connection, a connection that pipelines 4 has 2
+ * accepted and 2 refused at once, and another connection's request is
+ * still taken and answered. Once answered, the first may ask again. */
+static void test_one_connection_gets_a_share(void **state)
+{
+    (void)state;
+    ts_stop(&server);
+    start("4", "2", TEXT(SHARE_DELAY_MS));
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t o = objective_at_60(admin, "tq-share");
+    Okr__Stats *before = tw_stats(admin);
+    okr_client_t *greedy = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    okr_client_t *other = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t id = o;
+    Okr__TrendRequest tr = trend_request(&id);
+    Okr__Request req = tw_request(OKR__REQUEST__OP_TREND, &tr);
+    uint64_t sent[4], other_sent;
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(okr_client_send(greedy, &req, &sent[i]), OKR_OK);
+    for (size_t i = 2; i < 4; i++) {
+        Okr__Response *resp;
+        assert_int_equal(okr_client_wait(greedy, sent[i], &resp), OKR_OK);
+        assert_int_equal(resp->status, OKR__STATUS__STATUS_UNAVAILABLE);
+        assert_non_null(strstr(resp->message, "this connection already has 2 trend requests"));
+        okr__response__free_unpacked(resp, NULL);
+    }
+    assert_int_equal(okr_client_send(other, &req, &other_sent), OKR_OK);
+    expect_trend(other, other_sent, o);
+    expect_trend(greedy, sent[0], o);
+    expect_trend(greedy, sent[1], o);
+    assert_int_equal(okr_client_send(greedy, &req, &sent[0]), OKR_OK);
+    expect_trend(greedy, sent[0], o);
+    Okr__Stats *after = tw_stats(admin);
+    assert_int_equal(after->trends_refused - before->trends_refused, 2);
+    assert_int_equal(after->trend_objectives - before->trend_objectives, 4);
+    okr__stats__free_unpacked(before, NULL);
+    okr__stats__free_unpacked(after, NULL);
+    okr_client_free(other);
+    okr_client_free(greedy);
+    okr_client_free(admin);
+}
+
 /* Stopped with one trend computing and one waiting: okrd exits once the
  * one computing is done, without computing the one waiting, and cleanly. */
 static void test_shutdown_with_queue(void **state)
 {
     (void)state;
     ts_stop(&server);
-    start(TEXT(SHUTDOWN_DELAY_MS));
+    start("1", "16", TEXT(SHUTDOWN_DELAY_MS));
     okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
     uint64_t o = objective_at_60(admin, "tq-stop");
     uint64_t id = o;
@@ -243,7 +297,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_queue_full), cmocka_unit_test(test_gone_not_computed),
-        cmocka_unit_test(test_shutdown_with_queue), /* last: it stops okrd */
+        cmocka_unit_test(test_one_connection_gets_a_share), /* restarts okrd */
+        cmocka_unit_test(test_shutdown_with_queue),         /* last: it stops okrd */
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

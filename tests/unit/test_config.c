@@ -227,9 +227,9 @@ static void test_flag_values(void **state)
     okr_config_free(&cfg);
 }
 
-/* trend_parallel and trend_queue (in [limits]) and test_trend_delay_ms (in
- * [test]): their defaults, the file, flags, and their bounds, each refusal
- * naming the setting. */
+/* trend_parallel, trend_queue and trend_per_connection (in [limits]) and
+ * test_trend_delay_ms (in [test]): their defaults, the file, flags, and
+ * their bounds, each refusal naming the setting; and hash_queue's bound. */
 static void test_trend_limits(void **state)
 {
     (void)state;
@@ -237,8 +237,10 @@ static void test_trend_limits(void **state)
     okr_config_defaults(&cfg);
     assert_int_equal(cfg.trend_parallel, 2);
     assert_int_equal(cfg.trend_queue, 64);
+    assert_int_equal(cfg.trend_per_connection, 16);
     assert_int_equal(cfg.test_trend_delay_ms, 0);
     static const char text[] = "[limits]\ntrend_parallel = 3\ntrend_queue = 500\n"
+                               "trend_per_connection = 7\n"
                                "[test]\ntest_trend_delay_ms = 300\n";
     FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
     assert_non_null(f);
@@ -246,6 +248,7 @@ static void test_trend_limits(void **state)
     fclose(f);
     assert_int_equal(cfg.trend_parallel, 3);
     assert_int_equal(cfg.trend_queue, 500);
+    assert_int_equal(cfg.trend_per_connection, 7);
     assert_int_equal(cfg.test_trend_delay_ms, 300);
     okr_config_free(&cfg);
 
@@ -253,8 +256,21 @@ static void test_trend_limits(void **state)
     assert_int_equal(load_text("[auth]\ntrend_queue = 5\n", err, sizeof err), -1);
     assert_non_null(strstr(err, "trend_queue belongs in section [limits], not [auth]"));
 
-    assert_int_equal(from_args(&cfg, "--trend-parallel", "1024"), 0);
-    assert_int_equal(cfg.trend_parallel, 1024);
+    /* with the default hash_parallel (2) and one thread for backups, libuv's
+     * pool of 1024 leaves 1021 */
+    assert_int_equal(from_args(&cfg, "--trend-parallel", "1021"), 0);
+    assert_int_equal(cfg.trend_parallel, 1021);
+    okr_config_free(&cfg);
+    assert_int_equal(args_caught("--trend-parallel", "1022", err, sizeof err), -1);
+    assert_non_null(strstr(err, "need hash_parallel + trend_parallel <= 1023, got 2 + 1022"));
+    assert_int_equal(args_caught("--hash-parallel", "1022", err, sizeof err), -1);
+    assert_non_null(strstr(err, "need hash_parallel + trend_parallel <= 1023, got 1022 + 2"));
+    assert_int_equal(args_caught("--hash-parallel", "18446744073709551615", err, sizeof err), -1);
+    assert_non_null(strstr(err, "need hash_parallel + trend_parallel <= 1023"));
+    assert_int_equal(args_caught("--hash-queue", "100001", err, sizeof err), -1);
+    assert_non_null(strstr(err, "need hash_queue <= 100000, got 100001"));
+    assert_int_equal(from_args(&cfg, "--trend-per-connection", "100000"), 0);
+    assert_int_equal(cfg.trend_per_connection, 100000);
     okr_config_free(&cfg);
     assert_int_equal(from_args(&cfg, "--trend-queue=100000", "--test-trend-delay-ms=60000"), 0);
     assert_int_equal(cfg.trend_queue, 100000);
@@ -263,14 +279,15 @@ static void test_trend_limits(void **state)
 
     static const char *const bad[][2] = {
         {"--trend-parallel", "0"},
-        {"--trend-parallel", "1025"},
         {"--trend-queue", "0"},
         {"--trend-queue", "100001"},
+        {"--trend-per-connection", "0"},
+        {"--trend-per-connection", "100001"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(args_caught(bad[i][0], bad[i][1], err, sizeof err), -1);
-        assert_non_null(strstr(err, "need 1 <= trend_parallel <= 1024 and 1 <= trend_queue <= "
-                                    "100000, got "));
+        assert_non_null(strstr(err, "need trend_parallel >= 1 and 1 <= trend_queue, "
+                                    "trend_per_connection <= 100000, got "));
     }
     assert_int_equal(args_caught("--trend-queue", "many", err, sizeof err), -1);
     assert_non_null(strstr(err, "trend_queue must be a whole number"));
