@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "complete.h"
 #include "okr_error.h"
 #include "paths.h"
 #include "suggest.h"
@@ -56,6 +57,7 @@ static const char cli_usage[] =
     "  review                the agenda of this week's OKR meeting\n"
     "  token                 dashboard tokens for okr-dash: create, list, revoke\n"
     "  admin stats           the server's counters (admins)\n"
+    "  completion bash|zsh   the shell's TAB completion of okr command lines\n"
     "  help [COMMAND]        show the help of a command\n"
     "\n"
     "Options (also accepted after the command):\n"
@@ -77,9 +79,8 @@ static const char cli_usage[] =
     "known_servers. A server whose certificate no longer matches its pin is\n"
     "refused until the pin is removed with 'okr trust --forget HOST:PORT'.\n"
     "\n"
-    "Environment: OKR_TRACE=1 prints the conversation with the server on stderr,\n"
-    "a line for each request sent and each answer received (to see where a slow\n"
-    "command waits).\n"
+    "Environment: OKR_TRACE=1: a line on stderr for each request sent and each\n"
+    "answer received (to see where a slow command waits).\n"
     "\n"
     "Files, in $OKR_CONFIG_DIR, else $XDG_CONFIG_HOME/okr, else ~/.config/okr:\n"
     "  session.json          the saved session: server, user name and id, token\n"
@@ -130,7 +131,13 @@ static const okr_cli_cmd_t cli_commands[] = {
     {"review", "the OKR meeting's agenda", okr_cmd_review},
     {"token", "dashboard tokens", okr_cmd_token},
     {"admin", "server administration", okr_cmd_admin},
+    {"completion", "shell completion", okr_cmd_completion},
 };
+
+#define CLI_NCOMMANDS (sizeof cli_commands / sizeof cli_commands[0])
+
+const struct option okr_cli_longopts[] = {{"version", no_argument, NULL, OKR_OPT_VERSION},
+                                          OKR_CLI_GLOBAL_LONGOPTS};
 
 /* ---------------------------------------------------------------- errors */
 
@@ -290,6 +297,11 @@ static int cli__global_opt(okr_cli_t *cli, int opt, const char *arg)
 int okr_cli_getopt(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
                    const struct option *longopts)
 {
+    if (cli->probe) { /* okr __complete: the options, and nothing read */
+        snprintf(cli->probe->shortopts, sizeof cli->probe->shortopts, "%s", shortopts);
+        cli->probe->longopts = longopts;
+        return 'h';
+    }
     for (;;) {
         int before = optind;
         int opt = getopt_long(argc, argv, shortopts, longopts, NULL);
@@ -364,6 +376,10 @@ int okr_cli_resolve_server(okr_cli_t *cli)
 
 int okr_cli_try_connect(okr_cli_t *cli, char *err, size_t errlen)
 {
+    if (cli->probe) { /* a command that would connect before reading its options */
+        snprintf(err, errlen, "okr __complete never connects");
+        return OKR_E_INTERNAL;
+    }
     /* One resumable TLS session per server, beside the session token. */
     char session_cache[PATH_MAX], name[OKR_HOSTPORT_MAX + 32], perr[256];
     snprintf(name, sizeof name, "tls-session-%s.pem", cli->server);
@@ -674,10 +690,17 @@ int okr_cli_call(okr_cli_t *cli, Okr__Request *req, Okr__Response__ResultCase ex
 
 static const okr_cli_cmd_t *cli__find(const char *name)
 {
-    for (size_t i = 0; i < sizeof cli_commands / sizeof cli_commands[0]; i++)
+    for (size_t i = 0; i < CLI_NCOMMANDS; i++)
         if (strcmp(cli_commands[i].name, name) == 0)
             return &cli_commands[i];
     return NULL;
+}
+
+const char *okr_cli_command_name(size_t i)
+{
+    if (i < CLI_NCOMMANDS)
+        return cli_commands[i].name;
+    return i == CLI_NCOMMANDS ? "help" : NULL;
 }
 
 /* A usage error for a command okr does not have, with the one that was
@@ -694,12 +717,11 @@ static int cli__unknown(okr_cli_t *cli, const char *name)
         if (strcasecmp(name, words[i][0]) == 0)
             meant = words[i][1];
     if (!meant) {
-        const size_t n = sizeof cli_commands / sizeof cli_commands[0];
-        const char *names[sizeof cli_commands / sizeof cli_commands[0] + 1];
-        for (size_t i = 0; i < n; i++)
-            names[i] = cli_commands[i].name;
-        names[n] = "help";
-        meant = okr_suggest(name, names, n + 1);
+        const char *names[CLI_NCOMMANDS + 1];
+        size_t n = 0;
+        for (const char *c; n < CLI_NCOMMANDS + 1 && (c = okr_cli_command_name(n)) != NULL; n++)
+            names[n] = c;
+        meant = okr_suggest(name, names, n);
     }
     if (meant)
         return okr_cli_usage_error(cli, "'%s' is not an okr command; did you mean 'okr %s'?", name,
@@ -736,20 +758,36 @@ static void cli__cleanup(okr_cli_t *cli)
     okr_session_clear(&cli->session);
 }
 
+int okr_cli_probe(okr_cli_probe_t *probe, int argc, char **argv)
+{
+    memset(probe, 0, sizeof *probe);
+    const okr_cli_cmd_t *cmd = argc > 0 ? cli__find(argv[0]) : NULL;
+    if (!cmd)
+        return -1;
+    okr_cli_t cli = {.usage = cli_usage, .probe = probe};
+    probe->depth = 1;
+    optind = 0;
+    cmd->run(&cli, argc, argv);
+    cli__cleanup(&cli);
+    return 0;
+}
+
 int okr_cli_main(int argc, char **argv)
 {
+    /* The shell's completion script asks here, before anything else is read. */
+    if (argc >= 2 && strcmp(argv[1], OKR_COMPLETE_COMMAND) == 0)
+        return okr_complete_main(argc - 2, argv + 2);
+
     okr_cli_t cli = {.usage = cli_usage, .timeout_ms = CLI_DEFAULT_TIMEOUT_S * 1000};
     const char *env = getenv("OKR_SERVER");
     if (env && env[0])
         cli.server_arg = env;
 
-    static const struct option longopts[] = {{"version", no_argument, NULL, OKR_OPT_VERSION},
-                                             OKR_CLI_GLOBAL_LONGOPTS};
     opterr = 0;
     optind = 0;
     int opt;
     /* '+': stop at the command; its options are its own. */
-    while ((opt = okr_cli_getopt(&cli, argc, argv, "+:h", longopts)) != -1) {
+    while ((opt = okr_cli_getopt(&cli, argc, argv, "+:h", okr_cli_longopts)) != -1) {
         if (opt == 'h')
             return OKR_EXIT_OK;
         if (opt == OKR_OPT_VERSION) {

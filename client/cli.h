@@ -48,6 +48,22 @@ enum okr_cli_opt {
         NULL, 0, NULL, 0                                                                           \
     }
 
+/* okr __complete (complete.h) runs the words typed so far as a command line
+ * in probe mode: the command stops at its first okr_kit_dispatch or
+ * okr_cli_getopt, which hand over the table they read the command line
+ * with instead of reading it, and returns as after --help. Nothing is
+ * printed, nothing connects. subs and longopts point to the commands'
+ * static tables (valid for as long as the program runs). */
+typedef struct okr_cli_probe {
+    int depth; /* how many words named the command and its sub-commands */
+    /* a group (okr_kit_dispatch) with no sub-command named: its sub-commands */
+    const struct okr_kit_sub *subs;
+    size_t nsubs;
+    /* a command (okr_cli_getopt): its options, as given to getopt_long */
+    char shortopts[64];
+    const struct option *longopts;
+} okr_cli_probe_t;
+
 typedef struct okr_cli {
     const char *command; /* "user add": for messages and help hints */
     const char *usage;   /* the current command's help text */
@@ -80,6 +96,8 @@ typedef struct okr_cli {
     /* The stale check-in reminder printed after a command (cmd_mine.c). */
     uint64_t reminder_id;   /* its request, sent ahead by okr_cli_connect_call; 0: not sent */
     uint64_t checked_in_kr; /* a key result this command checked in: never listed as stale */
+
+    okr_cli_probe_t *probe; /* probe mode (okr_cli_probe), else NULL */
 } okr_cli_t;
 
 typedef struct okr_cli_cmd {
@@ -89,6 +107,18 @@ typedef struct okr_cli_cmd {
 } okr_cli_cmd_t;
 
 int okr_cli_main(int argc, char **argv);
+
+/* The options okr takes before the command: --version and the global ones. */
+extern const struct option okr_cli_longopts[];
+
+/* The name of the i-th command (the command table's, then "help"), or NULL
+ * after the last. Static strings. */
+const char *okr_cli_command_name(size_t i);
+
+/* Runs argv (argv[0] a command's name, then the words typed after it) in
+ * probe mode and fills *probe (see okr_cli_probe_t). Returns 0, or -1 when
+ * argv[0] names no command ("help" included: it is not in the table). */
+int okr_cli_probe(okr_cli_probe_t *probe, int argc, char **argv);
 
 /* Commands (cmd_*.c). */
 int okr_cmd_login(okr_cli_t *cli, int argc, char **argv);
@@ -118,6 +148,7 @@ int okr_cmd_report(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_review(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_token(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_admin(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_completion(okr_cli_t *cli, int argc, char **argv);
 
 /* After a successful command on an authenticated connection (not in --json
  * mode, not after mine or logout): asks the server for the caller's stale
@@ -140,7 +171,8 @@ int okr_cli_reminder_early(const okr_cli_t *cli);
  * OKR_CLI_GLOBAL_LONGOPTS). Global options are applied to cli and skipped;
  * --help prints cli->usage and yields 'h'. Returns the next option id, -1 at
  * the end (positional arguments then start at optind), or '?' after printing
- * a usage error. Set cli->command and cli->usage first. */
+ * a usage error. Set cli->command and cli->usage first. In probe mode it
+ * hands shortopts and longopts to cli->probe and yields 'h' at once. */
 int okr_cli_getopt(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
                    const struct option *longopts);
 
@@ -280,6 +312,9 @@ char *okr_cli_sanitize(const char *s, int keep_newlines);
 /* "admin", "member" or "unknown" / parses "admin" or "member" (0 or -1). */
 const char *okr_cli_role_name(Okr__Role role);
 int okr_cli_parse_role(const char *s, Okr__Role *role);
+
+/* The i-th word okr_cli_parse_role reads, or NULL after the last. */
+const char *okr_cli_role_word(size_t i);
 
 /* "2026-11-27 10:35 CET" in local time, or "unknown" for 0. */
 void okr_cli_format_time(int64_t ms, char *buf, size_t len);

@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 
+#include "kit_words.h"
 #include "okr_error.h"
 #include "render.h"
 #include "tls_ctx.h"
@@ -232,15 +233,24 @@ const char *okr_cli_role_name(Okr__Role role)
     }
 }
 
+/* The roles as people type them, in the order okr __complete offers them. */
+static const okr_kit_word_t cli_roles[] = {{"admin", OKR__ROLE__ROLE_ADMIN},
+                                           {"member", OKR__ROLE__ROLE_MEMBER}};
+
+#define CLI_NROLES (sizeof cli_roles / sizeof cli_roles[0])
+
 int okr_cli_parse_role(const char *s, Okr__Role *role)
 {
-    if (strcmp(s, "admin") == 0)
-        *role = OKR__ROLE__ROLE_ADMIN;
-    else if (strcmp(s, "member") == 0)
-        *role = OKR__ROLE__ROLE_MEMBER;
-    else
+    int v;
+    if (okr_kit_word_value(cli_roles, CLI_NROLES, s, &v) != 0)
         return -1;
+    *role = (Okr__Role)v;
     return 0;
+}
+
+const char *okr_cli_role_word(size_t i)
+{
+    return okr_kit_word_at(cli_roles, CLI_NROLES, i);
 }
 
 void okr_cli_format_time(int64_t ms, char *buf, size_t len)

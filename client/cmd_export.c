@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd_kit.h"
+#include "complete.h"
 #include "export.h"
 #include "view_model.h"
 
@@ -74,6 +75,11 @@ static const export_format_t export_formats[] = {
 };
 
 #define EXPORT_NFORMATS (sizeof export_formats / sizeof export_formats[0])
+
+const char *okr_export_format_word(size_t i)
+{
+    return i < EXPORT_NFORMATS ? export_formats[i].name : NULL;
+}
 
 typedef struct export_opts {
     const char *format, *cycle, *output;

@@ -83,6 +83,19 @@ int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, c
 {
     cli->command = group;
     cli->usage = usage;
+    for (size_t i = 0; argc >= 2 && i < nsubs; i++) {
+        if (strcmp(argv[1], subs[i].name) == 0) {
+            if (cli->probe)
+                cli->probe->depth++;
+            optind = 0;
+            return subs[i].run(cli, argc - 1, argv + 1);
+        }
+    }
+    if (cli->probe) { /* okr __complete: the sub-commands, and nothing run */
+        cli->probe->subs = subs;
+        cli->probe->nsubs = nsubs;
+        return OKR_EXIT_OK;
+    }
     char names[256] = "";
     for (size_t i = 0; i < nsubs; i++) {
         size_t used = strlen(names);
@@ -95,14 +108,8 @@ int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, c
         return OKR_EXIT_OK;
     }
     const char *sub_names[OKR_KIT_MAX_SUBS];
-    for (size_t i = 0; i < nsubs; i++) {
-        if (strcmp(argv[1], subs[i].name) == 0) {
-            optind = 0;
-            return subs[i].run(cli, argc - 1, argv + 1);
-        }
-        if (i < OKR_KIT_MAX_SUBS)
-            sub_names[i] = subs[i].name;
-    }
+    for (size_t i = 0; i < nsubs && i < OKR_KIT_MAX_SUBS; i++)
+        sub_names[i] = subs[i].name;
     const char *meant =
         okr_suggest(argv[1], sub_names, nsubs < OKR_KIT_MAX_SUBS ? nsubs : OKR_KIT_MAX_SUBS);
     if (meant)

@@ -62,7 +62,9 @@ typedef struct okr_kit_sub {
 #define OKR_KIT_MAX_SUBS 16 /* sub-commands of one group */
 
 /* Runs the sub-command named by argv[1] (argv[0] is the group, "team"); for
- * a name it does not know, the usage error says which one was likely meant. */
+ * a name it does not know, the usage error says which one was likely meant.
+ * In probe mode (cli.h) a name it does not know, or none, hands subs to
+ * cli->probe instead. */
 int okr_kit_dispatch(okr_cli_t *cli, int argc, char **argv, const char *group, const char *usage,
                      const okr_kit_sub_t *subs, size_t nsubs);
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "complete.h"
 #include "trend.h"
 
 enum {
@@ -610,6 +611,18 @@ static int obj__conflict(okr_cli_t *cli, uint64_t id)
     return code;
 }
 
+/* The states okr obj edit --state sets (archiving is okr obj archive). */
+static const okr_kit_word_t obj_states[] = {
+    {"draft", OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_DRAFT},
+    {"active", OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ACTIVE}};
+
+#define OBJ_NSTATES (sizeof obj_states / sizeof obj_states[0])
+
+const char *okr_obj_state_word(size_t i)
+{
+    return okr_kit_word_at(obj_states, OBJ_NSTATES, i);
+}
+
 /* Applies the edit options to o. Strings point into argv (the caller puts
  * the owned ones back before freeing). -1 to go on, else an exit code. */
 static int obj__apply(okr_cli_t *cli, const obj_opts_t *opts, Okr__Objective *o,
@@ -644,15 +657,13 @@ static int obj__apply(okr_cli_t *cli, const obj_opts_t *opts, Okr__Objective *o,
     if (opts->visibility)
         o->visibility = vis;
     if (opts->state) {
-        if (strcmp(opts->state, "draft") == 0)
-            o->state = OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_DRAFT;
-        else if (strcmp(opts->state, "active") == 0)
-            o->state = OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ACTIVE;
-        else
+        int state;
+        if (okr_kit_word_value(obj_states, OBJ_NSTATES, opts->state, &state) != 0)
             return okr_cli_usage_error(cli,
                                        "--state is draft or active, not '%s' (to archive: okr obj "
                                        "archive)",
                                        opts->state);
+        o->state = (Okr__ObjectiveState)state;
     }
     return -1;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cmd_kit.h"
+#include "complete.h"
 #include "export.h"
 #include "view_model.h"
 
@@ -527,6 +528,16 @@ static int report__default_cycle(okr_cli_t *cli, uint64_t *id)
     return best ? 0 : okr_ref_default_cycle(cli, id);
 }
 
+/* The words --format takes; the value: 1 for Markdown. */
+static const okr_kit_word_t report_formats[] = {{"text", 0}, {"md", 1}, {"markdown", 1}};
+
+#define REPORT_NFORMATS (sizeof report_formats / sizeof report_formats[0])
+
+const char *okr_report_format_word(size_t i)
+{
+    return okr_kit_word_at(report_formats, REPORT_NFORMATS, i);
+}
+
 int okr_cmd_report(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"cycle", required_argument, NULL, OPT_CYCLE},
@@ -553,8 +564,8 @@ int okr_cmd_report(okr_cli_t *cli, int argc, char **argv)
     int rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
     if (rc >= 0)
         return rc;
-    int md = strcmp(format, "md") == 0 || strcmp(format, "markdown") == 0;
-    if (!md && strcmp(format, "text") != 0)
+    int md;
+    if (okr_kit_word_value(report_formats, REPORT_NFORMATS, format, &md) != 0)
         return okr_cli_usage_error(cli, "--format is text or md, not '%s'", format);
     if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;

@@ -72,41 +72,82 @@ const char *okr_kit_metric_name(Okr__Metric m)
     }
 }
 
+/* The words of the enums, in the order okr __complete offers them. */
+static const okr_kit_word_t kit_kinds[] = {
+    {"committed", OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_COMMITTED},
+    {"aspirational", OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_ASPIRATIONAL},
+};
+
+static const okr_kit_word_t kit_visibilities[] = {
+    {"public", OKR__VISIBILITY__VISIBILITY_PUBLIC},
+    {"team", OKR__VISIBILITY__VISIBILITY_TEAM},
+};
+
+static const okr_kit_word_t kit_metrics[] = {
+    {"number", OKR__METRIC__METRIC_NUMBER},
+    {"percent", OKR__METRIC__METRIC_PERCENT},
+    {"currency", OKR__METRIC__METRIC_CURRENCY},
+    {"boolean", OKR__METRIC__METRIC_BOOLEAN},
+};
+
+#define KIT_NWORDS(t) (sizeof(t) / sizeof((t)[0]))
+
+int okr_kit_word_value(const okr_kit_word_t *words, size_t n, const char *s, int *value)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(s, words[i].word) == 0) {
+            *value = words[i].value;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *okr_kit_word_at(const okr_kit_word_t *words, size_t n, size_t i)
+{
+    return i < n ? words[i].word : NULL;
+}
+
 int okr_kit_parse_kind(const char *s, Okr__ObjectiveKind *k)
 {
-    if (strcmp(s, "committed") == 0)
-        *k = OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_COMMITTED;
-    else if (strcmp(s, "aspirational") == 0)
-        *k = OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_ASPIRATIONAL;
-    else
+    int v;
+    if (okr_kit_word_value(kit_kinds, KIT_NWORDS(kit_kinds), s, &v) != 0)
         return -1;
+    *k = (Okr__ObjectiveKind)v;
     return 0;
 }
 
 int okr_kit_parse_visibility(const char *s, Okr__Visibility *v)
 {
-    if (strcmp(s, "public") == 0)
-        *v = OKR__VISIBILITY__VISIBILITY_PUBLIC;
-    else if (strcmp(s, "team") == 0)
-        *v = OKR__VISIBILITY__VISIBILITY_TEAM;
-    else
+    int got;
+    if (okr_kit_word_value(kit_visibilities, KIT_NWORDS(kit_visibilities), s, &got) != 0)
         return -1;
+    *v = (Okr__Visibility)got;
     return 0;
 }
 
 int okr_kit_parse_metric(const char *s, Okr__Metric *m)
 {
-    if (strcmp(s, "number") == 0)
-        *m = OKR__METRIC__METRIC_NUMBER;
-    else if (strcmp(s, "percent") == 0)
-        *m = OKR__METRIC__METRIC_PERCENT;
-    else if (strcmp(s, "currency") == 0)
-        *m = OKR__METRIC__METRIC_CURRENCY;
-    else if (strcmp(s, "boolean") == 0)
-        *m = OKR__METRIC__METRIC_BOOLEAN;
-    else
+    int v;
+    if (okr_kit_word_value(kit_metrics, KIT_NWORDS(kit_metrics), s, &v) != 0)
         return -1;
+    *m = (Okr__Metric)v;
     return 0;
+}
+
+const char *okr_kit_kind_word(size_t i)
+{
+    return okr_kit_word_at(kit_kinds, KIT_NWORDS(kit_kinds), i);
+}
+
+const char *okr_kit_visibility_word(size_t i)
+{
+    return okr_kit_word_at(kit_visibilities, KIT_NWORDS(kit_visibilities), i);
+}
+
+const char *okr_kit_metric_word(size_t i)
+{
+    return okr_kit_word_at(kit_metrics, KIT_NWORDS(kit_metrics), i);
 }
 
 /* The header of okr export --format csv (export_data.c writes the rows in
