@@ -72,7 +72,11 @@ static const char cli_usage[] =
     "                        {\"error\":{\"status\":...,\"message\":...}} on stderr\n"
     "  --timeout SECONDS     how long to wait for the server (default 10)\n"
     "  -h, --help            show help (also: okr COMMAND --help)\n"
-    "  --version             show the version\n"
+    "  --version             show the version\n";
+
+/* The rest of okr --help: a string literal may be at most 4095 bytes
+ * (-Woverlength-strings), so the help is two (cli__put_usage). */
+static const char cli_usage_more[] =
     "\n"
     "Trust: the first time okr meets a server it shows the SHA-256 fingerprint of\n"
     "its certificate and asks whether to trust it (like ssh), then pins it in\n"
@@ -102,6 +106,14 @@ static const char cli_usage[] =
     "  okr whoami\n"
     "  okr user add bob --name \"Bob Chen\"\n"
     "  okr user list --all --json\n";
+
+/* Prints usage: a command's, or okr's own in its two parts. */
+static void cli__put_usage(const char *usage, FILE *out)
+{
+    fputs(usage, out);
+    if (usage == cli_usage)
+        fputs(cli_usage_more, out);
+}
 
 static const okr_cli_cmd_t cli_commands[] = {
     {"login", "log in and save the session", okr_cmd_login},
@@ -316,7 +328,7 @@ int okr_cli_getopt(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
             return '?';
         }
         if (opt == 'h') {
-            fputs(cli->usage, stdout);
+            cli__put_usage(cli->usage, stdout);
             return 'h';
         }
         if (opt >= OKR_OPT_SERVER && opt < OKR_OPT_FIRST_COMMAND_OPT) {
@@ -733,7 +745,7 @@ static int cli__unknown(okr_cli_t *cli, const char *name)
 static int cli__help(okr_cli_t *cli, int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(cli_usage, stdout);
+        cli__put_usage(cli_usage, stdout);
         return OKR_EXIT_OK;
     }
     const okr_cli_cmd_t *cmd = cli__find(argv[1]);
@@ -798,7 +810,7 @@ int okr_cli_main(int argc, char **argv)
         return OKR_EXIT_USAGE;
     }
     if (optind >= argc) {
-        fputs(cli_usage, stderr);
+        cli__put_usage(cli_usage, stderr);
         return OKR_EXIT_USAGE;
     }
     char **cmd_argv = argv + optind;
