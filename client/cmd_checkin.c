@@ -301,16 +301,44 @@ static int checkin__is_negative(const char *arg)
     return 1;
 }
 
-/* 1 if opt (an argv element) is an option that takes the next element as its value. */
-static int checkin__takes_value(const char *opt)
+static const struct option checkin_longopts[] = {
+    {"confidence", required_argument, NULL, OPT_CONFIDENCE},
+    {"note", required_argument, NULL, OPT_NOTE},
+    {"message", required_argument, NULL, OPT_NOTE},
+    {"at", required_argument, NULL, OPT_AT},
+    {"all", no_argument, NULL, OPT_ALL},
+    {"stale", no_argument, NULL, OPT_STALE},
+    OKR_CLI_GLOBAL_LONGOPTS};
+static const char checkin_shortopts[] = ":hc:m:";
+
+/* 1 if arg (an argv element) is an option that takes the next element as its
+ * value, as getopt_long reads the options above: "-c", "--note", or a long
+ * option abbreviated to a prefix only one option has ("--conf"). */
+static int checkin__takes_value(const char *arg)
 {
-    static const char *const with_value[] = {"-c",        "-m",   "--confidence", "--note",
-                                             "--message", "--at", "--server",     "--ca",
-                                             "--timeout", NULL};
-    for (size_t i = 0; with_value[i]; i++)
-        if (strcmp(opt, with_value[i]) == 0)
-            return 1;
-    return 0;
+    if (arg[0] != '-' || !arg[1])
+        return 0;
+    if (arg[1] != '-') { /* "-c", but not "-c7" */
+        const char *at = strchr(checkin_shortopts + 1, arg[1]);
+        return !arg[2] && arg[1] != ':' && at && at[1] == ':';
+    }
+    const char *name = arg + 2;
+    size_t len = strlen(name);
+    if (!len || strchr(name, '='))
+        return 0;
+    int found = -1;
+    for (int i = 0; checkin_longopts[i].name; i++) {
+        if (strncmp(checkin_longopts[i].name, name, len) != 0)
+            continue;
+        if (strlen(checkin_longopts[i].name) == len) { /* exact wins */
+            found = i;
+            break;
+        }
+        if (found >= 0 && checkin_longopts[found].val != checkin_longopts[i].val)
+            return 0; /* ambiguous: getopt refuses it */
+        found = i;
+    }
+    return found >= 0 && checkin_longopts[found].has_arg == required_argument;
 }
 
 /* Parses the command line into o, *kr and *value; -1 to go on, else an exit
@@ -319,14 +347,6 @@ static int checkin__takes_value(const char *opt)
 static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t *o, const char **kr,
                           const char **value)
 {
-    static const struct option longopts[] = {
-        {"confidence", required_argument, NULL, OPT_CONFIDENCE},
-        {"note", required_argument, NULL, OPT_NOTE},
-        {"message", required_argument, NULL, OPT_NOTE},
-        {"at", required_argument, NULL, OPT_AT},
-        {"all", no_argument, NULL, OPT_ALL},
-        {"stale", no_argument, NULL, OPT_STALE},
-        OKR_CLI_GLOBAL_LONGOPTS};
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args)
         return okr_cli_fail(cli, OKR_EXIT_ERROR, "NOMEM", "out of memory");
@@ -346,7 +366,8 @@ static int checkin__parse(okr_cli_t *cli, int argc, char **argv, checkin_opts_t 
         args[n++] = argv[i];
     }
     int rc = -1, opt;
-    while (rc < 0 && (opt = okr_cli_getopt(cli, n, args, ":hc:m:", longopts)) != -1) {
+    while (rc < 0 &&
+           (opt = okr_cli_getopt(cli, n, args, checkin_shortopts, checkin_longopts)) != -1) {
         if (opt == 'h')
             rc = OKR_EXIT_OK;
         else if (opt == '?')

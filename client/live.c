@@ -101,15 +101,22 @@ __attribute__((format(printf, 2, 3))) static void live__err(okr_live_t *l, const
 
 /* ---------------------------------------------------------------- backoff */
 
-/* xorshift64*: jitter needs spread, not secrecy. */
-static uint64_t live__random(okr_live_t *l)
+uint64_t okr_spread_seed(const void *salt)
 {
-    uint64_t x = l->rng;
+    uint64_t seed = okr_mono_ms() ^ (uint64_t)(uintptr_t)salt ^ ((uint64_t)getpid() << 32);
+    return seed ? seed : 1; /* xorshift stays at 0 forever */
+}
+
+/* xorshift64*: jitter needs spread, not secrecy. */
+uint64_t okr_spread(uint64_t *state, uint64_t bound)
+{
+    uint64_t x = *state;
     x ^= x >> 12;
     x ^= x << 25;
     x ^= x >> 27;
-    l->rng = x;
-    return x * UINT64_C(2685821657736338717);
+    *state = x;
+    x *= UINT64_C(2685821657736338717);
+    return bound == UINT64_MAX ? x : x % (bound + 1);
 }
 
 /* Full jitter: uniform in [0, min(max, min * 2^attempt)]. */
@@ -119,7 +126,7 @@ static uint64_t live__backoff(okr_live_t *l)
     uint64_t bound = (uint64_t)l->backoff_min_ms << shift;
     if (bound > l->backoff_max_ms)
         bound = l->backoff_max_ms;
-    return live__random(l) % (bound + 1);
+    return okr_spread(&l->rng, bound);
 }
 
 static void live__sleep_ms(uint64_t ms)
@@ -623,9 +630,7 @@ int okr_live_new(okr_live_t **out, const okr_live_opts_t *opts, char *err, size_
         okr_live_free(l);
         return rc;
     }
-    l->rng = okr_mono_ms() ^ (uint64_t)(uintptr_t)l ^ ((uint64_t)getpid() << 32);
-    if (!l->rng)
-        l->rng = 1;
+    l->rng = okr_spread_seed(l);
     l->state = OKR_LIVE_CONNECTING;
     l->last_event_at = okr_mono_ms();
     rc = live__open(l, 1);

@@ -133,4 +133,11 @@ const char *okr_live_error(const okr_live_t *l);
  * dropped. NULL is a no-op. Must not be called from a callback. */
 void okr_live_free(okr_live_t *l);
 
+/* Retries that must not all come at once (every dashboard of an office after
+ * a server restart): okr_spread is a number in [0, bound] drawn with
+ * xorshift64* from *state, which okr_spread_seed sets from the clock, the
+ * process and salt. For spreading load, not for secrets. */
+uint64_t okr_spread_seed(const void *salt);
+uint64_t okr_spread(uint64_t *state, uint64_t bound);
+
 #endif

@@ -23,7 +23,7 @@
 /* Trends are weekly and their last point is drawn live: asked for at the
  * start and then every 10 minutes, at most 100 objectives a request. */
 #define FEED_TREND_EVERY_MS (10u * 60u * 1000u)
-#define FEED_TREND_RETRY_MS (60u * 1000u) /* after the server was too busy */
+#define FEED_TREND_RETRY_MS (60u * 1000u) /* after the server was too busy, ± half */
 #define FEED_TREND_BATCH    100
 /* Retries of the live connection's first connect: 1 s doubling to 30 s. */
 #define FEED_RETRY_MIN_MS 1000u
@@ -42,6 +42,7 @@ void dash_feed_init(dash_feed_t *f, const okr_client_opts_t *conn, const char *t
     f->token = token;
     f->link = DASH_LINK_CONNECTING;
     dash_model_init(&f->model, OKR__SCOPE_KIND__SCOPE_KIND_UNSPECIFIED, 0);
+    f->rng = okr_spread_seed(f);
 }
 
 static void feed__on_event(void *arg, const Okr__Event *ev)
@@ -212,8 +213,12 @@ static int feed__trend_answer(dash_feed_t *f, okr_client_t *c, uint64_t sent)
     if (resp->status == OKR__STATUS__STATUS_UNSUPPORTED)
         f->no_trends = 1;
     if (resp->status == OKR__STATUS__STATUS_UNAVAILABLE) {
+        /* 30 to 90 s: the dashboards the server refused together do not
+         * all come back together */
         f->trends_busy = 1;
-        feed__log(f, "no trends this time: the server is too busy; asking again in a minute");
+        f->trends_retry_ms = FEED_TREND_RETRY_MS / 2 + okr_spread(&f->rng, FEED_TREND_RETRY_MS);
+        feed__log(f, "no trends this time: the server is too busy; asking again in %llu s",
+                  (unsigned long long)(f->trends_retry_ms / 1000));
     }
     const Okr__TrendResult *res = resp->status == OKR__STATUS__STATUS_OK ? resp->trend : NULL;
     for (size_t i = 0; res && i < res->n_objectives; i++) {
@@ -381,9 +386,12 @@ static int feed__try_live(dash_feed_t *f, uint32_t timeout_ms)
         f->started = 0;
         return rc;
     }
+    /* doubling, and spread over its upper half: not every dashboard at once */
     unsigned shift = f->live_tries < 5 ? f->live_tries : 5;
     uint64_t delay = (uint64_t)FEED_RETRY_MIN_MS << shift;
-    f->next_try_ms = okr_mono_ms() + (delay < FEED_RETRY_MAX_MS ? delay : FEED_RETRY_MAX_MS);
+    if (delay > FEED_RETRY_MAX_MS)
+        delay = FEED_RETRY_MAX_MS;
+    f->next_try_ms = okr_mono_ms() + delay / 2 + okr_spread(&f->rng, delay / 2);
     f->live_tries++;
     return 0;
 }
@@ -413,7 +421,7 @@ int dash_feed_pump(dash_feed_t *f, uint32_t timeout_ms)
         okr_live_drop(f->live);
         return 0;
     }
-    uint64_t every = f->trends_busy ? FEED_TREND_RETRY_MS : FEED_TREND_EVERY_MS;
+    uint64_t every = f->trends_busy ? f->trends_retry_ms : FEED_TREND_EVERY_MS;
     if (c && okr_mono_ms() - f->trends_ms >= every && (rc = feed__trends(f, c)) < 0) {
         feed__log(f, "trends failed: %s", okr_strerror(-rc));
         okr_live_drop(f->live);

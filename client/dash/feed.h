@@ -43,14 +43,16 @@ typedef struct dash_feed {
     unsigned live_tries;  /* failed attempts to make the live connection */
     uint64_t next_try_ms; /* monotonic: when to try it again */
     dash_link_t link;
-    uint64_t last_event_ms; /* monotonic: the last event (or the snapshot) */
-    uint64_t changed_ms;    /* monotonic: the model last changed */
-    int fatal;              /* okr_err_t that retrying will not fix, else 0 */
-    uint64_t trends_ms;     /* monotonic: the objectives' trends were last asked for */
-    int no_trends;          /* the server cannot give trends (older than protocol 1.3) */
-    int trends_busy;        /* the server was too busy last time: ask again in a minute */
-    int log;                /* log connection events (okr_info, to stderr) */
-    char error[1024];       /* why the last attempt failed, for people */
+    uint64_t last_event_ms;   /* monotonic: the last event (or the snapshot) */
+    uint64_t changed_ms;      /* monotonic: the model last changed */
+    int fatal;                /* okr_err_t that retrying will not fix, else 0 */
+    uint64_t trends_ms;       /* monotonic: the objectives' trends were last asked for */
+    int no_trends;            /* the server cannot give trends (older than protocol 1.3) */
+    int trends_busy;          /* the server was too busy last time: ask again sooner */
+    uint64_t trends_retry_ms; /* how much sooner: about a minute, spread (okr_spread) */
+    uint64_t rng;             /* okr_spread's state: dashboards retry at different times */
+    int log;                  /* log connection events (okr_info, to stderr) */
+    char error[1024];         /* why the last attempt failed, for people */
 } dash_feed_t;
 
 /* Sets up an idle feed; conn and token must outlive it. */

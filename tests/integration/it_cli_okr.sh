@@ -115,6 +115,12 @@ check "the round at a terminal records what is typed" -- grep -aq "✓ $K1 55 �
 as max 2 "--all takes no key result" -- checkin --all "$K1" 5
 as max 2 "nor -c" -- checkin --all -c 5
 as max 2 "--stale goes with --all" -- checkin "$K1" 5 --stale
+# a step down written "-1", among options: the options' own values stay theirs,
+# even a note that looks like a number and an abbreviated --conf
+as lena 0 "churn one point down, a note of '-2' (--note abbreviated)" -- --json checkin "$K2" -1 --no -2 --conf 6
+check "the value went 6 → 5 and the note is '-2'" -- \
+    sh -c "jq -e '.checkin.value == 5 and .checkin.note == \"-2\" and .checkin.confidence == 6' '$dir/out' >/dev/null"
+as lena 2 "two values are one too many" -- checkin "$K2" -1 -2
 
 # ---- an edit bumps the version (a stale one is refused: it_objective tests that)
 as admin 0 "read the objective" -- --json obj show "$O2"
