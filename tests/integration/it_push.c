@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "harness.h"
 #include "world.h"
 #include "okr_error.h"
@@ -365,12 +367,15 @@ static void test_stalled_subscriber_is_cut_off(void **state)
     seen_t seen = {0};
     okr_client_on_event(good, on_event, &seen);
     tw_subscribe(good, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0, 0, 0);
+    Okr__Stats *st = tw_stats(admin);
+    uint64_t connections = st->connections; /* the stalled one among them */
+    okr__stats__free_unpacked(st, NULL);
 
     char *note = malloc(NOTE_BYTES + 1);
     memset(note, 'n', NOTE_BYTES);
     note[NOTE_BYTES] = '\0';
     uint64_t q1 = checkin_flood(krs, HOT, HOT_CHECKINS, good, &seen, note);
-    Okr__Stats *st = tw_stats(admin);
+    st = tw_stats(admin);
     uint64_t coalesced = st->events_coalesced, cut = st->slow_disconnects;
     okr__stats__free_unpacked(st, NULL);
     uint64_t q2 = checkin_flood(krs + HOT, COLD, COLD, good, &seen, note);
@@ -393,7 +398,21 @@ static void test_stalled_subscriber_is_cut_off(void **state)
     assert_true(st->slow_disconnects >= 1);
     assert_true(max_queued <= 524288 + 64 * 1024);
     okr__stats__free_unpacked(st, NULL);
-    assert_true(ts_fd_closed_within(SSL_get_fd(slow), 10000));
+    /* The server let go of it. (Not seen from the stalled socket's side:
+     * with its tiny receive buffer the kernel dropped segments, and their
+     * retransmission backs off for seconds, so when the end of the stream
+     * reaches it depends on how long it stalled, not on okrd.) */
+    uint64_t t0 = okr_mono_ms();
+    for (;;) {
+        st = tw_stats(admin);
+        uint64_t now = st->connections;
+        okr__stats__free_unpacked(st, NULL);
+        if (now == connections - 1)
+            break;
+        assert_true(okr_mono_ms() - t0 < 10000);
+        struct timespec pause = {0, 20 * 1000000L};
+        nanosleep(&pause, NULL);
+    }
     ts_tls_close(slow);
     seen_free(&seen);
     okr_client_free(good);
