@@ -306,6 +306,23 @@ static int cli__global_opt(okr_cli_t *cli, int opt, const char *arg)
     return -1;
 }
 
+const struct option *okr_cli_long_option(const struct option *longopts, const char *name,
+                                         size_t len)
+{
+    const struct option *found = NULL;
+    for (const struct option *o = longopts; o && o->name; o++) {
+        if (strncmp(o->name, name, len) != 0)
+            continue;
+        if (o->name[len] == '\0')
+            return o; /* exact wins */
+        if (found &&
+            (found->has_arg != o->has_arg || found->flag != o->flag || found->val != o->val))
+            return NULL; /* ambiguous: getopt_long refuses it */
+        found = o;
+    }
+    return found;
+}
+
 int okr_cli_getopt(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
                    const struct option *longopts)
 {

@@ -167,6 +167,13 @@ int okr_cli_reminder_early(const okr_cli_t *cli);
 
 /* ---- command line (cli.c) ---- */
 
+/* The long option --name means (name's first len bytes), as getopt_long
+ * reads it: the option of that name, else the one it abbreviates; several
+ * only when they are the same option ("--mess" for --message and --note);
+ * NULL when none, or when ambiguous. */
+const struct option *okr_cli_long_option(const struct option *longopts, const char *name,
+                                         size_t len);
+
 /* getopt_long over a command's argv with its longopts (which must end with
  * OKR_CLI_GLOBAL_LONGOPTS). Global options are applied to cli and skipped;
  * --help prints cli->usage and yields 'h'. Returns the next option id, -1 at

@@ -323,22 +323,10 @@ static int checkin__takes_value(const char *arg)
         return !arg[2] && arg[1] != ':' && at && at[1] == ':';
     }
     const char *name = arg + 2;
-    size_t len = strlen(name);
-    if (!len || strchr(name, '='))
+    if (!*name || strchr(name, '='))
         return 0;
-    int found = -1;
-    for (int i = 0; checkin_longopts[i].name; i++) {
-        if (strncmp(checkin_longopts[i].name, name, len) != 0)
-            continue;
-        if (strlen(checkin_longopts[i].name) == len) { /* exact wins */
-            found = i;
-            break;
-        }
-        if (found >= 0 && checkin_longopts[found].val != checkin_longopts[i].val)
-            return 0; /* ambiguous: getopt refuses it */
-        found = i;
-    }
-    return found >= 0 && checkin_longopts[found].has_arg == required_argument;
+    const struct option *o = okr_cli_long_option(checkin_longopts, name, strlen(name));
+    return o && o->has_arg == required_argument;
 }
 
 /* Parses the command line into o, *kr and *value; -1 to go on, else an exit

@@ -63,24 +63,6 @@ static void complete__offer(const complete_t *c, const char *prefix, size_t len,
         c->emit(c->arg, cand);
 }
 
-/* The long option that --name (its first len bytes) means: the one of that
- * name, else the only one it abbreviates (getopt_long takes those); NULL. */
-static const struct option *complete__long(const struct option *longopts, const char *name,
-                                           size_t len)
-{
-    const struct option *found = NULL;
-    int matches = 0;
-    for (const struct option *o = longopts; o && o->name; o++) {
-        if (strncmp(o->name, name, len) != 0)
-            continue;
-        if (o->name[len] == '\0')
-            return o;
-        found = o;
-        matches++;
-    }
-    return matches == 1 ? found : NULL;
-}
-
 /* For a word of short options ("-o", "-dTEXT"): 1 if the next word is the
  * value of its last one, with *name its long name (NULL: none). */
 static int complete__short(const char *word, const char *shortopts, const struct option *longopts,
@@ -127,7 +109,7 @@ static void complete__scan(char **words, int from, int to, const struct option *
         if (w[1] == '-') {
             const char *eq = strchr(w, '=');
             size_t len = eq ? (size_t)(eq - w - 2) : strlen(w + 2);
-            const struct option *o = complete__long(longopts, w + 2, len);
+            const struct option *o = okr_cli_long_option(longopts, w + 2, len);
             takes_value = o && !eq && o->has_arg == required_argument;
             name = o ? o->name : NULL;
         } else {
@@ -203,7 +185,7 @@ static void complete__word(const complete_t *c, const char *path, const struct o
     }
     const char *eq = strchr(cur, '=');
     if (cur[1] == '-' && eq) {
-        const struct option *o = complete__long(longopts, cur + 2, (size_t)(eq - cur - 2));
+        const struct option *o = okr_cli_long_option(longopts, cur + 2, (size_t)(eq - cur - 2));
         if (o && o->has_arg != no_argument)
             complete__value(c, path, o->name, (size_t)(eq + 1 - cur));
         return;
