@@ -103,14 +103,19 @@ static void trend__memo_free(trend_t *t)
 /* ---- sample times ---- */
 
 /* Fills at[] (TREND_MAX_POINTS long) for a cycle; returns how many. The
- * samples run to now, or to when the cycle was closed: not to its end date,
- * as check-ins made after it, before the cycle is closed, count too. */
+ * samples run to now, or to the cycle's end date once it has passed (or
+ * to its close, if it was closed early): a cycle closed weeks after its
+ * end would otherwise end in weeks of flat line and squeeze the cycle
+ * itself. Check-ins made after the end date still count: the last sample
+ * is the current progress (see trend__objective). */
 static size_t trend__times(const Okr__Cycle *cycle, uint32_t points, int64_t now, int64_t *at)
 {
     int closed = cycle->state == OKR__CYCLE_STATE__CYCLE_STATE_CLOSED;
     int64_t from = cycle->start_at, to = now;
-    if (closed)
-        to = cycle->closed_at ? cycle->closed_at : cycle->end_at;
+    if (closed && cycle->closed_at)
+        to = cycle->closed_at;
+    if (to > cycle->end_at && cycle->end_at > from)
+        to = cycle->end_at;
     if (to <= from) { /* not started yet: only now */
         at[0] = to;
         return 1;
