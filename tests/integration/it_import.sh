@@ -17,7 +17,7 @@ export OKR_CONFIG_DIR=$dir/config
 export NO_COLOR=1
 export LC_ALL=C.UTF-8
 
-require_tools python3 jq
+require_tools python3 jq script
 
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd
@@ -212,5 +212,15 @@ ms=$(((end_ns - start_ns) / 1000000))
 echo "# 200 rows (50 objectives, 150 key results, 100 check-ins) imported in $ms ms"
 check "all 50 objectives are there" -- test "$(count_objs 2026-Q3)" = "$((before + 50))"
 check "200 rows take under 5 s even under the sanitizers" -- test "$ms" -lt 5000
+
+# ---- at a terminal (script(1) gives okr one): a counter on stderr while it
+# works, cleared before the summary
+setup cycle add 2027-Q1 --start +241d --end +330d
+script -qec "'$OKR' --server '$S' import '$dir/big.csv' --cycle 2027-Q1" /dev/null \
+    >"$dir/out" 2>&1
+check "a terminal sees how far the import has got" -- \
+    grep -aq "importing: [0-9]* of 300 created" "$dir/out"
+check "the counter is cleared before the summary" -- \
+    grep -aqF $'\r\033[KCreated 50 objectives and 150 key results in 2027-Q1' "$dir/out"
 
 finish
