@@ -301,7 +301,7 @@ int okr_checkin_round(okr_cli_t *cli, const okr_checkin_round_opts_t *o)
     if (rc)
         return rc;
     Okr__Response *resp;
-    if ((rc = okr_kit_get_mine(cli, 0, o->stale_only, &resp)) != 0)
+    if ((rc = okr_kit_get_mine(cli, 0, o->stale_only, 0, &resp)) != 0)
         return rc;
     round_t r = {.cli = cli,
                  .o = o,

@@ -1,6 +1,7 @@
 /* cmd_kit.c — helpers shared by the OKR-domain commands (see cmd_kit.h). */
 #include "cmd_kit.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,8 @@
 #include "trend.h"
 
 #define KIT_TREND_SPARK_SZ (3 * 12 + 1) /* a TREND cell: the last 12 weeks */
+#define KIT_DAY_MS         (24LL * 3600 * 1000)
+#define KIT_SINCE_MAX_D    3660 /* --since: ten years back at most */
 
 /* ---------------------------------------------------------------- command line */
 
@@ -29,6 +32,27 @@ int okr_kit_options(okr_cli_t *cli, int argc, char **argv, const char *shortopts
             return rc;
     }
     return -1;
+}
+
+int okr_kit_since(okr_cli_t *cli, const char *text, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long n = strtol(text, &end, 10);
+    if (end != text && text[0] >= '0' && text[0] <= '9' && !errno && n >= 0 && end[0] && !end[1] &&
+        strchr("dwh", end[0])) {
+        int64_t unit = end[0] == 'h' ? 3600000LL : end[0] == 'w' ? 7 * KIT_DAY_MS : KIT_DAY_MS;
+        if (n > KIT_SINCE_MAX_D * (end[0] == 'h' ? 24 : 1))
+            return okr_cli_usage_error(cli, "--since %s is too long ago", text);
+        *ms = okr_wall_ms() - (int64_t)n * unit;
+        return -1;
+    }
+    if (okr_render_parse_date(text, 0, ms) == 0)
+        return -1;
+    return okr_cli_usage_error(cli,
+                               "--since takes 7d, 2w, 36h, a date like 2026-03-02, today or "
+                               "yesterday, not '%s'",
+                               text);
 }
 
 int okr_kit_positional(okr_cli_t *cli, int argc, char **argv, int min, int max, const char *what)
@@ -146,6 +170,54 @@ void okr_kit_puts(const char *s)
     free(safe);
 }
 
+static void kit__comment_on(const Okr__Comment *c, char *buf, size_t len)
+{
+    if (c->key_result_id)
+        okr_ref_format(OKR_REF_KEY_RESULT, c->key_result_id, buf, len);
+    else
+        okr_ref_format(OKR_REF_OBJECTIVE, c->objective_id, buf, len);
+}
+
+static void kit__user(okr_cli_t *cli, uint64_t id, uint64_t me)
+{
+    if (me && id == me)
+        fputs("you", stdout);
+    else
+        okr_kit_puts(okr_ref_username(cli, id));
+}
+
+void okr_kit_comment_line(okr_cli_t *cli, const Okr__Comment *c, uint64_t me, size_t body_width)
+{
+    char date[64], ref[32], body[1024];
+    int kudos = c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS;
+    kit__comment_on(c, ref, sizeof ref);
+    char *safe = okr_cli_sanitize(c->body, 0);
+    okr_render_truncate(safe ? safe : "?", body_width, body, sizeof body);
+    free(safe);
+    printf("  %s  %s  ", okr_render_date(c->time, date, sizeof date),
+           kudos ? "\u2605 kudos" : "comment"); /* 7 columns each */
+    kit__user(cli, c->author_id, me);
+    if (kudos && c->to_user_id) {
+        printf(" \u2192 ");
+        kit__user(cli, c->to_user_id, me);
+    }
+    printf(" on %s: \u201c%s\u201d\n", ref, body);
+}
+
+json_t *okr_kit_comment_json(okr_cli_t *cli, const Okr__Comment *c)
+{
+    char ref[32];
+    kit__comment_on(c, ref, sizeof ref);
+    json_t *j = okr_json_comment(c);
+    if (j &&
+        (json_object_set_new(j, "on", json_string(ref)) != 0 ||
+         json_object_set_new(j, "author", json_string(okr_ref_username(cli, c->author_id))) != 0)) {
+        json_decref(j);
+        j = NULL;
+    }
+    return j;
+}
+
 void okr_kit_field(const char *label, const char *value)
 {
     char *safe = okr_cli_sanitize(value, 1);
@@ -260,11 +332,16 @@ int okr_kit_get_objective_id(okr_cli_t *cli, uint64_t id, Okr__Response **resp)
     return rc;
 }
 
-int okr_kit_get_mine(okr_cli_t *cli, uint64_t cycle_id, int stale_only, Okr__Response **resp)
+int okr_kit_get_mine(okr_cli_t *cli, uint64_t cycle_id, int stale_only, int64_t feedback_since,
+                     Okr__Response **resp)
 {
     Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;
     mr.cycle_id = cycle_id;
     mr.stale_only = stale_only;
+    /* Sent ahead of Hello's answer, it goes: an older server ignores it. */
+    if (!okr_client_server_hello(cli->client) ||
+        okr_client_server_speaks(cli->client, OKR_PROTOCOL_FEEDBACK))
+        mr.feedback_since = feedback_since;
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_MINE;
     req.mine = &mr;

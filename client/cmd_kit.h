@@ -33,6 +33,11 @@ typedef int (*okr_kit_opt_fn)(okr_cli_t *cli, int opt, void *arg);
 int okr_kit_options(okr_cli_t *cli, int argc, char **argv, const char *shortopts,
                     const struct option *longopts, okr_kit_opt_fn on_opt, void *arg);
 
+/* A --since WHEN: "7d", "2w", "36h" (that long ago, at most ten years), or a
+ * date for okr_render_parse_date ("2026-03-02", "today", "yesterday"): its
+ * wall time in *ms and -1 to go on, else the usage error's exit code. */
+int okr_kit_since(okr_cli_t *cli, const char *text, int64_t *ms);
+
 /* Checks there are min..max positional arguments; -1 to go on, else the
  * usage error's exit code. what names the missing ones. */
 int okr_kit_positional(okr_cli_t *cli, int argc, char **argv, int min, int max, const char *what);
@@ -135,9 +140,21 @@ int okr_kit_get_objective(okr_cli_t *cli, const char *ref, Okr__Response **resp)
 int okr_kit_get_objective_id(okr_cli_t *cli, uint64_t id, Okr__Response **resp);
 
 /* MineRequest (cycle_id 0: every active cycle; stale_only: only the key
- * results without a recent check-in). 0 with *resp holding a MineResult,
- * or an exit code (printed). */
-int okr_kit_get_mine(okr_cli_t *cli, uint64_t cycle_id, int stale_only, Okr__Response **resp);
+ * results without a recent check-in; feedback_since: the comments and kudos
+ * for the caller written since then, wall ms, 0 = none; not asked of a
+ * server known to be older than protocol 1.4). 0 with *resp holding a
+ * MineResult, or an exit code (printed). */
+int okr_kit_get_mine(okr_cli_t *cli, uint64_t cycle_id, int stale_only, int64_t feedback_since,
+                     Okr__Response **resp);
+
+/* One comment on one line: "  2026-11-26  ★ kudos  bob → alice on K12:
+ * “body”", the body cut to body_width columns; the user me (0: nobody) is
+ * "you". Names come from okr_ref_username: want and fetch them first. */
+void okr_kit_comment_line(okr_cli_t *cli, const Okr__Comment *c, uint64_t me, size_t body_width);
+
+/* A comment as JSON (okr_json_comment) with "on" (O12 or K12) and "author"
+ * (a name, as okr_kit_comment_line); NULL on allocation failure. */
+json_t *okr_kit_comment_json(okr_cli_t *cli, const Okr__Comment *c);
 int okr_kit_get_key_result(okr_cli_t *cli, const char *ref, Okr__Response **resp);
 int okr_kit_get_team(okr_cli_t *cli, const char *name, Okr__Response **resp);
 int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp);

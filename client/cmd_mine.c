@@ -1,5 +1,6 @@
 /* cmd_mine.c — okr mine: what the caller owns (objectives, key results,
- * open tasks), and the stale check-in reminder printed after other commands. */
+ * open tasks), the comments and kudos given to them lately (protocol 1.4),
+ * and the stale check-in reminder printed after other commands. */
 #include "cli.h"
 
 #include <stdlib.h>
@@ -12,27 +13,42 @@
 #include "refs.h"
 #include "render.h"
 
-enum { OPT_CYCLE = OKR_OPT_FIRST_COMMAND_OPT };
+enum { OPT_CYCLE = OKR_OPT_FIRST_COMMAND_OPT, OPT_SINCE, OPT_NO_FEEDBACK };
 
 #define MINE_BAR_WIDTH      OKR_KIT_BAR_WIDTH
 #define MINE_TITLE_WIDTH    OKR_KIT_TITLE_WIDTH
+#define MINE_BODY_WIDTH     60
+#define MINE_SINCE_DEFAULT  "7d"
 #define REMINDER_MAX_LISTED 5
 
 static const char mine_usage[] =
-    "Usage: okr mine [--cycle CYCLE]\n"
+    "Usage: okr mine [--cycle CYCLE] [--since WHEN | --no-feedback]\n"
     "\n"
     "Shows what is yours: your objectives with their progress, your key results\n"
     "with their values and when they were last checked in (stale ones marked),\n"
-    "and your open tasks with their due dates (overdue ones marked).\n"
+    "your open tasks with their due dates (overdue ones marked), and the\n"
+    "feedback given to you: kudos to you, and comments and kudos by others on\n"
+    "your objectives and key results, newest first (at most 50).\n"
     "\n"
     "Options:\n"
     "  --cycle CYCLE   only this cycle (default: every active cycle)\n"
+    "  --since WHEN    feedback since then: 7d (days ago, the default), 2w,\n"
+    "                  36h, a date like 2026-03-02, today or yesterday\n"
+    "  --no-feedback   no feedback section\n"
     "  (and the global options: okr --help)\n"
     "\n"
     "Examples:\n"
     "  okr mine\n"
-    "  okr mine --cycle 2026-Q1\n"
+    "  okr mine --cycle 2026-Q1 --since 2w\n"
     "  okr mine --json\n";
+
+typedef struct mine_opts {
+    const char *cycle;
+    const char *since_text; /* NULL: no feedback */
+    int64_t since_ms;
+    int feedback; /* options: -1 after --no-feedback; then 1: asked, and the server speaks 1.4 */
+    uint64_t me;
+} mine_opts_t;
 
 static int64_t mine__now_ms(void)
 {
@@ -185,12 +201,33 @@ static int mine__tasks(okr_cli_t *cli, const Okr__MineResult *res, int64_t now, 
     return rc;
 }
 
-static int mine__print(okr_cli_t *cli, const Okr__MineResult *res)
+static void mine__feedback(okr_cli_t *cli, const Okr__MineResult *res, const mine_opts_t *o)
+{
+    char date[64];
+    okr_render_date(o->since_ms, date, sizeof date);
+    if (!res->n_feedback) {
+        printf("No comments or kudos for you since %s (", date);
+        okr_kit_puts(o->since_text);
+        printf(").\n");
+        return;
+    }
+    printf("Feedback since %s (", date);
+    okr_kit_puts(o->since_text);
+    printf("):\n");
+    for (size_t i = 0; i < res->n_feedback; i++)
+        okr_kit_comment_line(cli, res->feedback[i], o->me, MINE_BODY_WIDTH);
+}
+
+static int mine__print(okr_cli_t *cli, const Okr__MineResult *res, const mine_opts_t *o)
 {
     int64_t now = mine__now_ms();
     if (res->n_objectives == 0 && res->n_key_results == 0 && res->n_tasks == 0) {
         printf("Nothing is yours yet in the active cycles. See your team's objectives with "
                "'okr obj list', or start one with 'okr obj add'.\n");
+        if (o->feedback) {
+            printf("\n");
+            mine__feedback(cli, res, o);
+        }
         return OKR_EXIT_OK;
     }
     int rc = OKR_EXIT_OK;
@@ -209,6 +246,10 @@ static int mine__print(okr_cli_t *cli, const Okr__MineResult *res)
     }
     if (rc)
         return rc;
+    if (o->feedback) {
+        mine__feedback(cli, res, o);
+        printf("\n");
+    }
     printf("%zu objective%s, %zu key result%s, %zu open task%s.", res->n_objectives,
            res->n_objectives == 1 ? "" : "s", res->n_key_results,
            res->n_key_results == 1 ? "" : "s", res->n_tasks, res->n_tasks == 1 ? "" : "s");
@@ -220,14 +261,17 @@ static int mine__print(okr_cli_t *cli, const Okr__MineResult *res)
                overdue == 1 ? "" : "s");
     if (!res->n_stale && !overdue)
         printf(" Everything is checked in and nothing is overdue.");
+    if (o->feedback && res->n_feedback)
+        printf(" %zu comment%s or kudos for you.", res->n_feedback,
+               res->n_feedback == 1 ? "" : "s");
     printf("\n");
     return OKR_EXIT_OK;
 }
 
-static json_t *mine__json(const Okr__MineResult *res)
+static json_t *mine__json(okr_cli_t *cli, const Okr__MineResult *res, const mine_opts_t *o)
 {
     json_t *objectives = json_array(), *key_results = json_array(), *tasks = json_array(),
-           *stale = json_array();
+           *stale = json_array(), *feedback = o->feedback ? json_array() : NULL;
     for (size_t i = 0; objectives && i < res->n_objectives; i++)
         json_array_append_new(objectives, okr_json_objective(res->objectives[i]));
     for (size_t i = 0; key_results && i < res->n_key_results; i++)
@@ -236,44 +280,95 @@ static json_t *mine__json(const Okr__MineResult *res)
         json_array_append_new(tasks, okr_json_task(res->tasks[i]));
     for (size_t i = 0; stale && i < res->n_stale; i++)
         json_array_append_new(stale, json_integer((json_int_t)res->stale[i]->id));
-    return json_pack("{s:o?, s:o?, s:o?, s:o?, s:I}", "objectives", objectives, "key_results",
-                     key_results, "tasks", tasks, "stale", stale, "stale_days",
-                     (json_int_t)res->stale_days);
+    for (size_t i = 0; feedback && i < res->n_feedback; i++)
+        json_array_append_new(feedback, okr_kit_comment_json(cli, res->feedback[i]));
+    json_t *doc = json_pack("{s:o?, s:o?, s:o?, s:o?, s:I}", "objectives", objectives,
+                            "key_results", key_results, "tasks", tasks, "stale", stale,
+                            "stale_days", (json_int_t)res->stale_days);
+    /* Only when asked and answered (protocol 1.4): no empty "feedback" that
+     * would say nobody wrote any. */
+    if (doc && feedback) {
+        json_object_set_new(doc, "feedback", feedback);
+        json_object_set_new(doc, "feedback_since", json_integer((json_int_t)o->since_ms));
+    } else {
+        json_decref(feedback);
+    }
+    return doc;
 }
 
 /* ---------------------------------------------------------------- command */
 
+static int mine__opt(okr_cli_t *cli, int opt, void *arg)
+{
+    mine_opts_t *o = arg;
+    switch (opt) {
+    case OPT_CYCLE:
+        o->cycle = optarg;
+        return -1;
+    case OPT_SINCE:
+        if (o->feedback < 0)
+            return okr_cli_usage_error(cli, "--since and --no-feedback exclude each other");
+        o->since_text = optarg;
+        return okr_kit_since(cli, optarg, &o->since_ms);
+    case OPT_NO_FEEDBACK:
+        if (o->since_text)
+            return okr_cli_usage_error(cli, "--since and --no-feedback exclude each other");
+        o->feedback = -1;
+        return -1;
+    default:
+        return OKR_EXIT_USAGE;
+    }
+}
+
+/* The names of the feedback's authors and of whom they thanked, in one go. */
+static int mine__names(okr_cli_t *cli, const Okr__MineResult *res)
+{
+    okr_ref_wanted_t w = {0};
+    for (size_t i = 0; i < res->n_feedback; i++) {
+        okr_ref_want_user(&w, res->feedback[i]->author_id);
+        okr_ref_want_user(&w, res->feedback[i]->to_user_id);
+    }
+    return okr_ref_fetch_wanted(cli, &w);
+}
+
 int okr_cmd_mine(okr_cli_t *cli, int argc, char **argv)
 {
     static const struct option longopts[] = {{"cycle", required_argument, NULL, OPT_CYCLE},
+                                             {"since", required_argument, NULL, OPT_SINCE},
+                                             {"no-feedback", no_argument, NULL, OPT_NO_FEEDBACK},
                                              OKR_CLI_GLOBAL_LONGOPTS};
     cli->command = "mine";
     cli->usage = mine_usage;
-    const char *cycle = NULL;
-    int opt;
-    while ((opt = okr_cli_getopt(cli, argc, argv, ":h", longopts)) != -1) {
-        if (opt == 'h')
-            return OKR_EXIT_OK;
-        if (opt != OPT_CYCLE)
-            return OKR_EXIT_USAGE;
-        cycle = optarg;
+    optind = 0;
+    mine_opts_t o = {0};
+    int rc = okr_kit_options(cli, argc, argv, "", longopts, mine__opt, &o);
+    if (rc < 0)
+        rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
+    if (rc < 0 && o.feedback == 0 && !o.since_text) {
+        o.since_text = MINE_SINCE_DEFAULT;
+        rc = okr_kit_since(cli, MINE_SINCE_DEFAULT, &o.since_ms);
     }
-    if (optind < argc)
-        return okr_cli_usage_error(cli, "unexpected argument '%s'", argv[optind]);
-    int rc = okr_cli_connect_lazy(cli);
-    if (rc)
+    if (rc >= 0)
+        return rc;
+    if ((rc = okr_cli_connect_lazy(cli)) != 0)
         return rc;
     uint64_t cycle_id = 0;
-    if (cycle && (rc = okr_ref_cycle(cli, cycle, &cycle_id)) != 0)
+    if (o.cycle && (rc = okr_ref_cycle(cli, o.cycle, &cycle_id)) != 0)
         return rc;
+    /* 0 asks for none: a date before 1970 asks for all */
+    int64_t since = o.feedback < 0 ? 0 : o.since_ms > 0 ? o.since_ms : 1;
     Okr__Response *resp;
-    if ((rc = okr_kit_get_mine(cli, cycle_id, 0, &resp)) != 0)
+    if ((rc = okr_kit_get_mine(cli, cycle_id, 0, since, &resp)) != 0)
         return rc;
-    if (cli->json) {
-        okr_cli_print_json(mine__json(resp->mine));
-        rc = OKR_EXIT_OK;
-    } else {
-        rc = mine__print(cli, resp->mine);
+    /* An older server says nothing about feedback, and nor does okr. */
+    o.feedback = o.feedback == 0 && okr_client_server_speaks(cli->client, OKR_PROTOCOL_FEEDBACK);
+    o.me = cli->me ? cli->me->id : 0;
+    if (o.feedback)
+        rc = mine__names(cli, resp->mine);
+    if (rc == 0 && cli->json) {
+        okr_cli_print_json(mine__json(cli, resp->mine, &o));
+    } else if (rc == 0) {
+        rc = mine__print(cli, resp->mine, &o);
     }
     okr__response__free_unpacked(resp, NULL);
     return rc;

@@ -41,12 +41,11 @@ enum {
     OPT_MD,
 };
 
-#define REVIEW_DAY_MS      (24LL * 3600 * 1000)
-#define REVIEW_STALE_DAYS  14
-#define REVIEW_TITLE_W     40
-#define REVIEW_BODY_W      72
-#define REVIEW_LINE_W      78
-#define REVIEW_MAX_SINCE_D 3660
+#define REVIEW_DAY_MS     (24LL * 3600 * 1000)
+#define REVIEW_STALE_DAYS 14
+#define REVIEW_TITLE_W    40
+#define REVIEW_BODY_W     72
+#define REVIEW_LINE_W     78
 
 static const char review_usage[] =
     "Usage: okr review [--cycle C] [--team T] [--since 7d] [--stale-days N] [--md]\n"
@@ -139,30 +138,6 @@ typedef struct review {
 
 /* ---------------------------------------------------------------- options */
 
-/* "7d", "2w", "36h": that long ago; else a date for okr_render_parse_date. */
-static int review__since(okr_cli_t *cli, const char *text, int64_t *ms)
-{
-    char *end;
-    errno = 0;
-    long n = strtol(text, &end, 10);
-    if (end != text && text[0] >= '0' && text[0] <= '9' && !errno && n >= 0 && end[0] && !end[1] &&
-        strchr("dwh", end[0])) {
-        int64_t unit = end[0] == 'h'   ? 3600000LL
-                       : end[0] == 'w' ? 7 * REVIEW_DAY_MS
-                                       : REVIEW_DAY_MS;
-        if (n > REVIEW_MAX_SINCE_D * (end[0] == 'h' ? 24 : 1))
-            return okr_cli_usage_error(cli, "--since %s is too long ago", text);
-        *ms = okr_wall_ms() - (int64_t)n * unit;
-        return -1;
-    }
-    if (okr_render_parse_date(text, 0, ms) == 0)
-        return -1;
-    return okr_cli_usage_error(cli,
-                               "--since takes 7d, 2w, 36h, a date like 2026-03-02, today or "
-                               "yesterday, not '%s'",
-                               text);
-}
-
 static int review__opt(okr_cli_t *cli, int opt, void *arg)
 {
     review_opts_t *o = arg;
@@ -175,7 +150,7 @@ static int review__opt(okr_cli_t *cli, int opt, void *arg)
         return -1;
     case OPT_SINCE:
         o->since_text = optarg;
-        return review__since(cli, optarg, &o->since_ms);
+        return okr_kit_since(cli, optarg, &o->since_ms);
     case OPT_STALE_DAYS: {
         char *end;
         errno = 0;
@@ -506,13 +481,6 @@ static const char *review__why(const review_t *r, const review_risk_t *x, char *
 
 /* ---------------------------------------------------------------- text */
 
-static void review__cut(const char *s, size_t width, char *buf, size_t len)
-{
-    char *safe = okr_cli_sanitize(s, 0);
-    okr_render_truncate(safe ? safe : "?", width, buf, len);
-    free(safe);
-}
-
 static void review__heading(int md, const char *title, size_t n)
 {
     if (md)
@@ -672,7 +640,7 @@ static int review__text(review_t *r)
 {
     okr_cli_t *cli = r->cli;
     const okr_view_t *v = r->v;
-    char a[64], b[300], c[600], ref[32];
+    char a[64], b[300];
     int bad = 0;
     printf("OKR review: ");
     okr_kit_puts(v->cycle->name);
@@ -715,18 +683,7 @@ static int review__text(review_t *r)
     if (!r->ncomments)
         printf("  None since then.\n");
     for (size_t i = 0; i < r->ncomments; i++) {
-        const review_comment_t *cm = &r->comments[i];
-        int kudos = cm->c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS;
-        review__target_ref(&cm->on, ref, sizeof ref);
-        review__cut(cm->c->body, REVIEW_BODY_W, c, sizeof c);
-        printf("  %s  %s  ", okr_render_date(cm->c->time, a, sizeof a),
-               kudos ? "\u2605 kudos " : "comment");
-        okr_kit_puts(okr_ref_username(cli, cm->c->author_id));
-        if (kudos && cm->c->to_user_id) {
-            printf(" \u2192 ");
-            okr_kit_puts(okr_ref_username(cli, cm->c->to_user_id));
-        }
-        printf(" on %s: \u201c%s\u201d\n", ref, c);
+        okr_kit_comment_line(cli, r->comments[i].c, 0, REVIEW_BODY_W);
     }
     return bad ? -1 : 0;
 }
@@ -877,13 +834,8 @@ static json_t *review__json(review_t *r)
         bad = json_array_append_new(stale, j) != 0;
     }
     for (size_t i = 0; !bad && i < r->ncomments; i++) {
-        const review_comment_t *cm = &r->comments[i];
-        json_t *j = okr_json_comment(cm->c);
-        review__target_ref(&cm->on, ref, sizeof ref);
-        bad = !j || json_object_set_new(j, "on", json_string(ref)) != 0 ||
-              json_object_set_new(j, "author",
-                                  json_string(okr_ref_username(cli, cm->c->author_id))) != 0 ||
-              json_array_append_new(comments, j) != 0;
+        json_t *j = okr_kit_comment_json(cli, r->comments[i].c);
+        bad = !j || json_array_append_new(comments, j) != 0;
     }
     json_t *cycle = bad ? NULL : okr_view_cycle_json(r->v);
     json_t *doc = cycle
@@ -922,7 +874,7 @@ int okr_cmd_review(okr_cli_t *cli, int argc, char **argv)
         rc = okr_kit_positional(cli, argc, argv, 0, 0, "");
     if (rc < 0 && !r.opts.since_text) {
         r.opts.since_text = "7d";
-        rc = review__since(cli, "7d", &r.opts.since_ms);
+        rc = okr_kit_since(cli, "7d", &r.opts.since_ms);
     }
     if (rc >= 0)
         return rc;

@@ -139,6 +139,14 @@ int okr_index_each(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint6
     return rc;
 }
 
+int okr_index_has(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint64_t b)
+{
+    uint8_t key[2 * OKR_KEY_U64_LEN];
+    okr_key_put_u64_pair(key, a, b);
+    MDB_val v;
+    return okr_store_get(s, txn, idx, key, sizeof key, &v) == 0;
+}
+
 static int count__one(void *arg, uint64_t b)
 {
     (void)b;
@@ -153,8 +161,10 @@ uint64_t okr_index_count(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a)
     return n;
 }
 
-int okr_entity_each(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t after,
-                    okr_index_fn fn, void *arg)
+/* Every record id of kind: ascending from after + 1, or (desc) descending
+ * from the last; the stopping rule of okr_index_each. */
+static int entity__scan(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t after,
+                        int desc, okr_index_fn fn, void *arg)
 {
     const entity_type_t *t = entity__type(kind);
     if (!t || after == UINT64_MAX)
@@ -166,12 +176,24 @@ int okr_entity_each(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t
     okr_key_put_u64(start, after + 1);
     MDB_val k = {sizeof start, start}, v;
     int rc = 0;
-    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); mrc == 0 && rc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT))
+    for (int mrc = mdb_cursor_get(cur, &k, &v, desc ? MDB_LAST : MDB_SET_RANGE);
+         mrc == 0 && rc == 0; mrc = mdb_cursor_get(cur, &k, &v, desc ? MDB_PREV : MDB_NEXT))
         if (k.mv_size == OKR_KEY_U64_LEN)
             rc = fn(arg, okr_key_get_u64(k.mv_data));
     mdb_cursor_close(cur);
     return rc;
+}
+
+int okr_entity_each(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t after,
+                    okr_index_fn fn, void *arg)
+{
+    return entity__scan(s, txn, kind, after, 0, fn, arg);
+}
+
+int okr_entity_each_desc(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, okr_index_fn fn,
+                         void *arg)
+{
+    return entity__scan(s, txn, kind, 0, 1, fn, arg);
 }
 
 /* ---- unique names (teams, cycles) ---- */

@@ -79,6 +79,9 @@ typedef int (*okr_index_fn)(void *arg, uint64_t b);
 int okr_index_each(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint64_t after,
                    okr_index_fn fn, void *arg);
 
+/* 1 if (a, b) is in idx, else 0. */
+int okr_index_has(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint64_t b);
+
 /* Number of entries under a. */
 uint64_t okr_index_count(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a);
 
@@ -86,6 +89,10 @@ uint64_t okr_index_count(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a)
  * id > after, ascending, with the same stopping rule. */
 int okr_entity_each(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t after,
                     okr_index_fn fn, void *arg);
+
+/* The same over every record id of kind, newest (highest) id first. */
+int okr_entity_each_desc(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, okr_index_fn fn,
+                         void *arg);
 
 /* ---- the change log ---- */
 

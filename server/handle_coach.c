@@ -429,6 +429,8 @@ typedef struct mine_ctx {
     Okr__Task *tasks[MINE_LIST_MAX];
     Okr__KeyResult *stale[MINE_LIST_MAX];
     size_t n_objectives, n_krs, n_tasks, n_stale;
+    Okr__Comment *feedback[OKR_FEEDBACK_MAX];
+    size_t n_feedback;
     int rc;
 } mine_ctx_t;
 
@@ -577,6 +579,8 @@ static void mine__free(mine_ctx_t *m)
         okr__task__free_unpacked(m->tasks[i], NULL);
     for (size_t i = 0; i < m->n_stale; i++)
         okr__key_result__free_unpacked(m->stale[i], NULL);
+    for (size_t i = 0; i < m->n_feedback; i++)
+        okr__comment__free_unpacked(m->feedback[i], NULL);
     free(m->cycles);
     free(m);
 }
@@ -585,7 +589,12 @@ void okr_handle_mine(okr_req_t *r)
 {
     const Okr__MineRequest *in = r->msg->mine;
     okr_store_t *s = r->srv->store;
-    mine_ctx_t *m = calloc(1, sizeof *m); /* four arrays of pointers: too big for the stack */
+    if (in->feedback_since < 0) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST,
+                     "feedback_since is a wall time in ms (0 = no feedback), not negative");
+        return;
+    }
+    mine_ctx_t *m = calloc(1, sizeof *m); /* five arrays of pointers: too big for the stack */
     if (!m) {
         okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
         return;
@@ -629,6 +638,8 @@ void okr_handle_mine(okr_req_t *r)
         rc = irc;
     if (rc == 0)
         rc = m->rc;
+    if (rc == 0 && in->feedback_since > 0)
+        rc = okr_comment_feedback(r, txn, in->feedback_since, m->feedback, &m->n_feedback);
     okr_store_read_end(s, txn);
     if (rc == 0) {
         Okr__MineResult res = OKR__MINE_RESULT__INIT;
@@ -641,6 +652,8 @@ void okr_handle_mine(okr_req_t *r)
         res.stale = m->stale;
         res.n_stale = m->n_stale;
         res.stale_days = OKR_LINT_STALE_DAYS_DEFAULT;
+        res.feedback = m->feedback;
+        res.n_feedback = m->n_feedback;
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_MINE, &res.base);
     }
     mine__free(m);

@@ -13,28 +13,43 @@
 #include "users.h"
 #include "validate.h"
 
+/* The objective a comment is about (*objective_id, or the key result's), if
+ * user may read it: 0 with *obj (caller frees). OKR_E_NOT_FOUND when the key
+ * result or the objective does not exist or user may not read it (what you
+ * may not read does not exist for you), *objective_id left 0 when it was the
+ * key result; another code when the store fails. */
+static int comment__readable(okr_store_t *s, MDB_txn *txn, const Okr__User *user,
+                             uint64_t *objective_id, uint64_t key_result_id, Okr__Objective **obj)
+{
+    *obj = NULL;
+    if (key_result_id) {
+        Okr__KeyResult *kr;
+        int rc = okr_kr_get(s, txn, key_result_id, &kr);
+        if (rc != 0)
+            return rc;
+        *objective_id = kr->objective_id;
+        okr__key_result__free_unpacked(kr, NULL);
+    }
+    int rc = okr_objective_get(s, txn, *objective_id, obj);
+    if (rc == 0 && !okr_acl_can_read_objective(s, txn, user, *obj)) {
+        okr__objective__free_unpacked(*obj, NULL);
+        *obj = NULL;
+        rc = OKR_E_NOT_FOUND;
+    }
+    return rc;
+}
+
 /* The objective a comment is about: the target itself, or the key result's.
  * Returns 0 with *obj (caller frees), or a refusal recorded on r. */
 static int comment__target(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t objective_id,
                            uint64_t key_result_id, Okr__Objective **obj)
 {
-    if (key_result_id) {
-        Okr__KeyResult *kr;
-        if (okr_kr_get(s, txn, key_result_id, &kr) != 0)
-            return okr_req_refuse(r, OKR_E_NOT_FOUND, "no key result K%llu",
-                                  (unsigned long long)key_result_id);
-        objective_id = kr->objective_id;
-        okr__key_result__free_unpacked(kr, NULL);
-    }
-    int rc = okr_objective_get(s, txn, objective_id, obj);
-    if (rc == 0 && !okr_acl_can_read_objective(s, txn, r->user, *obj)) {
-        okr__objective__free_unpacked(*obj, NULL);
-        *obj = NULL;
-        rc = OKR_E_NOT_FOUND; /* what you may not read does not exist for you */
-    }
+    int rc = comment__readable(s, txn, r->user, &objective_id, key_result_id, obj);
+    if (rc != 0 && objective_id == 0)
+        return okr_req_refuse(r, OKR_E_NOT_FOUND, "no key result K%llu",
+                              (unsigned long long)key_result_id);
     if (rc != 0)
-        return okr_req_refuse(r, rc == OKR_E_NOT_FOUND ? OKR_E_NOT_FOUND : rc, "no objective O%llu",
-                              (unsigned long long)objective_id);
+        return okr_req_refuse(r, rc, "no objective O%llu", (unsigned long long)objective_id);
     return 0;
 }
 
@@ -172,4 +187,79 @@ void okr_handle_comment_list(okr_req_t *r)
         okr__comment__free_unpacked(l.items[i], NULL);
     free(l.items);
     okr_req_finish(r, rc);
+}
+
+/* ---- feedback for okr mine (protocol 1.4) ---- */
+
+/* Comment ids ascend with their time (one writer, the wall clock), so the
+ * newest are read first and the scan stops at the first one older than
+ * asked. A busy organisation may write more than can be read for one mine:
+ * no more than this many comments are looked at. */
+#define FEEDBACK_SCAN_MAX 10000
+#define FEEDBACK_STOP     (-1) /* the scan's "stop here", no error code */
+
+typedef struct feedback_ctx {
+    okr_store_t *s;
+    MDB_txn *txn;
+    const Okr__User *me;
+    int64_t since;
+    Okr__Comment **items;
+    size_t n, scanned;
+    int rc;
+} feedback_ctx_t;
+
+/* Whether c is feedback for the caller: by someone else, and addressed to
+ * them (to_user_id) or about an objective or key result they own. */
+static int feedback__for_me(const feedback_ctx_t *f, const Okr__Comment *c)
+{
+    uint64_t me = f->me->id;
+    if (c->author_id == me)
+        return 0;
+    if (c->to_user_id == me)
+        return 1;
+    if (c->key_result_id)
+        return okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_KRS, me, c->key_result_id);
+    return okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, c->objective_id);
+}
+
+static int feedback__on_comment(void *arg, uint64_t id)
+{
+    feedback_ctx_t *f = arg;
+    if (f->n == OKR_FEEDBACK_MAX || ++f->scanned > FEEDBACK_SCAN_MAX)
+        return FEEDBACK_STOP;
+    Okr__Comment *c;
+    int rc = okr_comment_get(f->s, f->txn, id, &c);
+    if (rc == OKR_E_NOT_FOUND)
+        return 0;
+    if (rc != 0) {
+        f->rc = rc;
+        return FEEDBACK_STOP;
+    }
+    if (c->time < f->since) {
+        okr__comment__free_unpacked(c, NULL);
+        return FEEDBACK_STOP; /* and so are all the lower ids */
+    }
+    uint64_t objective_id = c->objective_id;
+    Okr__Objective *obj = NULL;
+    if (feedback__for_me(f, c) &&
+        comment__readable(f->s, f->txn, f->me, &objective_id, c->key_result_id, &obj) == 0) {
+        f->items[f->n++] = c;
+        c = NULL;
+    }
+    if (obj)
+        okr__objective__free_unpacked(obj, NULL);
+    if (c)
+        okr__comment__free_unpacked(c, NULL);
+    return 0;
+}
+
+int okr_comment_feedback(okr_req_t *r, MDB_txn *txn, int64_t since,
+                         Okr__Comment *items[OKR_FEEDBACK_MAX], size_t *n)
+{
+    feedback_ctx_t f = {
+        .s = r->srv->store, .txn = txn, .me = r->user, .since = since, .items = items};
+    int rc = okr_entity_each_desc(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT,
+                                  feedback__on_comment, &f);
+    *n = f.n;
+    return f.rc ? f.rc : (rc == FEEDBACK_STOP ? 0 : rc);
 }

@@ -1082,6 +1082,115 @@ static void test_mine(void **state)
     okr_client_free(admin);
 }
 
+/* A comment (to_user 0) or kudos on an objective or (objective 0) a key
+ * result; returns its id. */
+static uint64_t comment(okr_client_t *c, uint64_t obj, uint64_t kr_id, uint64_t to_user,
+                        const char *body)
+{
+    Okr__Comment cm = OKR__COMMENT__INIT;
+    cm.objective_id = obj;
+    cm.key_result_id = kr_id;
+    cm.body = (char *)body;
+    cm.kind =
+        to_user ? OKR__COMMENT_KIND__COMMENT_KIND_KUDOS : OKR__COMMENT_KIND__COMMENT_KIND_COMMENT;
+    cm.to_user_id = to_user;
+    Okr__CommentCreateRequest cc = OKR__COMMENT_CREATE_REQUEST__INIT;
+    cc.comment = &cm;
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_COMMENT_CREATE, &cc);
+    uint64_t id = resp->comment->id;
+    okr__response__free_unpacked(resp, NULL);
+    return id;
+}
+
+static Okr__Response *mine_feedback(okr_client_t *c, int64_t since)
+{
+    Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;
+    mr.feedback_since = since;
+    return tw_ok(c, OKR__REQUEST__OP_MINE, &mr);
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void test_mine_feedback(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "ci-feedback", NULL);
+    uint64_t hidden_team = tw_team(admin, "Feedback-hidden", 0);
+    okr_client_t *me = user(admin, "fb-max");
+    okr_client_t *lena = user(admin, "fb-lena");
+    uint64_t me_id = user_id(me);
+    uint64_t mine = objective(me, "Max's objective", (obj_spec_t){.cycle_id = cyc});
+    uint64_t my_kr = kr(me, mine, "Max's number", 0, 10, 1);
+    uint64_t hers = objective(lena, "Lena's objective", (obj_spec_t){.cycle_id = cyc});
+    uint64_t hidden = objective(admin, "Not for max",
+                                (obj_spec_t){.cycle_id = cyc,
+                                             .owner_team_id = hidden_team,
+                                             .visibility = OKR__VISIBILITY__VISIBILITY_TEAM});
+
+    comment(lena, 0, my_kr, 0, "before the meeting");
+    sleep_ms(5);
+    int64_t since = now_ms();
+    sleep_ms(5);
+    uint64_t kudos = comment(lena, hers, 0, me_id, "Thanks for the deck");
+    comment(me, mine, 0, 0, "my own note");                   /* the caller's own */
+    comment(admin, hidden, 0, me_id, "you cannot read this"); /* not readable by max */
+    comment(lena, hers, 0, 0, "a note to myself");            /* not about max */
+    uint64_t on_kr = comment(lena, 0, my_kr, 0, "Can we talk about this number?");
+
+    Okr__Response *resp = mine_feedback(me, since);
+    const Okr__MineResult *m = resp->mine;
+    assert_int_equal(m->n_feedback, 2);
+    assert_int_equal(m->feedback[0]->id, on_kr); /* newest first */
+    assert_int_equal(m->feedback[0]->key_result_id, my_kr);
+    assert_string_equal(m->feedback[0]->body, "Can we talk about this number?");
+    assert_int_equal(m->feedback[1]->id, kudos);
+    assert_int_equal(m->feedback[1]->kind, OKR__COMMENT_KIND__COMMENT_KIND_KUDOS);
+    assert_int_equal(m->feedback[1]->to_user_id, me_id);
+    assert_true(m->feedback[1]->time >= since);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* From further back: the older comment on max's key result too. */
+    resp = mine_feedback(me, since - 60 * 1000);
+    assert_int_equal(resp->mine->n_feedback, 3);
+    assert_string_equal(resp->mine->feedback[2]->body, "before the meeting");
+    okr__response__free_unpacked(resp, NULL);
+
+    /* 0: none asked for. */
+    resp = mine_feedback(me, 0);
+    assert_int_equal(resp->mine->n_feedback, 0);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* Negative: refused, with a message that says why. */
+    Okr__MineRequest mr = OKR__MINE_REQUEST__INIT;
+    mr.feedback_since = -1;
+    char msg[256];
+    assert_int_equal(call_status(me, OKR__REQUEST__OP_MINE, &mr, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "feedback_since"));
+
+    /* At most 50, the newest. */
+    uint64_t last = 0;
+    for (int i = 0; i < 55; i++) {
+        char body[32];
+        snprintf(body, sizeof body, "comment %d", i);
+        last = comment(lena, mine, 0, 0, body);
+    }
+    resp = mine_feedback(me, since);
+    assert_int_equal(resp->mine->n_feedback, 50);
+    assert_int_equal(resp->mine->feedback[0]->id, last);
+    assert_string_equal(resp->mine->feedback[49]->body, "comment 5");
+    okr__response__free_unpacked(resp, NULL);
+
+    okr_client_free(lena);
+    okr_client_free(me);
+    okr_client_free(admin);
+}
+
 /* ---------------------------------------------------------------- restart */
 
 static void test_restart_keeps_checkins(void **state)
@@ -1132,6 +1241,7 @@ int main(void)
         cmocka_unit_test(test_lint),
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_mine),
+        cmocka_unit_test(test_mine_feedback),
         cmocka_unit_test(test_restart_keeps_checkins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -92,6 +92,19 @@ as admin 0 "the coach" -- lint --cycle 2026-Q1
 check "the coach flags objectives with too few key results" -- grep -q "kr-count" "$dir/out"
 as max 0 "mine" -- mine
 check "mine lists max's key result" -- grep -q "New customers" "$dir/out"
+check "and the kudos lena gave him this week" -- \
+    grep -q "kudos  lena → you on $O2: “Great quarter so far”" "$dir/out"
+check "but not his own comment" -- sh -c "! grep -q 'Two deals closing' '$dir/out'"
+check "counted in the summary" -- grep -q "1 comment or kudos for you" "$dir/out"
+as max 0 "mine, for scripts" -- --json mine
+check "has the feedback, with the author's name" -- \
+    sh -c "jq -e '(.feedback | length) == 1 and .feedback[0].body == \"Great quarter so far\" and .feedback[0].author == \"lena\" and .feedback[0].on == \"$O2\"' '$dir/out' >/dev/null"
+as max 0 "mine without feedback" -- mine --no-feedback
+check "shows none" -- sh -c "! grep -q 'Great quarter' '$dir/out'"
+as max 0 "mine with feedback since yesterday" -- mine --since yesterday
+check "still has the kudos" -- grep -q "Great quarter so far" "$dir/out"
+as max 2 "--since takes a time" -- mine --since someday
+as max 2 "--since and --no-feedback exclude each other" -- mine --since 2w --no-feedback
 
 # ---- the weekly round: each key result in turn, answers piped in
 printf 'many\n55\n9\nround note\n' >"$dir/answers"
