@@ -42,7 +42,8 @@ int okr_kit_since(okr_cli_t *cli, const char *text, int64_t *ms)
     if (end != text && text[0] >= '0' && text[0] <= '9' && !errno && n >= 0 && end[0] && !end[1] &&
         strchr("dwh", end[0])) {
         int64_t unit = end[0] == 'h' ? 3600000LL : end[0] == 'w' ? 7 * KIT_DAY_MS : KIT_DAY_MS;
-        if (n > KIT_SINCE_MAX_D * (end[0] == 'h' ? 24 : 1))
+        /* the first test keeps n * unit from overflowing (hours are the least unit) */
+        if (n > KIT_SINCE_MAX_D * 24 || (int64_t)n * unit > KIT_SINCE_MAX_D * KIT_DAY_MS)
             return okr_cli_usage_error(cli, "--since %s is too long ago", text);
         *ms = okr_wall_ms() - (int64_t)n * unit;
         return -1;

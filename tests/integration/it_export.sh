@@ -278,6 +278,9 @@ check "review --json keeps what did not change apart" -- \
 check "review --json puts the biggest movement first (ties: the latest first)" -- \
     test "$(jq -r '[.moved[].ref] | join(",")' "$dir/out")" = "K1,K5,K7,K4,K2"
 expect 2 "review --since nonsense is a usage error" -- okr review --since fortnight
+expect 2 "review --since more than ten years back is a usage error" -- okr review --since 2000w
+check "and says so" -- grep -q "too long ago" "$dir/err"
+expect 0 "review --since 500w is within ten years" -- okr review --since 500w
 
 # ---- close the cycle: okr report
 setup cycle close 2026-Q1
