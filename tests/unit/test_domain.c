@@ -167,6 +167,48 @@ static void test_index_paging(void **state)
     assert_int_equal(got[0], 6);
 }
 
+/* okr_index_has: exactly the pairs saved; okr_entity_each_desc: every
+ * record of a kind, newest first, stopping when the callback says so. */
+static int collect_until_3(void *arg, uint64_t b)
+{
+    uint64_t *out = arg;
+    out[++out[0]] = b;
+    return out[0] == 3 ? 42 : 0;
+}
+
+static void test_index_has_and_newest_first(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t c = add_cycle(f, "desc", 0, 1000);
+    uint64_t ids[5];
+    for (int i = 0; i < 5; i++)
+        ids[i] = add_objective(f, c, 0, 7, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    assert_int_equal(okr_index_has(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, 7, ids[2]), 1);
+    assert_int_equal(okr_index_has(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, 8, ids[2]), 0);
+    assert_int_equal(okr_index_has(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, 7, ids[4] + 1), 0);
+
+    uint64_t got[16] = {0};
+    assert_int_equal(okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE,
+                                          collect, got),
+                     0);
+    assert_int_equal(got[0], 5);
+    for (int i = 0; i < 5; i++)
+        assert_int_equal(got[1 + i], ids[4 - i]);
+    /* a kind with no records at all */
+    memset(got, 0, sizeof got);
+    assert_int_equal(
+        okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT, collect, got),
+        0);
+    assert_int_equal(got[0], 0);
+    /* the callback's non-zero stops the walk and is returned */
+    memset(got, 0, sizeof got);
+    assert_int_equal(okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE,
+                                          collect_until_3, got),
+                     42);
+    assert_int_equal(got[0], 3);
+    assert_int_equal(got[3], ids[2]);
+}
+
 static void test_unique_names(void **state)
 {
     fixture_t *f = *state;
@@ -372,6 +414,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_indexes_follow_saves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_paging, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_has_and_newest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unique_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_record_and_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollup_three_levels, setup, teardown),
