@@ -12,6 +12,7 @@ enum {
     OPT_TREE,
     OPT_ALL,
     OPT_LEAD,
+    OPT_CYCLE,
 };
 
 static const char team_usage[] =
@@ -66,14 +67,20 @@ static const char list_usage[] = "Usage: okr team list [--tree] [--all]\n"
                                  "  okr team list --tree\n"
                                  "  okr team list --all --json\n";
 
-static const char show_usage[] = "Usage: okr team show TEAM\n"
-                                 "\n"
-                                 "Shows a team: description, parent, children, leads and "
-                                 "members.\n"
-                                 "\n"
-                                 "Examples:\n"
-                                 "  okr team show Engineering\n"
-                                 "  okr team show '#3' --json\n";
+static const char show_usage[] =
+    "Usage: okr team show TEAM [--cycle C]\n"
+    "\n"
+    "Shows a team: description, parent, children, leads and members, then its\n"
+    "objectives in the cycle (as okr obj list --team TEAM shows them).\n"
+    "\n"
+    "Options:\n"
+    "  --cycle CYCLE   the cycle (default: the current one; none shown when no\n"
+    "                  cycle is open or several are active)\n"
+    "\n"
+    "Examples:\n"
+    "  okr team show Engineering\n"
+    "  okr team show 销售部 --cycle 2026-Q1\n"
+    "  okr team show '#3' --json\n";
 
 static const char edit_usage[] =
     "Usage: okr team edit TEAM [--name NAME] [--parent TEAM | --no-parent] [-d DESC]\n"
@@ -235,6 +242,7 @@ typedef struct team_opts {
     int no_parent;
     const char *name;
     const char *description;
+    const char *cycle;
     int tree, all, lead;
 } team_opts_t;
 
@@ -262,6 +270,9 @@ static int team__opt(okr_cli_t *cli, int opt, void *arg)
         return -1;
     case OPT_LEAD:
         o->lead = 1;
+        return -1;
+    case OPT_CYCLE:
+        o->cycle = optarg;
         return -1;
     }
     (void)cli;
@@ -460,11 +471,89 @@ static int team__list(okr_cli_t *cli, int argc, char **argv)
 
 /* ---------------------------------------------------------------- show */
 
+/* The team's objectives in cycle_id (the current cycle when 0, if there is
+ * one): into objs, with *cycle_id the cycle read (0: none). 0 or an exit
+ * code (printed). */
+static int team__objectives(okr_cli_t *cli, const team_opts_t *o, uint64_t team_id,
+                            uint64_t *cycle_id, okr_kit_pages_t *objs)
+{
+    memset(objs, 0, sizeof *objs);
+    int rc = o->cycle ? okr_ref_cycle(cli, o->cycle, cycle_id)
+                      : okr_ref_default_cycle_if_any(cli, cycle_id);
+    if (rc || !*cycle_id)
+        return rc;
+    Okr__ObjectiveListRequest f = OKR__OBJECTIVE_LIST_REQUEST__INIT;
+    f.team_id = team_id;
+    f.cycle_id = *cycle_id;
+    return okr_kit_list_objectives(cli, &f, objs);
+}
+
+static json_t *team__objective_json(const void *o)
+{
+    return okr_json_objective(o);
+}
+
+static void team__print(okr_cli_t *cli, const Okr__Team *t, const okr_kit_pages_t *children)
+{
+    char buf[4096];
+    printf("Team ");
+    okr_kit_puts(t->name);
+    printf("%s\n", t->archived ? " (archived)" : "");
+    if (t->description && t->description[0])
+        okr_kit_field("description", t->description);
+    okr_kit_field("parent", t->parent_id ? okr_ref_team_name(cli, t->parent_id) : "- (root)");
+    buf[0] = '\0';
+    for (size_t i = 0, used = 0; i < children->n && used + 1 < sizeof buf; i++) {
+        const Okr__Team *c = children->items[i];
+        snprintf(buf + used, sizeof buf - used, "%s%s", i ? ", " : "", c->name);
+        used += strlen(buf + used);
+    }
+    okr_kit_field("children", children->n ? buf : "-");
+    team__names(cli, t->lead_ids, t->n_lead_ids, buf, sizeof buf);
+    okr_kit_field("leads", buf);
+    buf[0] = '\0';
+    for (size_t i = 0, used = 0; i < t->n_member_ids && used + 1 < sizeof buf; i++) {
+        snprintf(buf + used, sizeof buf - used, "%s%s%s", i ? ", " : "",
+                 okr_ref_username(cli, t->member_ids[i]),
+                 team__is_lead(t, t->member_ids[i]) ? " (lead)" : "");
+        used += strlen(buf + used);
+    }
+    okr_kit_field("members", t->n_member_ids ? buf : "- (add: okr team member add)");
+    char id[32];
+    snprintf(id, sizeof id, "#%llu", (unsigned long long)t->id);
+    okr_kit_field("id", id);
+}
+
+/* The objectives part of team show for people. 0 or an exit code. */
+static int team__print_objectives(okr_cli_t *cli, const Okr__Team *t, uint64_t cycle_id,
+                                  const okr_kit_pages_t *objs)
+{
+    char *name = okr_cli_sanitize(t->name, 0);
+    int rc = 0;
+    printf("\n");
+    if (!cycle_id) {
+        printf("Its objectives: okr obj list --team '%s' --cycle CYCLE\n", name ? name : "?");
+    } else if (objs->n == 0) {
+        printf("No objectives in ");
+        okr_kit_puts(okr_ref_cycle_name(cli, cycle_id));
+        printf(". Add one: okr obj add \"TITLE\" --team '%s'\n", name ? name : "?");
+    } else {
+        printf("Objectives in ");
+        okr_kit_puts(okr_ref_cycle_name(cli, cycle_id));
+        printf(" (%zu):\n", objs->n);
+        rc = okr_kit_print_objectives(cli, (Okr__Objective *const *)objs->items, objs->n, 1, 0);
+    }
+    free(name);
+    return rc;
+}
+
 static int team__show(okr_cli_t *cli, int argc, char **argv)
 {
-    static const struct option longopts[] = {OKR_CLI_GLOBAL_LONGOPTS};
-    int rc = okr_kit_begin(cli, "team show", show_usage, argc, argv, "", longopts, NULL, NULL, 1, 1,
-                           "TEAM");
+    static const struct option longopts[] = {{"cycle", required_argument, NULL, OPT_CYCLE},
+                                             OKR_CLI_GLOBAL_LONGOPTS};
+    team_opts_t o = {0};
+    int rc = okr_kit_begin(cli, "team show", show_usage, argc, argv, "", longopts, team__opt, &o, 1,
+                           1, "TEAM");
     if (rc >= 0)
         return rc;
     Okr__Response *resp;
@@ -472,54 +561,38 @@ static int team__show(okr_cli_t *cli, int argc, char **argv)
     if (rc)
         return rc;
     const Okr__Team *t = resp->team;
-    okr_kit_pages_t children;
+    okr_kit_pages_t children, objs;
+    uint64_t cycle_id = 0;
     rc = team__fetch(cli, t->id, 0, 0, &children);
     if (rc) {
         okr__response__free_unpacked(resp, NULL);
         return rc;
     }
-    if (!cli->json && (rc = team__fetch_people(cli, t)) != 0) {
-        okr_kit_pages_free(&children);
-        okr__response__free_unpacked(resp, NULL);
-        return rc;
-    }
-    if (cli->json) {
+    rc = team__objectives(cli, &o, t->id, &cycle_id, &objs);
+    if (!rc && !cli->json)
+        rc = team__fetch_people(cli, t);
+    if (!rc && cli->json) {
         json_t *kids = okr_kit_json_array(&children, team__json);
+        json_t *list = okr_kit_json_array(&objs, team__objective_json);
         json_t *j =
-            kids ? json_pack("{s:o, s:o}", "team", okr_json_team(t), "children", kids) : NULL;
-        if (!j)
+            kids && list
+                ? json_pack("{s:o, s:o, s:o, s:o}", "team", okr_json_team(t), "children", kids,
+                            "cycle",
+                            cycle_id ? json_string(okr_ref_cycle_name(cli, cycle_id)) : json_null(),
+                            "objectives", list)
+                : NULL;
+        if (!j) {
+            json_decref(kids);
+            json_decref(list);
             rc = okr_kit_nomem(cli);
-        else
+        } else {
             okr_cli_print_json(j);
-    } else {
-        char buf[4096];
-        printf("Team ");
-        okr_kit_puts(t->name);
-        printf("%s\n", t->archived ? " (archived)" : "");
-        if (t->description && t->description[0])
-            okr_kit_field("description", t->description);
-        okr_kit_field("parent", t->parent_id ? okr_ref_team_name(cli, t->parent_id) : "- (root)");
-        buf[0] = '\0';
-        for (size_t i = 0, used = 0; i < children.n && used + 1 < sizeof buf; i++) {
-            const Okr__Team *c = children.items[i];
-            snprintf(buf + used, sizeof buf - used, "%s%s", i ? ", " : "", c->name);
-            used += strlen(buf + used);
         }
-        okr_kit_field("children", children.n ? buf : "-");
-        team__names(cli, t->lead_ids, t->n_lead_ids, buf, sizeof buf);
-        okr_kit_field("leads", buf);
-        buf[0] = '\0';
-        for (size_t i = 0, used = 0; i < t->n_member_ids && used + 1 < sizeof buf; i++) {
-            snprintf(buf + used, sizeof buf - used, "%s%s%s", i ? ", " : "",
-                     okr_ref_username(cli, t->member_ids[i]),
-                     team__is_lead(t, t->member_ids[i]) ? " (lead)" : "");
-            used += strlen(buf + used);
-        }
-        okr_kit_field("members", t->n_member_ids ? buf : "- (add: okr team member add)");
-        char id[32];
-        snprintf(id, sizeof id, "#%llu", (unsigned long long)t->id);
-        okr_kit_field("id", id);
+    } else if (!rc) {
+        team__print(cli, t, &children);
+        rc = team__print_objectives(cli, t, cycle_id, &objs);
     }
+    okr_kit_pages_free(&objs);
     okr_kit_pages_free(&children);
     okr__response__free_unpacked(resp, NULL);
     return rc;

@@ -45,6 +45,11 @@ int okr_ref_user(okr_cli_t *cli, const char *username, uint64_t *id);
  * returns the exit code when there is none or several are active. */
 int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id);
 
+/* The same choice for a command that can do without one: *id is 0, and
+ * nothing is printed, when there is none or several are active. Returns 0
+ * or the exit code of a failed request (printed). */
+int okr_ref_default_cycle_if_any(okr_cli_t *cli, uint64_t *id);
+
 /* Username of a user id for display ("?" when unknown). Cached per process.
  * The returned string lives until the process exits. */
 const char *okr_ref_username(okr_cli_t *cli, uint64_t id);

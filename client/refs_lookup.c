@@ -403,9 +403,9 @@ static void refs__consider(refs_pick_t *pick, const Okr__Cycle *c)
     }
 }
 
-int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
+/* Reads every cycle not closed into pick. 0 or an exit code (printed). */
+static int refs__pick_cycles(okr_cli_t *cli, refs_pick_t *pick)
 {
-    refs_pick_t pick = {.now = okr_wall_ms()};
     uint64_t after = 0;
     for (;;) {
         Okr__Page page = OKR__PAGE__INIT;
@@ -422,34 +422,50 @@ int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
             return rc;
         const Okr__CycleList *list = resp->cycle_list;
         for (size_t i = 0; i < list->n_cycles; i++) {
-            refs__consider(&pick, list->cycles[i]);
+            refs__consider(pick, list->cycles[i]);
             refs__remember(&refs_cycles, list->cycles[i]->id, list->cycles[i]->name);
         }
         uint64_t next = list->next_after_id;
         okr__response__free_unpacked(resp, NULL);
         if (next == 0)
-            break;
+            return 0;
         if (next <= after) /* a cursor that does not move would loop */
             return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL",
                                 "the server repeated a page of the cycle list");
         after = next;
     }
+}
+
+/* The only active cycle, else the current, next or last one; 0 for none or
+ * several active. */
+static uint64_t refs__picked(const refs_pick_t *pick)
+{
+    if (pick->active_count)
+        return pick->active_count == 1 ? pick->active_id : 0;
+    return pick->current_id ? pick->current_id : pick->next_id ? pick->next_id : pick->past_id;
+}
+
+int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
+{
+    refs_pick_t pick = {.now = okr_wall_ms()};
+    int rc = refs__pick_cycles(cli, &pick);
+    if (rc)
+        return rc;
     if (pick.active_count > 1)
         return okr_cli_fail(cli, OKR_EXIT_USAGE, "USAGE",
                             "several cycles are active (%s): say which one with --cycle NAME",
                             pick.active_names);
-    if (pick.active_count == 1) {
-        *id = pick.active_id;
+    if ((*id = refs__picked(&pick)) != 0)
         return 0;
-    }
-    uint64_t chosen = pick.current_id ? pick.current_id
-                      : pick.next_id  ? pick.next_id
-                                      : pick.past_id;
-    if (chosen) {
-        *id = chosen;
-        return 0;
-    }
     return okr_cli_fail(cli, OKR_EXIT_ERROR, "NO_CYCLE",
                         "there is no open cycle — an admin can create one: okr cycle add 2026-Q1 "
                         "--start 2026-01-01 --end 2026-03-31 (or name a closed one with --cycle)");
+}
+
+int okr_ref_default_cycle_if_any(okr_cli_t *cli, uint64_t *id)
+{
+    refs_pick_t pick = {.now = okr_wall_ms()};
+    int rc = refs__pick_cycles(cli, &pick);
+    *id = rc ? 0 : refs__picked(&pick);
+    return rc;
 }

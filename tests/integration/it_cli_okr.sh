@@ -81,6 +81,15 @@ check "the company objective rolled up to 50%" -- \
     test "$(field '.objective.progress')" = 0.5
 as max 0 "history of the key result" -- history "$K1"
 check "history lists both check-ins" -- test "$(grep -c '40\|50' "$dir/out")" -ge 2
+as admin 0 "the department, with its objectives" -- team show 销售部
+check "team show lists the team's objectives in the current cycle" -- \
+    sh -c "grep -q '^Objectives in 2026-Q1 (1):' '$dir/out' && grep -q '^$O2 .*Win new customers 新增客户' '$dir/out'"
+as admin 0 "the same for scripts" -- --json team show 销售部
+check "--json has the cycle and the objectives" -- \
+    sh -c "jq -e '.cycle == \"2026-Q1\" and (.objectives | length) == 1 and .objectives[0].title == \"Win new customers 新增客户\"' '$dir/out' >/dev/null"
+as admin 0 "a team yet without objectives" -- team add Support --parent Acme
+as admin 0 "it has no objectives" -- team show Support --cycle 2026-Q1
+check "says how to add one" -- grep -q "No objectives in 2026-Q1. Add one: okr obj add" "$dir/out"
 
 # ---- tasks, comments, kudos, the coach, what is mine
 as lena 0 "a task for max" -- --json task add "$K1" Call ten customers --assignee max
