@@ -159,8 +159,9 @@ static void history__objective(okr_cli_t *cli, const Okr__Objective *o, const Ok
     if (o->visibility != prev->visibility)
         history__add(buf, len, "visible to %s",
                      o->visibility == OKR__VISIBILITY__VISIBILITY_TEAM ? "the team" : "everyone");
+    char num[16];
     if (o->score != prev->score || o->score_overridden != prev->score_overridden)
-        history__add(buf, len, "score %.2f%s", o->score,
+        history__add(buf, len, "score %s%s", okr_render_score_num(o->score, num, sizeof num),
                      o->score_overridden ? " (overridden)" : "");
     if (history__str_changed(o->retrospective, prev->retrospective))
         history__add(buf, len, "retrospective written");

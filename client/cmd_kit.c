@@ -394,8 +394,11 @@ int okr_kit_get_team(okr_cli_t *cli, const char *name, Okr__Response **resp)
     Okr__Request req = OKR__REQUEST__INIT;
     req.op_case = OKR__REQUEST__OP_TEAM_GET;
     req.team_get = &g;
-    return okr_kit_answer(cli, 0, &req, OKR__RESPONSE__RESULT_TEAM, resp,
-                          "no team named '%s' — see: okr team list", name);
+    int rc = okr_kit_answer(cli, 0, &req, OKR__RESPONSE__RESULT_TEAM, resp,
+                            "no team named '%s' — see: okr team list", name);
+    if (rc == 0)
+        okr_ref_remember_team((*resp)->team->id, (*resp)->team->name);
+    return rc;
 }
 
 int okr_kit_get_cycle(okr_cli_t *cli, const char *name, Okr__Response **resp)
@@ -652,6 +655,18 @@ static int kit__tree_order(Okr__Objective *const *objs, size_t n, size_t *order,
     return 0;
 }
 
+int okr_kit_all_scored(Okr__Objective *const *objs, size_t n)
+{
+    int closed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (objs[i]->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED)
+            closed = 1;
+        else if (objs[i]->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
+            return 0;
+    }
+    return closed;
+}
+
 int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t n, int tree,
                              int scores)
 {
@@ -692,7 +707,8 @@ int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t
         okr_render_bar(o->progress, OKR_KIT_BAR_WIDTH,
                        OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, bar, sizeof bar);
         snprintf(status, sizeof status, "%s", okr_status_name(o->status));
-        snprintf(score, sizeof score, "%.2f %s", o->score,
+        char num[16];
+        snprintf(score, sizeof score, "%s %s", okr_render_score_num(o->score, num, sizeof num),
                  okr_grade_name(okr_score_grade(o->score)));
         if (scores) {
             const char *row[] = {id, title, owner, okr_kit_kind_name(o->kind), bar, score};

@@ -201,6 +201,10 @@ const char *okr_kit_owner(okr_cli_t *cli, const Okr__Objective *o, char *buf, si
 int okr_kit_print_objectives(okr_cli_t *cli, Okr__Objective *const *objs, size_t n, int tree,
                              int scores);
 
+/* 1 when the objectives are of a closed cycle: each closed (scored) or
+ * archived, and at least one closed. Their table shows scores then. */
+int okr_kit_all_scored(Okr__Objective *const *objs, size_t n);
+
 /* Prints key results as a table: ID, TITLE, CURRENT -> TARGET, PROGRESS,
  * CONF, LAST CHECK-IN, OWNER. expected: the objective's expected progress
  * now, to colour each bar by its status (< 0: no colour). trend: the

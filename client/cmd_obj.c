@@ -546,7 +546,9 @@ static int obj__list(okr_cli_t *cli, int argc, char **argv)
         printf("%s. Create one: okr obj add \"TITLE\"\n",
                o.all ? "" : " (add --all to include archived ones)");
     } else {
-        rc = okr_kit_print_objectives(cli, (Okr__Objective *const *)objs.items, objs.n, 1, 0);
+        rc = okr_kit_print_objectives(
+            cli, (Okr__Objective *const *)objs.items, objs.n, 1,
+            okr_kit_all_scored((Okr__Objective *const *)objs.items, objs.n));
     }
     okr_kit_pages_free(&objs);
     return rc;

@@ -214,7 +214,7 @@ static int report__text_teams(okr_cli_t *cli, const report_t *r)
         double avg = report__avg(tm->sum, tm->n);
         char n[32], a[32];
         snprintf(n, sizeof n, "%zu", tm->n);
-        snprintf(a, sizeof a, "%.2f", avg);
+        okr_render_score_num(avg, a, sizeof a);
         const char *row[] = {tm->name, n, a, okr_grade_name(okr_score_grade(avg))};
         sgr[i + 1] = okr_render_grade_sgr(okr_score_grade(avg));
         if (okr_cli_table_add(&t, row) != 0) {
@@ -267,7 +267,7 @@ static int report__text_team(okr_cli_t *cli, const report_team_t *tm)
         okr_ref_format(OKR_REF_OBJECTIVE, o->id, id, sizeof id);
         okr_render_truncate(o->title, OKR_KIT_TITLE_WIDTH, title, sizeof title);
         snprintf(want, sizeof want, "%.1f", okr_score_expected(o->kind));
-        snprintf(score, sizeof score, "%.2f", it->score);
+        okr_render_score_num(it->score, score, sizeof score);
         snprintf(result, sizeof result, "%s%s", report__verdict(it, verdict, sizeof verdict),
                  o->score_overridden ? " (score overridden)" : "");
         const char *row[] = {id,
@@ -386,8 +386,10 @@ static int report__md(const report_t *r)
     else
         printf("*Provisional: the cycle is %s; scores are progress so far",
                okr_kit_cycle_state_name(v->cycle->state));
-    printf(" \u00b7 %zu objective%s \u00b7 average score %.2f %s %s", r->n, r->n == 1 ? "" : "s",
-           avg, report__dot(avg), okr_grade_name(okr_score_grade(avg)));
+    char num[16];
+    printf(" \u00b7 %zu objective%s \u00b7 average score %s %s %s", r->n, r->n == 1 ? "" : "s",
+           okr_render_score_num(avg, num, sizeof num), report__dot(avg),
+           okr_grade_name(okr_score_grade(avg)));
     if (r->committed)
         printf(" \u00b7 %zu of %zu committed reached 1.0", r->committed_met, r->committed);
     if (r->aspirational)
@@ -399,8 +401,8 @@ static int report__md(const report_t *r)
         double a = report__avg(tm->sum, tm->n);
         printf("| ");
         okr_export_md_text(stdout, tm->name);
-        printf(" | %zu | %.2f | %s %s |\n", tm->n, a, report__dot(a),
-               okr_grade_name(okr_score_grade(a)));
+        printf(" | %zu | %s | %s %s |\n", tm->n, okr_render_score_num(a, num, sizeof num),
+               report__dot(a), okr_grade_name(okr_score_grade(a)));
     }
     for (size_t i = 0; i < r->nteams; i++) {
         const report_team_t *tm = &r->teams[i];
@@ -413,8 +415,9 @@ static int report__md(const report_t *r)
             char id[32], verdict[64], spark[REPORT_SPARK_SZ];
             printf("| %s ", okr_ref_format(OKR_REF_OBJECTIVE, it->o->o->id, id, sizeof id));
             okr_export_md_text(stdout, it->o->o->title);
-            printf(" | %s | %.1f | %.2f%s | %s %s | %s | %s |\n", okr_kit_kind_name(it->o->o->kind),
-                   okr_score_expected(it->o->o->kind), it->score,
+            printf(" | %s | %.1f | %s%s | %s %s | %s | %s |\n", okr_kit_kind_name(it->o->o->kind),
+                   okr_score_expected(it->o->o->kind),
+                   okr_render_score_num(it->score, num, sizeof num),
                    it->o->o->score_overridden ? " (overridden)" : "", report__dot(it->score),
                    okr_grade_name(okr_score_grade(it->score)),
                    report__spark(it, spark, sizeof spark),

@@ -471,21 +471,10 @@ static int team__list(okr_cli_t *cli, int argc, char **argv)
 
 /* ---------------------------------------------------------------- show */
 
-/* The team's objectives in cycle_id (the current cycle when 0, if there is
- * one): into objs, with *cycle_id the cycle read (0: none). 0 or an exit
- * code (printed). */
-static int team__objectives(okr_cli_t *cli, const team_opts_t *o, uint64_t team_id,
-                            uint64_t *cycle_id, okr_kit_pages_t *objs)
+/* The cycles a CycleList read, for team show's default one. */
+static uint64_t team__default_cycle(const okr_kit_pages_t *cycles)
 {
-    memset(objs, 0, sizeof *objs);
-    int rc = o->cycle ? okr_ref_cycle(cli, o->cycle, cycle_id)
-                      : okr_ref_default_cycle_if_any(cli, cycle_id);
-    if (rc || !*cycle_id)
-        return rc;
-    Okr__ObjectiveListRequest f = OKR__OBJECTIVE_LIST_REQUEST__INIT;
-    f.team_id = team_id;
-    f.cycle_id = *cycle_id;
-    return okr_kit_list_objectives(cli, &f, objs);
+    return okr_ref_default_cycle_of((Okr__Cycle *const *)cycles->items, cycles->n);
 }
 
 static json_t *team__objective_json(const void *o)
@@ -541,10 +530,69 @@ static int team__print_objectives(okr_cli_t *cli, const Okr__Team *t, uint64_t c
         printf("Objectives in ");
         okr_kit_puts(okr_ref_cycle_name(cli, cycle_id));
         printf(" (%zu):\n", objs->n);
-        rc = okr_kit_print_objectives(cli, (Okr__Objective *const *)objs->items, objs->n, 1, 0);
+        Okr__Objective *const *items = (Okr__Objective *const *)objs->items;
+        rc = okr_kit_print_objectives(cli, items, objs->n, 1, okr_kit_all_scored(items, objs->n));
     }
     free(name);
     return rc;
+}
+
+/* What team show reads besides the team, in two rounds: its children, the
+ * open cycles (for the default one) and the people's names at once; then
+ * the team's objectives in the cycle. Their owners are the team or, mostly,
+ * its members, whose names are known by then. */
+typedef struct team_show {
+    okr_kit_pages_t children, cycles, objs;
+    uint64_t cycle_id; /* 0: no objectives shown */
+} team_show_t;
+
+static int team__show_fetch(okr_cli_t *cli, const team_opts_t *o, const Okr__Team *t,
+                            team_show_t *sh)
+{
+    memset(sh, 0, sizeof *sh);
+    int rc = o->cycle ? okr_ref_cycle(cli, o->cycle, &sh->cycle_id) : 0;
+    Okr__Page cpage = OKR__PAGE__INIT;
+    Okr__CycleListRequest cl = OKR__CYCLE_LIST_REQUEST__INIT;
+    cl.page = &cpage;
+    Okr__Request creq = OKR__REQUEST__INIT;
+    creq.op_case = OKR__REQUEST__OP_CYCLE_LIST;
+    creq.cycle_list = &cl;
+    Okr__Page tpage = OKR__PAGE__INIT;
+    Okr__TeamListRequest tl = OKR__TEAM_LIST_REQUEST__INIT;
+    tl.parent_id = t->id;
+    tl.page = &tpage;
+    Okr__Request treq = OKR__REQUEST__INIT;
+    treq.op_case = OKR__REQUEST__OP_TEAM_LIST;
+    treq.team_list = &tl;
+    uint64_t csent = 0, tsent = 0;
+    if (!rc && !o->cycle)
+        rc = okr_cli_send(cli, &creq, &csent);
+    if (!rc)
+        rc = okr_cli_send(cli, &treq, &tsent);
+    if (!rc && !cli->json)
+        rc = team__fetch_people(cli, t);
+    if (!rc)
+        rc = okr_kit_fetch_all_sent(cli, tsent, &treq, &tpage, OKR__RESPONSE__RESULT_TEAM_LIST,
+                                    &sh->children);
+    if (!rc && csent) {
+        rc = okr_kit_fetch_all_sent(cli, csent, &creq, &cpage, OKR__RESPONSE__RESULT_CYCLE_LIST,
+                                    &sh->cycles);
+        sh->cycle_id = rc ? 0 : team__default_cycle(&sh->cycles);
+    }
+    if (!rc && sh->cycle_id) {
+        Okr__ObjectiveListRequest f = OKR__OBJECTIVE_LIST_REQUEST__INIT;
+        f.team_id = t->id;
+        f.cycle_id = sh->cycle_id;
+        rc = okr_kit_list_objectives(cli, &f, &sh->objs);
+    }
+    return rc;
+}
+
+static void team__show_free(team_show_t *sh)
+{
+    okr_kit_pages_free(&sh->children);
+    okr_kit_pages_free(&sh->cycles);
+    okr_kit_pages_free(&sh->objs);
 }
 
 static int team__show(okr_cli_t *cli, int argc, char **argv)
@@ -561,39 +609,31 @@ static int team__show(okr_cli_t *cli, int argc, char **argv)
     if (rc)
         return rc;
     const Okr__Team *t = resp->team;
-    okr_kit_pages_t children, objs;
-    uint64_t cycle_id = 0;
-    rc = team__fetch(cli, t->id, 0, 0, &children);
-    if (rc) {
-        okr__response__free_unpacked(resp, NULL);
-        return rc;
-    }
-    rc = team__objectives(cli, &o, t->id, &cycle_id, &objs);
-    if (!rc && !cli->json)
-        rc = team__fetch_people(cli, t);
+    team_show_t sh;
+    rc = team__show_fetch(cli, &o, t, &sh);
     if (!rc && cli->json) {
-        json_t *kids = okr_kit_json_array(&children, team__json);
-        json_t *list = okr_kit_json_array(&objs, team__objective_json);
-        json_t *j =
-            kids && list
-                ? json_pack("{s:o, s:o, s:o, s:o}", "team", okr_json_team(t), "children", kids,
-                            "cycle",
-                            cycle_id ? json_string(okr_ref_cycle_name(cli, cycle_id)) : json_null(),
-                            "objectives", list)
-                : NULL;
-        if (!j) {
+        json_t *kids = okr_kit_json_array(&sh.children, team__json);
+        json_t *list = okr_kit_json_array(&sh.objs, team__objective_json);
+        json_t *j = NULL;
+        if (kids && list) /* json_pack takes them, also when it fails */
+            j = json_pack(
+                "{s:o, s:o, s:o, s:o}", "team", okr_json_team(t), "children", kids, "cycle",
+                sh.cycle_id ? json_string(okr_ref_cycle_name(cli, sh.cycle_id)) : json_null(),
+                "objectives", list);
+        else {
             json_decref(kids);
             json_decref(list);
+        }
+        if (!j) {
             rc = okr_kit_nomem(cli);
         } else {
             okr_cli_print_json(j);
         }
     } else if (!rc) {
-        team__print(cli, t, &children);
-        rc = team__print_objectives(cli, t, cycle_id, &objs);
+        team__print(cli, t, &sh.children);
+        rc = team__print_objectives(cli, t, sh.cycle_id, &sh.objs);
     }
-    okr_kit_pages_free(&objs);
-    okr_kit_pages_free(&children);
+    team__show_free(&sh);
     okr__response__free_unpacked(resp, NULL);
     return rc;
 }

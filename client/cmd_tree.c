@@ -420,8 +420,9 @@ static void tree__cells(const tree_t *t, const tree_row_t *row, tree_cells_t *c)
         okr_grade_t g = okr_score_grade(o->o->score);
         /* once scored, the bar takes the grade's colour */
         c->bar_status = tree__grade_status(o->o->score);
-        snprintf(c->status, sizeof c->status, "%.2f %s", isfinite(o->o->score) ? o->o->score : 0.0,
-                 okr_grade_name(g));
+        char num[16];
+        snprintf(c->status, sizeof c->status, "%s %s",
+                 okr_render_score_num(o->o->score, num, sizeof num), okr_grade_name(g));
         c->status_sgr = okr_render_grade_sgr(g);
     } else {
         snprintf(c->status, sizeof c->status, "%s", okr_status_name(o->o->status));

@@ -131,8 +131,9 @@ Okr__ProgressStatus okr_export_obj_status(const okr_view_t *v, const okr_view_ob
 const char *okr_export_obj_judgement(const okr_view_t *v, const okr_view_obj_t *o, char *buf,
                                      size_t len)
 {
+    char num[16];
     if (okr_view_closed(v))
-        snprintf(buf, len, "%.2f %s", isfinite(o->o->score) ? o->o->score : 0.0,
+        snprintf(buf, len, "%s %s", okr_render_score_num(o->o->score, num, sizeof num),
                  okr_grade_name(okr_score_grade(o->o->score)));
     else
         snprintf(buf, len, "%s", okr_status_name(o->o->status));

@@ -45,10 +45,10 @@ int okr_ref_user(okr_cli_t *cli, const char *username, uint64_t *id);
  * returns the exit code when there is none or several are active. */
 int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id);
 
-/* The same choice for a command that can do without one: *id is 0, and
- * nothing is printed, when there is none or several are active. Returns 0
- * or the exit code of a failed request (printed). */
-int okr_ref_default_cycle_if_any(okr_cli_t *cli, uint64_t *id);
+/* The same choice among cycles a command read itself (a CycleList sent
+ * beside its other requests), for a command that can do without one: 0
+ * when there is none or several are active. Remembers their names. */
+uint64_t okr_ref_default_cycle_of(Okr__Cycle *const *cycles, size_t n);
 
 /* Username of a user id for display ("?" when unknown). Cached per process.
  * The returned string lives until the process exits. */
@@ -56,6 +56,10 @@ const char *okr_ref_username(okr_cli_t *cli, uint64_t id);
 
 /* Team name of a team id for display ("?" when unknown). Cached likewise. */
 const char *okr_ref_team_name(okr_cli_t *cli, uint64_t id);
+
+/* Caches a team's name that a command read itself (a TeamGet), so that
+ * naming it later costs no round trip. */
+void okr_ref_remember_team(uint64_t id, const char *name);
 
 /* Names for display, fetched together: a command that is about to name
  * many users, teams and cycles (okr_ref_username, okr_ref_team_name,

@@ -291,6 +291,12 @@ const char *okr_ref_team_name(okr_cli_t *cli, uint64_t id)
     return refs__name(cli, WANT_TEAM, id);
 }
 
+void okr_ref_remember_team(uint64_t id, const char *name)
+{
+    if (id && name)
+        refs__remember(&refs_teams, id, name);
+}
+
 /* ---------------------------------------------------------------- users */
 
 int okr_ref_user(okr_cli_t *cli, const char *username, uint64_t *id)
@@ -462,10 +468,12 @@ int okr_ref_default_cycle(okr_cli_t *cli, uint64_t *id)
                         "--start 2026-01-01 --end 2026-03-31 (or name a closed one with --cycle)");
 }
 
-int okr_ref_default_cycle_if_any(okr_cli_t *cli, uint64_t *id)
+uint64_t okr_ref_default_cycle_of(Okr__Cycle *const *cycles, size_t n)
 {
     refs_pick_t pick = {.now = okr_wall_ms()};
-    int rc = refs__pick_cycles(cli, &pick);
-    *id = rc ? 0 : refs__picked(&pick);
-    return rc;
+    for (size_t i = 0; i < n; i++) {
+        refs__consider(&pick, cycles[i]);
+        refs__remember(&refs_cycles, cycles[i]->id, cycles[i]->name);
+    }
+    return refs__picked(&pick);
 }

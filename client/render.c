@@ -152,12 +152,19 @@ const char *okr_render_status(Okr__ProgressStatus status, char *buf, size_t len)
     return buf;
 }
 
+const char *okr_render_score_num(double score, char *buf, size_t len)
+{
+    snprintf(buf, len, "%d.%02d", okr_render_pct(score) / 100, okr_render_pct(score) % 100);
+    return buf;
+}
+
 const char *okr_render_score(double score, char *buf, size_t len)
 {
     okr_grade_t grade = okr_score_grade(score);
     const char *sgr = okr_render_color() ? okr_render_grade_sgr(grade) : NULL;
-    char text[64];
-    snprintf(text, sizeof text, "%.2f %s", isfinite(score) ? score : 0.0, okr_grade_name(grade));
+    char text[64], num[16];
+    snprintf(text, sizeof text, "%s %s", okr_render_score_num(score, num, sizeof num),
+             okr_grade_name(grade));
     sb_t b;
     sb__init(&b, buf, len);
     sb__color_on(&b, sgr);

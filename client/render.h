@@ -31,6 +31,11 @@ const char *okr_render_status(Okr__ProgressStatus status, char *buf, size_t len)
 /* "0.70 green" coloured by grade when on. */
 const char *okr_render_score(double score, char *buf, size_t len);
 
+/* A score as a number, "0.77": two decimals, rounded down like the
+ * percentages (0.775 is shown beside 77%, and 0.699, yellow, never reads
+ * 0.70). NaN gives 0.00. Returns buf. */
+const char *okr_render_score_num(double score, char *buf, size_t len);
+
 /* A value with its metric and unit: "42", "42%", "$1,200" style "1200 USD",
  * "done"/"not done" for boolean. */
 const char *okr_render_value(const Okr__KeyResult *kr, double value, char *buf, size_t len);

@@ -797,7 +797,9 @@ static void layout__card_title(layout_t *L, const shown_t *s, dash_line_t *l, un
     char right[64] = "", delta[32] = "";
     unsigned rcolor;
     if (s->closed) {
-        snprintf(right, sizeof right, "SCORE %.2f", s->d->o->score);
+        char num[16];
+        snprintf(right, sizeof right, "SCORE %s",
+                 okr_render_score_num(s->d->o->score, num, sizeof num));
         rcolor = layout__grade_color(s->d->o->score);
     } else {
         snprintf(right, sizeof right, "%s", layout__status_label(s->status));

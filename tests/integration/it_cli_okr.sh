@@ -162,6 +162,11 @@ as admin 0 "the closed objective" -- --json obj show "$O2"
 check "score is the override" -- test "$(field '.objective.score')" = 0.7
 check "the retrospective is kept" -- \
     test "$(field '.objective.retrospective')" = "Start outreach earlier"
+as admin 0 "the closed cycle's objectives" -- obj list --cycle 2026-Q1
+check "are listed with their scores, not a status" -- \
+    sh -c "grep -q '^ID .*KIND .*SCORE\$' '$dir/out' && grep -q '^ *$O2 .*0.70 green' '$dir/out'"
+as admin 0 "the department in the closed cycle" -- team show 销售部 --cycle 2026-Q1
+check "team show scores them too" -- grep -q "^ *$O2 .*0.70 green" "$dir/out"
 as admin 0 "start the next cycle from this one" -- \
     cycle start-from 2026-Q1 2026-Q2 --start 2026-04-01 --end 2026-06-30 --copy-unfinished
 as admin 0 "the new cycle has the copies" -- --json obj list --cycle 2026-Q2

@@ -58,7 +58,9 @@ as admin 0 "a key result" -- --json kr add "O$(jq -r '.id' "$dir/out")" "Signups
 rounds "okr whoami" 1 -- whoami
 check "whoami names the admin" -- grep -q "^admin" "$dir/out"
 rounds "okr team list" 1 -- team list
-rounds "okr team show Acme (looks the name up first)" 2 -- team show Acme
+# team show: the team; its children, the open cycles and the people's names
+# at once; then its objectives in the current cycle.
+rounds "okr team show Acme (looks the name up first)" 3 -- team show Acme
 # The key result and its check-ins together, then its objective (for the
 # text only).
 rounds "okr kr show K1" 2 -- kr show K1
@@ -133,6 +135,7 @@ rounds "okr team list names three leads" 2 -- team list
 check "team list shows the leads" -- grep -q "grace" "$dir/out"
 rounds "okr team show Sales names its members" 3 -- team show Sales
 check "team show shows them" -- grep -q "carol (lead), dave" "$dir/out"
+check "and its objectives, owners named without another round" -- grep -q "Sales (team)" "$dir/out"
 as admin 0 "heidi's objective" -- --json obj list --cycle Now
 heidi_obj=$(jq -r '.objectives[] | select(.title == "Goal of heidi") | .id' "$dir/out")
 rounds "okr obj show names its owner, key results' owners and cycle at once" 2 -- \

@@ -472,6 +472,19 @@ static void test_pct(void **state)
     assert_int_equal(okr_render_pct(NAN), 0);
 }
 
+/* A score is shown as its percentage is: rounded down. */
+static void test_score_num(void **state)
+{
+    (void)state;
+    char buf[16];
+    assert_string_equal(okr_render_score_num(0.775, buf, sizeof buf), "0.77");
+    assert_string_equal(okr_render_score_num(0.6999, buf, sizeof buf), "0.69");
+    assert_string_equal(okr_render_score_num(0.7, buf, sizeof buf), "0.70");
+    assert_string_equal(okr_render_score_num(1.0, buf, sizeof buf), "1.00");
+    assert_string_equal(okr_render_score_num(0.05, buf, sizeof buf), "0.05");
+    assert_string_equal(okr_render_score_num(NAN, buf, sizeof buf), "0.00");
+}
+
 /* Empty cells at the end of a row (a check-in without a note) leave no
  * trailing blanks; an empty cell in the middle is still padded. */
 static void test_table_empty_last_cells(void **state)
@@ -572,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_ago),
         cmocka_unit_test(test_truncate),
         cmocka_unit_test(test_pct),
+        cmocka_unit_test(test_score_num),
         cmocka_unit_test(test_table),
         cmocka_unit_test(test_table_empty_last_cells),
         cmocka_unit_test(test_json),
