@@ -208,18 +208,23 @@ typedef struct feedback_ctx {
     int rc;
 } feedback_ctx_t;
 
-/* Whether c is feedback for the caller: by someone else, and addressed to
- * them (to_user_id) or about an objective or key result they own. */
-static int feedback__for_me(const feedback_ctx_t *f, const Okr__Comment *c)
+/* Whether c (by someone else, about obj or one of its key results) is
+ * feedback for the caller: addressed to them (to_user_id), about an
+ * objective or key result they own, or about an objective their team owns
+ * (and its key results) when they lead that team: a team's own objective
+ * has no person to tell but its leads. */
+static int feedback__for_me(const feedback_ctx_t *f, const Okr__Comment *c,
+                            const Okr__Objective *obj)
 {
     uint64_t me = f->me->id;
-    if (c->author_id == me)
-        return 0;
     if (c->to_user_id == me)
         return 1;
-    if (c->key_result_id)
-        return okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_KRS, me, c->key_result_id);
-    return okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, c->objective_id);
+    if (c->key_result_id
+            ? okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_KRS, me, c->key_result_id)
+            : okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, c->objective_id))
+        return 1;
+    return obj->owner_team_id &&
+           okr_acl_role_in(f->s, f->txn, obj->owner_team_id, me) == OKR_TEAM_ROLE_LEAD;
 }
 
 static int feedback__on_comment(void *arg, uint64_t id)
@@ -241,8 +246,9 @@ static int feedback__on_comment(void *arg, uint64_t id)
     }
     uint64_t objective_id = c->objective_id;
     Okr__Objective *obj = NULL;
-    if (feedback__for_me(f, c) &&
-        comment__readable(f->s, f->txn, f->me, &objective_id, c->key_result_id, &obj) == 0) {
+    if (c->author_id != f->me->id &&
+        comment__readable(f->s, f->txn, f->me, &objective_id, c->key_result_id, &obj) == 0 &&
+        feedback__for_me(f, c, obj)) {
         f->items[f->n++] = c;
         c = NULL;
     }

@@ -1191,6 +1191,42 @@ static void test_mine_feedback(void **state)
     okr_client_free(admin);
 }
 
+/* A team's own objective has no person to tell: its leads hear of the
+ * comments on it and on its key results; its other members do not. */
+static void test_mine_feedback_team_lead(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "ci-feedback-team", NULL);
+    uint64_t team = tw_team(admin, "Feedback-team", 0);
+    okr_client_t *lead = user(admin, "fbt-lead");
+    okr_client_t *member = user(admin, "fbt-member");
+    okr_client_t *other = user(admin, "fbt-other");
+    tw_team_member(admin, team, "fbt-lead", OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
+    tw_team_member(admin, team, "fbt-member", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
+    uint64_t ours = objective(admin, "The team's objective",
+                              (obj_spec_t){.cycle_id = cyc, .owner_team_id = team});
+    uint64_t ours_kr = kr(admin, ours, "The team's number", 0, 10, 1);
+    int64_t since = now_ms();
+    sleep_ms(5);
+    uint64_t on_obj = comment(other, ours, 0, 0, "How is the team doing?");
+    uint64_t on_kr = comment(other, 0, ours_kr, 0, "Is this number right?");
+
+    Okr__Response *resp = mine_feedback(lead, since);
+    assert_int_equal(resp->mine->n_feedback, 2);
+    assert_int_equal(resp->mine->feedback[0]->id, on_kr);
+    assert_int_equal(resp->mine->feedback[1]->id, on_obj);
+    okr__response__free_unpacked(resp, NULL);
+    resp = mine_feedback(member, since);
+    assert_int_equal(resp->mine->n_feedback, 0);
+    okr__response__free_unpacked(resp, NULL);
+
+    okr_client_free(other);
+    okr_client_free(member);
+    okr_client_free(lead);
+    okr_client_free(admin);
+}
+
 /* ---------------------------------------------------------------- restart */
 
 static void test_restart_keeps_checkins(void **state)
@@ -1242,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_history),
         cmocka_unit_test(test_mine),
         cmocka_unit_test(test_mine_feedback),
+        cmocka_unit_test(test_mine_feedback_team_lead),
         cmocka_unit_test(test_restart_keeps_checkins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
