@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "json_out.h"
+#include "kit_words.h"
 #include "okr_error.h"
 #include "refs.h"
 #include "render.h"
@@ -88,22 +89,6 @@ static const char *history__op_name(Okr__ChangeOp op)
     }
 }
 
-static const char *history__objective_state(Okr__ObjectiveState s)
-{
-    switch (s) {
-    case OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_DRAFT:
-        return "draft";
-    case OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ACTIVE:
-        return "active";
-    case OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED:
-        return "closed";
-    case OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED:
-        return "archived";
-    default:
-        return "?";
-    }
-}
-
 static const char *history__task_state(Okr__TaskState s)
 {
     switch (s) {
@@ -131,7 +116,7 @@ static void history__objective(okr_cli_t *cli, const Okr__Objective *o, const Ok
 {
     char a[32];
     if (op == OKR__CHANGE_OP__CHANGE_OP_CREATE || !prev) {
-        history__add(buf, len, "created “%s” (%s)", o->title, history__objective_state(o->state));
+        history__add(buf, len, "created “%s” (%s)", o->title, okr_kit_state_name(o->state));
         if (o->parent_id)
             history__add(buf, len, "aligned to %s",
                          okr_ref_format(OKR_REF_OBJECTIVE, o->parent_id, a, sizeof a));
@@ -142,8 +127,8 @@ static void history__objective(okr_cli_t *cli, const Okr__Objective *o, const Ok
     if (history__str_changed(o->description, prev->description))
         history__add(buf, len, "description changed");
     if (o->state != prev->state)
-        history__add(buf, len, "%s → %s", history__objective_state(prev->state),
-                     history__objective_state(o->state));
+        history__add(buf, len, "%s → %s", okr_kit_state_name(prev->state),
+                     okr_kit_state_name(o->state));
     if (o->parent_id != prev->parent_id)
         history__add(buf, len, "aligned to %s",
                      o->parent_id ? okr_ref_format(OKR_REF_OBJECTIVE, o->parent_id, a, sizeof a)

@@ -18,16 +18,6 @@ int okr_kit_parse_number(const char *s, double *out)
     return 0;
 }
 
-const char *okr_kit_kind_name(Okr__ObjectiveKind k)
-{
-    return k == OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_ASPIRATIONAL ? "aspirational" : "committed";
-}
-
-const char *okr_kit_visibility_name(Okr__Visibility v)
-{
-    return v == OKR__VISIBILITY__VISIBILITY_TEAM ? "team" : "public";
-}
-
 const char *okr_kit_state_name(Okr__ObjectiveState s)
 {
     switch (s) {
@@ -55,20 +45,6 @@ const char *okr_kit_cycle_state_name(Okr__CycleState s)
         return "closed";
     default:
         return "unknown";
-    }
-}
-
-const char *okr_kit_metric_name(Okr__Metric m)
-{
-    switch (m) {
-    case OKR__METRIC__METRIC_PERCENT:
-        return "percent";
-    case OKR__METRIC__METRIC_CURRENCY:
-        return "currency";
-    case OKR__METRIC__METRIC_BOOLEAN:
-        return "boolean";
-    default:
-        return "number";
     }
 }
 
@@ -106,6 +82,31 @@ int okr_kit_word_value(const okr_kit_word_t *words, size_t n, const char *s, int
 const char *okr_kit_word_at(const okr_kit_word_t *words, size_t n, size_t i)
 {
     return i < n ? words[i].word : NULL;
+}
+
+/* The word of value in words; the first word (the default) for one that is
+ * not there, such as UNSPECIFIED. */
+static const char *kit__word_of(const okr_kit_word_t *words, size_t n, int value)
+{
+    for (size_t i = 0; i < n; i++)
+        if (words[i].value == value)
+            return words[i].word;
+    return words[0].word;
+}
+
+const char *okr_kit_kind_name(Okr__ObjectiveKind k)
+{
+    return kit__word_of(kit_kinds, KIT_NWORDS(kit_kinds), (int)k);
+}
+
+const char *okr_kit_visibility_name(Okr__Visibility v)
+{
+    return kit__word_of(kit_visibilities, KIT_NWORDS(kit_visibilities), (int)v);
+}
+
+const char *okr_kit_metric_name(Okr__Metric m)
+{
+    return kit__word_of(kit_metrics, KIT_NWORDS(kit_metrics), (int)m);
 }
 
 int okr_kit_parse_kind(const char *s, Okr__ObjectiveKind *k)

@@ -154,7 +154,8 @@ const char *okr_render_status(Okr__ProgressStatus status, char *buf, size_t len)
 
 const char *okr_render_score_num(double score, char *buf, size_t len)
 {
-    snprintf(buf, len, "%d.%02d", okr_render_pct(score) / 100, okr_render_pct(score) % 100);
+    int pct = okr_render_pct(score);
+    snprintf(buf, len, "%d.%02d", pct / 100, pct % 100);
     return buf;
 }
 

@@ -198,6 +198,8 @@ void okr_handle_comment_list(okr_req_t *r)
 #define FEEDBACK_SCAN_MAX 10000
 #define FEEDBACK_STOP     (-1) /* the scan's "stop here", no error code */
 
+#define FEEDBACK_LED_MAX 64 /* teams one person leads, looked at for feedback */
+
 typedef struct feedback_ctx {
     okr_store_t *s;
     MDB_txn *txn;
@@ -205,26 +207,61 @@ typedef struct feedback_ctx {
     int64_t since;
     Okr__Comment **items;
     size_t n, scanned;
+    uint64_t led[FEEDBACK_LED_MAX]; /* the teams the caller leads */
+    size_t nled;
     int rc;
 } feedback_ctx_t;
 
-/* Whether c (by someone else, about obj or one of its key results) is
- * feedback for the caller: addressed to them (to_user_id), about an
- * objective or key result they own, or about an objective their team owns
- * (and its key results) when they lead that team: a team's own objective
- * has no person to tell but its leads. */
-static int feedback__for_me(const feedback_ctx_t *f, const Okr__Comment *c,
-                            const Okr__Objective *obj)
+/* What the indexes say of a comment, before any record is read. */
+enum { FEEDBACK_NOT_MINE, FEEDBACK_MINE, FEEDBACK_MY_TEAMS };
+
+/* Collects the teams the caller leads: read once a request, not a comment. */
+static int feedback__on_team(void *arg, uint64_t id)
+{
+    feedback_ctx_t *f = arg;
+    if (f->nled == FEEDBACK_LED_MAX)
+        return FEEDBACK_STOP;
+    if (okr_acl_role_in(f->s, f->txn, id, f->me->id) == OKR_TEAM_ROLE_LEAD)
+        f->led[f->nled++] = id;
+    return 0;
+}
+
+static int feedback__leads(const feedback_ctx_t *f, uint64_t team_id)
+{
+    for (size_t i = 0; i < f->nled; i++)
+        if (f->led[i] == team_id)
+            return 1;
+    return 0;
+}
+
+/* Whether c (by someone else) is feedback for the caller, as far as the
+ * indexes tell: addressed to them (to_user_id) or about an objective or key
+ * result they own (FEEDBACK_MINE); or about an objective of a team they
+ * lead, or one of its key results (FEEDBACK_MY_TEAMS: feedback when the
+ * team itself owns it, which only the objective's record says; a team's own
+ * objective has no person to tell but its leads). */
+static int feedback__which(const feedback_ctx_t *f, const Okr__Comment *c)
 {
     uint64_t me = f->me->id;
-    if (c->to_user_id == me)
-        return 1;
-    if (c->key_result_id
-            ? okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_KRS, me, c->key_result_id)
-            : okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, c->objective_id))
-        return 1;
-    return obj->owner_team_id &&
-           okr_acl_role_in(f->s, f->txn, obj->owner_team_id, me) == OKR_TEAM_ROLE_LEAD;
+    if (c->to_user_id == me ||
+        (c->key_result_id
+             ? okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_KRS, me, c->key_result_id)
+             : okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, c->objective_id)))
+        return FEEDBACK_MINE;
+    if (!f->nled)
+        return FEEDBACK_NOT_MINE;
+    uint64_t objective_id = c->objective_id;
+    if (c->key_result_id) {
+        Okr__KeyResult *kr;
+        if (okr_kr_get(f->s, f->txn, c->key_result_id, &kr) != 0)
+            return FEEDBACK_NOT_MINE;
+        objective_id = kr->objective_id;
+        okr__key_result__free_unpacked(kr, NULL);
+    }
+    for (size_t i = 0; i < f->nled; i++)
+        if (okr_index_has(f->s, f->txn, OKR_DB_IDX_TEAM_OBJECTIVES, f->led[i], objective_id))
+            return FEEDBACK_MY_TEAMS;
+    return FEEDBACK_NOT_MINE;
 }
 
 static int feedback__on_comment(void *arg, uint64_t id)
@@ -244,11 +281,13 @@ static int feedback__on_comment(void *arg, uint64_t id)
         okr__comment__free_unpacked(c, NULL);
         return FEEDBACK_STOP; /* and so are all the lower ids */
     }
+    int which = c->author_id == f->me->id ? FEEDBACK_NOT_MINE : feedback__which(f, c);
     uint64_t objective_id = c->objective_id;
     Okr__Objective *obj = NULL;
-    if (c->author_id != f->me->id &&
+    if (which != FEEDBACK_NOT_MINE &&
         comment__readable(f->s, f->txn, f->me, &objective_id, c->key_result_id, &obj) == 0 &&
-        feedback__for_me(f, c, obj)) {
+        (which == FEEDBACK_MINE ||
+         (obj->owner_team_id && feedback__leads(f, obj->owner_team_id)))) {
         f->items[f->n++] = c;
         c = NULL;
     }
@@ -264,7 +303,10 @@ int okr_comment_feedback(okr_req_t *r, MDB_txn *txn, int64_t since,
 {
     feedback_ctx_t f = {
         .s = r->srv->store, .txn = txn, .me = r->user, .since = since, .items = items};
-    int rc = okr_entity_each_desc(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT,
+    int rc =
+        okr_entity_each(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_TEAM, 0, feedback__on_team, &f);
+    if (rc == 0 || rc == FEEDBACK_STOP)
+        rc = okr_entity_each_desc(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT,
                                   feedback__on_comment, &f);
     *n = f.n;
     return f.rc ? f.rc : (rc == FEEDBACK_STOP ? 0 : rc);
