@@ -510,7 +510,14 @@ static int history__checkins(okr_cli_t *cli, uint64_t kr_id, const char *ref)
             char *title = okr_cli_sanitize(kr->title, 0);
             printf("%s %s\n", ref, title ? title : "");
             free(title);
-            if (out.count == 0)
+            char linked[32];
+            if (out.count == 0 && kr->linked_objective_id)
+                /* It moves with its objective; the server refuses its own. */
+                printf("Its check-ins are those of %s's key results: okr obj show %s\n",
+                       okr_ref_format(OKR_REF_OBJECTIVE, kr->linked_objective_id, linked,
+                                      sizeof linked),
+                       linked);
+            else if (out.count == 0)
                 printf("No check-ins yet — record one: okr checkin %s VALUE\n", ref);
             else
                 okr_cli_table_print(&out.table, stdout);

@@ -254,9 +254,15 @@ static int mine__print(okr_cli_t *cli, const Okr__MineResult *res, const mine_op
     printf("%zu objective%s, %zu key result%s, %zu open task%s.", res->n_objectives,
            res->n_objectives == 1 ? "" : "s", res->n_key_results,
            res->n_key_results == 1 ? "" : "s", res->n_tasks, res->n_tasks == 1 ? "" : "s");
-    if (res->n_stale)
-        printf(" %zu key result%s without a check-in for %u days: okr checkin K VALUE.",
-               res->n_stale, res->n_stale == 1 ? "" : "s", (unsigned)res->stale_days);
+    if (res->n_stale == 1) {
+        char ref[32];
+        printf(" 1 key result without a check-in for %u days: okr checkin %s VALUE.",
+               (unsigned)res->stale_days,
+               okr_ref_format(OKR_REF_KEY_RESULT, res->stale[0]->id, ref, sizeof ref));
+    } else if (res->n_stale) {
+        printf(" %zu key results without a check-in for %u days: okr checkin --all --stale.",
+               res->n_stale, (unsigned)res->stale_days);
+    }
     if (overdue)
         printf(" %zu task%s overdue: okr task done T, or okr task edit T --due DATE.", overdue,
                overdue == 1 ? "" : "s");

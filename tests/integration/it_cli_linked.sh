@@ -57,6 +57,10 @@ check "and the trend ends at the same figure" -- grep -Eq "^  trend .* → 74% o
 check "its row says where its figures come from" -- grep -Eq "^K2 .*\[O2\] +from O2 " "$dir/out"
 check "and no last check-in" -- grep -Eq "^K2 .*from O2 .* - +- +admin$" "$dir/out"
 
+expect 0 "okr history K2" -- okr history K2
+check "history says where its check-ins are" -- grep -q "Its check-ins are those of O2's key results: okr obj show O2" "$dir/out"
+check "and does not ask for one of its own" -- sh -c "! grep -q 'okr checkin K2' '$dir/out'"
+
 expect 5 "a check-in on it is refused" -- okr checkin K2 50
 check "and says where to check in" -- grep -q "takes its progress from O2" "$dir/err"
 

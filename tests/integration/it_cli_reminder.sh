@@ -47,6 +47,9 @@ start_okrd ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 as admin 0 "whoami, 15 days later" -- whoami
 reminder "all three are stale" \
     "Reminder: 3 of your key results have had no check-in for 14 days: K1, K2, K3 — okr checkin K1 VALUE"
+as admin 0 "okr mine with all three stale" -- mine
+check "mine's summary points to the round of stale ones" -- \
+    grep -q "3 key results without a check-in for 14 days: okr checkin --all --stale\." "$dir/out"
 
 as admin 0 "a check-in on K2 (its reminder sent right behind it)" -- checkin K2 30
 reminder "the key result just checked in is not listed" \
@@ -60,6 +63,8 @@ reminder "only K1 is left" \
 as admin 0 "okr mine, K1 still stale" -- mine
 reminder "mine prints no reminder" ""
 check "mine marks K1 stale" -- grep -q "^ *K1 .*— stale" "$dir/out"
+check "and its summary names it" -- \
+    grep -q "1 key result without a check-in for 14 days: okr checkin K1 VALUE\." "$dir/out"
 
 as admin 0 "--json: no reminder on stderr" -- --json checkin K1 20
 reminder "--json prints no reminder" ""
