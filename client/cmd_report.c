@@ -29,7 +29,7 @@ enum {
 static const char report_usage[] =
     "Usage: okr report [--cycle C] [--format text|md]\n"
     "\n"
-    "The end-of-cycle report, for the retrospective the seed asks for at the\n"
+    "The end-of-cycle report, for the retrospective OKR practice holds at the\n"
     "end of every cycle: scores by team (objectives, average score, grade),\n"
     "then each team's objectives with their kind, score and grade, how they\n"
     "got there week by week (a sparkline), and the notes left on them (score\n"

@@ -124,12 +124,12 @@ static int lint__kr_count(const Okr__Objective *o, size_t live, okr_lint_finding
 {
     if (live < OKR_LINT_KR_MIN)
         return lint__add(out, "kr-count", OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, o->id, o->title,
-                         "O%" PRIu64 " has no key results; the seed advises 3 to 5: add measurable "
+                         "O%" PRIu64 " has no key results; OKR practice is 3 to 5: add measurable "
                          "results that show when the objective is reached",
                          o->id);
     if (live > OKR_LINT_KR_MAX)
         return lint__add(out, "kr-count", OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, o->id, o->title,
-                         "O%" PRIu64 " has %zu key results; the seed advises 3 to 5: merge or drop "
+                         "O%" PRIu64 " has %zu key results; OKR practice is 3 to 5: merge or drop "
                          "the least important",
                          o->id, live);
     return 0;
