@@ -74,21 +74,6 @@ int okr_password_verify(const char *encoded, const char *password)
     return OKR_E_INTERNAL;
 }
 
-int okr_password_check_policy(const char *password, char *msg, size_t msglen)
-{
-    size_t len = password == NULL ? 0 : strlen(password);
-
-    if (len >= OKR_PASSWORD_MIN && len <= OKR_PASSWORD_MAX)
-        return 0;
-    if (msg != NULL && msglen > 0) {
-        if (len < OKR_PASSWORD_MIN)
-            snprintf(msg, msglen, "password must be at least %d bytes long", OKR_PASSWORD_MIN);
-        else
-            snprintf(msg, msglen, "password must be at most %d bytes long", OKR_PASSWORD_MAX);
-    }
-    return OKR_E_BAD_REQUEST;
-}
-
 int okr_token_new(char *hex)
 {
     static const char digits[] = "0123456789abcdef";

@@ -42,10 +42,6 @@ int okr_password_hash(const char *password, const okr_kdf_params_t *p, char *out
  * not, OKR_E_INTERNAL if encoded is malformed. */
 int okr_password_verify(const char *encoded, const char *password);
 
-/* Checks a new password's length: 0 or OKR_E_BAD_REQUEST with a message for
- * people in msg. */
-int okr_password_check_policy(const char *password, char *msg, size_t msglen);
-
 /* Fills hex[OKR_TOKEN_HEX_LEN + 1] with a new random token. Returns 0 or
  * OKR_E_INTERNAL if the CSPRNG fails. */
 int okr_token_new(char *hex);

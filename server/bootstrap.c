@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "okr_error.h"
+#include "password_policy.h"
 #include "tls_ctx.h"
 #include "users.h"
 
@@ -120,7 +121,7 @@ static int bootstrap__create_admin(okr_server_t *srv, const okr_kdf_params_t *kd
     if (generated ? generate_password(password, GENERATED_PASSWORD_LEN)
                   : read_password_file(file, password, sizeof password))
         return -1;
-    if (okr_password_check_policy(password, msg, sizeof msg) != 0) {
+    if (okr_password_check_policy(password, ADMIN_USERNAME, msg, sizeof msg) != 0) {
         okr_error("admin_password_file %s: %s", file, msg);
         return -1;
     }

@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "log.h"
 #include "okr_error.h"
+#include "password_policy.h"
 #include "request.h"
 #include "users.h"
 #include "validate.h"
@@ -506,7 +507,7 @@ void okr_handle_passwd(okr_req_t *r)
     char msg[256];
     if (okr_check_string("old_password", in->old_password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
         okr_check_string("new_password", in->new_password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
-        okr_password_check_policy(in->new_password, msg, sizeof msg)) {
+        okr_password_check_policy(in->new_password, r->user->username, msg, sizeof msg)) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
     }

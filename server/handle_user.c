@@ -6,6 +6,7 @@
 #include "keys.h"
 #include "log.h"
 #include "okr_error.h"
+#include "password_policy.h"
 #include "request.h"
 #include "users.h"
 #include "validate.h"
@@ -133,7 +134,7 @@ void okr_handle_user_create(okr_req_t *r)
     if (okr_username_check(in->username, msg, sizeof msg) ||
         okr_display_name_check(in->display_name, 1, msg, sizeof msg) ||
         okr_check_string("password", in->password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
-        okr_password_check_policy(in->password, msg, sizeof msg)) {
+        okr_password_check_policy(in->password, in->username, msg, sizeof msg)) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
     }
@@ -397,17 +398,18 @@ static void set_password__hashed(void *arg, int status, const char *encoded)
     user__hashed_write(arg, status, encoded, update__apply, user__committed_logout);
 }
 
-static int new_password__check(const char *password, char *msg, size_t msglen)
-{
-    return okr_check_string("new_password", password, 1, OKR_PASSWORD_MAX, msg, msglen) ||
-           okr_password_check_policy(password, msg, msglen);
-}
-
 void okr_handle_user_set_password(okr_req_t *r)
 {
     const Okr__UserSetPasswordRequest *in = r->msg->user_set_password;
-    if (update__begin(r, in->user_id, in->username, new_password__check, in->new_password,
-                      set_password__change) != 0)
+    char msg[256];
+    /* The name rule needs the name: okr sends it; a request by id alone
+     * gets the other rules. */
+    if (okr_check_string("new_password", in->new_password, 1, OKR_PASSWORD_MAX, msg, sizeof msg) ||
+        okr_password_check_policy(in->new_password, in->username, msg, sizeof msg)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
+        return;
+    }
+    if (update__begin(r, in->user_id, in->username, NULL, NULL, set_password__change) != 0)
         return;
     if (okr_hasher_hash(r->srv->hasher, in->new_password, set_password__hashed, r) != 0)
         okr_req_fail(r, OKR_E_UNAVAILABLE, "the server is busy hashing passwords; retry");

@@ -64,6 +64,23 @@ check "the JSON error has status NOT_FOUND" -- test "$(jq -r .error.status "$dir
 input=$dir/short-pw as admin 5 "a too short password is refused" -- \
     user passwd bob --password-stdin
 check "it says how long a password must be" -- grep -q "password must be at least" "$dir/err"
+printf 'Qwertyuiop\n' >"$dir/common-pw"
+input=$dir/common-pw as admin 5 "one of the most common passwords is refused" -- \
+    user passwd bob --password-stdin
+check "it says why and what to do" -- grep -q "this password is one of the most common ones, \
+which are guessed first: choose another (a few unrelated words" "$dir/err"
+printf 'dave2026\n' >"$dir/name-pw"
+input=$dir/name-pw as admin 5 "a new user's own name as password is refused" -- \
+    user add dave --password-stdin
+check "it says why" -- grep -q "this password is made of the user name" "$dir/err"
+as admin 0 "the users" -- user list
+check "dave was not created" -- sh -c "! grep -qw dave '$dir/out'"
+printf 'bob-password-1\nbobbob!!\n' >"$dir/bob-own"
+input=$dir/bob-own as bob 5 "bob cannot make his name twice his password" -- passwd --password-stdin
+check "it says why" -- grep -q "this password is made of the user name" "$dir/err"
+printf '12345678\n' >"$dir/run-pw"
+input=$dir/run-pw as admin 5 "a run of digits is refused" -- user passwd bob --password-stdin
+check "it says why" -- grep -q "this password is a run of consecutive characters" "$dir/err"
 as bob 0 "bob's session survives a refused reset" -- whoami
 as admin 5 "a display name with a control character is refused" -- \
     user edit bob --name $'Bob\x1b[31mRed'

@@ -1,4 +1,5 @@
-/* test_auth.c — password hashing, policy, tokens, and the off-loop hasher. */
+/* test_auth.c — password hashing, tokens, and the off-loop hasher (the
+ * password policy: test_password_policy.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -98,44 +99,6 @@ static void test_default_params(void **state)
     assert_true(strlen(enc) < OKR_HASH_ENCODED_MAX);
     assert_int_equal(okr_password_verify(enc, "correct horse"), 0);
     assert_int_equal(okr_password_verify(enc, "wrong horse"), OKR_E_UNAUTHENTICATED);
-}
-
-/* ---- policy ---- */
-
-static void test_policy(void **state)
-{
-    (void)state;
-    char msg[128];
-    char *pw = malloc(OKR_PASSWORD_MAX + 2);
-    assert_non_null(pw);
-
-    memset(pw, 'x', OKR_PASSWORD_MIN - 1);
-    pw[OKR_PASSWORD_MIN - 1] = '\0';
-    msg[0] = '\0';
-    assert_int_equal(okr_password_check_policy(pw, msg, sizeof msg), OKR_E_BAD_REQUEST);
-    assert_string_equal(msg, "password must be at least 8 bytes long");
-    assert_int_equal(okr_password_check_policy("", msg, sizeof msg), OKR_E_BAD_REQUEST);
-
-    pw[OKR_PASSWORD_MIN - 1] = 'x';
-    pw[OKR_PASSWORD_MIN] = '\0';
-    assert_int_equal(okr_password_check_policy(pw, msg, sizeof msg), 0);
-
-    memset(pw, 'x', OKR_PASSWORD_MAX);
-    pw[OKR_PASSWORD_MAX] = '\0';
-    assert_int_equal(okr_password_check_policy(pw, msg, sizeof msg), 0);
-
-    pw[OKR_PASSWORD_MAX] = 'x';
-    pw[OKR_PASSWORD_MAX + 1] = '\0';
-    msg[0] = '\0';
-    assert_int_equal(okr_password_check_policy(pw, msg, sizeof msg), OKR_E_BAD_REQUEST);
-    assert_string_equal(msg, "password must be at most 1024 bytes long");
-
-    /* A short buffer is truncated, never overrun; NULL is allowed. */
-    char tiny[5];
-    assert_int_equal(okr_password_check_policy("short", tiny, sizeof tiny), OKR_E_BAD_REQUEST);
-    assert_string_equal(tiny, "pass");
-    assert_int_equal(okr_password_check_policy("short", NULL, 0), OKR_E_BAD_REQUEST);
-    free(pw);
 }
 
 /* ---- tokens ---- */
@@ -410,7 +373,6 @@ int main(void)
         cmocka_unit_test(test_hash_out_too_small),
         cmocka_unit_test(test_hash_bad_params),
         cmocka_unit_test(test_default_params),
-        cmocka_unit_test(test_policy),
         cmocka_unit_test(test_token_new),
         cmocka_unit_test(test_token_hash),
         cmocka_unit_test_setup_teardown(test_hasher_bounds, hasher_setup, hasher_teardown),
