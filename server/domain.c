@@ -139,6 +139,32 @@ int okr_index_each(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint6
     return rc;
 }
 
+int okr_index_each_desc(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, okr_index_fn fn,
+                        void *arg)
+{
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, okr_store_dbi(s, idx), &cur) != 0)
+        return OKR_E_INTERNAL;
+    /* The last entry under a is the one before the first key above (a, max):
+     * that is (a + 1, ...) or the end of the index. */
+    uint8_t last[2 * OKR_KEY_U64_LEN];
+    okr_key_put_u64_pair(last, a, UINT64_MAX);
+    MDB_val k = {sizeof last, last}, v;
+    int mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    else if (mrc == 0 && (k.mv_size != sizeof last || memcmp(k.mv_data, last, sizeof last) != 0))
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    int rc = 0;
+    for (; mrc == 0 && rc == 0; mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+        if (k.mv_size < 2 * OKR_KEY_U64_LEN || okr_key_get_u64(k.mv_data) != a)
+            break;
+        rc = fn(arg, okr_key_get_u64((const uint8_t *)k.mv_data + OKR_KEY_U64_LEN));
+    }
+    mdb_cursor_close(cur);
+    return rc;
+}
+
 int okr_index_has(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint64_t b)
 {
     uint8_t key[2 * OKR_KEY_U64_LEN];

@@ -79,6 +79,11 @@ typedef int (*okr_index_fn)(void *arg, uint64_t b);
 int okr_index_each(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint64_t after,
                    okr_index_fn fn, void *arg);
 
+/* The same over every (a, b) in idx, in descending b: the newest first, ids
+ * ascending with time. */
+int okr_index_each_desc(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, okr_index_fn fn,
+                        void *arg);
+
 /* 1 if (a, b) is in idx, else 0. */
 int okr_index_has(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a, uint64_t b);
 

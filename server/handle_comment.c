@@ -191,7 +191,17 @@ void okr_handle_comment_list(okr_req_t *r)
 
 /* ---- feedback for okr mine (protocol 1.4) ---- */
 
-/* Comment ids ascend with their time (one writer, the wall clock), so the
+/* Who hears of a comment or kudos, when someone else wrote it and they may
+ * read what it is about (comment__readable):
+ *   - the person it thanks (to_user_id);
+ *   - the owner of the objective or key result it is about;
+ *   - the owner of the objective a key result it is about measures: they
+ *     answer for the objective, whoever owns the key result;
+ *   - the leads of the team that owns the objective it is about, or the
+ *     objective of its key result (a team's own objective has no person to
+ *     tell but its leads).
+ *
+ * Comment ids ascend with their time (one writer, the wall clock), so the
  * newest are read first and the scan stops at the first one older than
  * asked. A busy organisation may write more than can be read for one mine:
  * no more than this many comments are looked at. */
@@ -199,6 +209,24 @@ void okr_handle_comment_list(okr_req_t *r)
 #define FEEDBACK_STOP     (-1) /* the scan's "stop here", no error code */
 
 #define FEEDBACK_LED_MAX 64 /* teams one person leads, looked at for feedback */
+
+/* Which objective a key result measures is in its record, and this runs on
+ * the loop: rather than read the key result of every comment, the key
+ * results of the caller's objectives (and of the objectives of the teams
+ * they lead) are read from the indexes once a request. People own a handful
+ * of objectives a cycle with up to five key results each, so this many key
+ * results, those of the newest objectives, cover years; no more objectives
+ * than this are walked either. Past it (or without the memory for it) a set
+ * is incomplete, and a comment on a key result not in it reads that key
+ * result to find its objective, as all did before. */
+#define FEEDBACK_KRS_MAX 512
+
+typedef struct feedback_krs {
+    uint64_t *ids; /* sorted once filled */
+    size_t n, cap;
+    size_t objectives; /* walked to fill it */
+    int over;          /* incomplete: ask the key result */
+} feedback_krs_t;
 
 typedef struct feedback_ctx {
     okr_store_t *s;
@@ -209,6 +237,9 @@ typedef struct feedback_ctx {
     size_t n, scanned;
     uint64_t led[FEEDBACK_LED_MAX]; /* the teams the caller leads */
     size_t nled;
+    feedback_krs_t mine;     /* the key results of the objectives the caller owns */
+    feedback_krs_t led_krs;  /* of the objectives in the teams they lead */
+    feedback_krs_t *filling; /* the set a walk adds to */
     int rc;
 } feedback_ctx_t;
 
@@ -234,33 +265,106 @@ static int feedback__leads(const feedback_ctx_t *f, uint64_t team_id)
     return 0;
 }
 
+/* Whether objective_id is in a team the caller leads (its record says
+ * whether the team also owns it). */
+static int feedback__in_led_team(const feedback_ctx_t *f, uint64_t objective_id)
+{
+    for (size_t i = 0; i < f->nled; i++)
+        if (okr_index_has(f->s, f->txn, OKR_DB_IDX_TEAM_OBJECTIVES, f->led[i], objective_id))
+            return 1;
+    return 0;
+}
+
+static int feedback__on_kr(void *arg, uint64_t id)
+{
+    feedback_krs_t *k = arg;
+    if (k->n == k->cap) {
+        size_t cap = k->cap ? k->cap * 2 : 32;
+        uint64_t *grown = cap > FEEDBACK_KRS_MAX ? NULL : realloc(k->ids, cap * sizeof *grown);
+        if (!grown) {
+            k->over = 1;
+            return FEEDBACK_STOP;
+        }
+        k->ids = grown;
+        k->cap = cap;
+    }
+    k->ids[k->n++] = id;
+    return 0;
+}
+
+static int feedback__on_objective(void *arg, uint64_t id)
+{
+    feedback_ctx_t *f = arg;
+    feedback_krs_t *k = f->filling;
+    if (++k->objectives > FEEDBACK_KRS_MAX) {
+        k->over = 1;
+        return FEEDBACK_STOP;
+    }
+    return okr_index_each(f->s, f->txn, OKR_DB_IDX_OBJECTIVE_KRS, id, 0, feedback__on_kr, k);
+}
+
+/* Adds to k the key results of the objectives under key in idx, those of
+ * the newest objectives first (they are what people comment on). */
+static int feedback__fill(feedback_ctx_t *f, feedback_krs_t *k, okr_db_t idx, uint64_t key)
+{
+    f->filling = k;
+    int rc = okr_index_each_desc(f->s, f->txn, idx, key, feedback__on_objective, f);
+    return rc == FEEDBACK_STOP ? 0 : rc;
+}
+
+static int feedback__cmp_id(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static void feedback__sort(feedback_krs_t *k)
+{
+    if (k->n)
+        qsort(k->ids, k->n, sizeof *k->ids, feedback__cmp_id);
+}
+
+static int feedback__has(const feedback_krs_t *k, uint64_t id)
+{
+    return k->n && bsearch(&id, k->ids, k->n, sizeof *k->ids, feedback__cmp_id) != NULL;
+}
+
 /* Whether c (by someone else) is feedback for the caller, as far as the
- * indexes tell: addressed to them (to_user_id) or about an objective or key
- * result they own (FEEDBACK_MINE); or about an objective of a team they
- * lead, or one of its key results (FEEDBACK_MY_TEAMS: feedback when the
- * team itself owns it, which only the objective's record says; a team's own
- * objective has no person to tell but its leads). */
+ * indexes tell: addressed to them (to_user_id), about an objective or key
+ * result they own, or about a key result of an objective they own
+ * (FEEDBACK_MINE); or about an objective of a team they lead, or one of its
+ * key results (FEEDBACK_MY_TEAMS: feedback when the team itself owns it,
+ * which only the objective's record says). */
 static int feedback__which(const feedback_ctx_t *f, const Okr__Comment *c)
 {
     uint64_t me = f->me->id;
-    if (c->to_user_id == me ||
-        (c->key_result_id
-             ? okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_KRS, me, c->key_result_id)
-             : okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, c->objective_id)))
+    if (c->to_user_id == me)
         return FEEDBACK_MINE;
-    if (!f->nled)
-        return FEEDBACK_NOT_MINE;
-    uint64_t objective_id = c->objective_id;
-    if (c->key_result_id) {
-        Okr__KeyResult *kr;
-        if (okr_kr_get(f->s, f->txn, c->key_result_id, &kr) != 0)
-            return FEEDBACK_NOT_MINE;
-        objective_id = kr->objective_id;
-        okr__key_result__free_unpacked(kr, NULL);
+    if (!c->key_result_id) {
+        if (okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, c->objective_id))
+            return FEEDBACK_MINE;
+        return feedback__in_led_team(f, c->objective_id) ? FEEDBACK_MY_TEAMS : FEEDBACK_NOT_MINE;
     }
-    for (size_t i = 0; i < f->nled; i++)
-        if (okr_index_has(f->s, f->txn, OKR_DB_IDX_TEAM_OBJECTIVES, f->led[i], objective_id))
-            return FEEDBACK_MY_TEAMS;
+    uint64_t kr_id = c->key_result_id;
+    if (feedback__has(&f->mine, kr_id) ||
+        okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_KRS, me, kr_id))
+        return FEEDBACK_MINE;
+    if (feedback__has(&f->led_krs, kr_id))
+        return FEEDBACK_MY_TEAMS;
+    int ask_mine = f->mine.over, ask_led = f->nled && f->led_krs.over;
+    if (!ask_mine && !ask_led)
+        return FEEDBACK_NOT_MINE;
+    /* A set stopped at its cap: the key result's record says which
+     * objective it measures, for this comment only. */
+    Okr__KeyResult *kr;
+    if (okr_kr_get(f->s, f->txn, kr_id, &kr) != 0)
+        return FEEDBACK_NOT_MINE;
+    uint64_t objective_id = kr->objective_id;
+    okr__key_result__free_unpacked(kr, NULL);
+    if (ask_mine && okr_index_has(f->s, f->txn, OKR_DB_IDX_USER_OBJECTIVES, me, objective_id))
+        return FEEDBACK_MINE;
+    if (ask_led && feedback__in_led_team(f, objective_id))
+        return FEEDBACK_MY_TEAMS;
     return FEEDBACK_NOT_MINE;
 }
 
@@ -305,9 +409,20 @@ int okr_comment_feedback(okr_req_t *r, MDB_txn *txn, int64_t since,
         .s = r->srv->store, .txn = txn, .me = r->user, .since = since, .items = items};
     int rc =
         okr_entity_each(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_TEAM, 0, feedback__on_team, &f);
-    if (rc == 0 || rc == FEEDBACK_STOP)
+    if (rc == FEEDBACK_STOP)
+        rc = 0;
+    if (rc == 0)
+        rc = feedback__fill(&f, &f.mine, OKR_DB_IDX_USER_OBJECTIVES, f.me->id);
+    for (size_t i = 0; rc == 0 && i < f.nled && !f.led_krs.over; i++)
+        rc = feedback__fill(&f, &f.led_krs, OKR_DB_IDX_TEAM_OBJECTIVES, f.led[i]);
+    if (rc == 0) {
+        feedback__sort(&f.mine);
+        feedback__sort(&f.led_krs);
         rc = okr_entity_each_desc(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT,
                                   feedback__on_comment, &f);
+    }
+    free(f.mine.ids);
+    free(f.led_krs.ids);
     *n = f.n;
     return f.rc ? f.rc : (rc == FEEDBACK_STOP ? 0 : rc);
 }

@@ -154,10 +154,12 @@ void okr_handle_comment_create(okr_req_t *r);
 void okr_handle_comment_list(okr_req_t *r);
 /* MineResult.feedback (protocol 1.4): the comments and kudos written at or
  * after since (wall ms) by others than r's user, newest first, at most
- * OKR_FEEDBACK_MAX, that are addressed to the user (to_user_id) or about an
- * objective or key result the user owns, and that the user may read. Fills
- * items[0..*n) (the caller frees each with okr__comment__free_unpacked, also
- * on failure) from txn. Returns 0 or an OKR_E_ code. */
+ * OKR_FEEDBACK_MAX, that are addressed to the user (to_user_id), about an
+ * objective or key result the user owns or a key result of an objective the
+ * user owns, or about an objective owned by a team the user leads or its key
+ * results, and that the user may read. Fills items[0..*n) (the caller frees
+ * each with okr__comment__free_unpacked, also on failure) from txn. Returns 0
+ * or an OKR_E_ code. */
 #define OKR_FEEDBACK_MAX 50
 int okr_comment_feedback(okr_req_t *r, MDB_txn *txn, int64_t since,
                          Okr__Comment *items[OKR_FEEDBACK_MAX], size_t *n);

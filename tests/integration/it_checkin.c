@@ -1227,6 +1227,122 @@ static void test_mine_feedback_team_lead(void **state)
     okr_client_free(admin);
 }
 
+/* A key result of obj owned by owner, not by the objective's owner. */
+static uint64_t kr_owned_by(okr_client_t *c, uint64_t obj, const char *title, uint64_t owner)
+{
+    Okr__KeyResult k = OKR__KEY_RESULT__INIT;
+    k.objective_id = obj;
+    k.title = (char *)title;
+    k.metric = OKR__METRIC__METRIC_NUMBER;
+    k.target = 10;
+    k.weight = 1;
+    k.owner_user_id = owner;
+    Okr__KeyResultCreateRequest kc = OKR__KEY_RESULT_CREATE_REQUEST__INIT;
+    kc.key_result = &k;
+    Okr__Response *resp = tw_ok(c, OKR__REQUEST__OP_KEY_RESULT_CREATE, &kc);
+    uint64_t id = resp->key_result->id;
+    assert_int_equal(resp->key_result->owner_user_id, owner);
+    okr__response__free_unpacked(resp, NULL);
+    return id;
+}
+
+/* An objective's owner answers for it, whoever owns its key results: they
+ * hear of the comments and kudos on all of them (not of their own); a key
+ * result's owner who may not read the objective hears of none. */
+static void test_mine_feedback_objective_owner(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "ci-feedback-owner", NULL);
+    uint64_t team = tw_team(admin, "Feedback-owner", 0);
+    okr_client_t *me = user(admin, "fbo-max");
+    okr_client_t *bob = user(admin, "fbo-bob"); /* not in the team */
+    okr_client_t *carol = user(admin, "fbo-carol");
+    tw_team_member(admin, team, "fbo-max", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
+    tw_team_member(admin, team, "fbo-carol", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
+    uint64_t bob_id = user_id(bob);
+    uint64_t mine = objective(me, "Max's team objective",
+                              (obj_spec_t){.cycle_id = cyc,
+                                           .team_id = team,
+                                           .visibility = OKR__VISIBILITY__VISIBILITY_TEAM});
+    uint64_t bobs_kr = kr_owned_by(me, mine, "Bob's number", bob_id);
+    int64_t since = now_ms();
+    sleep_ms(5);
+    uint64_t on_kr = comment(carol, 0, bobs_kr, 0, "Is Bob's number on track?");
+    comment(me, 0, bobs_kr, 0, "my own note on it"); /* the caller's own */
+    uint64_t kudos = comment(carol, 0, bobs_kr, bob_id, "Thanks, Bob");
+
+    Okr__Response *resp = mine_feedback(me, since);
+    assert_int_equal(resp->mine->n_feedback, 2);
+    assert_int_equal(resp->mine->feedback[0]->id, kudos); /* newest first */
+    assert_int_equal(resp->mine->feedback[0]->to_user_id, bob_id);
+    assert_int_equal(resp->mine->feedback[1]->id, on_kr);
+    okr__response__free_unpacked(resp, NULL);
+    /* Bob owns the key result and is thanked, but the objective is the team's to read. */
+    resp = mine_feedback(bob, since);
+    assert_int_equal(resp->mine->n_feedback, 0);
+    okr__response__free_unpacked(resp, NULL);
+    resp = mine_feedback(carol, since);
+    assert_int_equal(resp->mine->n_feedback, 0); /* her own, about others' */
+    okr__response__free_unpacked(resp, NULL);
+
+    okr_client_free(carol);
+    okr_client_free(bob);
+    okr_client_free(me);
+    okr_client_free(admin);
+}
+
+/* okrd reads the key results of one's objectives (and of the objectives of
+ * the teams one leads) from its indexes, up to 512, the newest objectives'
+ * first: the key results of older objectives past that still count. A
+ * member's objective in a team is not the team's: its leads are not told. */
+static void test_mine_feedback_many_key_results(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "ci-feedback-many", NULL);
+    uint64_t team = tw_team(admin, "Feedback-many", 0);
+    okr_client_t *me = user(admin, "fbm-max");
+    okr_client_t *lead = user(admin, "fbm-lead");
+    okr_client_t *carol = user(admin, "fbm-carol");
+    tw_team_member(admin, team, "fbm-max", OKR__TEAM_ROLE__TEAM_ROLE_MEMBER);
+    tw_team_member(admin, team, "fbm-lead", OKR__TEAM_ROLE__TEAM_ROLE_LEAD);
+    uint64_t old = objective(me, "Max's older objective", (obj_spec_t){.cycle_id = cyc});
+    uint64_t old_kr = kr_owned_by(me, old, "Carol's number", user_id(carol));
+    uint64_t ours = objective(admin, "The team's older objective",
+                              (obj_spec_t){.cycle_id = cyc, .owner_team_id = team});
+    uint64_t ours_kr = kr(admin, ours, "The team's number", 0, 10, 1);
+    /* Newer, and with more key results than are read ahead: Max's, in the team. */
+    uint64_t big =
+        objective(me, "Max's big objective", (obj_spec_t){.cycle_id = cyc, .team_id = team});
+    uint64_t big_kr = 0;
+    for (int i = 0; i < 512; i++) {
+        char title[32];
+        snprintf(title, sizeof title, "number %d", i);
+        big_kr = kr(me, big, title, 0, 10, 1);
+    }
+    int64_t since = now_ms();
+    sleep_ms(5);
+    uint64_t on_old = comment(admin, 0, old_kr, 0, "How is the older one going?");
+    uint64_t on_ours = comment(admin, 0, ours_kr, 0, "And the team's?");
+    uint64_t on_big = comment(admin, 0, big_kr, 0, "That is a lot of numbers");
+
+    Okr__Response *resp = mine_feedback(me, since);
+    assert_int_equal(resp->mine->n_feedback, 2);
+    assert_int_equal(resp->mine->feedback[0]->id, on_big);
+    assert_int_equal(resp->mine->feedback[1]->id, on_old);
+    okr__response__free_unpacked(resp, NULL);
+    resp = mine_feedback(lead, since);
+    assert_int_equal(resp->mine->n_feedback, 1);
+    assert_int_equal(resp->mine->feedback[0]->id, on_ours);
+    okr__response__free_unpacked(resp, NULL);
+
+    okr_client_free(carol);
+    okr_client_free(lead);
+    okr_client_free(me);
+    okr_client_free(admin);
+}
+
 /* ---------------------------------------------------------------- restart */
 
 static void test_restart_keeps_checkins(void **state)
@@ -1279,6 +1395,8 @@ int main(void)
         cmocka_unit_test(test_mine),
         cmocka_unit_test(test_mine_feedback),
         cmocka_unit_test(test_mine_feedback_team_lead),
+        cmocka_unit_test(test_mine_feedback_objective_owner),
+        cmocka_unit_test(test_mine_feedback_many_key_results),
         cmocka_unit_test(test_restart_keeps_checkins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -209,6 +209,55 @@ static void test_index_has_and_newest_first(void **state)
     assert_int_equal(got[3], ids[2]);
 }
 
+/* okr_index_each_desc: one key's entries, newest first, whether a key
+ * follows it in the index or it is the last; none for a key without
+ * entries; the callback's stop. */
+static void test_index_newest_first(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t ids[4];
+    add_objective(f, 0, 0, 5, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC); /* the key below */
+    for (int i = 0; i < 4; i++)
+        ids[i] = add_objective(f, 0, 0, 7, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    add_objective(f, 0, 0, 5, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    uint64_t got[16] = {0};
+    /* 7 is the last key */
+    assert_int_equal(
+        okr_index_each_desc(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, 7, collect, got), 0);
+    assert_int_equal(got[0], 4);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(got[1 + i], ids[3 - i]);
+    /* 8 follows it */
+    uint64_t above = add_objective(f, 0, 0, 8, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    memset(got, 0, sizeof got);
+    assert_int_equal(
+        okr_index_each_desc(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, 7, collect, got), 0);
+    assert_int_equal(got[0], 4);
+    assert_int_equal(got[1], ids[3]);
+    assert_int_equal(got[4], ids[0]);
+    memset(got, 0, sizeof got);
+    assert_int_equal(
+        okr_index_each_desc(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, 8, collect, got), 0);
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], above);
+    /* no entries: between two keys, before the first, after the last */
+    static const uint64_t empty[] = {6, 1, 9, UINT64_MAX};
+    for (size_t i = 0; i < sizeof empty / sizeof *empty; i++) {
+        memset(got, 0, sizeof got);
+        assert_int_equal(okr_index_each_desc(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, empty[i],
+                                             collect, got),
+                         0);
+        assert_int_equal(got[0], 0);
+    }
+    /* the callback's non-zero stops the walk and is returned */
+    memset(got, 0, sizeof got);
+    assert_int_equal(
+        okr_index_each_desc(f->store, f->txn, OKR_DB_IDX_USER_OBJECTIVES, 7, collect_until_3, got),
+        42);
+    assert_int_equal(got[0], 3);
+    assert_int_equal(got[3], ids[1]);
+}
+
 static void test_unique_names(void **state)
 {
     fixture_t *f = *state;
@@ -415,6 +464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_indexes_follow_saves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_has_and_newest_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_newest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unique_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_record_and_history, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rollup_three_levels, setup, teardown),
