@@ -220,7 +220,7 @@ static void client__abandon(okr_client_t *c, uint64_t id)
  * each request handed to TLS ("okr: -> whoami #3") and each answer taken off
  * the wire ("okr: <- #3 OK"). Requests sent before an answer was waited for
  * share one round trip: the lines show how a command's round trips go. */
-static int client__trace(void)
+int okr_client_tracing(void)
 {
     static int on = -1;
     if (on < 0) {
@@ -260,7 +260,7 @@ static int client__on_response(okr_client_t *c, Okr__Envelope *env)
         client__fail(c, OKR_E_PROTOCOL);
         return 1;
     }
-    if (client__trace())
+    if (okr_client_tracing())
         fprintf(stderr, "okr: <- #%llu %s\n", (unsigned long long)r->id,
                 r->status == OKR__STATUS__STATUS_OK ? "OK"
                                                     : okr_strerror(okr_status_to_err(r->status)));
@@ -994,7 +994,7 @@ int okr_client_send(okr_client_t *c, Okr__Request *req, uint64_t *id)
         client__err(c, "cannot send to %s: %s", c->hostport, okr_strerror(rc));
         return rc;
     }
-    if (client__trace())
+    if (okr_client_tracing())
         client__trace_request(req);
     if (id)
         *id = req->id;

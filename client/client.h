@@ -94,6 +94,10 @@ int okr_client_send(okr_client_t *c, Okr__Request *req, uint64_t *id);
  * other ids that arrive meanwhile are kept for their own wait). */
 int okr_client_wait(okr_client_t *c, uint64_t id, Okr__Response **resp);
 
+/* Whether OKR_TRACE asks for the conversation on stderr ("okr: -> whoami
+ * #3", "okr: <- #3 OK"); callers add what they do between (a pause). */
+int okr_client_tracing(void);
+
 /* Events: called from inside any blocking call (or okr_client_poll) as
  * they arrive. ev is valid only during the call. */
 typedef void (*okr_event_fn)(void *arg, const Okr__Event *ev);

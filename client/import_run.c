@@ -10,13 +10,14 @@
 
 #include "clock.h"
 #include "okr_error.h"
+#include "pipeline.h"
 
 /* Requests in flight at once: under okrd's max_inflight (128), as
  * pipeline.c's window. */
 #define IMPORT_WINDOW 96
-/* A RATE_LIMITED answer is sent again after this pause, this many times. */
-#define IMPORT_RETRY_MS 100
-#define IMPORT_RETRIES  100
+/* A request refused as RATE_LIMITED is sent again (paced by
+ * okr_pipe_pace) at most this many times. */
+#define IMPORT_RETRIES 100
 /* The progress counter is redrawn at most this often. */
 #define IMPORT_PROGRESS_MS 100
 
@@ -42,6 +43,7 @@ typedef struct run {
     int progress;
     size_t done, total; /* requests answered OK, and all the plan needs */
     uint64_t drawn_ms;
+    okr_pipe_pace_t pace;
 } run_t;
 
 static void run__stop(run_t *run, size_t line, const char *what, int err, const char *fmt, ...)
@@ -170,7 +172,7 @@ static void run__record(run_t *run, run_kind_t kind, size_t i, uint64_t id)
 
 typedef struct run_slot {
     size_t item;
-    uint64_t id;
+    uint64_t id, sent_ms;
     int tries;
 } run_slot_t;
 
@@ -191,6 +193,7 @@ static void run__wave(run_t *run, run_kind_t kind, const size_t *items, size_t n
             run_slot_t *s = &slots[(head + count) % IMPORT_WINDOW];
             s->item = items[next];
             s->tries = 0;
+            s->sent_ms = okr_mono_ms();
             if (okr_client_send(c, &q.req, &s->id) != 0) {
                 line_of = kind == RUN_OBJECTIVE ? run->p->objs[items[next]].line
                                                 : run->p->krs[items[next]].line;
@@ -217,11 +220,11 @@ static void run__wave(run_t *run, run_kind_t kind, const size_t *items, size_t n
         if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && s.tries < IMPORT_RETRIES &&
             !run->r->stopped) {
             okr__response__free_unpacked(resp, NULL);
-            struct timespec ts = {0, IMPORT_RETRY_MS * 1000000L};
-            nanosleep(&ts, NULL);
+            okr_pipe_pace(&run->pace, s.sent_ms);
             run_req_t q;
             run__build(run, kind, s.item, &q);
             s.tries++;
+            s.sent_ms = okr_mono_ms();
             if (okr_client_send(c, &q.req, &s.id) != 0) {
                 run__stop(run, line, run__what(kind), OKR_E_CLOSED, "%s", okr_client_error(c));
                 continue;
@@ -262,7 +265,11 @@ int okr_import_run(okr_cli_t *cli, const okr_plan_t *p, int progress, okr_import
         r->err = OKR_E_NOMEM;
         return OKR_EXIT_ERROR;
     }
-    run_t run = {cli, p, r, progress, 0, p->nobjs + p->nkrs + p->ncheckins, 0};
+    run_t run = {.cli = cli,
+                 .p = p,
+                 .r = r,
+                 .progress = progress,
+                 .total = p->nobjs + p->nkrs + p->ncheckins};
     /* objectives, a wave per depth: the plan lists them by depth */
     for (size_t at = 0; at < p->nobjs && !r->stopped;) {
         size_t n = 0;

@@ -1,23 +1,32 @@
 /* pipeline.c — many requests in one round trip (see pipeline.h). */
 #include "pipeline.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "okr_error.h"
 
 /* Requests in flight at once: under okrd's max_inflight (128, beyond which
  * it refuses), with room for the few a command may have sent besides (the
  * stale check-in reminder's). */
 #define PIPE_WINDOW 96
-/* A RATE_LIMITED answer is retried this many times, this far apart. */
-#define PIPE_RETRIES  100
-#define PIPE_RETRY_MS 100
+/* A request refused as RATE_LIMITED is sent again at most this many times. */
+#define PIPE_RETRIES 100
 
-static int pipe__sleep_ms(unsigned ms)
+void okr_pipe_pace(okr_pipe_pace_t *p, uint64_t sent_ms)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    return nanosleep(&ts, NULL);
+    if (sent_ms < p->resumed_ms)
+        return; /* a pause since it was sent already gave the budget time */
+    if (okr_client_tracing())
+        fprintf(stderr, "okr: rate limited: pausing %d ms\n", OKR_PIPE_PAUSE_MS);
+    struct timespec ts = {OKR_PIPE_PAUSE_MS / 1000, (long)(OKR_PIPE_PAUSE_MS % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+    p->resumed_ms = okr_mono_ms();
+    p->pauses++;
 }
 
 static uint64_t pipe__next_after(const Okr__Response *r)
@@ -38,15 +47,16 @@ static uint64_t pipe__next_after(const Okr__Response *r)
 
 /* Handles the answer to request i (taking resp) and fetches its further
  * pages one by one. 0 or an exit code. */
-static int pipe__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, okr_pipe_build_fn build,
-                        okr_pipe_answer_fn answer, void *arg, int quiet)
+static int pipe__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, uint64_t sent_ms,
+                        okr_pipe_pace_t *pace, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
+                        void *arg, int quiet)
 {
     uint64_t after = 0;
     int tries = 0;
     for (;;) {
         if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && tries++ < PIPE_RETRIES) {
             okr__response__free_unpacked(resp, NULL);
-            pipe__sleep_ms(PIPE_RETRY_MS);
+            okr_pipe_pace(pace, sent_ms);
         } else if (resp->status == OKR__STATUS__STATUS_NOT_FOUND ||
                    resp->status == OKR__STATUS__STATUS_FORBIDDEN ||
                    (quiet && resp->status != OKR__STATUS__STATUS_OK)) {
@@ -77,6 +87,7 @@ static int pipe__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, okr_pipe_
         memset(&r, 0, sizeof r);
         build(arg, i, &r);
         r.page.after_id = after;
+        sent_ms = okr_mono_ms();
         int rc = okr_client_call(cli->client, &r.req, &resp);
         if (rc)
             return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
@@ -90,13 +101,15 @@ static int pipe__run(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe
     int settled = okr_cli_settle(cli);
     if (settled)
         return settled;
-    uint64_t ids[PIPE_WINDOW];
+    uint64_t ids[PIPE_WINDOW], sent_ms[PIPE_WINDOW];
+    okr_pipe_pace_t pace = {0};
     size_t sent = 0, done = 0;
     while (done < n) {
         while (sent < n && sent - done < PIPE_WINDOW) {
             okr_pipe_req_t r;
             memset(&r, 0, sizeof r);
             build(arg, sent, &r);
+            sent_ms[sent % PIPE_WINDOW] = okr_mono_ms();
             int rc = okr_client_send(cli->client, &r.req, &ids[sent % PIPE_WINDOW]);
             if (rc)
                 return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
@@ -106,7 +119,8 @@ static int pipe__run(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe
         int rc = okr_client_wait(cli->client, ids[done % PIPE_WINDOW], &resp);
         if (rc)
             return okr_cli_fail_err(cli, rc, "%s", okr_client_error(cli->client));
-        rc = pipe__follow(cli, done, resp, build, answer, arg, quiet);
+        rc = pipe__follow(cli, done, resp, sent_ms[done % PIPE_WINDOW], &pace, build, answer, arg,
+                          quiet);
         if (rc)
             return rc;
         done++;

@@ -9,6 +9,8 @@
 #ifndef OKR_PIPELINE_H
 #define OKR_PIPELINE_H
 
+#include <stdint.h>
+
 #include "cli.h"
 
 /* One request of a pipeline, built by the caller's build function into the
@@ -38,9 +40,23 @@ typedef void (*okr_pipe_build_fn)(void *arg, size_t i, okr_pipe_req_t *r);
  * meanwhile) is skipped without a call. Returns 0, or an exit code to stop. */
 typedef int (*okr_pipe_answer_fn)(void *arg, size_t i, const Okr__Response *resp);
 
+/* RATE_LIMITED answers. okrd refuses what a connection sends beyond its
+ * budget (rate_limit_rps, rate_limit_burst), so with a window in flight the
+ * refusals come in runs: requests refused together were sent together, and
+ * one pause serves them all. okr_pipe_pace pauses (OKR_PIPE_PAUSE_MS) for
+ * the refusal of a request sent at sent_ms (okr_mono_ms) only when no pause
+ * ended after it was sent; a request sent again after a pause and refused
+ * again earns the next one. Zero-initialise. */
+#define OKR_PIPE_PAUSE_MS 100
+typedef struct okr_pipe_pace {
+    uint64_t resumed_ms; /* when the last pause ended */
+    unsigned pauses;
+} okr_pipe_pace_t;
+void okr_pipe_pace(okr_pipe_pace_t *p, uint64_t sent_ms);
+
 /* Sends n requests with up to a window of them in flight at once and
- * follows each list's pages. RATE_LIMITED answers are retried after a pause.
- * 0 or an exit code (printed). */
+ * follows each list's pages. RATE_LIMITED answers are sent again, paced by
+ * okr_pipe_pace. 0 or an exit code (printed). */
 int okr_pipeline(okr_cli_t *cli, size_t n, okr_pipe_build_fn build, okr_pipe_answer_fn answer,
                  void *arg);
 

@@ -223,4 +223,31 @@ check "a terminal sees how far the import has got" -- \
 check "the counter is cleared before the summary" -- \
     grep -aqF $'\r\033[KCreated 50 objectives and 150 key results in 2027-Q1' "$dir/out"
 
+# ---- a server that rations requests: okrd refuses what a connection sends
+# beyond its budget (20 at once, then 200 a second). The answers refused
+# together were sent together, so one pause lets them all through: the
+# import and the tree's pipelines wait once per run of refusals, not once
+# per refused request (which took a 10,000-row import 47 s at the defaults).
+stop_okrd
+okrd_args+=(--rate-limit-rps 200 --rate-limit-burst 20)
+start_okrd
+setup cycle add 2027-Q2 --start +331d --end +420d
+OKR_TRACE=1 okr import "$dir/big.csv" --cycle 2027-Q2 >"$dir/out" 2>"$dir/trace"
+check "a rationed import still creates everything" -- \
+    grep -q "Created 50 objectives and 150 key results in 2027-Q2" "$dir/out"
+refused=$(grep -c "^okr: <- #[0-9]* rate limited" "$dir/trace")
+pauses=$(grep -c "^okr: rate limited: pausing" "$dir/trace")
+echo "# import: $refused answers refused, $pauses pauses"
+check "the server did refuse some of the import" -- test "$refused" -gt 20
+check "and okr paused once per run of them, not per refusal" -- \
+    test "$pauses" -ge 1 -a "$((pauses * 4))" -le "$refused"
+OKR_TRACE=1 okr tree --cycle 2027-Q2 >"$dir/out" 2>"$dir/trace"
+check "a rationed tree shows every objective" -- \
+    test "$(grep -c "目标 " "$dir/out")" -ge 50
+refused=$(grep -c "^okr: <- #[0-9]* rate limited" "$dir/trace")
+pauses=$(grep -c "^okr: rate limited: pausing" "$dir/trace")
+echo "# tree: $refused answers refused, $pauses pauses"
+check "the tree's pipeline paused once per run of refusals" -- \
+    test "$refused" -gt 20 -a "$pauses" -ge 1 -a "$((pauses * 4))" -le "$refused"
+
 finish
