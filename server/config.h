@@ -34,8 +34,10 @@ typedef struct okr_config {
     uint64_t max_frame;
     uint64_t max_frame_before_login;
     uint64_t max_connections;
-    uint64_t max_inflight;   /* requests in progress per connection */
-    uint64_t rate_limit_rps; /* requests per second per connection, 0 = off */
+    uint64_t max_connections_per_ip;   /* from one remote address, 0 = no limit */
+    uint64_t max_connections_per_user; /* logged in as one user or dashboard token, 0 = no limit */
+    uint64_t max_inflight;             /* requests in progress per connection */
+    uint64_t rate_limit_rps;           /* requests per second per connection, 0 = off */
     uint64_t rate_limit_burst;
     uint64_t out_queue_max;         /* bytes queued to a slow reader before it is cut off */
     uint64_t out_queue_soft;        /* beyond this, queued events for one entity coalesce */

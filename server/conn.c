@@ -22,6 +22,73 @@ static okr_conn_t *conn__of(okr_tls_t *t)
     return (okr_conn_t *)t->data;
 }
 
+/* ---- places in the per-address and per-user counts ---- */
+
+static void conn__release_user(okr_conn_t *c)
+{
+    okr_counts_remove(c->srv->per_user, &c->user_key);
+    memset(&c->user_key, 0, sizeof c->user_key);
+}
+
+/* A connection that is closing gives its places back at once: it serves no
+ * more requests, and the client that closed it may already be reconnecting,
+ * while its memory may wait for requests in flight. Idempotent. */
+static void conn__release(okr_conn_t *c)
+{
+    conn__release_user(c);
+    if (c->addr_counted) {
+        okr_counts_remove(c->srv->per_ip, &c->addr_key);
+        c->addr_counted = 0;
+    }
+}
+
+int okr_conn_claim_user(okr_conn_t *c, const okr_count_key_t *key, const char *who, char *msg,
+                        size_t len)
+{
+    okr_server_t *srv = c->srv;
+    uint64_t max = srv->cfg->max_connections_per_user;
+    uint64_t held = okr_counts_get(srv->per_user, key);
+    if (held && okr_count_key_equal(&c->user_key, key))
+        held--; /* c's own place, which this login would replace */
+    if (max && held >= max) {
+        srv->refused_per_user++;
+        uint64_t refused;
+        if (okr_counts_refused(srv->per_user, key, okr_mono_ms(), &refused)) {
+            char name[64];
+            okr_warn("refused %llu login%s as %s (%s): %llu connections open "
+                     "(max_connections_per_user %llu)",
+                     (unsigned long long)refused, refused == 1 ? "" : "s", who,
+                     okr_count_key_name(key, name, sizeof name), (unsigned long long)held,
+                     (unsigned long long)max);
+        }
+        snprintf(msg, len,
+                 "%s already has %llu connections open (max_connections_per_user); close some "
+                 "(okr watch, okr-dash) or ask an administrator to raise it",
+                 who, (unsigned long long)held);
+        return OKR_E_UNAVAILABLE;
+    }
+    if (okr_counts_add(srv->per_user, key) != 0) {
+        snprintf(msg, len, "the server is out of memory; retry");
+        return OKR_E_UNAVAILABLE;
+    }
+    return 0;
+}
+
+void okr_conn_take_user(okr_conn_t *c, const okr_count_key_t *key)
+{
+    conn__release_user(c);
+    if (c->closing == 2) {
+        okr_counts_remove(c->srv->per_user, key);
+        return;
+    }
+    c->user_key = *key;
+}
+
+void okr_conn_unclaim_user(okr_server_t *srv, const okr_count_key_t *key)
+{
+    okr_counts_remove(srv->per_user, key);
+}
+
 void okr_conn_ref(okr_conn_t *c)
 {
     c->refs++;
@@ -35,6 +102,7 @@ void okr_conn_unref(okr_conn_t *c)
         okr_pubsub_forget(c->srv->pubsub, c);
     if (c->dashboard)
         okr__dashboard_token__free_unpacked(c->dashboard, NULL);
+    conn__release(c); /* a login that completed after the close took a place */
     okr_frame_decoder_free(&c->frames);
     okr_server_conn_closed(c->srv, c);
     free(c);
@@ -50,6 +118,7 @@ static void conn__on_tls_closed(okr_tls_t *t)
 {
     okr_conn_t *c = conn__of(t);
     c->closing = 2;
+    conn__release(c);
     if (!uv_is_closing((uv_handle_t *)&c->timer))
         uv_close((uv_handle_t *)&c->timer, conn__on_timer_closed);
     okr_conn_unref(c);
@@ -62,6 +131,7 @@ void okr_conn_close(okr_conn_t *c, const char *reason)
     if (reason)
         okr_info("conn %llu %s: closed: %s", (unsigned long long)c->id, c->peer, reason);
     c->closing = 2;
+    conn__release(c);
     uv_timer_stop(&c->timer);
     okr_tls_close(&c->tls);
 }
@@ -129,6 +199,7 @@ void okr_conn_logout(okr_conn_t *c)
     c->authenticated = 0;
     c->user_id = 0;
     c->session_expires_at = 0;
+    conn__release_user(c);
     memset(c->token_hash, 0, sizeof c->token_hash);
     okr_frame_decoder_set_max(&c->frames, (uint32_t)c->srv->cfg->max_frame_before_login);
     /* The login deadline starts again here. Counted from accept, it has long
@@ -230,6 +301,7 @@ static void conn__on_handshake(okr_tls_t *t, int status)
         okr_info("conn %llu %s: TLS handshake failed: %s", (unsigned long long)c->id, c->peer,
                  okr_tls_last_error(t));
         c->closing = 2;
+        conn__release(c);
         return;
     }
     okr_debug("conn %llu %s: TLS established", (unsigned long long)c->id, c->peer);
@@ -276,6 +348,7 @@ static void conn__on_error(okr_tls_t *t, int status)
         okr_info("conn %llu %s: closed by peer: %s", (unsigned long long)c->id, c->peer,
                  status == OKR_E_CLOSED ? "end of stream" : okr_tls_last_error(t));
     c->closing = 2;
+    conn__release(c);
     uv_timer_stop(&c->timer);
 }
 
@@ -293,6 +366,37 @@ static const okr_tls_callbacks_t conn_callbacks = {
     .on_error = conn__on_error,
     .on_close = conn__on_tls_closed,
 };
+
+/* 1 if c's address holds max_connections_per_ip already (or its address
+ * cannot be read: the peer is gone). Sets c->addr_key. A refusal is
+ * counted for Stats and logged at most every OKR_COUNTS_LOG_EVERY_MS per
+ * address: a flood of connections must not become a flood of log lines. */
+static int conn__over_ip_limit(okr_conn_t *c)
+{
+    okr_server_t *srv = c->srv;
+    struct sockaddr_storage ss;
+    int sslen = (int)sizeof ss;
+    if (uv_tcp_getpeername(&c->tls.tcp, (struct sockaddr *)&ss, &sslen) != 0 ||
+        okr_count_key_addr((const struct sockaddr *)&ss, &c->addr_key) != 0) {
+        okr_debug("conn %llu: closed: cannot read the peer's address", (unsigned long long)c->id);
+        return 1;
+    }
+    uint64_t max = srv->cfg->max_connections_per_ip;
+    uint64_t held = okr_counts_get(srv->per_ip, &c->addr_key);
+    if (!max || held < max)
+        return 0;
+    srv->refused_per_ip++;
+    uint64_t refused;
+    if (okr_counts_refused(srv->per_ip, &c->addr_key, okr_mono_ms(), &refused)) {
+        char name[64];
+        okr_warn("refused %llu connection%s from %s: it has %llu open (max_connections_per_ip "
+                 "%llu)",
+                 (unsigned long long)refused, refused == 1 ? "" : "s",
+                 okr_count_key_name(&c->addr_key, name, sizeof name), (unsigned long long)held,
+                 (unsigned long long)max);
+    }
+    return 1;
+}
 
 void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
 {
@@ -335,10 +439,19 @@ void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
         okr_conn_close(c, "server is stopping");
         return;
     }
+    if (conn__over_ip_limit(c)) {
+        okr_conn_close(c, NULL); /* logged by conn__over_ip_limit, not once per connection */
+        return;
+    }
     if (srv->nconns > srv->cfg->max_connections) {
         okr_conn_close(c, "max_connections reached");
         return;
     }
+    if (okr_counts_add(srv->per_ip, &c->addr_key) != 0) {
+        okr_conn_close(c, "out of memory");
+        return;
+    }
+    c->addr_counted = 1;
     uv_tcp_nodelay(&c->tls.tcp, 1);
     if (srv->cfg->socket_sndbuf) {
         /* A smaller kernel buffer per connection: memory per idle client,

@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "auth.h"
+#include "counts.h"
 #include "frame.h"
 #include "okr_error.h"
 #include "okr.pb-c.h"
@@ -58,14 +59,25 @@ typedef struct okr_conn {
     /* Token bucket for rate_limit_rps. */
     double tokens;
     uint64_t tokens_at;
-    char peer[64];         /* "ip:port" */
-    char peer_ip[64];      /* "ip", the key for throttling by address */
+    char peer[64];    /* "ip:port" */
+    char peer_ip[64]; /* "ip", the key for throttling by address */
+    /* Its address's key in srv->per_ip (max_connections_per_ip), counted
+     * there while addr_counted is 1. */
+    okr_count_key_t addr_key;
+    int addr_counted;
+    /* Whom it is logged in as (the user, or the dashboard token), counted in
+     * srv->per_user (max_connections_per_user); len 0: nobody. */
+    okr_count_key_t user_key;
     uint64_t id;           /* connection number, for logs */
     okr_push_state_t push; /* subscriptions and events waiting (pubsub.c) */
 } okr_conn_t;
 
-/* Accepts a pending connection on the listener. Logs and drops it when the
- * connection limit is reached or the server is stopping. */
+/* Accepts a pending connection on the listener. Drops it when the server is
+ * stopping or a limit is reached: max_connections (logged), or
+ * max_connections_per_ip for its address (counted in srv->refused_per_ip;
+ * logged once every OKR_COUNTS_LOG_EVERY_MS at most per address, so a flood
+ * does not flood the log). A dropped connection is closed before any TLS
+ * work. */
 void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener);
 
 /* Sends a Response (its id already set). Packs it into a frame; on
@@ -95,6 +107,28 @@ void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *t
 /* Ends c's session (logged out, subscriptions dropped); c has
  * login_timeout_ms from now to log in again. */
 void okr_conn_logout(okr_conn_t *c);
+
+/* max_connections_per_user, in two steps around the work a login does.
+ *
+ * Before c is authenticated as key (okr_count_key_user, or
+ * okr_count_key_dashboard for a dashboard token), okr_conn_claim_user
+ * claims a place for it: returns 0 with key counted once more, or
+ * OKR_E_UNAVAILABLE when key holds max_connections_per_user already, after
+ * writing a message for people into msg (who names key in it: "user alice")
+ * and counting the refusal (srv->refused_per_user, a log line at most every
+ * OKR_COUNTS_LOG_EVERY_MS per key). c's own place, if it is logged in as
+ * key already, is not counted against it: logging in again as oneself is
+ * never refused.
+ *
+ * Then either okr_conn_take_user (c is now logged in as key: the claim
+ * becomes c's place, and the place of whom c was logged in as before is
+ * given back; on a connection already closed, the claim is given back), or
+ * okr_conn_unclaim_user (the login failed). okr_conn_logout and closing
+ * give c's place back. */
+int okr_conn_claim_user(okr_conn_t *c, const okr_count_key_t *key, const char *who, char *msg,
+                        size_t len);
+void okr_conn_take_user(okr_conn_t *c, const okr_count_key_t *key);
+void okr_conn_unclaim_user(okr_server_t *srv, const okr_count_key_t *key);
 
 void okr_conn_ref(okr_conn_t *c);
 void okr_conn_unref(okr_conn_t *c);

@@ -43,6 +43,8 @@ void okr_handle_stats(okr_req_t *r)
     stats.trends_waiting = r->srv->trends.waiting;
     stats.trends_refused = r->srv->trends.refused;
     stats.trend_objectives = r->srv->trends.objectives;
+    stats.connections_refused_per_ip = r->srv->refused_per_ip;
+    stats.logins_refused_per_user = r->srv->refused_per_user;
     okr_writer_stats_t ws; /* the histograms below point into it */
     if (r->srv->writer) {
         okr_writer_get_stats(r->srv->writer, &ws);

@@ -61,10 +61,27 @@ void okr_handle_hello(okr_req_t *r)
 
 /* ---- shared by login and token auth ---- */
 
+/* Claims a place among user's connections (max_connections_per_user) for
+ * r's connection into *key; refuses r with UNAVAILABLE (and returns 1) when
+ * the user holds all of them. */
+static int session__claim_user(okr_req_t *r, const Okr__User *user, okr_count_key_t *key)
+{
+    char who[OKR_USERNAME_MAX + 16], msg[512];
+    okr_count_key_user(user->id, key);
+    snprintf(who, sizeof who, "user %s", user->username);
+    if (okr_conn_claim_user(r->conn, key, who, msg, sizeof msg) == 0)
+        return 0;
+    memset(key, 0, sizeof *key);
+    okr_req_fail(r, OKR_E_UNAVAILABLE, "%s", msg);
+    return 1;
+}
+
+/* Logs c in as user; claimed is the place okr_conn_claim_user took for it. */
 static void session__authenticate(okr_conn_t *c, const Okr__User *user, const uint8_t *token_hash,
-                                  int64_t expires_at)
+                                  int64_t expires_at, const okr_count_key_t *claimed)
 {
     uint64_t user_id = user->id;
+    okr_conn_take_user(c, claimed);
     c->session_expires_at = expires_at;
     if (c->dashboard) {
         okr__dashboard_token__free_unpacked(c->dashboard, NULL);
@@ -117,8 +134,10 @@ static void session__throttle_fail(okr_server_t *srv, const char *user_key, cons
 /* ---- login ---- */
 
 typedef struct login_state {
-    char *user_key;       /* folded username: the throttle key */
-    Okr__UserRecord *rec; /* NULL if no such user */
+    okr_server_t *srv;
+    char *user_key;        /* folded username: the throttle key */
+    okr_count_key_t claim; /* the place claimed among the user's connections; len 0: none */
+    Okr__UserRecord *rec;  /* NULL if no such user */
     char token[OKR_TOKEN_HEX_LEN + 1];
     uint8_t token_hash[OKR_TOKEN_HASH_LEN];
     int64_t expires_at;
@@ -128,6 +147,7 @@ typedef struct login_state {
 static void login__free(void *arg)
 {
     login_state_t *st = arg;
+    okr_conn_unclaim_user(st->srv, &st->claim); /* a login that failed after the claim */
     free(st->user_key);
     if (st->rec)
         okr__user_record__free_unpacked(st->rec, NULL);
@@ -185,7 +205,8 @@ static void login__committed(okr_write_t *w, int status)
     }
     okr_info("conn %llu %s: user %s logged in", (unsigned long long)r->conn->id, r->conn->peer,
              st->rec->user->username);
-    session__authenticate(r->conn, st->rec->user, st->token_hash, st->expires_at);
+    session__authenticate(r->conn, st->rec->user, st->token_hash, st->expires_at, &st->claim);
+    memset(&st->claim, 0, sizeof st->claim); /* the connection's now */
     session__reply(r, st->token, st->rec->user, st->expires_at);
 }
 
@@ -213,6 +234,10 @@ static void login__verified(void *arg, int status, const char *encoded)
         return;
     }
     okr_throttle_success(srv->throttle_user, st->user_key);
+    /* Only now, with the password checked: the refusal says the account
+     * exists and is busy, which only its owner may learn. */
+    if (session__claim_user(r, st->rec->user, &st->claim))
+        return;
     if (okr_token_new(st->token) != 0) {
         okr_req_fail(r, OKR_E_INTERNAL, "cannot make a session token");
         return;
@@ -238,6 +263,7 @@ void okr_handle_login(okr_req_t *r)
         okr_req_fail(r, OKR_E_INTERNAL, "out of memory");
         return;
     }
+    st->srv = srv;
     r->state = st;
     r->state_free = login__free;
     if (session__throttled(r, st->user_key))
@@ -283,6 +309,18 @@ static void session__dashboard(okr_req_t *r, const char *secret)
                      "(okr token create)");
         return;
     }
+    /* A token's screens count against the token, not the admin who made it:
+     * a leaked token cannot lock its maker out. */
+    okr_count_key_t key;
+    char who[256], msg[512];
+    okr_count_key_dashboard(t->id, &key);
+    snprintf(who, sizeof who, "dashboard token \"%.200s\"", t->label);
+    if (okr_conn_claim_user(c, &key, who, msg, sizeof msg) != 0) {
+        okr__dashboard_token__free_unpacked(t, NULL);
+        okr_req_fail(r, OKR_E_UNAVAILABLE, "%s", msg);
+        return;
+    }
+    okr_conn_take_user(c, &key);
     if (c->dashboard)
         okr__dashboard_token__free_unpacked(c->dashboard, NULL);
     okr_pubsub_forget(r->srv->pubsub, c);
@@ -328,7 +366,12 @@ void okr_handle_auth_token(okr_req_t *r)
                      "the session has expired or was revoked; log in again");
         return;
     }
-    session__authenticate(r->conn, user, hash, expires_at);
+    okr_count_key_t key;
+    if (session__claim_user(r, user, &key)) {
+        okr__user__free_unpacked(user, NULL);
+        return;
+    }
+    session__authenticate(r->conn, user, hash, expires_at, &key);
     session__reply(r, NULL, user, expires_at);
     okr__user__free_unpacked(user, NULL);
 }

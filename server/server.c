@@ -149,7 +149,10 @@ int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
     tp.max_ms = cfg->login_delay_max_ms;
     srv->throttle_user = okr_throttle_new(&tp);
     srv->throttle_addr = okr_throttle_new(&tp);
-    if (!srv->hasher || !srv->throttle_user || !srv->throttle_addr) {
+    srv->per_ip = okr_counts_new();
+    srv->per_user = okr_counts_new();
+    if (!srv->hasher || !srv->throttle_user || !srv->throttle_addr || !srv->per_ip ||
+        !srv->per_user) {
         okr_error("out of memory");
         return -1;
     }
@@ -246,6 +249,8 @@ int okr_server_run(okr_server_t *srv)
     uv_run(srv->loop, UV_RUN_DEFAULT);
     okr_throttle_free(srv->throttle_user);
     okr_throttle_free(srv->throttle_addr);
+    okr_counts_free(srv->per_ip);
+    okr_counts_free(srv->per_user);
     SSL_CTX_free(srv->tls);
     okr_info("stopped");
     return 0;

@@ -21,6 +21,7 @@
 
 #include "auth.h"
 #include "config.h"
+#include "counts.h"
 #include "pubsub.h"
 #include "store.h"
 #include "throttle.h"
@@ -58,6 +59,13 @@ typedef struct okr_server {
     okr_trends_t trends;
     okr_conn_t *conns; /* doubly linked list of live connections */
     uint64_t nconns;
+    /* Connections per remote address (max_connections_per_ip) and logged in
+     * per user or dashboard token (max_connections_per_user); conn.c keeps
+     * them. Refused since start, for Stats. */
+    okr_counts_t *per_ip;
+    okr_counts_t *per_user;
+    uint64_t refused_per_ip;
+    uint64_t refused_per_user;
     uint64_t accepted_total;
     int stopping;
     int writer_stopped;

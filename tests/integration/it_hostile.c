@@ -74,6 +74,8 @@ static int setup(void **state)
         fprintf(stderr, "need an open-file limit of at least %zu\n", idle_conns + N_STORM + 200);
         return -1;
     }
+    /* Every connection from 127.0.0.1, the idle ones all as admin: no
+     * per-address or per-user limit (it_conn_limits tests those). */
     static const char *const extra[] = {"--handshake-timeout-ms",
                                         "3000",
                                         "--frame-timeout-ms",
@@ -84,6 +86,10 @@ static int setup(void **state)
                                         "0",
                                         "--log-level",
                                         "info",
+                                        "--max-connections-per-ip",
+                                        "0",
+                                        "--max-connections-per-user",
+                                        "0",
                                         NULL};
     ts_start(&server, extra);
     return 0;

@@ -295,6 +295,65 @@ static void test_trend_limits(void **state)
     assert_non_null(strstr(err, "test_trend_delay_ms are for tests, at most 60000"));
 }
 
+/* max_connections_per_ip and max_connections_per_user (in [limits]): their
+ * defaults, the file, flags (0 = no limit), and a value that is no number
+ * refused naming the setting; and their lines in okrd --help. */
+static void test_connection_limits(void **state)
+{
+    (void)state;
+    okr_config_t cfg;
+    okr_config_defaults(&cfg);
+    assert_int_equal(cfg.max_connections_per_ip, 1000);
+    assert_int_equal(cfg.max_connections_per_user, 256);
+    static const char text[] = "[limits]\nmax_connections_per_ip = 3\n"
+                               "max_connections_per_user = 2\n";
+    FILE *f = fmemopen((void *)text, sizeof text - 1, "r");
+    assert_non_null(f);
+    assert_int_equal(okr_config_load_stream(&cfg, f, "okrd.ini"), 0);
+    fclose(f);
+    assert_int_equal(cfg.max_connections_per_ip, 3);
+    assert_int_equal(cfg.max_connections_per_user, 2);
+    okr_config_free(&cfg);
+
+    char err[1024];
+    assert_int_equal(load_text("[auth]\nmax_connections_per_user = 5\n", err, sizeof err), -1);
+    assert_non_null(
+        strstr(err, "max_connections_per_user belongs in section [limits], not [auth]"));
+
+    /* 0 turns a limit off (okr-bench: 10,000 connections from 127.0.0.1) */
+    assert_int_equal(from_args(&cfg, "--max-connections-per-ip", "0"), 0);
+    assert_int_equal(cfg.max_connections_per_ip, 0);
+    assert_int_equal(cfg.max_connections_per_user, 256);
+    okr_config_free(&cfg);
+    assert_int_equal(from_args(&cfg, "--max-connections-per-user=0", "--max-connections-per-ip=7"),
+                     0);
+    assert_int_equal(cfg.max_connections_per_user, 0);
+    assert_int_equal(cfg.max_connections_per_ip, 7);
+    okr_config_free(&cfg);
+
+    assert_int_equal(args_caught("--max-connections-per-ip", "-1", err, sizeof err), -1);
+    assert_non_null(strstr(err, "max_connections_per_ip must be a whole number (0 or more)"));
+    assert_int_equal(args_caught("--max-connections-per-user", "many", err, sizeof err), -1);
+    assert_non_null(strstr(err, "max_connections_per_user must be a whole number (0 or more)"));
+    assert_int_equal(
+        args_caught("--max-connections-per-user", "18446744073709551616", err, sizeof err), -1);
+    assert_non_null(strstr(err, "max_connections_per_user must be a whole number"));
+
+    char *help = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&help, &len);
+    assert_non_null(out);
+    okr_config_print_help(out);
+    fclose(out);
+    const char *ip = strstr(help, "--max-connections-per-ip ");
+    const char *user = strstr(help, "--max-connections-per-user ");
+    assert_non_null(ip);
+    assert_non_null(user);
+    assert_non_null(strstr(ip, "(0 = no limit) (default: 1000)"));
+    assert_non_null(strstr(user, "(0 = no limit) (default: 256)"));
+    free(help);
+}
+
 /* Every setting okrd --help lists has its row in README.md's table. */
 static void test_help_and_readme(void **state)
 {
@@ -368,9 +427,13 @@ static void test_mode(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_stream),          cmocka_unit_test(test_stream_errors),
-        cmocka_unit_test(test_flag_values),     cmocka_unit_test(test_trend_limits),
-        cmocka_unit_test(test_help_and_readme), cmocka_unit_test(test_mode),
+        cmocka_unit_test(test_stream),
+        cmocka_unit_test(test_stream_errors),
+        cmocka_unit_test(test_flag_values),
+        cmocka_unit_test(test_trend_limits),
+        cmocka_unit_test(test_help_and_readme),
+        cmocka_unit_test(test_mode),
+        cmocka_unit_test(test_connection_limits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
