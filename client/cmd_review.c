@@ -93,7 +93,8 @@ typedef struct review_move {
     double from, to;
     size_t count;
     uint64_t last_author;
-    int64_t last_time;
+    int64_t first_time, last_time, note_time; /* with the ids, the order of check-ins */
+    uint64_t first_id, last_id, note_id;
     char *last_note; /* owned */
 } review_move_t;
 
@@ -237,7 +238,13 @@ static int review__plan(review_t *r)
         }
     }
     r->moves = calloc(r->nkrs ? r->nkrs : 1, sizeof *r->moves);
-    return r->moves ? 0 : -1;
+    if (!r->moves)
+        return -1;
+    for (size_t i = 0; i < r->nkrs; i++) {
+        r->moves[i].o = r->krs[i].o;
+        r->moves[i].k = r->krs[i].k;
+    }
+    return 0;
 }
 
 static void review__build_checkins(void *arg, size_t i, okr_pipe_req_t *q)
@@ -256,35 +263,53 @@ static void review__build_checkins(void *arg, size_t i, okr_pipe_req_t *q)
     q->req.checkin_list = &q->u.checkin_list;
 }
 
+/* Whether check-in (time, id) comes before (t, i): by the date it is for,
+ * then the order it was written in. */
+static int review__before(int64_t time, uint64_t id, int64_t t, uint64_t i)
+{
+    return time < t || (time == t && id < i);
+}
+
+/* Adds a check-in since --since to move m, in whatever order they come:
+ * the value before the first, the value after the last, the latest note. */
+static int review__take_checkin(review_t *r, review_move_t *m, const Okr__CheckIn *ci)
+{
+    if (m->count == 0 || review__before(ci->time, ci->id, m->first_time, m->first_id)) {
+        m->from = ci->previous_value;
+        m->first_time = ci->time;
+        m->first_id = ci->id;
+    }
+    if (m->count == 0 || review__before(m->last_time, m->last_id, ci->time, ci->id)) {
+        m->to = ci->value;
+        m->last_time = ci->time;
+        m->last_id = ci->id;
+        m->last_author = ci->author_id;
+    }
+    if (ci->note && ci->note[0] &&
+        (!m->last_note || review__before(m->note_time, m->note_id, ci->time, ci->id))) {
+        free(m->last_note);
+        m->last_note = strdup(ci->note);
+        m->note_time = ci->time;
+        m->note_id = ci->id;
+        if (!m->last_note) {
+            r->nomem = 1;
+            return OKR_EXIT_ERROR;
+        }
+    }
+    m->count++;
+    return 0;
+}
+
 static int review__page_checkins(void *arg, size_t i, const Okr__Response *resp)
 {
     review_t *r = arg;
     if (resp->result_case != OKR__RESPONSE__RESULT_CHECKIN_LIST)
         return 0;
-    review_move_t *m = &r->moves[i];
-    m->o = r->krs[i].o;
-    m->k = r->krs[i].k;
     const Okr__CheckInList *list = resp->checkin_list;
     for (size_t c = 0; c < list->n_checkins; c++) {
         const Okr__CheckIn *ci = list->checkins[c];
-        if (ci->time < r->opts.since_ms)
-            continue;
-        if (m->count == 0 || ci->time < m->last_time)
-            m->from = ci->previous_value;
-        if (m->count == 0 || ci->time >= m->last_time) {
-            m->to = ci->value;
-            m->last_time = ci->time;
-            m->last_author = ci->author_id;
-            if (ci->note && ci->note[0]) { /* the latest note said */
-                free(m->last_note);
-                m->last_note = strdup(ci->note);
-                if (!m->last_note) {
-                    r->nomem = 1;
-                    return OKR_EXIT_ERROR;
-                }
-            }
-        }
-        m->count++;
+        if (ci->time >= r->opts.since_ms && review__take_checkin(r, &r->moves[i], ci) != 0)
+            return OKR_EXIT_ERROR;
     }
     return 0;
 }
@@ -308,6 +333,28 @@ static void review__build_comments(void *arg, size_t i, okr_pipe_req_t *q)
     q->req.comment_list = &q->u.comment_list;
 }
 
+/* Keeps a comment written since --since on target t. */
+static int review__take_comment(review_t *r, const review_target_t *t, const Okr__Comment *cm)
+{
+    if (r->ncomments == r->capcomments) {
+        size_t cap = r->capcomments ? r->capcomments * 2 : 16;
+        review_comment_t *grown = realloc(r->comments, cap * sizeof *grown);
+        if (!grown) {
+            r->nomem = 1;
+            return OKR_EXIT_ERROR;
+        }
+        r->comments = grown;
+        r->capcomments = cap;
+    }
+    Okr__Comment *copy = okr_view_dup(&cm->base);
+    if (!copy) {
+        r->nomem = 1;
+        return OKR_EXIT_ERROR;
+    }
+    r->comments[r->ncomments++] = (review_comment_t){copy, *t};
+    return 0;
+}
+
 static int review__page_comments(void *arg, size_t i, const Okr__Response *resp)
 {
     review_t *r = arg;
@@ -316,24 +363,8 @@ static int review__page_comments(void *arg, size_t i, const Okr__Response *resp)
     const Okr__CommentList *list = resp->comment_list;
     for (size_t c = 0; c < list->n_comments; c++) {
         const Okr__Comment *cm = list->comments[c];
-        if (cm->time < r->opts.since_ms)
-            continue;
-        if (r->ncomments == r->capcomments) {
-            size_t cap = r->capcomments ? r->capcomments * 2 : 16;
-            review_comment_t *grown = realloc(r->comments, cap * sizeof *grown);
-            if (!grown) {
-                r->nomem = 1;
-                return OKR_EXIT_ERROR;
-            }
-            r->comments = grown;
-            r->capcomments = cap;
-        }
-        Okr__Comment *copy = okr_view_dup(&cm->base);
-        if (!copy) {
-            r->nomem = 1;
+        if (cm->time >= r->opts.since_ms && review__take_comment(r, &r->targets[i], cm) != 0)
             return OKR_EXIT_ERROR;
-        }
-        r->comments[r->ncomments++] = (review_comment_t){copy, r->targets[i]};
     }
     return 0;
 }
@@ -366,14 +397,204 @@ static int review__cmp_move(const void *a, const void *b)
     return x->k->kr->id < y->k->kr->id ? -1 : x->k->kr->id > y->k->kr->id;
 }
 
+/* ---------------------------------------------------------------- since (1.5) */
+
+/* From protocol 1.5 the server lists a cycle's check-ins and comments since
+ * a time itself, newest first, a few pages each: two streams of requests
+ * instead of one per key result and one per objective and key result
+ * (21,000 on an organisation of 2,000 objectives). Each record is matched
+ * to the key result or target in the view by id; those outside it (another
+ * team's, with --team) are passed over. */
+
+typedef struct review_slot {
+    uint64_t id;
+    size_t at; /* index in r->moves or r->targets */
+} review_slot_t;
+
+typedef struct review_index {
+    review_slot_t *moves, *objectives, *krs; /* by id */
+    size_t nmoves, nobjectives, nkrs;
+} review_index_t;
+
+static int review__cmp_slot(const void *a, const void *b)
+{
+    const review_slot_t *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static const review_slot_t *review__find(const review_slot_t *v, size_t n, uint64_t id)
+{
+    review_slot_t key = {id, 0};
+    return n ? bsearch(&key, v, n, sizeof *v, review__cmp_slot) : NULL;
+}
+
+static int review__index(const review_t *r, review_index_t *x)
+{
+    x->moves = calloc(r->nkrs + 1, sizeof *x->moves);
+    x->objectives = calloc(r->ntargets + 1, sizeof *x->objectives);
+    x->krs = calloc(r->ntargets + 1, sizeof *x->krs);
+    if (!x->moves || !x->objectives || !x->krs)
+        return -1;
+    for (size_t i = 0; i < r->nkrs; i++)
+        x->moves[x->nmoves++] = (review_slot_t){r->moves[i].k->kr->id, i};
+    for (size_t i = 0; i < r->ntargets; i++) {
+        const review_target_t *t = &r->targets[i];
+        if (t->k)
+            x->krs[x->nkrs++] = (review_slot_t){t->k->kr->id, i};
+        else
+            x->objectives[x->nobjectives++] = (review_slot_t){t->o->o->id, i};
+    }
+    qsort(x->moves, x->nmoves, sizeof *x->moves, review__cmp_slot);
+    qsort(x->objectives, x->nobjectives, sizeof *x->objectives, review__cmp_slot);
+    qsort(x->krs, x->nkrs, sizeof *x->krs, review__cmp_slot);
+    return 0;
+}
+
+static void review__index_free(review_index_t *x)
+{
+    free(x->moves);
+    free(x->objectives);
+    free(x->krs);
+}
+
+/* One of the two lists being read, page by page. */
+typedef struct review_since {
+    Okr__Request__OpCase op; /* CHECKIN_LIST or COMMENT_LIST */
+    uint64_t below;          /* the next page starts under it (0: the newest) */
+    uint64_t id, sent_ms;    /* the request in flight (id 0: none) */
+    int tries, done;
+} review_since_t;
+
+static int review__send_since(review_t *r, review_since_t *st)
+{
+    Okr__Page page = OKR__PAGE__INIT;
+    page.limit = 500;
+    page.after_id = st->below;
+    Okr__CheckInListRequest checkins = OKR__CHECK_IN_LIST_REQUEST__INIT;
+    Okr__CommentListRequest comments = OKR__COMMENT_LIST_REQUEST__INIT;
+    Okr__Request req = OKR__REQUEST__INIT;
+    req.op_case = st->op;
+    if (st->op == OKR__REQUEST__OP_CHECKIN_LIST) {
+        checkins.cycle_id = r->v->cycle->id;
+        checkins.since = r->opts.since_ms;
+        checkins.page = &page;
+        req.checkin_list = &checkins;
+    } else {
+        comments.cycle_id = r->v->cycle->id;
+        comments.since = r->opts.since_ms;
+        comments.page = &page;
+        req.comment_list = &comments;
+    }
+    st->sent_ms = okr_mono_ms();
+    return okr_client_send(r->cli->client, &req, &st->id);
+}
+
+/* Takes one page's records; *next is where the following page starts. */
+static int review__take_since(review_t *r, const review_index_t *x, const Okr__Response *resp,
+                              uint64_t *next)
+{
+    if (resp->result_case == OKR__RESPONSE__RESULT_CHECKIN_LIST) {
+        const Okr__CheckInList *list = resp->checkin_list;
+        for (size_t i = 0; i < list->n_checkins; i++) {
+            const Okr__CheckIn *ci = list->checkins[i];
+            const review_slot_t *at = review__find(x->moves, x->nmoves, ci->key_result_id);
+            if (at && review__take_checkin(r, &r->moves[at->at], ci) != 0)
+                return OKR_EXIT_ERROR;
+        }
+        *next = list->next_after_id;
+        return 0;
+    }
+    if (resp->result_case == OKR__RESPONSE__RESULT_COMMENT_LIST) {
+        const Okr__CommentList *list = resp->comment_list;
+        for (size_t i = 0; i < list->n_comments; i++) {
+            const Okr__Comment *cm = list->comments[i];
+            const review_slot_t *at =
+                cm->key_result_id ? review__find(x->krs, x->nkrs, cm->key_result_id)
+                                  : review__find(x->objectives, x->nobjectives, cm->objective_id);
+            if (at && review__take_comment(r, &r->targets[at->at], cm) != 0)
+                return OKR_EXIT_ERROR;
+        }
+        *next = list->next_after_id;
+        return 0;
+    }
+    return okr_cli_fail(r->cli, OKR_EXIT_CONNECT, "PROTOCOL", "the server sent another answer");
+}
+
+/* Answers one stream's page (taking resp): the next request, a pause and
+ * the same again, the end, or an exit code. */
+static int review__answer_since(review_t *r, const review_index_t *x, review_since_t *st,
+                                okr_pipe_pace_t *pace, Okr__Response *resp)
+{
+    int rc = 0;
+    uint64_t next = 0;
+    if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && st->tries++ < 100) {
+        okr_pipe_pace(pace, st->sent_ms); /* and the same page again */
+    } else if (resp->status != OKR__STATUS__STATUS_OK) {
+        int err = okr_status_to_err(resp->status);
+        rc =
+            okr_cli_fail_err(r->cli, err, "%s",
+                             resp->message && resp->message[0] ? resp->message : okr_strerror(err));
+    } else if ((rc = review__take_since(r, x, resp, &next)) == 0) {
+        st->tries = 0;
+        if (next && st->below && next >= st->below)
+            rc = okr_cli_fail(r->cli, OKR_EXIT_CONNECT, "PROTOCOL",
+                              "the server repeated a page of a list");
+        st->below = next;
+        st->done = next == 0;
+    }
+    okr__response__free_unpacked(resp, NULL);
+    return rc;
+}
+
+static int review__gather_since(review_t *r)
+{
+    review_index_t x = {0};
+    if (review__index(r, &x) != 0) {
+        review__index_free(&x);
+        r->nomem = 1;
+        return OKR_EXIT_ERROR;
+    }
+    review_since_t streams[2] = {{.op = OKR__REQUEST__OP_CHECKIN_LIST},
+                                 {.op = OKR__REQUEST__OP_COMMENT_LIST}};
+    okr_pipe_pace_t pace = {0};
+    okr_client_t *c = r->cli->client;
+    int rc = 0;
+    while (rc == 0 && !(streams[0].done && streams[1].done)) {
+        /* both streams' next pages leave together: a round trip for both */
+        for (int i = 0; rc == 0 && i < 2; i++)
+            if (!streams[i].done && review__send_since(r, &streams[i]) != 0)
+                rc = okr_cli_fail_err(r->cli, OKR_E_CLOSED, "%s", okr_client_error(c));
+        for (int i = 0; i < 2; i++) {
+            if (!streams[i].id)
+                continue;
+            Okr__Response *resp;
+            int wrc = okr_client_wait(c, streams[i].id, &resp);
+            streams[i].id = 0;
+            if (rc == 0 && wrc)
+                rc = okr_cli_fail_err(r->cli, wrc, "%s", okr_client_error(c));
+            else if (wrc == 0 && rc == 0)
+                rc = review__answer_since(r, &x, &streams[i], &pace, resp);
+            else if (wrc == 0)
+                okr__response__free_unpacked(resp, NULL);
+        }
+    }
+    review__index_free(&x);
+    return rc;
+}
+
 static int review__gather(review_t *r)
 {
     okr_cli_t *cli = r->cli;
     if (review__plan(r) != 0)
         return okr_kit_nomem(cli);
-    int rc = okr_pipeline(cli, r->nkrs, review__build_checkins, review__page_checkins, r);
-    if (rc == 0)
-        rc = okr_pipeline(cli, r->ntargets, review__build_comments, review__page_comments, r);
+    int rc;
+    if (okr_client_server_speaks(cli->client, OKR_PROTOCOL_SINCE_LISTS)) {
+        rc = review__gather_since(r);
+    } else {
+        rc = okr_pipeline(cli, r->nkrs, review__build_checkins, review__page_checkins, r);
+        if (rc == 0)
+            rc = okr_pipeline(cli, r->ntargets, review__build_comments, review__page_comments, r);
+    }
     if (rc)
         return r->nomem ? okr_kit_nomem(cli) : rc;
     /* keep the key results that really moved (check-ins since, by time) */

@@ -198,12 +198,21 @@ static int entity__scan(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint
     MDB_cursor *cur;
     if (mdb_cursor_open(txn, okr_store_dbi(s, t->db), &cur) != 0)
         return OKR_E_INTERNAL;
+    /* ascending: from after + 1; descending: from below `after` (0: the
+     * last), the key before the first one at or above it */
     uint8_t start[OKR_KEY_U64_LEN];
-    okr_key_put_u64(start, after + 1);
+    okr_key_put_u64(start, desc ? after : after + 1);
     MDB_val k = {sizeof start, start}, v;
-    int rc = 0;
-    for (int mrc = mdb_cursor_get(cur, &k, &v, desc ? MDB_LAST : MDB_SET_RANGE);
-         mrc == 0 && rc == 0; mrc = mdb_cursor_get(cur, &k, &v, desc ? MDB_PREV : MDB_NEXT))
+    int rc = 0, mrc;
+    if (!desc)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    else if (after == 0)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
+    else if ((mrc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE)) == 0)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_PREV);
+    else if (mrc == MDB_NOTFOUND)
+        mrc = mdb_cursor_get(cur, &k, &v, MDB_LAST); /* every key is below it */
+    for (; mrc == 0 && rc == 0; mrc = mdb_cursor_get(cur, &k, &v, desc ? MDB_PREV : MDB_NEXT))
         if (k.mv_size == OKR_KEY_U64_LEN)
             rc = fn(arg, okr_key_get_u64(k.mv_data));
     mdb_cursor_close(cur);
@@ -216,10 +225,10 @@ int okr_entity_each(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t
     return entity__scan(s, txn, kind, after, 0, fn, arg);
 }
 
-int okr_entity_each_desc(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, okr_index_fn fn,
-                         void *arg)
+int okr_entity_each_desc(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t before,
+                         okr_index_fn fn, void *arg)
 {
-    return entity__scan(s, txn, kind, 0, 1, fn, arg);
+    return entity__scan(s, txn, kind, before, 1, fn, arg);
 }
 
 /* ---- unique names (teams, cycles) ---- */

@@ -95,9 +95,10 @@ uint64_t okr_index_count(okr_store_t *s, MDB_txn *txn, okr_db_t idx, uint64_t a)
 int okr_entity_each(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t after,
                     okr_index_fn fn, void *arg);
 
-/* The same over every record id of kind, newest (highest) id first. */
-int okr_entity_each_desc(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, okr_index_fn fn,
-                         void *arg);
+/* The same over every record id of kind below `before` (0: every one),
+ * newest (highest) id first. */
+int okr_entity_each_desc(okr_store_t *s, MDB_txn *txn, Okr__EntityKind kind, uint64_t before,
+                         okr_index_fn fn, void *arg);
 
 /* ---- the change log ---- */
 

@@ -26,6 +26,7 @@
 
 #include "acl.h"
 #include "clock.h"
+#include "cycle_scan.h"
 #include "domain.h"
 #include "okr_error.h"
 #include "request.h"
@@ -301,10 +302,56 @@ static int list__on_checkin(void *arg, uint64_t id)
     return 0;
 }
 
+/* ---- a cycle's check-ins since a time (protocol 1.5), newest first ---- */
+
+static int since__load(okr_store_t *s, MDB_txn *txn, uint64_t id, ProtobufCMessage **out)
+{
+    return okr_checkin_get(s, txn, id, (Okr__CheckIn **)out);
+}
+
+/* Dated since, on a key result of the cycle the caller may read. Ids follow
+ * the time a check-in was written, and one dated late was written later
+ * than it is dated: the walk ends at the first written before since. */
+static int since__judge(okr_cycle_scan_t *cs, const ProtobufCMessage *m, int64_t since)
+{
+    const Okr__CheckIn *c = (const Okr__CheckIn *)m;
+    int64_t written = c->recorded_at ? c->recorded_at : c->time; /* before 1.3: the same */
+    if (written < since)
+        return OKR_SINCE_STOP;
+    if (c->time < since)
+        return OKR_SINCE_SKIP;
+    return okr_cycle_scan_key_result(cs, c->key_result_id) ? OKR_SINCE_KEEP : OKR_SINCE_SKIP;
+}
+
+static void checkin__list_since(okr_req_t *r, const Okr__CheckInListRequest *in)
+{
+    okr_since_list_t l = {.load = since__load, .judge = since__judge};
+    uint64_t next = 0;
+    int rc = okr_since_list_read(r, &l, OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN, in->cycle_id,
+                                 in->since, in->page, &next);
+    if (rc == 0) {
+        Okr__CheckInList list = OKR__CHECK_IN_LIST__INIT;
+        list.checkins = (Okr__CheckIn **)l.items;
+        list.n_checkins = l.n;
+        list.next_after_id = next;
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_CHECKIN_LIST, &list.base);
+    }
+    okr_since_list_free(&l);
+    okr_req_finish(r, rc);
+}
+
 void okr_handle_checkin_list(okr_req_t *r)
 {
     const Okr__CheckInListRequest *in = r->msg->checkin_list;
     okr_store_t *s = r->srv->store;
+    if (in->key_result_id && in->cycle_id) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "name a key result or a cycle, not both");
+        return;
+    }
+    if (in->cycle_id) {
+        checkin__list_since(r, in);
+        return;
+    }
     if (in->key_result_id == 0) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "key_result_id is missing: name the key result");
         return;

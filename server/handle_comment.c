@@ -6,6 +6,7 @@
 
 #include "acl.h"
 #include "clock.h"
+#include "cycle_scan.h"
 #include "domain.h"
 #include "log.h"
 #include "okr_error.h"
@@ -148,10 +149,54 @@ static int list__on_comment(void *arg, uint64_t id)
     return 0;
 }
 
+/* ---- a cycle's comments since a time (protocol 1.5), newest first ---- */
+
+static int since__load(okr_store_t *s, MDB_txn *txn, uint64_t id, ProtobufCMessage **out)
+{
+    return okr_comment_get(s, txn, id, (Okr__Comment **)out);
+}
+
+/* Written since (ids ascend with the time, as for feedback), about an
+ * objective of the cycle the caller may read or one of its key results. */
+static int since__judge(okr_cycle_scan_t *cs, const ProtobufCMessage *m, int64_t since)
+{
+    const Okr__Comment *c = (const Okr__Comment *)m;
+    if (c->time < since)
+        return OKR_SINCE_STOP;
+    int in = c->key_result_id ? okr_cycle_scan_key_result(cs, c->key_result_id)
+                              : okr_cycle_scan_objective(cs, c->objective_id);
+    return in ? OKR_SINCE_KEEP : OKR_SINCE_SKIP;
+}
+
+static void comment__list_since(okr_req_t *r, const Okr__CommentListRequest *in)
+{
+    okr_since_list_t l = {.load = since__load, .judge = since__judge};
+    uint64_t next = 0;
+    int rc = okr_since_list_read(r, &l, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT, in->cycle_id,
+                                 in->since, in->page, &next);
+    if (rc == 0) {
+        Okr__CommentList list = OKR__COMMENT_LIST__INIT;
+        list.comments = (Okr__Comment **)l.items;
+        list.n_comments = l.n;
+        list.next_after_id = next;
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_COMMENT_LIST, &list.base);
+    }
+    okr_since_list_free(&l);
+    okr_req_finish(r, rc);
+}
+
 void okr_handle_comment_list(okr_req_t *r)
 {
     const Okr__CommentListRequest *in = r->msg->comment_list;
     okr_store_t *s = r->srv->store;
+    if (in->cycle_id && (in->objective_id || in->key_result_id)) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "name an objective, a key result or a cycle, not two");
+        return;
+    }
+    if (in->cycle_id) {
+        comment__list_since(r, in);
+        return;
+    }
     if ((in->objective_id == 0) == (in->key_result_id == 0)) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "name exactly one objective or one key result");
         return;
@@ -418,7 +463,7 @@ int okr_comment_feedback(okr_req_t *r, MDB_txn *txn, int64_t since,
     if (rc == 0) {
         feedback__sort(&f.mine);
         feedback__sort(&f.led_krs);
-        rc = okr_entity_each_desc(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT,
+        rc = okr_entity_each_desc(f.s, txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT, 0,
                                   feedback__on_comment, &f);
     }
     free(f.mine.ids);

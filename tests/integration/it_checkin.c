@@ -1343,6 +1343,162 @@ static void test_mine_feedback_many_key_results(void **state)
     okr_client_free(admin);
 }
 
+/* ---------------------------------------------------------------- since */
+
+/* The "since" form of CheckInListRequest or CommentListRequest (1.5): one
+ * page of cycle's records since `since`, below `below`. */
+static Okr__Response *since_page(okr_client_t *c, int comments, uint64_t cycle, int64_t since,
+                                 uint64_t below, uint32_t limit)
+{
+    Okr__Page page = OKR__PAGE__INIT;
+    page.after_id = below;
+    page.limit = limit;
+    Okr__CheckInListRequest cl = OKR__CHECK_IN_LIST_REQUEST__INIT;
+    Okr__CommentListRequest ml = OKR__COMMENT_LIST_REQUEST__INIT;
+    cl.cycle_id = ml.cycle_id = cycle;
+    cl.since = ml.since = since;
+    cl.page = ml.page = &page;
+    if (comments)
+        return tw_ok(c, OKR__REQUEST__OP_COMMENT_LIST, &ml);
+    return tw_ok(c, OKR__REQUEST__OP_CHECKIN_LIST, &cl);
+}
+
+/* Every id of the list, page after page of `limit` (ids[0] is the count). */
+static void since_all(okr_client_t *c, int comments, uint64_t cycle, int64_t since, uint32_t limit,
+                      uint64_t *ids, size_t cap)
+{
+    ids[0] = 0;
+    uint64_t below = 0;
+    for (int pages = 0;; pages++) {
+        assert_true(pages < 100);
+        Okr__Response *resp = since_page(c, comments, cycle, since, below, limit);
+        size_t n = comments ? resp->comment_list->n_comments : resp->checkin_list->n_checkins;
+        assert_true(n <= limit);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t id = comments ? resp->comment_list->comments[i]->id
+                                   : resp->checkin_list->checkins[i]->id;
+            assert_true(ids[0] + 1 < cap);
+            assert_true(ids[0] == 0 || id < ids[ids[0]]); /* newest first, none twice */
+            ids[++ids[0]] = id;
+        }
+        uint64_t next =
+            comments ? resp->comment_list->next_after_id : resp->checkin_list->next_after_id;
+        okr__response__free_unpacked(resp, NULL);
+        if (!next)
+            return;
+        assert_true(below == 0 || next < below);
+        below = next;
+    }
+}
+
+/* okr review's agenda in a request or two: a cycle's check-ins and comments
+ * since a time, newest first, only the cycle's, only what the caller may
+ * read, those dated late by their date, paged without loss or repeat. */
+static void test_since_lists(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "ci-since", NULL);
+    uint64_t other = tw_active_cycle(admin, "ci-since-other", NULL);
+    uint64_t closed_team = tw_team(admin, "Since-hidden", 0);
+    okr_client_t *ann = user(admin, "since-ann");
+    uint64_t o1 = objective(ann, "Ship it", (obj_spec_t){.cycle_id = cyc});
+    uint64_t k1 = kr(ann, o1, "Shipped", 0, 10, 1);
+    uint64_t k2 = kr(ann, o1, "Happy users", 0, 10, 1);
+    uint64_t elsewhere = objective(ann, "Another cycle", (obj_spec_t){.cycle_id = other});
+    uint64_t k_else = kr(ann, elsewhere, "Elsewhere", 0, 10, 1);
+    uint64_t hidden = objective(admin, "Not for ann",
+                                (obj_spec_t){.cycle_id = cyc,
+                                             .owner_team_id = closed_team,
+                                             .visibility = OKR__VISIBILITY__VISIBILITY_TEAM});
+    uint64_t k_hidden = kr(admin, hidden, "Secret", 0, 10, 1);
+
+    assert_int_equal(checkin(ann, k1, 1, -1, "before", NULL), OKR_OK);
+    comment(admin, o1, 0, 0, "before the meeting");
+    sleep_ms(5);
+    int64_t since = now_ms();
+    sleep_ms(5);
+    /* dated before `since` though written after it: not since */
+    Okr__CheckInRequest late = OKR__CHECK_IN_REQUEST__INIT;
+    late.key_result_id = k2;
+    late.value = 2;
+    late.at = since - DAY_MS;
+    Okr__Response *resp = NULL;
+    Okr__Request req = tw_request(OKR__REQUEST__OP_CHECKIN, &late);
+    assert_int_equal(ts_call(ann, &req, &resp), OKR_OK);
+    okr__response__free_unpacked(resp, NULL);
+    assert_int_equal(checkin(admin, k_hidden, 3, -1, NULL, NULL), OKR_OK);
+    assert_int_equal(checkin(ann, k_else, 3, -1, NULL, NULL), OKR_OK);
+    uint64_t want_ci[8], want_cm[8];
+    size_t nci = 0, ncm = 0;
+    for (int i = 0; i < 5; i++) {
+        Okr__Response *r = NULL;
+        assert_int_equal(checkin(ann, i % 2 ? k2 : k1, 3 + i, -1, NULL, &r), OKR_OK);
+        want_ci[nci++] = r->checkin->checkin->id;
+        okr__response__free_unpacked(r, NULL);
+        want_cm[ncm++] = comment(admin, i % 2 ? 0 : o1, i % 2 ? k2 : 0, 0, "since");
+    }
+    comment(admin, hidden, 0, 0, "hidden");
+    comment(admin, elsewhere, 0, 0, "another cycle");
+
+    /* all of them, in pages of 2 (the newest first) */
+    uint64_t got[32];
+    for (int comments = 0; comments <= 1; comments++) {
+        const uint64_t *want = comments ? want_cm : want_ci;
+        size_t n = comments ? ncm : nci;
+        since_all(ann, comments, cyc, since, 2, got, 32);
+        assert_int_equal(got[0], n);
+        for (size_t i = 0; i < n; i++)
+            assert_int_equal(got[1 + i], want[n - 1 - i]);
+        /* in one page */
+        since_all(ann, comments, cyc, since, 100, got, 32);
+        assert_int_equal(got[0], n);
+        /* the admin reads the hidden objective's too */
+        since_all(admin, comments, cyc, since, 100, got, 32);
+        assert_int_equal(got[0], n + 1);
+        /* from a minute earlier: the one written before `since` too, but
+         * not the one dated a day before it */
+        since_all(ann, comments, cyc, since - 60 * 1000, 100, got, 32);
+        assert_int_equal(got[0], n + 1);
+    }
+
+    /* the records carry what okr review needs */
+    resp = since_page(ann, 0, cyc, since, 0, 1);
+    assert_int_equal(resp->checkin_list->n_checkins, 1);
+    assert_int_equal(resp->checkin_list->checkins[0]->key_result_id, k1);
+    assert_true(resp->checkin_list->checkins[0]->value == 7);
+    assert_int_equal(resp->checkin_list->next_after_id, want_ci[nci - 1]);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* refusals that say what is wrong */
+    char msg[256];
+    Okr__CheckInListRequest bad = OKR__CHECK_IN_LIST_REQUEST__INIT;
+    bad.cycle_id = cyc;
+    assert_int_equal(call_status(ann, OKR__REQUEST__OP_CHECKIN_LIST, &bad, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "since is missing"));
+    bad.since = since;
+    bad.key_result_id = k1;
+    assert_int_equal(call_status(ann, OKR__REQUEST__OP_CHECKIN_LIST, &bad, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "not both"));
+    bad.key_result_id = 0;
+    bad.cycle_id = 999999;
+    assert_int_equal(call_status(ann, OKR__REQUEST__OP_CHECKIN_LIST, &bad, msg, sizeof msg),
+                     OKR_E_NOT_FOUND);
+    assert_non_null(strstr(msg, "no cycle #999999"));
+    Okr__CommentListRequest badc = OKR__COMMENT_LIST_REQUEST__INIT;
+    badc.cycle_id = cyc;
+    badc.since = since;
+    badc.objective_id = o1;
+    assert_int_equal(call_status(ann, OKR__REQUEST__OP_COMMENT_LIST, &badc, msg, sizeof msg),
+                     OKR_E_BAD_REQUEST);
+    assert_non_null(strstr(msg, "not two"));
+
+    okr_client_free(ann);
+    okr_client_free(admin);
+}
+
 /* ---------------------------------------------------------------- restart */
 
 static void test_restart_keeps_checkins(void **state)
@@ -1397,6 +1553,7 @@ int main(void)
         cmocka_unit_test(test_mine_feedback_team_lead),
         cmocka_unit_test(test_mine_feedback_objective_owner),
         cmocka_unit_test(test_mine_feedback_many_key_results),
+        cmocka_unit_test(test_since_lists),
         cmocka_unit_test(test_restart_keeps_checkins),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

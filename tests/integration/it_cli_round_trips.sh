@@ -149,6 +149,12 @@ rounds "okr report names everyone at once" 5 -- report --cycle Now
 check "the report shows the team with an objective" -- grep -q "Sales" "$dir/out"
 rounds "okr export names everyone at once" 5 -- export --cycle Now --format md
 check "the export shows every owner" -- names_shown
+# The review: the tree's rounds, then the cycle's check-ins and comments
+# since the last meeting in one more (CheckInList and CommentList by cycle,
+# protocol 1.5: not one request per key result and per objective).
+as admin 0 "a comment to review" -- comment "O$heidi_obj" "Looks good"
+rounds "okr review reads the cycle's check-ins and comments at once" 5 -- review
+check "the review shows the comment" -- grep -q "Looks good" "$dir/out"
 
 # A session saved by an older okr has no user id: it still works, task list
 # waiting for the session's answer to learn whose tasks to list.

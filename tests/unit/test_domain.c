@@ -14,6 +14,7 @@
 
 #include "acl.h"
 #include "clock.h"
+#include "cycle_scan.h"
 #include "domain.h"
 #include "keys.h"
 #include "okr_error.h"
@@ -189,24 +190,123 @@ static void test_index_has_and_newest_first(void **state)
 
     uint64_t got[16] = {0};
     assert_int_equal(okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE,
-                                          collect, got),
+                                          0, collect, got),
                      0);
     assert_int_equal(got[0], 5);
     for (int i = 0; i < 5; i++)
         assert_int_equal(got[1 + i], ids[4 - i]);
     /* a kind with no records at all */
     memset(got, 0, sizeof got);
-    assert_int_equal(
-        okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT, collect, got),
-        0);
+    assert_int_equal(okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT,
+                                          0, collect, got),
+                     0);
     assert_int_equal(got[0], 0);
+    /* below an id: a record's own id, one between records, one above all */
+    memset(got, 0, sizeof got);
+    okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, ids[3], collect,
+                         got);
+    assert_int_equal(got[0], 3);
+    assert_int_equal(got[1], ids[2]);
+    assert_int_equal(got[3], ids[0]);
+    memset(got, 0, sizeof got);
+    okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, ids[0], collect,
+                         got);
+    assert_int_equal(got[0], 0);
+    memset(got, 0, sizeof got);
+    okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, ids[4] + 100,
+                         collect, got);
+    assert_int_equal(got[0], 5);
+    assert_int_equal(got[1], ids[4]);
     /* the callback's non-zero stops the walk and is returned */
     memset(got, 0, sizeof got);
     assert_int_equal(okr_entity_each_desc(f->store, f->txn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE,
-                                          collect_until_3, got),
+                                          0, collect_until_3, got),
                      42);
     assert_int_equal(got[0], 3);
     assert_int_equal(got[3], ids[2]);
+}
+
+/* The walk of a list "since" (cycle_scan.c): only the cycle's records the
+ * caller may read, newest first, stopping at the first older than since;
+ * a page ends when full or when its budget of records looked at is spent,
+ * and the next one goes on below without losing or repeating a record. */
+static int load_comment(okr_store_t *s, MDB_txn *txn, uint64_t id, ProtobufCMessage **out)
+{
+    return okr_comment_get(s, txn, id, (Okr__Comment **)out);
+}
+
+static int judge_comment(okr_cycle_scan_t *cs, const ProtobufCMessage *m, int64_t since)
+{
+    const Okr__Comment *c = (const Okr__Comment *)m;
+    if (c->time < since)
+        return OKR_SINCE_STOP;
+    return okr_cycle_scan_objective(cs, c->objective_id) ? OKR_SINCE_KEEP : OKR_SINCE_SKIP;
+}
+
+static uint64_t add_comment(fixture_t *f, uint64_t objective, int64_t time)
+{
+    Okr__Comment c = OKR__COMMENT__INIT;
+    c.id = new_id(f, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT);
+    c.objective_id = objective;
+    c.author_id = 1;
+    c.time = time;
+    c.body = "hello";
+    assert_int_equal(okr_comment_add(f->store, f->txn, &c), 0);
+    return c.id;
+}
+
+static void test_since_walk(void **state)
+{
+    fixture_t *f = *state;
+    uint64_t cycle = add_cycle(f, "since", 0, 1000), other = add_cycle(f, "since-2", 0, 1000);
+    uint64_t team = 77; /* the caller is in no team: its team-only objective is hidden */
+    uint64_t mine = add_objective(f, cycle, 0, 5, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    uint64_t hidden = add_objective(f, cycle, 0, 6, team, OKR__VISIBILITY__VISIBILITY_TEAM);
+    uint64_t elsewhere = add_objective(f, other, 0, 5, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC);
+    add_comment(f, mine, 10); /* before since */
+    /* what the caller should get: the comments on `mine` since 100, newest
+     * first, between others' it may not read and another cycle's */
+    uint64_t want[3];
+    size_t nwant = 0;
+    for (int i = 6; i >= 0; i--) {
+        uint64_t on = i % 3 == 0 ? mine : i % 3 == 1 ? hidden : elsewhere;
+        uint64_t id = add_comment(f, on, 200 - i); /* ids and times ascend together */
+        if (on == mine)
+            want[2 - nwant++] = id;
+    }
+    assert_int_equal(nwant, 3);
+
+    Okr__User user = OKR__USER__INIT;
+    user.id = 5;
+    user.role = OKR__ROLE__ROLE_MEMBER;
+    for (size_t budget = 1; budget <= 9; budget += 4)
+        for (size_t limit = 1; limit <= 4; limit += 3) {
+            size_t got = 0;
+            uint64_t below = 0;
+            for (int pages = 0;; pages++) {
+                assert_true(pages < 20);
+                okr_since_list_t l = {
+                    .load = load_comment, .judge = judge_comment, .since = 100, .limit = limit};
+                l.budget = budget;
+                okr_cycle_scan_init(&l.cs, f->store, f->txn, &user, cycle);
+                assert_int_equal(
+                    okr_since_list_run(&l, OKR__ENTITY_KIND__ENTITY_KIND_COMMENT, below), 0);
+                assert_true(l.n <= limit);
+                assert_true(l.examined <= budget);
+                for (size_t i = 0; i < l.n; i++) {
+                    assert_true(got < nwant);
+                    assert_int_equal(((Okr__Comment *)l.items[i])->id, want[got]);
+                    got++;
+                }
+                uint64_t next = l.next_below;
+                okr_since_list_free(&l);
+                if (!next)
+                    break;
+                assert_true(below == 0 || next < below);
+                below = next;
+            }
+            assert_int_equal(got, nwant);
+        }
 }
 
 /* okr_index_each_desc: one key's entries, newest first, whether a key
@@ -464,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_indexes_follow_saves, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_has_and_newest_first, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_since_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_index_newest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unique_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_record_and_history, setup, teardown),
