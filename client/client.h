@@ -29,11 +29,12 @@
 #define OKR_PROTOCOL_MINOR 5
 
 /* The protocol minors from which a server takes what older ones ignore. */
-#define OKR_PROTOCOL_LOGOUT_EVERYWHERE 2 /* LogoutRequest.everywhere */
-#define OKR_PROTOCOL_DATED_CHECKINS    3 /* CheckInRequest.at */
-#define OKR_PROTOCOL_TREND             3 /* TrendRequest */
-#define OKR_PROTOCOL_FEEDBACK          4 /* MineRequest.feedback_since */
-#define OKR_PROTOCOL_SINCE_LISTS       5 /* {CheckIn,Comment}ListRequest cycle_id, since */
+#define OKR_PROTOCOL_LOGOUT_EVERYWHERE   2 /* LogoutRequest.everywhere */
+#define OKR_PROTOCOL_DATED_CHECKINS      3 /* CheckInRequest.at */
+#define OKR_PROTOCOL_TREND               3 /* TrendRequest */
+#define OKR_PROTOCOL_FEEDBACK            4 /* MineRequest.feedback_since */
+#define OKR_PROTOCOL_SINCE_LISTS         5 /* {CheckIn,Comment}ListRequest cycle_id, since */
+#define OKR_PROTOCOL_OBJECTIVES_WITH_KRS 5 /* ObjectiveListRequest.with_key_results */
 
 typedef struct okr_client okr_client_t;
 

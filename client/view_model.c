@@ -363,18 +363,26 @@ static void view__build_krs(void *arg, size_t i, okr_pipe_req_t *r)
     r->req.key_result_list = &r->u.kr_list;
 }
 
+/* Adds kr to its objective in the view, unless it is archived, its
+ * objective is not in the view, or it is there already. 0 or -1. */
+static int view__take_kr(okr_view_t *v, const Okr__KeyResult *kr)
+{
+    okr_view_obj_t *o = okr_view_find(v, kr->objective_id);
+    if (kr->archived || !o || view__find_kr(o, kr->id))
+        return 0;
+    return view__add_kr(o, kr);
+}
+
 static int view__page_krs(void *arg, size_t i, const Okr__Response *resp)
 {
     view_load_t *l = arg;
     if (resp->result_case != OKR__RESPONSE__RESULT_KEY_RESULT_LIST)
         return 0;
-    okr_view_obj_t *o = &l->v->objs[i];
     const Okr__KeyResultList *list = resp->key_result_list;
     for (size_t k = 0; k < list->n_key_results; k++) {
-        const Okr__KeyResult *kr = list->key_results[k];
-        if (kr->archived || kr->objective_id != o->o->id || view__find_kr(o, kr->id))
+        if (list->key_results[k]->objective_id != l->v->objs[i].o->id)
             continue;
-        if (view__add_kr(o, kr) != 0) {
+        if (view__take_kr(l->v, list->key_results[k]) != 0) {
             l->nomem = 1;
             return OKR_EXIT_ERROR;
         }
@@ -396,6 +404,7 @@ static int view__load_cycle(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
     Okr__ObjectiveListRequest f = OKR__OBJECTIVE_LIST_REQUEST__INIT;
     f.cycle_id = cycle_id;
     f.page = &page;
+    f.with_key_results = 1; /* from 1.5; an older server ignores it */
     Okr__Request oreq = OKR__REQUEST__INIT;
     oreq.op_case = OKR__REQUEST__OP_OBJECTIVE_LIST;
     oreq.objective_list = &f;
@@ -424,6 +433,13 @@ static int view__load_cycle(okr_cli_t *cli, uint64_t cycle_id, okr_view_t *v)
             continue;
         if (!view__insert(v, o))
             rc = okr_kit_nomem(cli);
+    }
+    /* the key results that came with the pages (1.5) */
+    for (size_t p = 0; rc == 0 && p < pages.nresp; p++) {
+        const Okr__ObjectiveList *list = pages.resp[p]->objective_list;
+        for (size_t k = 0; rc == 0 && list && k < list->n_key_results; k++)
+            if (view__take_kr(v, list->key_results[k]) != 0)
+                rc = okr_kit_nomem(cli);
     }
     okr_kit_pages_free(&pages);
     return rc;
@@ -528,7 +544,9 @@ int okr_view_load(okr_cli_t *cli, uint64_t cycle_id, int flags, okr_view_t *v)
     int rc = view__load_cycle(cli, cycle_id, v);
     view_load_t l = {.v = v};
     view_trends_t trends = {0};
-    if (rc == 0)
+    /* An okrd older than 1.5 sent no key results with the objectives:
+     * they are asked for, objective by objective. */
+    if (rc == 0 && !okr_client_server_speaks(cli->client, OKR_PROTOCOL_OBJECTIVES_WITH_KRS))
         rc = okr_pipeline(cli, v->n, view__build_krs, view__page_krs, &l);
     if (rc && l.nomem)
         rc = okr_kit_nomem(cli);

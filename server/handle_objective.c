@@ -638,6 +638,10 @@ void okr_handle_objective_get(okr_req_t *r)
 
 /* ---- list ---- */
 
+/* With with_key_results (1.5), a page ends after the objective whose key
+ * results bring it to this many: whole objectives, far under the frame. */
+#define LIST_KRS_PAGE 1000
+
 typedef struct list_ctx {
     okr_req_t *r;
     okr_store_t *s;
@@ -645,6 +649,8 @@ typedef struct list_ctx {
     const Okr__ObjectiveListRequest *in;
     Okr__Objective **items;
     size_t n, limit;
+    Okr__KeyResult **krs; /* with_key_results */
+    size_t nkrs, capkrs;
     uint64_t next_after;
     int rc;
 } list_ctx_t;
@@ -665,6 +671,36 @@ static int list__matches(const list_ctx_t *l, const Okr__Objective *o)
     if (!in->include_archived && o->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
         return 0;
     return okr_acl_can_read_objective(l->s, l->txn, l->r->user, o);
+}
+
+static int list__on_kr(void *arg, uint64_t id)
+{
+    list_ctx_t *l = arg;
+    Okr__KeyResult *kr;
+    int rc = okr_kr_get(l->s, l->txn, id, &kr);
+    if (rc == OKR_E_NOT_FOUND)
+        return 0;
+    if (rc == 0 && kr->archived) {
+        okr__key_result__free_unpacked(kr, NULL);
+        return 0;
+    }
+    if (rc == 0 && l->nkrs == l->capkrs) {
+        size_t cap = l->capkrs ? l->capkrs * 2 : 64;
+        Okr__KeyResult **grown = realloc(l->krs, cap * sizeof *grown);
+        if (!grown) {
+            okr__key_result__free_unpacked(kr, NULL);
+            rc = OKR_E_NOMEM;
+        } else {
+            l->krs = grown;
+            l->capkrs = cap;
+        }
+    }
+    if (rc != 0) {
+        l->rc = rc;
+        return 1;
+    }
+    l->krs[l->nkrs++] = kr;
+    return 0;
 }
 
 static int list__on_objective(void *arg, uint64_t id)
@@ -689,6 +725,15 @@ static int list__on_objective(void *arg, uint64_t id)
         return 1;
     }
     l->items[l->n++] = o;
+    if (!l->in->with_key_results)
+        return 0;
+    okr_index_each(l->s, l->txn, OKR_DB_IDX_OBJECTIVE_KRS, id, 0, list__on_kr, l);
+    if (l->rc)
+        return 1;
+    if (l->nkrs >= LIST_KRS_PAGE) {
+        l->next_after = id; /* the next page starts after this objective */
+        return 1;
+    }
     return 0;
 }
 
@@ -742,11 +787,16 @@ void okr_handle_objective_list(okr_req_t *r)
         list.objectives = l.items;
         list.n_objectives = l.n;
         list.next_after_id = l.next_after;
+        list.key_results = l.krs;
+        list.n_key_results = l.nkrs;
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_OBJECTIVE_LIST, &list.base);
     }
     for (size_t i = 0; i < l.n; i++)
         okr__objective__free_unpacked(l.items[i], NULL);
     free(l.items);
+    for (size_t i = 0; i < l.nkrs; i++)
+        okr__key_result__free_unpacked(l.krs[i], NULL);
+    free(l.krs);
     okr_req_finish(r, rc);
 }
 

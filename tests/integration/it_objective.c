@@ -827,6 +827,90 @@ static void test_list_paging_and_filters(void **state)
     okr_client_free(admin);
 }
 
+/* ObjectiveListRequest.with_key_results (1.5): each page carries its
+ * objectives' key results, the live ones only, of objectives the caller may
+ * read only, and ends after whole objectives once it holds a thousand. */
+static void test_list_with_key_results(void **state)
+{
+    (void)state;
+    okr_client_t *admin = admin_login();
+    uint64_t cyc = cycle_new(admin, "with-krs-cycle");
+    uint64_t pat_id;
+    okr_client_t *pat = member(admin, "with-krs-pat", &pat_id);
+    uint64_t team = tw_team(admin, "with-krs-team", 0);
+    uint64_t a = obj_new(pat, "A", cyc, 0);
+    uint64_t a1 = kr_new(pat, a, 0, 10, 1, 0), a2 = kr_new(pat, a, 0, 10, 1, 0);
+    uint64_t gone = kr_new(pat, a, 0, 10, 1, 0);
+    assert_int_equal(checkin(pat, gone, 5), OKR_OK);
+    Okr__KeyResultDeleteRequest kd = OKR__KEY_RESULT_DELETE_REQUEST__INIT;
+    kd.id = gone;
+    kd.version = 1;
+    Okr__Response *resp = NULL;
+    assert_int_equal(call(pat, OKR__REQUEST__OP_KEY_RESULT_DELETE, &kd, &resp), OKR_OK);
+    assert_true(resp->key_result->archived); /* it had a check-in */
+    okr__response__free_unpacked(resp, NULL);
+    uint64_t b = obj_new(pat, "B", cyc, 0);
+    for (int i = 0; i < 1000; i++)
+        kr_new(pat, b, 0, 10, 1, 0);
+    uint64_t c = obj_new(pat, "C", cyc, 0);
+    uint64_t c1 = kr_new(pat, c, 0, 10, 1, 0);
+    Okr__Objective o = OKR__OBJECTIVE__INIT;
+    o.title = "Not for pat";
+    o.cycle_id = cyc;
+    o.owner_team_id = team;
+    o.visibility = OKR__VISIBILITY__VISIBILITY_TEAM;
+    assert_int_equal(obj_create(admin, &o, &resp), OKR_OK);
+    uint64_t hidden = resp->objective->id;
+    okr__response__free_unpacked(resp, NULL);
+    uint64_t h1 = kr_new(admin, hidden, 0, 10, 1, 0);
+
+    Okr__Page page = OKR__PAGE__INIT;
+    page.limit = 100;
+    Okr__ObjectiveListRequest l = OKR__OBJECTIVE_LIST_REQUEST__INIT;
+    l.cycle_id = cyc;
+    l.page = &page;
+    l.with_key_results = 1;
+    /* A's two live key results and B's thousand: the page ends after B */
+    assert_int_equal(call(pat, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
+    const Okr__ObjectiveList *list = resp->objective_list;
+    assert_int_equal(list->n_objectives, 2);
+    assert_int_equal(list->objectives[0]->id, a);
+    assert_int_equal(list->objectives[1]->id, b);
+    assert_int_equal(list->next_after_id, b);
+    assert_int_equal(list->n_key_results, 1002);
+    assert_int_equal(list->key_results[0]->id, a1);
+    assert_int_equal(list->key_results[1]->id, a2);
+    for (size_t k = 2; k < list->n_key_results; k++)
+        assert_int_equal(list->key_results[k]->objective_id, b);
+    okr__response__free_unpacked(resp, NULL);
+    page.after_id = b;
+    assert_int_equal(call(pat, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
+    list = resp->objective_list;
+    assert_int_equal(list->n_objectives, 1); /* not the hidden one */
+    assert_int_equal(list->objectives[0]->id, c);
+    assert_int_equal(list->n_key_results, 1);
+    assert_int_equal(list->key_results[0]->id, c1);
+    assert_int_equal(list->next_after_id, 0);
+    okr__response__free_unpacked(resp, NULL);
+    /* the admin reads the hidden objective and its key result */
+    assert_int_equal(call(admin, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
+    assert_int_equal(resp->objective_list->n_objectives, 2);
+    assert_int_equal(resp->objective_list->objectives[1]->id, hidden);
+    assert_int_equal(resp->objective_list->n_key_results, 2);
+    assert_int_equal(resp->objective_list->key_results[1]->id, h1);
+    okr__response__free_unpacked(resp, NULL);
+    /* without it, none: what a client before 1.5 gets */
+    l.with_key_results = 0;
+    page.after_id = 0;
+    assert_int_equal(call(pat, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
+    assert_int_equal(resp->objective_list->n_objectives, 3);
+    assert_int_equal(resp->objective_list->n_key_results, 0);
+    okr__response__free_unpacked(resp, NULL);
+
+    okr_client_free(pat);
+    okr_client_free(admin);
+}
+
 static void test_key_result_validation(void **state)
 {
     (void)state;
@@ -1259,6 +1343,7 @@ int main(void)
         cmocka_unit_test(test_update_versions_and_alignment),
         cmocka_unit_test(test_team_visibility),
         cmocka_unit_test(test_list_paging_and_filters),
+        cmocka_unit_test(test_list_with_key_results),
         cmocka_unit_test(test_key_result_validation),
         cmocka_unit_test(test_archive_and_delete),
         cmocka_unit_test(test_rollup),
