@@ -60,6 +60,7 @@ typedef struct okr_config {
     uint64_t login_free_failures;
     uint64_t login_delay_base_ms;
     uint64_t login_delay_max_ms;
+    uint64_t session_sweep_s; /* expired sessions are deleted at start and this often */
     /* [store] */
     uint64_t map_size_mib;
     uint64_t map_size_max_mib;

@@ -5,6 +5,7 @@
 #include "okr_error.h"
 #include "pubsub.h"
 #include "request.h"
+#include "session_sweep.h"
 
 void okr_handle_subscribe(okr_req_t *r)
 {
@@ -43,6 +44,7 @@ void okr_handle_stats(okr_req_t *r)
     stats.trends_waiting = r->srv->trends.waiting;
     stats.trends_refused = r->srv->trends.refused;
     stats.trend_objectives = r->srv->trends.objectives;
+    stats.sessions_expired = okr_session_sweep_removed(r->srv->session_sweep);
     okr_writer_stats_t ws; /* the histograms below point into it */
     if (r->srv->writer) {
         okr_writer_get_stats(r->srv->writer, &ws);
