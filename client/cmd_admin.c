@@ -51,6 +51,8 @@ static const char stats_usage[] =
     "  trend objectives   objectives computed for trend requests since start\n"
     "  sessions expired   expired login sessions deleted since start (okrd's\n"
     "                     session_sweep_s)\n"
+    "  sessions evicted   sessions ended since start because their user logged in\n"
+    "                     once more than max_sessions_per_user (the oldest go)\n"
     "  current seq        the newest committed change\n"
     "  fan-out last/max   time to push a commit group to its subscribers\n"
     "  fan-out p50/p99    the same over every commit group since start\n"
@@ -154,16 +156,16 @@ static json_t *admin__stats_json(const Okr__Stats *s)
     const struct {
         const char *name;
         uint64_t v;
-    } t[] = {{"apply_p50_us", s->apply_p50_us},        {"apply_p99_us", s->apply_p99_us},
-             {"commit_p50_us", s->commit_p50_us},      {"commit_p99_us", s->commit_p99_us},
-             {"timed_groups", s->timed_groups},        {"apply_sum_us", s->apply_sum_us},
-             {"commit_sum_us", s->commit_sum_us},      {"queue_p50_us", s->queue_p50_us},
-             {"queue_p99_us", s->queue_p99_us},        {"handback_p50_us", s->handback_p50_us},
-             {"handback_p99_us", s->handback_p99_us},  {"fanout_p50_us", s->fanout_p50_us},
-             {"fanout_p99_us", s->fanout_p99_us},      {"fsyncs", s->fsyncs},
-             {"trends_running", s->trends_running},    {"trends_waiting", s->trends_waiting},
-             {"trends_refused", s->trends_refused},    {"trend_objectives", s->trend_objectives},
-             {"sessions_expired", s->sessions_expired}};
+    } t[] = {{"apply_p50_us", s->apply_p50_us},         {"apply_p99_us", s->apply_p99_us},
+             {"commit_p50_us", s->commit_p50_us},       {"commit_p99_us", s->commit_p99_us},
+             {"timed_groups", s->timed_groups},         {"apply_sum_us", s->apply_sum_us},
+             {"commit_sum_us", s->commit_sum_us},       {"queue_p50_us", s->queue_p50_us},
+             {"queue_p99_us", s->queue_p99_us},         {"handback_p50_us", s->handback_p50_us},
+             {"handback_p99_us", s->handback_p99_us},   {"fanout_p50_us", s->fanout_p50_us},
+             {"fanout_p99_us", s->fanout_p99_us},       {"fsyncs", s->fsyncs},
+             {"trends_running", s->trends_running},     {"trends_waiting", s->trends_waiting},
+             {"trends_refused", s->trends_refused},     {"trend_objectives", s->trend_objectives},
+             {"sessions_expired", s->sessions_expired}, {"sessions_evicted", s->sessions_evicted}};
     for (size_t i = 0; j && i < sizeof t / sizeof t[0]; i++) {
         if (json_object_set_new(j, t[i].name, json_integer((json_int_t)t[i].v)) != 0) {
             json_decref(j);
@@ -179,7 +181,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
 
 static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 {
-    char v[25][128];
+    char v[26][128];
     snprintf(v[4], sizeof v[4], "%.1f", s->commits_per_s);
     const char *const rows[][2] = {
         {"connections", admin__count(s->connections, v[0], sizeof v[0])},
@@ -197,6 +199,7 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
         {"trends refused", admin__count(s->trends_refused, v[22], sizeof v[22])},
         {"trend objectives", admin__count(s->trend_objectives, v[23], sizeof v[23])},
         {"sessions expired", admin__count(s->sessions_expired, v[24], sizeof v[24])},
+        {"sessions evicted", admin__count(s->sessions_evicted, v[25], sizeof v[25])},
         {"current seq", admin__count(s->current_seq, v[10], sizeof v[10])},
         {"fan-out last", admin__micros(s->fanout_last_us, v[11], sizeof v[11])},
         {"fan-out max", admin__micros(s->fanout_max_us, v[12], sizeof v[12])},

@@ -73,6 +73,8 @@ static const setting_t settings[] = {
     N("auth", login_delay_max_ms, "longest delay between login attempts", "300000"),
     N("auth", session_sweep_s, "expired sessions are deleted at start and then every this often, s",
       "3600"),
+    N("auth", max_sessions_per_user,
+      "sessions one user may hold; a login beyond ends their oldest (0 = no limit)", "100"),
     N("store", map_size_mib, "initial LMDB map size, MiB (grows when full)", "64"),
     N("store", map_size_max_mib, "the map never grows beyond this, MiB", "65536"),
     N("test", test_commit_delay_ms,

@@ -45,6 +45,7 @@ void okr_handle_stats(okr_req_t *r)
     stats.trends_refused = r->srv->trends.refused;
     stats.trend_objectives = r->srv->trends.objectives;
     stats.sessions_expired = okr_session_sweep_removed(r->srv->session_sweep);
+    stats.sessions_evicted = r->srv->sessions_evicted;
     okr_writer_stats_t ws; /* the histograms below point into it */
     if (r->srv->writer) {
         okr_writer_get_stats(r->srv->writer, &ws);

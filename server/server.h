@@ -66,6 +66,7 @@ typedef struct okr_server {
      * users against it, so "no such user" costs what "wrong password" does. */
     char dummy_hash[OKR_HASH_ENCODED_MAX];
     okr_session_sweep_t *session_sweep; /* deletes expired sessions (session_sweep.h) */
+    uint64_t sessions_evicted;          /* ended by max_sessions_per_user since start */
 } okr_server_t;
 
 /* Opens the store, prepares TLS (generating a certificate on first start),

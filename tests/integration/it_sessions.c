@@ -3,6 +3,9 @@
  * - The sweep: expired sessions are deleted while okrd runs (every
  *   session_sweep_s) and at start, with one log line per sweep and Stats'
  *   sessions_expired.
+ * - The cap: a login beyond max_sessions_per_user ends the user's oldest
+ *   session; its connection is logged out at once (its next request is
+ *   UNAUTHENTICATED) and its token opens nothing; Stats' sessions_evicted.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,10 +117,67 @@ static void test_sweep_while_running_and_at_start(void **state)
     okr_client_free(admin);
 }
 
+/* The status of a Whoami on c. */
+static int whoami(okr_client_t *c)
+{
+    Okr__WhoamiRequest w = OKR__WHOAMI_REQUEST__INIT;
+    Okr__Request req = tw_request(OKR__REQUEST__OP_WHOAMI, &w);
+    return ts_call(c, &req, NULL);
+}
+
+/* The status of authenticating with token on a fresh connection. */
+static int token_status(const char *token)
+{
+    okr_client_t *c = ts_connect(&server);
+    int rc = okr_client_auth_token(c, token, NULL);
+    okr_client_free(c);
+    return rc;
+}
+
+static void test_cap_ends_the_oldest(void **state)
+{
+    (void)state;
+    static const char *const cap[] = {"--max-sessions-per-user", "2", NULL};
+    ts_start(&server, cap);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    assert_int_equal(ts_create_user(admin, "sam", SAM_PASSWORD, OKR__ROLE__ROLE_MEMBER), OKR_OK);
+    okr_client_t *c[4];
+    char token[4][128];
+    for (int i = 0; i < 4; i++) {
+        c[i] = ts_login(&server, "sam", SAM_PASSWORD);
+        snprintf(token[i], sizeof token[i], "%s", okr_client_token(c[i]));
+        raw_sleep_ms(5); /* each its own created_at */
+        if (i < 2) {
+            assert_int_equal(whoami(c[0]), OKR_OK);
+            continue;
+        }
+        /* The third login ends the first session, the fourth the second:
+         * their connections at once, their tokens for good. */
+        assert_int_equal(whoami(c[i - 2]), OKR_E_UNAUTHENTICATED);
+        assert_int_equal(token_status(token[i - 2]), OKR_E_UNAUTHENTICATED);
+        assert_int_equal(whoami(c[i - 1]), OKR_OK);
+        assert_int_equal(whoami(c[i]), OKR_OK);
+    }
+    assert_int_equal(token_status(token[3]), OKR_OK);
+    /* Another user's sessions are not counted with sam's. */
+    assert_int_equal(whoami(admin), OKR_OK);
+    Okr__Stats *st = tw_stats(admin);
+    assert_int_equal(st->sessions_evicted, 2);
+    okr__stats__free_unpacked(st, NULL);
+    char *log = ts_read_log(&server);
+    assert_non_null(strstr(log, "user sam is over max_sessions_per_user (2): 1 oldest session "
+                                "ended"));
+    free(log);
+    for (int i = 0; i < 4; i++)
+        okr_client_free(c[i]);
+    okr_client_free(admin);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_sweep_while_running_and_at_start, teardown),
+        cmocka_unit_test_teardown(test_cap_ends_the_oldest, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
