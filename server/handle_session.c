@@ -18,8 +18,9 @@
 
 #define SERVER_PROTOCOL_MAJOR 1
 /* 1.1: titles in a CheckInResult's ancestors; 1.2: user_set_password, user_activate,
- * user_set_name; 1.3: dated check-ins, trends; 1.4: MineRequest.feedback_since */
-#define SERVER_PROTOCOL_MINOR 4
+ * user_set_name; 1.3: dated check-ins, trends; 1.4: MineRequest.feedback_since;
+ * 1.5: session_list, session_revoke */
+#define SERVER_PROTOCOL_MINOR 5
 #define PING_PAYLOAD_MAX      1024
 
 /* ---- hello ---- */

@@ -217,17 +217,26 @@ static int sessions__starts_with(const uint8_t *key, const uint8_t *prefix, size
     return ndigits % 2 == 0 || (key[ndigits / 2] >> 4) == (prefix[ndigits / 2] >> 4);
 }
 
-int okr_sessions_find(okr_store_t *s, MDB_txn *txn, const char *hex, uint64_t user_id, int64_t now,
-                      okr_session_entry_t *out)
+int okr_session_id_check(const char *hex)
 {
     size_t ndigits = strlen(hex);
     if (ndigits < OKR_SESSION_ID_MIN_HEX || ndigits > 2 * OKR_TOKEN_HASH_LEN)
         return OKR_E_BAD_REQUEST;
+    for (size_t i = 0; i < ndigits; i++)
+        if (sessions__nibble(hex[i]) < 0)
+            return OKR_E_BAD_REQUEST;
+    return 0;
+}
+
+int okr_sessions_find(okr_store_t *s, MDB_txn *txn, const char *hex, uint64_t user_id, int64_t now,
+                      okr_session_entry_t *out)
+{
+    if (okr_session_id_check(hex) != 0)
+        return OKR_E_BAD_REQUEST;
+    size_t ndigits = strlen(hex);
     uint8_t prefix[OKR_TOKEN_HASH_LEN] = {0};
     for (size_t i = 0; i < ndigits; i++) {
         int v = sessions__nibble(hex[i]);
-        if (v < 0)
-            return OKR_E_BAD_REQUEST;
         prefix[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
     }
     MDB_cursor *cur;

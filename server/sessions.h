@@ -76,6 +76,10 @@ int okr_sessions_cap_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id, uint64
 int okr_sessions_find(okr_store_t *s, MDB_txn *txn, const char *hex, uint64_t user_id, int64_t now,
                       okr_session_entry_t *out);
 
+/* 0 if hex may be (the start of) a session id: OKR_SESSION_ID_MIN_HEX to
+ * 2 * OKR_TOKEN_HASH_LEN hex digits, either case; else OKR_E_BAD_REQUEST. */
+int okr_session_id_check(const char *hex);
+
 /* The id of a session as sent: the first OKR_SESSION_ID_HEX hex digits
  * of its hash, lowercase, NUL-terminated. */
 void okr_session_id(const uint8_t hash[OKR_TOKEN_HASH_LEN], char out[OKR_SESSION_ID_HEX + 1]);

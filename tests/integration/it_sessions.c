@@ -6,6 +6,9 @@
  * - The cap: a login beyond max_sessions_per_user ends the user's oldest
  *   session; its connection is logged out at once (its next request is
  *   UNAUTHENTICATED) and its token opens nothing; Stats' sessions_evicted.
+ * - List and revoke (protocol 1.5): the list marks the caller's session;
+ *   revoking another ends its live connection at once, subscriptions
+ *   included; one's current session, a malformed or unknown id are refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -173,11 +176,94 @@ static void test_cap_ends_the_oldest(void **state)
     okr_client_free(admin);
 }
 
+/* SessionList of c's own sessions (the response; the caller frees it). */
+static Okr__Response *own_sessions(okr_client_t *c)
+{
+    Okr__SessionListRequest sl = OKR__SESSION_LIST_REQUEST__INIT;
+    return tw_ok(c, OKR__REQUEST__OP_SESSION_LIST, &sl);
+}
+
+static int session_revoke(okr_client_t *c, const char *id)
+{
+    Okr__SessionRevokeRequest sr = OKR__SESSION_REVOKE_REQUEST__INIT;
+    sr.id = (char *)id;
+    Okr__Request req = tw_request(OKR__REQUEST__OP_SESSION_REVOKE, &sr);
+    return ts_call(c, &req, NULL);
+}
+
+static void test_list_and_revoke(void **state)
+{
+    (void)state;
+    ts_start(&server, NULL);
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    assert_int_equal(ts_create_user(admin, "sam", SAM_PASSWORD, OKR__ROLE__ROLE_MEMBER), OKR_OK);
+    okr_client_t *laptop = ts_login(&server, "sam", SAM_PASSWORD);
+    raw_sleep_ms(5);
+    okr_client_t *phone = ts_login(&server, "sam", SAM_PASSWORD);
+    /* The phone watches the organisation: a revoke must end that too. */
+    tw_subscribe(phone, OKR__SCOPE_KIND__SCOPE_KIND_ORG, 0, 0, 0);
+
+    Okr__Response *resp = own_sessions(laptop);
+    const Okr__SessionList *l = resp->session_list;
+    assert_int_equal(l->n_sessions, 2);
+    assert_int_equal(l->total, 2);
+    assert_string_equal(l->user->username, "sam");
+    /* Newest first: the phone's, then the laptop's (this one). */
+    assert_false(l->sessions[0]->current);
+    assert_true(l->sessions[1]->current);
+    assert_int_equal(strlen(l->sessions[0]->id), 16);
+    assert_string_equal(l->sessions[0]->peer, "127.0.0.1");
+    assert_true(l->sessions[0]->expires_at > l->sessions[0]->created_at);
+    char phone_id[17], laptop_id[17];
+    snprintf(phone_id, sizeof phone_id, "%s", l->sessions[0]->id);
+    snprintf(laptop_id, sizeof laptop_id, "%s", l->sessions[1]->id);
+    okr__response__free_unpacked(resp, NULL);
+
+    assert_int_equal(session_revoke(laptop, laptop_id), OKR_E_BAD_REQUEST); /* that is logout */
+    assert_int_equal(session_revoke(laptop, "12345"), OKR_E_BAD_REQUEST);   /* too short */
+    assert_int_equal(session_revoke(laptop, "12345g"), OKR_E_BAD_REQUEST);  /* not hex */
+    assert_int_equal(whoami(phone), OKR_OK);
+
+    /* Eight digits, as okr shows them, in capitals: the phone is logged
+     * out at once, and its token opens nothing. */
+    char typed[9];
+    for (int i = 0; i < 8; i++)
+        typed[i] = (char)(phone_id[i] >= 'a' ? phone_id[i] - 'a' + 'A' : phone_id[i]);
+    typed[8] = '\0';
+    char token[128];
+    snprintf(token, sizeof token, "%s", okr_client_token(phone));
+    assert_int_equal(session_revoke(laptop, typed), OKR_OK);
+    assert_int_equal(whoami(phone), OKR_E_UNAUTHENTICATED);
+    assert_int_equal(token_status(token), OKR_E_UNAUTHENTICATED);
+    assert_int_equal(session_revoke(laptop, typed), OKR_E_NOT_FOUND); /* gone */
+    resp = own_sessions(laptop);
+    assert_int_equal(resp->session_list->n_sessions, 1);
+    assert_string_equal(resp->session_list->sessions[0]->id, laptop_id);
+    okr__response__free_unpacked(resp, NULL);
+    char *log = ts_read_log(&server);
+    char line[64];
+    snprintf(line, sizeof line, "session %.8s of user", phone_id);
+    assert_non_null(strstr(log, line));
+    free(log);
+
+    /* An admin ends anyone's; the admin's own list is the admin's. */
+    resp = own_sessions(admin);
+    assert_int_equal(resp->session_list->n_sessions, 1);
+    assert_string_equal(resp->session_list->user->username, "admin");
+    okr__response__free_unpacked(resp, NULL);
+    assert_int_equal(session_revoke(admin, laptop_id), OKR_OK);
+    assert_int_equal(whoami(laptop), OKR_E_UNAUTHENTICATED);
+    okr_client_free(phone);
+    okr_client_free(laptop);
+    okr_client_free(admin);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_sweep_while_running_and_at_start, teardown),
         cmocka_unit_test_teardown(test_cap_ends_the_oldest, teardown),
+        cmocka_unit_test_teardown(test_list_and_revoke, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
