@@ -26,13 +26,14 @@
 #include "okr.pb-c.h"
 
 #define OKR_PROTOCOL_MAJOR 1
-#define OKR_PROTOCOL_MINOR 4
+#define OKR_PROTOCOL_MINOR 5
 
 /* The protocol minors from which a server takes what older ones ignore. */
 #define OKR_PROTOCOL_LOGOUT_EVERYWHERE 2 /* LogoutRequest.everywhere */
 #define OKR_PROTOCOL_DATED_CHECKINS    3 /* CheckInRequest.at */
 #define OKR_PROTOCOL_TREND             3 /* TrendRequest */
 #define OKR_PROTOCOL_FEEDBACK          4 /* MineRequest.feedback_since */
+#define OKR_PROTOCOL_SESSIONS          5 /* SessionListRequest, SessionRevokeRequest */
 
 typedef struct okr_client okr_client_t;
 
