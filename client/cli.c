@@ -32,6 +32,7 @@ static const char cli_usage[] =
     "  logout                end the session (the server revokes it)\n"
     "  whoami                show who you are logged in as\n"
     "  passwd                change your password\n"
+    "  session               where you are logged in: list, revoke\n"
     "  user                  manage users: add, list, deactivate, role (admins)\n"
     "  trust                 list or forget pinned server certificates\n"
     "  team                  teams: add, list, show, edit, rm, member\n"
@@ -104,6 +105,7 @@ static const char cli_usage_more[] =
     "Examples:\n"
     "  okr --server okr.example.com login alice\n"
     "  okr whoami\n"
+    "  okr session list\n"
     "  okr user add bob --name \"Bob Chen\"\n"
     "  okr user list --all --json\n";
 
@@ -120,6 +122,7 @@ static const okr_cli_cmd_t cli_commands[] = {
     {"logout", "end the session", okr_cmd_logout},
     {"whoami", "show who you are logged in as", okr_cmd_whoami},
     {"passwd", "change your password", okr_cmd_passwd},
+    {"session", "your login sessions", okr_cmd_session},
     {"user", "manage users", okr_cmd_user},
     {"trust", "manage pinned server certificates", okr_cmd_trust},
     {"team", "manage teams", okr_cmd_team},

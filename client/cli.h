@@ -125,6 +125,7 @@ int okr_cmd_login(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_logout(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_whoami(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_passwd(okr_cli_t *cli, int argc, char **argv);
+int okr_cmd_session(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_user(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_trust(okr_cli_t *cli, int argc, char **argv);
 int okr_cmd_team(okr_cli_t *cli, int argc, char **argv);

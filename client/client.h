@@ -35,6 +35,7 @@
 #define OKR_PROTOCOL_FEEDBACK            4 /* MineRequest.feedback_since */
 #define OKR_PROTOCOL_SINCE_LISTS         5 /* {CheckIn,Comment}ListRequest cycle_id, since */
 #define OKR_PROTOCOL_OBJECTIVES_WITH_KRS 5 /* ObjectiveListRequest.with_key_results */
+#define OKR_PROTOCOL_SESSIONS            5 /* SessionListRequest, SessionRevokeRequest */
 
 typedef struct okr_client okr_client_t;
 

@@ -53,6 +53,10 @@ static const char stats_usage[] =
     "                     held max_connections_per_ip already\n"
     "  refused per user   logins refused since start: the user (or dashboard\n"
     "                     token) held max_connections_per_user already\n"
+    "  sessions expired   expired login sessions deleted since start (okrd's\n"
+    "                     session_sweep_s)\n"
+    "  sessions evicted   sessions ended since start because their user logged in\n"
+    "                     once more than max_sessions_per_user (the oldest go)\n"
     "  current seq        the newest committed change\n"
     "  fan-out last/max   time to push a commit group to its subscribers\n"
     "  fan-out p50/p99    the same over every commit group since start\n"
@@ -175,7 +179,9 @@ static json_t *admin__stats_json(const Okr__Stats *s)
              {"trends_refused", s->trends_refused},
              {"trend_objectives", s->trend_objectives},
              {"connections_refused_per_ip", s->connections_refused_per_ip},
-             {"logins_refused_per_user", s->logins_refused_per_user}};
+             {"logins_refused_per_user", s->logins_refused_per_user},
+             {"sessions_expired", s->sessions_expired},
+             {"sessions_evicted", s->sessions_evicted}};
     for (size_t i = 0; j && i < sizeof t / sizeof t[0]; i++) {
         if (json_object_set_new(j, t[i].name, json_integer((json_int_t)t[i].v)) != 0) {
             json_decref(j);
@@ -191,7 +197,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
 
 static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 {
-    char v[26][128];
+    char v[28][128];
     snprintf(v[4], sizeof v[4], "%.1f", s->commits_per_s);
     const char *const rows[][2] = {
         {"connections", admin__count(s->connections, v[0], sizeof v[0])},
@@ -210,6 +216,8 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
         {"trend objectives", admin__count(s->trend_objectives, v[23], sizeof v[23])},
         {"refused per IP", admin__count(s->connections_refused_per_ip, v[24], sizeof v[24])},
         {"refused per user", admin__count(s->logins_refused_per_user, v[25], sizeof v[25])},
+        {"sessions expired", admin__count(s->sessions_expired, v[26], sizeof v[26])},
+        {"sessions evicted", admin__count(s->sessions_evicted, v[27], sizeof v[27])},
         {"current seq", admin__count(s->current_seq, v[10], sizeof v[10])},
         {"fan-out last", admin__micros(s->fanout_last_us, v[11], sizeof v[11])},
         {"fan-out max", admin__micros(s->fanout_max_us, v[12], sizeof v[12])},

@@ -75,6 +75,10 @@ static const setting_t settings[] = {
     N("auth", login_delay_base_ms, "first delay after the free failures; doubles each time",
       "1000"),
     N("auth", login_delay_max_ms, "longest delay between login attempts", "300000"),
+    N("auth", session_sweep_s, "expired sessions are deleted at start and then every this often, s",
+      "3600"),
+    N("auth", max_sessions_per_user,
+      "sessions one user may hold; a login beyond ends their oldest (0 = no limit)", "100"),
     N("store", map_size_mib, "initial LMDB map size, MiB (grows when full)", "64"),
     N("store", map_size_max_mib, "the map never grows beyond this, MiB", "65536"),
     N("test", test_commit_delay_ms,
@@ -414,6 +418,13 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
     }
     if (cfg->max_inflight < 1 || cfg->max_connections < 1 || cfg->session_ttl_s < 1) {
         fprintf(stderr, "okrd: max_inflight and max_connections >= 1, session_ttl_s >= 1\n");
+        return -1;
+    }
+    /* As short as 1 s for tests; a day at most, so the store cannot fill
+     * with expired sessions between two sweeps of a forgotten setting. */
+    if (cfg->session_sweep_s < 1 || cfg->session_sweep_s > 86400) {
+        fprintf(stderr, "okrd: need 1 <= session_sweep_s <= 86400 (a day), got %llu\n",
+                (unsigned long long)cfg->session_sweep_s);
         return -1;
     }
     char host[256];

@@ -62,6 +62,8 @@ typedef struct okr_config {
     uint64_t login_free_failures;
     uint64_t login_delay_base_ms;
     uint64_t login_delay_max_ms;
+    uint64_t session_sweep_s;       /* expired sessions are deleted at start and this often */
+    uint64_t max_sessions_per_user; /* a login beyond ends the user's oldest; 0 = no limit */
     /* [store] */
     uint64_t map_size_mib;
     uint64_t map_size_max_mib;

@@ -86,6 +86,9 @@ static const okr_op_t ops[] = {
     OP(token_create, TOKEN_CREATE, okr_handle_token_create, OKR_OP_ADMIN | OKR_OP_WRITES),
     OP(token_list, TOKEN_LIST, okr_handle_token_list, OKR_OP_ADMIN),
     OP(token_revoke, TOKEN_REVOKE, okr_handle_token_revoke, OKR_OP_ADMIN | OKR_OP_WRITES),
+    /* Members their own, admins anyone's: checked by the handlers. */
+    OP(session_list, SESSION_LIST, okr_handle_session_list, OKR_OP_LOGIN),
+    OP(session_revoke, SESSION_REVOKE, okr_handle_session_revoke, OKR_OP_LOGIN | OKR_OP_WRITES),
 };
 
 static const okr_op_t *dispatch__find(Okr__Request__OpCase op)

@@ -5,6 +5,7 @@
 #include "okr_error.h"
 #include "pubsub.h"
 #include "request.h"
+#include "session_sweep.h"
 
 void okr_handle_subscribe(okr_req_t *r)
 {
@@ -45,6 +46,8 @@ void okr_handle_stats(okr_req_t *r)
     stats.trend_objectives = r->srv->trends.objectives;
     stats.connections_refused_per_ip = r->srv->refused_per_ip;
     stats.logins_refused_per_user = r->srv->refused_per_user;
+    stats.sessions_expired = okr_session_sweep_removed(r->srv->session_sweep);
+    stats.sessions_evicted = r->srv->sessions_evicted;
     okr_writer_stats_t ws; /* the histograms below point into it */
     if (r->srv->writer) {
         okr_writer_get_stats(r->srv->writer, &ws);

@@ -12,6 +12,7 @@
 #include "okr_error.h"
 #include "password_policy.h"
 #include "request.h"
+#include "sessions.h"
 #include "users.h"
 #include "validate.h"
 
@@ -20,7 +21,8 @@
  * user_set_name; 1.3: dated check-ins, trends; 1.4: MineRequest.feedback_since;
  * 1.5: a cycle's check-ins and comments since a time (CheckInListRequest and
  * CommentListRequest cycle_id, since), objectives listed with their key
- * results (ObjectiveListRequest.with_key_results) */
+ * results (ObjectiveListRequest.with_key_results), session_list,
+ * session_revoke */
 #define SERVER_PROTOCOL_MINOR 5
 #define PING_PAYLOAD_MAX      1024
 
@@ -145,6 +147,9 @@ typedef struct login_state {
     uint8_t token_hash[OKR_TOKEN_HASH_LEN];
     int64_t expires_at;
     int changed; /* apply found the account changed since the password was checked */
+    /* The user's oldest sessions apply deleted beyond max_sessions_per_user. */
+    uint8_t (*evicted)[OKR_TOKEN_HASH_LEN];
+    size_t nevicted;
 } login_state_t;
 
 static void login__free(void *arg)
@@ -155,6 +160,7 @@ static void login__free(void *arg)
     if (st->rec)
         okr__user_record__free_unpacked(st->rec, NULL);
     OPENSSL_cleanse(st->token, sizeof st->token);
+    free(st->evicted);
     free(st);
 }
 
@@ -190,7 +196,30 @@ static int login__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
     sess.created_at = okr_wall_ms();
     sess.expires_at = st->expires_at;
     sess.peer = r->conn->peer_ip; /* fixed since accept: safe to read here */
-    return okr_sessions_put(store, txn, st->token_hash, &sess);
+    rc = okr_sessions_put(store, txn, st->token_hash, &sess);
+    free(st->evicted); /* from an earlier run of this apply (the map grew) */
+    st->evicted = NULL;
+    st->nevicted = 0;
+    if (rc == 0)
+        rc = okr_sessions_cap_user(store, txn, sess.user_id, r->srv->cfg->max_sessions_per_user,
+                                   st->token_hash, sess.created_at, &st->evicted, &st->nevicted);
+    return rc;
+}
+
+/* The sessions the login pushed out end now, on every connection using
+ * them, as okr logout --everywhere ends them. */
+static void login__end_evicted(okr_req_t *r, const login_state_t *st)
+{
+    if (st->nevicted == 0)
+        return;
+    for (size_t i = 0; i < st->nevicted; i++)
+        okr_conn_end_sessions(r->srv, 0, st->evicted[i], NULL);
+    r->srv->sessions_evicted += st->nevicted;
+    okr_info("conn %llu %s: user %s is over max_sessions_per_user (%llu): %zu oldest "
+             "session%s ended",
+             (unsigned long long)r->conn->id, r->conn->peer, st->rec->user->username,
+             (unsigned long long)r->srv->cfg->max_sessions_per_user, st->nevicted,
+             st->nevicted == 1 ? "" : "s");
 }
 
 static void login__committed(okr_write_t *w, int status)
@@ -208,6 +237,7 @@ static void login__committed(okr_write_t *w, int status)
     }
     okr_info("conn %llu %s: user %s logged in", (unsigned long long)r->conn->id, r->conn->peer,
              st->rec->user->username);
+    login__end_evicted(r, st);
     session__authenticate(r->conn, st->rec->user, st->token_hash, st->expires_at, &st->claim);
     memset(&st->claim, 0, sizeof st->claim); /* the connection's now */
     session__reply(r, st->token, st->rec->user, st->expires_at);

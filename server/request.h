@@ -179,5 +179,8 @@ void okr_handle_backup(okr_req_t *r);
 void okr_handle_token_create(okr_req_t *r);
 void okr_handle_token_list(okr_req_t *r);
 void okr_handle_token_revoke(okr_req_t *r);
+/* handle_session_list.c */
+void okr_handle_session_list(okr_req_t *r);
+void okr_handle_session_revoke(okr_req_t *r);
 
 #endif

@@ -13,6 +13,7 @@
 #include "conn.h"
 #include "log.h"
 #include "okr_error.h"
+#include "session_sweep.h"
 
 static void server__maybe_finish(okr_server_t *srv);
 
@@ -167,6 +168,11 @@ int okr_server_init(okr_server_t *srv, uv_loop_t *loop, const okr_config_t *cfg)
     }
     okr_writer_on_committed(srv->writer, okr_pubsub_on_committed, srv->pubsub);
     okr_writer_set_commit_delay(srv->writer, (unsigned)cfg->test_commit_delay_ms);
+    srv->session_sweep = okr_session_sweep_start(srv);
+    if (!srv->session_sweep) {
+        okr_error("out of memory");
+        return -1;
+    }
     uv_timer_init(loop, &srv->shutdown_timer);
     srv->shutdown_timer.data = srv;
     uv_signal_init(loop, &srv->sigint);
@@ -223,6 +229,8 @@ static void server__maybe_finish(okr_server_t *srv)
     uv_close((uv_handle_t *)&srv->shutdown_timer, NULL);
     uv_close((uv_handle_t *)&srv->sigint, NULL);
     uv_close((uv_handle_t *)&srv->sigterm, NULL);
+    okr_session_sweep_close(srv->session_sweep);
+    srv->session_sweep = NULL;
     okr_hasher_free(srv->hasher);
     srv->hasher = NULL;
     okr_pubsub_free(srv->pubsub);

@@ -29,6 +29,7 @@
 
 typedef struct okr_conn okr_conn_t;
 typedef struct okr_trend_job okr_trend_job_t;
+typedef struct okr_session_sweep okr_session_sweep_t;
 
 /* The trend computations (handle_trend.c), on the loop thread only: at most
  * trend_parallel on libuv's thread pool, at most trend_queue waiting in
@@ -72,6 +73,8 @@ typedef struct okr_server {
     /* A real argon2id hash of a random password: login verifies unknown
      * users against it, so "no such user" costs what "wrong password" does. */
     char dummy_hash[OKR_HASH_ENCODED_MAX];
+    okr_session_sweep_t *session_sweep; /* deletes expired sessions (session_sweep.h) */
+    uint64_t sessions_evicted;          /* ended by max_sessions_per_user since start */
 } okr_server_t;
 
 /* Opens the store, prepares TLS (generating a certificate on first start),

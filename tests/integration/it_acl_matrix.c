@@ -8,6 +8,9 @@
  *   ├── Alpha: lead "alead", member "amember"   objectives A (public), P (team-only)
  *   └── Beta:  lead "blead"                      objective  B (public)
  *   "outsider" belongs to no team.
+ *
+ * Login sessions (okr session list / revoke): each lists their own; only
+ * the admin lists blead's, or ends one of them (FORBIDDEN, NOT_FOUND).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -424,6 +427,51 @@ static int teardown(void **state)
     return 0;
 }
 
+/* A SessionListRequest for username ("": one's own) as c. */
+static int session_list(okr_client_t *c, const char *username, Okr__Response **out)
+{
+    Okr__SessionListRequest sl = OKR__SESSION_LIST_REQUEST__INIT;
+    sl.username = (char *)username;
+    Okr__Request req = tw_request(OKR__REQUEST__OP_SESSION_LIST, &sl);
+    return ts_call(c, &req, out);
+}
+
+static int session_cell(const char *op, int a, int got, int want)
+{
+    printf("%-30s %-9s | %s%s%s\n", op, actor_names[a], short_status(got),
+           got == want ? "" : "!=", got == want ? "" : short_status(want));
+    return got != want;
+}
+
+/* The session operations: one's own, and blead's (a second session of
+ * theirs, which the admin, asked last, ends). Returns the mismatches. */
+static int session_ops(void)
+{
+    int mismatches = 0;
+    okr_client_t *other = ts_login(&server, "blead", "password-123");
+    Okr__Response *resp;
+    assert_int_equal(session_list(w.as[ADMIN], "blead", &resp), OKR_OK);
+    assert_true(resp->session_list->n_sessions >= 2);
+    char id[32]; /* newest first: the one just opened */
+    snprintf(id, sizeof id, "%.8s", resp->session_list->sessions[0]->id);
+    okr__response__free_unpacked(resp, NULL);
+    for (int a = 0; a < NACTORS; a++)
+        mismatches +=
+            session_cell(a ? "" : "list own sessions", a, session_list(w.as[a], "", NULL), OK);
+    for (int a = 0; a < NACTORS; a++)
+        mismatches += session_cell(a ? "" : "list another's sessions", a,
+                                   session_list(w.as[a], "blead", NULL), a == ADMIN ? OK : FB);
+    for (int a = NACTORS - 1; a >= 0; a--) {
+        Okr__SessionRevokeRequest sr = OKR__SESSION_REVOKE_REQUEST__INIT;
+        sr.id = id;
+        Okr__Request req = tw_request(OKR__REQUEST__OP_SESSION_REVOKE, &sr);
+        mismatches += session_cell(a == NACTORS - 1 ? "end another's session" : "", a,
+                                   ts_call(w.as[a], &req, NULL), a == ADMIN ? OK : NF);
+    }
+    okr_client_free(other);
+    return mismatches;
+}
+
 static void test_matrix(void **state)
 {
     (void)state;
@@ -470,6 +518,7 @@ static void test_matrix(void **state)
                    got == want ? "" : "!=", got == want ? "" : short_status(want));
         }
     }
+    mismatches += session_ops();
     printf("\n%d cells differ from DESIGN.md section 2\n", mismatches);
     assert_int_equal(mismatches, 0);
 }
