@@ -226,7 +226,7 @@ check "the counter is cleared before the summary" -- \
 # ---- a server that rations requests: okrd refuses what a connection sends
 # beyond its budget (20 at once, then 200 a second). The answers refused
 # together were sent together, so one pause lets them all through: the
-# import and the tree's pipelines wait once per run of refusals, not once
+# import's writes and its read pipeline wait once per run of refusals, not once
 # per refused request (which took a 10,000-row import 47 s at the defaults).
 stop_okrd
 okrd_args+=(--rate-limit-rps 200 --rate-limit-burst 20)
@@ -241,13 +241,19 @@ echo "# import: $refused answers refused, $pauses pauses"
 check "the server did refuse some of the import" -- test "$refused" -gt 20
 check "and okr paused once per run of them, not per refusal" -- \
     test "$pauses" -ge 1 -a "$((pauses * 4))" -le "$refused"
-OKR_TRACE=1 okr tree --cycle 2027-Q2 >"$dir/out" 2>"$dir/trace"
-check "a rationed tree shows every objective" -- \
-    test "$(grep -c "目标 " "$dir/out")" -ge 50
+# A read pipeline: a file whose rows align to 50 objectives on the server
+# makes okr read each of them (pipelined) before it creates anything.
+okr --json obj list --cycle 2027-Q2 >"$dir/out"
+jq -r '.objectives[] | .id' "$dir/out" | head -50 |
+    awk 'BEGIN { print "type,parent,title" } { printf "objective,O%s,Under %s\n", $1, $1 }' \
+        >"$dir/aligned.csv"
+check "50 parents on the server" -- test "$(wc -l <"$dir/aligned.csv")" = 51
+OKR_TRACE=1 okr import "$dir/aligned.csv" --cycle 2027-Q2 --dry-run >"$dir/out" 2>"$dir/trace"
+check "a rationed dry run checks the whole file" -- grep -q "would create 50 objectives" "$dir/out"
 refused=$(grep -c "^okr: <- #[0-9]* rate limited" "$dir/trace")
 pauses=$(grep -c "^okr: rate limited: pausing" "$dir/trace")
-echo "# tree: $refused answers refused, $pauses pauses"
-check "the tree's pipeline paused once per run of refusals" -- \
+echo "# reading the parents: $refused answers refused, $pauses pauses"
+check "the read pipeline paused once per run of refusals" -- \
     test "$refused" -gt 20 -a "$pauses" -ge 1 -a "$((pauses * 4))" -le "$refused"
 
 finish
