@@ -49,6 +49,8 @@ static const char stats_usage[] =
     "  trends waiting     trend requests queued behind them (at most trend_queue)\n"
     "  trends refused     trend requests refused since start: the queue was full\n"
     "  trend objectives   objectives computed for trend requests since start\n"
+    "  refused, full      connections closed at accept since start: okrd held\n"
+    "                     max_connections already\n"
     "  refused per IP     connections closed at accept since start: their address\n"
     "                     held max_connections_per_ip already\n"
     "  refused per user   logins refused since start: the user (or dashboard\n"
@@ -178,6 +180,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
              {"trends_waiting", s->trends_waiting},
              {"trends_refused", s->trends_refused},
              {"trend_objectives", s->trend_objectives},
+             {"connections_refused_full", s->connections_refused_full},
              {"connections_refused_per_ip", s->connections_refused_per_ip},
              {"logins_refused_per_user", s->logins_refused_per_user},
              {"sessions_expired", s->sessions_expired},
@@ -197,7 +200,7 @@ static json_t *admin__stats_json(const Okr__Stats *s)
 
 static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
 {
-    char v[28][128];
+    char v[29][128];
     snprintf(v[4], sizeof v[4], "%.1f", s->commits_per_s);
     const char *const rows[][2] = {
         {"connections", admin__count(s->connections, v[0], sizeof v[0])},
@@ -214,6 +217,7 @@ static int admin__stats_table(okr_cli_t *cli, const Okr__Stats *s)
         {"trends waiting", admin__count(s->trends_waiting, v[21], sizeof v[21])},
         {"trends refused", admin__count(s->trends_refused, v[22], sizeof v[22])},
         {"trend objectives", admin__count(s->trend_objectives, v[23], sizeof v[23])},
+        {"refused, full", admin__count(s->connections_refused_full, v[28], sizeof v[28])},
         {"refused per IP", admin__count(s->connections_refused_per_ip, v[24], sizeof v[24])},
         {"refused per user", admin__count(s->logins_refused_per_user, v[25], sizeof v[25])},
         {"sessions expired", admin__count(s->sessions_expired, v[26], sizeof v[26])},

@@ -398,6 +398,27 @@ static int conn__over_ip_limit(okr_conn_t *c)
     return 1;
 }
 
+/* Closes c because max_connections are open. A full server under a flood
+ * logs one line every OKR_COUNTS_LOG_EVERY_MS at most, with how many it
+ * refused since the last, as the limits per address and user do. */
+static void conn__refuse_full(okr_conn_t *c)
+{
+    okr_server_t *srv = c->srv;
+    srv->refused_full++;
+    srv->refused_full_unlogged++;
+    uint64_t now = okr_mono_ms();
+    if (!srv->refused_full_logged_ms ||
+        now - srv->refused_full_logged_ms >= OKR_COUNTS_LOG_EVERY_MS) {
+        okr_warn("refused %llu connection%s: %llu are open (max_connections %llu)",
+                 (unsigned long long)srv->refused_full_unlogged,
+                 srv->refused_full_unlogged == 1 ? "" : "s", (unsigned long long)(srv->nconns - 1),
+                 (unsigned long long)srv->cfg->max_connections);
+        srv->refused_full_logged_ms = now;
+        srv->refused_full_unlogged = 0;
+    }
+    okr_conn_close(c, NULL);
+}
+
 void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
 {
     okr_conn_t *c = calloc(1, sizeof *c);
@@ -444,7 +465,7 @@ void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
         return;
     }
     if (srv->nconns > srv->cfg->max_connections) {
-        okr_conn_close(c, "max_connections reached");
+        conn__refuse_full(c);
         return;
     }
     if (okr_counts_add(srv->per_ip, &c->addr_key) != 0) {

@@ -45,6 +45,7 @@ void okr_handle_stats(okr_req_t *r)
     stats.trends_refused = r->srv->trends.refused;
     stats.trend_objectives = r->srv->trends.objectives;
     stats.connections_refused_per_ip = r->srv->refused_per_ip;
+    stats.connections_refused_full = r->srv->refused_full;
     stats.logins_refused_per_user = r->srv->refused_per_user;
     stats.sessions_expired = okr_session_sweep_removed(r->srv->session_sweep);
     stats.sessions_evicted = r->srv->sessions_evicted;

@@ -67,6 +67,9 @@ typedef struct okr_server {
     okr_counts_t *per_user;
     uint64_t refused_per_ip;
     uint64_t refused_per_user;
+    /* Refused because max_connections were open: since start (Stats), since
+     * the last log line, and when that was (one line every few seconds). */
+    uint64_t refused_full, refused_full_unlogged, refused_full_logged_ms;
     uint64_t accepted_total;
     int stopping;
     int writer_stopped;

@@ -1,4 +1,5 @@
-/* Integration: max_connections_per_ip and max_connections_per_user. One
+/* Integration: max_connections, max_connections_per_ip and
+ * max_connections_per_user. A full server, one
  * address, one user or one dashboard token that holds its share loses its
  * next connection or login, and nobody else loses anything (README: Limits). */
 #include <setjmp.h>
@@ -152,6 +153,43 @@ static void test_per_ip(void **state)
     okr__response__free_unpacked(resp, NULL);
 
     for (int i = 0; i < 3; i++)
+        okr_client_free(held[i]);
+    ts_stop(&ts);
+    ts_cleanup(&ts);
+}
+
+/* A full server (max_connections) closes the next connection at accept,
+ * and a flood of them is one log line, not one per connection. */
+static void test_full(void **state)
+{
+    (void)state;
+    okr_test_server_t ts = {0};
+    static const char *const extra[] = {"--max-connections", "2", "--max-connections-per-ip", "0",
+                                        NULL};
+    ts_start(&ts, extra);
+    okr_client_t *held[2];
+    for (int i = 0; i < 2; i++)
+        held[i] = ts_connect(&ts);
+    for (int i = 0; i < 20; i++) {
+        int fd = ts_tcp_connect(&ts);
+        assert_true(fd >= 0);
+        assert_true(ts_fd_closed_within(fd, 2000));
+        close(fd);
+    }
+    char *log = ts_read_log(&ts);
+    assert_non_null(strstr(log, "refused 1 connection: 2 are open (max_connections 2)"));
+    assert_int_equal(count_of(log, "(max_connections 2)"), 1);
+    free(log);
+    /* the two it holds work on; one closed makes room for an admin's */
+    assert_int_equal(ping(held[0]), OKR_OK);
+    okr_client_free(held[1]);
+    held[1] = connect_soon(&ts);
+    assert_int_equal(okr_client_login(held[1], "admin", TS_ADMIN_PASSWORD, NULL), OKR_OK);
+    Okr__Response *resp = stats(held[1]);
+    assert_true(resp->stats->connections_refused_full >= 20);
+    assert_int_equal(resp->stats->connections_refused_per_ip, 0);
+    okr__response__free_unpacked(resp, NULL);
+    for (int i = 0; i < 2; i++)
         okr_client_free(held[i]);
     ts_stop(&ts);
     ts_cleanup(&ts);
@@ -339,6 +377,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_per_ip),
         cmocka_unit_test(test_per_ip_off),
+        cmocka_unit_test(test_full),
         cmocka_unit_test(test_per_user),
         cmocka_unit_test(test_per_dashboard_token),
     };

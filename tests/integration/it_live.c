@@ -812,6 +812,7 @@ static void test_watch_binary(void **state)
     assert_true(json_is_integer(json_object_get(j, "trends_refused")));
     assert_true(json_is_integer(json_object_get(j, "trend_objectives")));
     assert_int_equal(json_integer_value(json_object_get(j, "connections_refused_per_ip")), 0);
+    assert_int_equal(json_integer_value(json_object_get(j, "connections_refused_full")), 0);
     assert_int_equal(json_integer_value(json_object_get(j, "logins_refused_per_user")), 0);
     json_decref(j);
 
@@ -819,7 +820,7 @@ static void test_watch_binary(void **state)
     const char *const table_args[] = {"admin", "stats", NULL};
     spawn(&p, table_args);
     int saw_seq = 0, saw_commit = 0, saw_back = 0, saw_rate = 0, saw_fanout = 0, saw_trends = 0;
-    int saw_per_ip = 0, saw_per_user = 0;
+    int saw_per_ip = 0, saw_per_user = 0, saw_full = 0;
     while (proc_line(&p, line, sizeof line, 20000) == 0) {
         saw_seq |= strncmp(line, "current seq", 11) == 0;
         saw_trends |= strncmp(line, "trends refused", 14) == 0;
@@ -829,6 +830,7 @@ static void test_watch_binary(void **state)
         saw_fanout |= strncmp(line, "fan-out p50/p99", 15) == 0;
         saw_per_ip |= strncmp(line, "refused per IP", 14) == 0;
         saw_per_user |= strncmp(line, "refused per user", 16) == 0;
+        saw_full |= strncmp(line, "refused, full", 13) == 0;
     }
     assert_int_equal(proc_wait(&p), 0);
     assert_true(saw_seq);
@@ -839,6 +841,7 @@ static void test_watch_binary(void **state)
     assert_true(saw_trends);
     assert_true(saw_per_ip);
     assert_true(saw_per_user);
+    assert_true(saw_full);
 
     /* Stats are for admins. */
     okr_client_t *hank = member("hank");
