@@ -767,7 +767,20 @@ const char *okr_kit_figures(const Okr__KeyResult *kr, char *buf, size_t len)
     return okr_kit_span(kr, kr->current, kr->target, buf, len);
 }
 
+/* The status a key result's row is coloured by: its linked objective's when
+ * known, else its own progress against the pace and its confidence. */
+static Okr__ProgressStatus kit__kr_status(const Okr__KeyResult *kr, double expected,
+                                          Okr__ProgressUpdate *const *linked, size_t nlinked)
+{
+    for (size_t i = 0; kr->linked_objective_id && i < nlinked; i++)
+        if (linked[i]->objective_id == kr->linked_objective_id)
+            return linked[i]->status;
+    return okr_progress_status(kr->progress, expected,
+                               kr->has_confidence ? (int)kr->confidence : -1);
+}
+
 int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n, double expected,
+                              Okr__ProgressUpdate *const *linked, size_t nlinked,
                               const Okr__ObjectiveTrend *trend)
 {
     static const char *const header[] = {"ID",    "TITLE", "CURRENT \u2192 TARGET", "PROGRESS",
@@ -817,8 +830,7 @@ int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t
         const char *without[] = {id, title, figures, bar, conf, ago, owner};
         const char **row = trend ? with_trend : without;
         if (expected >= 0)
-            sgr[i + 1] = okr_render_status_sgr(okr_progress_status(
-                kr->progress, expected, kr->has_confidence ? (int)kr->confidence : -1));
+            sgr[i + 1] = okr_render_status_sgr(kit__kr_status(kr, expected, linked, nlinked));
         if (okr_cli_table_add(&t, row) != 0)
             rc = okr_kit_nomem(cli);
     }

@@ -207,9 +207,12 @@ int okr_kit_all_scored(Okr__Objective *const *objs, size_t n);
 
 /* Prints key results as a table: ID, TITLE, CURRENT -> TARGET, PROGRESS,
  * CONF, LAST CHECK-IN, OWNER. expected: the objective's expected progress
- * now, to colour each bar by its status (< 0: no colour). trend: the
- * objective's (trend.h), for a TREND column of the last weeks; NULL: none. */
+ * now, to colour each bar by its status (< 0: no colour); a key result
+ * linked to an objective among linked[] (ObjectiveDetail.linked, 1.5) takes
+ * that objective's status, as in okr tree. trend: the objective's (trend.h),
+ * for a TREND column of the last weeks; NULL: none. */
 int okr_kit_print_key_results(okr_cli_t *cli, Okr__KeyResult *const *krs, size_t n, double expected,
+                              Okr__ProgressUpdate *const *linked, size_t nlinked,
                               const Okr__ObjectiveTrend *trend);
 
 /* "120 -> 200 customers", "$1,200 -> $5,000", "not done" (boolean): the

@@ -424,7 +424,7 @@ static int kr__list(okr_cli_t *cli, int argc, char **argv)
                okr_ref_format(OKR_REF_OBJECTIVE, id, ref, sizeof ref));
     } else {
         rc = okr_kit_print_key_results(cli, (Okr__KeyResult *const *)krs.items, krs.n,
-                                       isfinite(expected) ? expected : -1, NULL);
+                                       isfinite(expected) ? expected : -1, NULL, 0, NULL);
     }
     okr_kit_pages_free(&krs);
     okr__response__free_unpacked(got, NULL);

@@ -382,7 +382,8 @@ static int obj__print_detail(okr_cli_t *cli, const Okr__ObjectiveDetail *d,
         return OKR_EXIT_OK;
     }
     printf("Key results (%zu):\n", d->n_key_results);
-    return okr_kit_print_key_results(cli, d->key_results, d->n_key_results, d->expected, trend);
+    return okr_kit_print_key_results(cli, d->key_results, d->n_key_results, d->expected, d->linked,
+                                     d->n_linked, trend);
 }
 
 /* One line after an action: 'Created O12 "Title" (committed, public) in 2026-Q1.' */

@@ -533,6 +533,30 @@ typedef struct detail_ctx {
     int rc;
 } detail_ctx_t;
 
+/* The linked objectives of d's key results that the caller may read, into
+ * linked[] (d->n of room): their progress and status. How many. */
+static size_t detail__linked(const detail_ctx_t *d, Okr__ProgressUpdate *linked,
+                             Okr__ProgressUpdate **out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        uint64_t id = d->krs[i]->linked_objective_id;
+        Okr__Objective *o;
+        if (!id || okr_objective_get(d->s, d->txn, id, &o) != 0)
+            continue;
+        if (okr_acl_can_read_objective(d->s, d->txn, d->r->user, o)) {
+            okr__progress_update__init(&linked[n]);
+            linked[n].objective_id = id;
+            linked[n].progress = o->progress;
+            linked[n].status = o->status;
+            out[n] = &linked[n];
+            n++;
+        }
+        okr__objective__free_unpacked(o, NULL);
+    }
+    return n;
+}
+
 static int detail__on_kr(void *arg, uint64_t id)
 {
     detail_ctx_t *d = arg;
@@ -609,6 +633,13 @@ void okr_handle_objective_get(okr_req_t *r)
         okr__objective__free_unpacked(parent, NULL);
         parent = NULL;
     }
+    Okr__ProgressUpdate *linked = calloc(d.n + 1, sizeof *linked);
+    Okr__ProgressUpdate **linked_ptrs = calloc(d.n + 1, sizeof *linked_ptrs);
+    size_t nlinked = 0;
+    if (rc == 0 && (!linked || !linked_ptrs))
+        rc = okr_req_refuse(r, OKR_E_INTERNAL, "out of memory");
+    if (rc == 0)
+        nlinked = detail__linked(&d, linked, linked_ptrs);
     double expected = 0;
     Okr__Cycle *cycle;
     if (rc == 0 && okr_cycle_get(s, txn, obj->cycle_id, &cycle) == 0) {
@@ -624,8 +655,12 @@ void okr_handle_objective_get(okr_req_t *r)
         detail.parent = parent;
         detail.child_count = d.children;
         detail.expected = expected;
+        detail.linked = linked_ptrs;
+        detail.n_linked = nlinked;
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_OBJECTIVE_DETAIL, &detail.base);
     }
+    free(linked);
+    free(linked_ptrs);
     for (size_t i = 0; i < d.n; i++)
         okr__key_result__free_unpacked(d.krs[i], NULL);
     free(d.krs);

@@ -21,8 +21,8 @@
  * user_set_name; 1.3: dated check-ins, trends; 1.4: MineRequest.feedback_since;
  * 1.5: a cycle's check-ins and comments since a time (CheckInListRequest and
  * CommentListRequest cycle_id, since), objectives listed with their key
- * results (ObjectiveListRequest.with_key_results), session_list,
- * session_revoke */
+ * results (ObjectiveListRequest.with_key_results), ObjectiveDetail.linked,
+ * session_list, session_revoke */
 #define SERVER_PROTOCOL_MINOR 5
 #define PING_PAYLOAD_MAX      1024
 

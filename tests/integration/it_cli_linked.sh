@@ -12,7 +12,7 @@ export OKR_CONFIG_DIR=$dir/config
 export NO_COLOR=1
 export LC_ALL=C.UTF-8
 
-require_tools jq
+require_tools jq script
 
 echo "admin-password-1" >"$dir/admin-pw"
 start_okrd
@@ -56,6 +56,12 @@ check "the progress is rounded down, as on every bar" -- grep -Eq "^  progress .
 check "and the trend ends at the same figure" -- grep -Eq "^  trend .* → 74% over" "$dir/out"
 check "its row says where its figures come from" -- grep -Eq "^K2 .*\[O2\] +from O2 " "$dir/out"
 check "and no last check-in" -- grep -Eq "^K2 .*from O2 .* - +- +admin$" "$dir/out"
+# At a terminal (script(1) gives okr one) each bar is coloured by its
+# status: K2's by O2's, off track (red), though its own figures are done.
+env -u NO_COLOR script -qec "'$OKR' --server '$S' obj show O1" /dev/null >"$dir/tty" 2>&1
+check "at a terminal, K2's bar is red like O2's status" -- \
+    grep -aq $'^K2 .*\033\[31m' "$dir/tty"
+check "and K1's green, by its own" -- grep -aq $'^K1 .*\033\[32m' "$dir/tty"
 
 expect 0 "okr history K2" -- okr history K2
 check "history says where its check-ins are" -- grep -q "Its check-ins are those of O2's key results: okr obj show O2" "$dir/out"
