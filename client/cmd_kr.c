@@ -392,41 +392,34 @@ static int kr__list(okr_cli_t *cli, int argc, char **argv)
                                "the objective (like O12)", &id);
     if (rc >= 0)
         return rc;
-    /* The objective first: a clear "no objective O12", and the pace that
-     * colours the bars. */
+    /* The objective's detail has its live key results, the pace that
+     * colours their bars and the status of the objectives they are linked
+     * to: one request, and a clear "no objective O12". */
     Okr__Response *got;
     rc = okr_kit_get_objective_id(cli, id, &got);
     if (rc)
         return rc;
-    double expected = got->objective_detail->expected;
-    Okr__Page page = OKR__PAGE__INIT;
-    Okr__KeyResultListRequest lr = OKR__KEY_RESULT_LIST_REQUEST__INIT;
-    lr.objective_id = id;
-    lr.page = &page;
-    Okr__Request req = OKR__REQUEST__INIT;
-    req.op_case = OKR__REQUEST__OP_KEY_RESULT_LIST;
-    req.key_result_list = &lr;
-    okr_kit_pages_t krs;
-    rc = okr_kit_fetch_all(cli, &req, &page, OKR__RESPONSE__RESULT_KEY_RESULT_LIST, &krs);
-    if (rc) {
-        okr__response__free_unpacked(got, NULL);
-        return rc;
-    }
+    const Okr__ObjectiveDetail *d = got->objective_detail;
     if (cli->json) {
-        json_t *a = okr_kit_json_array(&krs, kr__json);
+        json_t *a = json_array();
+        for (size_t i = 0; a && i < d->n_key_results; i++)
+            if (json_array_append_new(a, kr__json(d->key_results[i])) != 0) {
+                json_decref(a);
+                a = NULL;
+            }
         if (!a)
             rc = okr_kit_nomem(cli);
         else
             okr_cli_print_json(json_pack("{s:o}", "key_results", a));
-    } else if (krs.n == 0) {
+    } else if (d->n_key_results == 0) {
         char ref[32];
         printf("No key results yet. Add 3 to 5: okr kr add %s \"TITLE\" --target N\n",
                okr_ref_format(OKR_REF_OBJECTIVE, id, ref, sizeof ref));
     } else {
-        rc = okr_kit_print_key_results(cli, (Okr__KeyResult *const *)krs.items, krs.n,
-                                       isfinite(expected) ? expected : -1, NULL, 0, NULL);
+        rc = okr_kit_print_key_results(cli, d->key_results, d->n_key_results,
+                                       isfinite(d->expected) ? d->expected : -1, d->linked,
+                                       d->n_linked, NULL);
     }
-    okr_kit_pages_free(&krs);
     okr__response__free_unpacked(got, NULL);
     return rc;
 }

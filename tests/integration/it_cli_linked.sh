@@ -62,6 +62,11 @@ env -u NO_COLOR script -qec "'$OKR' --server '$S' obj show O1" /dev/null >"$dir/
 check "at a terminal, K2's bar is red like O2's status" -- \
     grep -aq $'^K2 .*\033\[31m' "$dir/tty"
 check "and K1's green, by its own" -- grep -aq $'^K1 .*\033\[32m' "$dir/tty"
+env -u NO_COLOR script -qec "'$OKR' --server '$S' kr list O1" /dev/null >"$dir/tty" 2>&1
+check "kr list colours K2 by O2's status too" -- grep -aq $'^K2 .*\033\[31m' "$dir/tty"
+expect 0 "okr --json kr list O1" -- okr --json kr list O1
+check "kr list --json has both key results" -- \
+    test "$(jq -r '[.key_results[].id] | join(",")' "$dir/out")" = "1,2"
 
 expect 0 "okr history K2" -- okr history K2
 check "history says where its check-ins are" -- grep -q "Its check-ins are those of O2's key results: okr obj show O2" "$dir/out"

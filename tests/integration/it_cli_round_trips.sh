@@ -64,6 +64,8 @@ rounds "okr team show Acme (looks the name up first)" 3 -- team show Acme
 # The key result and its check-ins together, then its objective (for the
 # text only).
 rounds "okr kr show K1" 2 -- kr show K1
+rounds "okr kr list O1 (the objective's detail has them)" 1 -- kr list O1
+check "kr list shows the key result" -- grep -q "^K1 " "$dir/out"
 check "kr show shows the key result" -- grep -q "^K1  Signups" "$dir/out"
 rounds "okr --json kr show K1" 1 -- --json kr show K1
 check "kr show --json has the key result" -- [ "$(field .key_result.id)" = 1 ]
