@@ -37,7 +37,7 @@ typedef struct check {
     uint64_t records[OKR__ENTITY_KIND__ENTITY_KIND_COMMENT + 1];
     uint64_t index_entries, names, changes, first_seq, last_seq;
     uint64_t objectives_recomputed, krs_recomputed;
-    uint64_t sessions, tokens;
+    uint64_t sessions, sessions_expired, tokens;
 } check_t;
 
 static void check__problem(check_t *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -553,6 +553,8 @@ static int check__on_session(check_t *c, const void *ctx, const MDB_val *k, cons
     }
     if (!check__record_exists(c, OKR__ENTITY_KIND__ENTITY_KIND_USER, rec->user_id))
         check__problem(c, "a session belongs to user %llu, who does not exist", ULL(rec->user_id));
+    if (rec->expires_at <= c->now)
+        c->sessions_expired++; /* not a problem: okrd deletes them (session_sweep_s) */
     okr__session_record__free_unpacked(rec, NULL);
     return 0;
 }
@@ -610,7 +612,9 @@ int okr_check_store(okr_store_t *s, FILE *out, uint64_t *problems)
         fprintf(out, "change log: empty\n");
     fprintf(out, "progress: %llu objectives and %llu key results recomputed\n",
             ULL(c.objectives_recomputed), ULL(c.krs_recomputed));
-    fprintf(out, "sessions: %llu, dashboard tokens: %llu\n", ULL(c.sessions), ULL(c.tokens));
+    fprintf(out,
+            "sessions: %llu (%llu expired, deleted at okrd's next sweep), dashboard tokens: %llu\n",
+            ULL(c.sessions), ULL(c.sessions_expired), ULL(c.tokens));
     *problems = c.problems;
     return 0;
 }

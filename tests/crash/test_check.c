@@ -18,6 +18,7 @@
 #include "keys.h"
 #include "okr_error.h"
 #include "rollup.h"
+#include "users.h"
 
 #define DAY_MS INT64_C(86400000)
 
@@ -164,6 +165,45 @@ static void test_sound_store_passes(void **state)
     assert_int_equal(problems(f), 0);
 }
 
+/* Expired sessions are counted, not problems: okrd deletes them itself. */
+static void add_sessions(fixture_t *f, MDB_txn *txn)
+{
+    Okr__User u = OKR__USER__INIT;
+    u.username = "pat";
+    u.display_name = "Pat";
+    u.role = OKR__ROLE__ROLE_MEMBER;
+    u.active = 1;
+    Okr__UserRecord rec = OKR__USER_RECORD__INIT;
+    rec.user = &u;
+    rec.password_hash = "x";
+    assert_int_equal(okr_users_insert(f->store, txn, &rec, 0), 0);
+    for (int i = 0; i < 3; i++) {
+        uint8_t hash[OKR_TOKEN_HASH_LEN] = {(uint8_t)(i + 1)};
+        Okr__SessionRecord sess = OKR__SESSION_RECORD__INIT;
+        sess.user_id = u.id;
+        sess.created_at = okr_wall_ms() - 40 * DAY_MS;
+        sess.expires_at = okr_wall_ms() + (i == 0 ? DAY_MS : -DAY_MS); /* two have expired */
+        assert_int_equal(okr_sessions_put(f->store, txn, hash, &sess), 0);
+    }
+}
+
+static void test_expired_sessions_counted(void **state)
+{
+    fixture_t *f = *state;
+    damage(f, add_sessions);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    assert_non_null(out);
+    uint64_t n = 99;
+    assert_int_equal(okr_check_store(f->store, out, &n), 0);
+    fclose(out);
+    assert_int_equal(n, 0);
+    if (!strstr(text, "sessions: 3 (2 expired, deleted at okrd's next sweep)"))
+        fail_msg("okrd --check said:\n%s", text);
+    free(text);
+}
+
 static void drop_kr_index(fixture_t *f, MDB_txn *txn)
 {
     uint8_t key[2 * OKR_KEY_U64_LEN];
@@ -250,6 +290,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sound_store_passes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_expired_sessions_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_index_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stray_index_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_progress, setup, teardown),
