@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,16 +40,24 @@ enum {
     OPT_SINCE,
     OPT_STALE_DAYS,
     OPT_MD,
+    OPT_LIMIT,
+    OPT_ALL,
 };
 
 #define REVIEW_DAY_MS     (24LL * 3600 * 1000)
 #define REVIEW_STALE_DAYS 14
-#define REVIEW_TITLE_W    40
-#define REVIEW_BODY_W     72
-#define REVIEW_LINE_W     78
+/* Rows a section shows by default: an agenda a meeting can go through. A
+ * whole organisation's review of thousands of key results would otherwise
+ * be thousands of lines; what matters most comes first in each section. */
+#define REVIEW_LIMIT     25
+#define REVIEW_LIMIT_MAX 100000
+#define REVIEW_TITLE_W   40
+#define REVIEW_BODY_W    72
+#define REVIEW_LINE_W    78
 
 static const char review_usage[] =
-    "Usage: okr review [--cycle C] [--team T] [--since 7d] [--stale-days N] [--md]\n"
+    "Usage: okr review [--cycle C] [--team T] [--since 7d] [--stale-days N]\n"
+    "                  [--limit N | --all] [--md]\n"
     "\n"
     "The agenda of the regular OKR meeting: what moved since the last one,\n"
     "what is at risk, what has gone stale, and the feedback given since.\n"
@@ -69,6 +78,10 @@ static const char review_usage[] =
     "  --since WHEN       the last meeting: 7d (days ago, the default), 2w,\n"
     "                     36h, a date (2026-03-02), today or yesterday\n"
     "  --stale-days N     how long without a check-in is stale (default 14)\n"
+    "  --limit N          rows shown in each section (default 25): the biggest\n"
+    "                     moves, the furthest behind, the longest stale and the\n"
+    "                     newest comments; the rest are counted\n"
+    "  --all              every row (--json always has every one)\n"
     "  --md               Markdown, to paste into the meeting's notes\n"
     "  --json             the agenda as JSON\n"
     "  (and the global options: okr --help)\n"
@@ -83,6 +96,7 @@ typedef struct review_opts {
     int64_t since_ms;
     const char *since_text;
     unsigned stale_days;
+    size_t limit; /* rows shown per section (text and Markdown) */
     int md;
 } review_opts_t;
 
@@ -163,6 +177,19 @@ static int review__opt(okr_cli_t *cli, int opt, void *arg)
     }
     case OPT_MD:
         o->md = 1;
+        return -1;
+    case OPT_LIMIT: {
+        char *end;
+        errno = 0;
+        long n = strtol(optarg, &end, 10);
+        if (errno || end == optarg || *end || n < 1 || n > REVIEW_LIMIT_MAX)
+            return okr_cli_usage_error(cli, "--limit takes rows from 1 to %d, not '%s'",
+                                       REVIEW_LIMIT_MAX, optarg);
+        o->limit = (size_t)n;
+        return -1;
+    }
+    case OPT_ALL:
+        o->limit = SIZE_MAX;
         return -1;
     }
     return OKR_EXIT_USAGE;
@@ -375,6 +402,15 @@ static int review__cmp_comment(const void *a, const void *b)
     if (x->c->time != y->c->time)
         return x->c->time < y->c->time ? -1 : 1;
     return x->c->id < y->c->id ? -1 : x->c->id > y->c->id;
+}
+
+/* The longest without a check-in first, then by key result. */
+static int review__cmp_stale(const void *a, const void *b)
+{
+    const review_stale_t *x = a, *y = b;
+    if (x->days != y->days)
+        return x->days > y->days ? -1 : 1;
+    return x->k->kr->id < y->k->kr->id ? -1 : x->k->kr->id > y->k->kr->id;
 }
 
 static int review__changed(const review_move_t *m)
@@ -610,6 +646,8 @@ static int review__gather(review_t *r)
         qsort(r->moves, r->nmoves, sizeof *r->moves, review__cmp_move);
     while (r->nchanged < r->nmoves && review__changed(&r->moves[r->nchanged]))
         r->nchanged++;
+    if (r->nstale > 1)
+        qsort(r->stale, r->nstale, sizeof *r->stale, review__cmp_stale);
     if (r->ncomments > 1) /* comments is NULL when there are none */
         qsort(r->comments, r->ncomments, sizeof *r->comments, review__cmp_comment);
     /* names for the authors, while connected, all at once */
@@ -702,6 +740,26 @@ static const char *review__why(const review_t *r, const review_risk_t *x, char *
 
 /* ---------------------------------------------------------------- text */
 
+/* How many of a section's n rows are shown (--limit, --all). */
+static size_t review__shown(const review_t *r, size_t n)
+{
+    return n > r->opts.limit ? r->opts.limit : n;
+}
+
+/* Under a section cut short: how many rows it left out (`what`: "more", or
+ * "earlier" for the comments, which keep the newest), and how to see them. */
+static void review__more(const review_t *r, int md, size_t n, size_t shown, const char *what)
+{
+    if (shown >= n)
+        return;
+    if (md)
+        printf("\n*\u2026 and %zu %s: okr review --all%s*\n", n - shown, what,
+               r->team_name ? "" : ", or --team TEAM for one team's");
+    else
+        printf("  \u2026 and %zu %s: okr review --all%s\n", n - shown, what,
+               r->team_name ? "" : ", or --team TEAM for one team's");
+}
+
 static void review__heading(int md, const char *title, size_t n)
 {
     if (md)
@@ -759,7 +817,8 @@ static int review__text_moves(review_t *r)
     okr_cli_table_t t;
     if (okr_cli_table_init(&t, 8, header) != 0)
         return -1;
-    for (size_t i = 0; i < r->nchanged; i++) {
+    size_t shown = review__shown(r, r->nchanged);
+    for (size_t i = 0; i < shown; i++) {
         const review_move_t *m = &r->moves[i];
         char ref[32], title[512], span[300], change[32], now[16], count[16], note[512];
         okr_render_truncate(m->k->kr->title, REVIEW_TITLE_W, title, sizeof title);
@@ -781,6 +840,7 @@ static int review__text_moves(review_t *r)
         }
     }
     review__table(&t, NULL, 0);
+    review__more(r, 0, r->nchanged, shown, "more");
     return 0;
 }
 
@@ -794,14 +854,17 @@ static void review__unchanged(const review_t *r, int md)
     int col = printf(md ? "\n*Checked in without a change (%zu):*"
                         : "\n  Checked in without a change (%zu):",
                      n);
-    for (size_t i = r->nchanged; i < r->nmoves; i++) {
+    size_t end = r->nchanged + review__shown(r, n);
+    for (size_t i = r->nchanged; i < end; i++) {
         char ref[32];
         okr_ref_format(OKR_REF_KEY_RESULT, r->moves[i].k->kr->id, ref, sizeof ref);
         int len = (int)strlen(ref) + 2;
         if (!md && col + len > REVIEW_LINE_W)
             col = printf("\n   ");
-        col += printf(" %s%s", ref, i + 1 < r->nmoves ? "," : "");
+        col += printf(" %s%s", ref, i + 1 < end ? "," : "");
     }
+    if (end < r->nmoves)
+        printf(" \u2026 and %zu more", r->nmoves - end);
     printf("\n");
 }
 
@@ -809,12 +872,13 @@ static int review__text_risks(review_t *r, const review_risk_t *risks, size_t n)
 {
     static const char *const header[] = {"ID", "TITLE", "STATUS", "WHY", "OWNER"};
     okr_cli_table_t t;
-    const char **sgr = calloc(n + 1, sizeof *sgr);
+    size_t shown = review__shown(r, n);
+    const char **sgr = calloc(shown + 1, sizeof *sgr);
     if (!sgr || okr_cli_table_init(&t, 5, header) != 0) {
         free(sgr);
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < shown; i++) {
         const review_risk_t *x = &risks[i];
         char ref[32], title[512], why[128];
         review__target_ref(&(review_target_t){x->o, x->k}, ref, sizeof ref);
@@ -831,6 +895,7 @@ static int review__text_risks(review_t *r, const review_risk_t *risks, size_t n)
     }
     review__table(&t, sgr, 2);
     free(sgr);
+    review__more(r, 0, n, shown, "more");
     return 0;
 }
 
@@ -840,7 +905,8 @@ static int review__text_stale(review_t *r)
     okr_cli_table_t t;
     if (okr_cli_table_init(&t, 4, header) != 0)
         return -1;
-    for (size_t i = 0; i < r->nstale; i++) {
+    size_t shown = review__shown(r, r->nstale);
+    for (size_t i = 0; i < shown; i++) {
         const review_stale_t *s = &r->stale[i];
         char ref[32], title[512], days[64];
         okr_render_truncate(s->k->kr->title, REVIEW_TITLE_W, title, sizeof title);
@@ -854,6 +920,7 @@ static int review__text_stale(review_t *r)
         }
     }
     review__table(&t, NULL, 0);
+    review__more(r, 0, r->nstale, shown, "more");
     return 0;
 }
 
@@ -903,9 +970,10 @@ static int review__text(review_t *r)
     review__heading(0, "4. Comments and kudos", r->ncomments);
     if (!r->ncomments)
         printf("  None since then.\n");
-    for (size_t i = 0; i < r->ncomments; i++) {
+    size_t shown = review__shown(r, r->ncomments);
+    review__more(r, 0, r->ncomments, shown, "earlier");
+    for (size_t i = r->ncomments - shown; i < r->ncomments; i++)
         okr_kit_comment_line(cli, r->comments[i].c, 0, REVIEW_BODY_W);
-    }
     return bad ? -1 : 0;
 }
 
@@ -935,7 +1003,8 @@ static void review__md(review_t *r)
         printf("| Key result | Objective | Moved | Change | Progress | Check-ins | Last by | "
                "Note |\n|---|---|---|--:|--:|--:|---|---|\n");
     }
-    for (size_t i = 0; i < r->nchanged; i++) {
+    size_t shown = review__shown(r, r->nchanged);
+    for (size_t i = 0; i < shown; i++) {
         const review_move_t *m = &r->moves[i];
         printf("| %s ", okr_ref_format(OKR_REF_KEY_RESULT, m->k->kr->id, ref, sizeof ref));
         okr_export_md_text(stdout, m->k->kr->title);
@@ -948,6 +1017,7 @@ static void review__md(review_t *r)
         okr_export_md_text(stdout, m->last_note);
         printf(" |\n");
     }
+    review__more(r, 1, r->nchanged, shown, "more");
     review__unchanged(r, 1);
 
     size_t nrisk;
@@ -957,7 +1027,8 @@ static void review__md(review_t *r)
         printf("Nothing: every objective and key result is on track.\n");
     else
         printf("| | Title | Status | Why | Owner |\n|---|---|---|---|---|\n");
-    for (size_t i = 0; risks && i < nrisk; i++) {
+    shown = review__shown(r, nrisk);
+    for (size_t i = 0; risks && i < shown; i++) {
         const review_risk_t *x = &risks[i];
         review__target_ref(&(review_target_t){x->o, x->k}, ref, sizeof ref);
         printf("| %s | ", ref);
@@ -969,6 +1040,7 @@ static void review__md(review_t *r)
         okr_export_md_text(stdout, x->k ? x->k->owner : x->o->owner);
         printf(" |\n");
     }
+    review__more(r, 1, nrisk, shown, "more");
     free(risks);
 
     snprintf(b, sizeof b, "3. Stale: no check-in for %u days or more", r->opts.stale_days);
@@ -976,7 +1048,8 @@ static void review__md(review_t *r)
     if (!r->nstale)
         printf("Nothing: every key result had a check-in in the last %u days.\n",
                r->opts.stale_days);
-    for (size_t i = 0; i < r->nstale; i++) {
+    shown = review__shown(r, r->nstale);
+    for (size_t i = 0; i < shown; i++) {
         const review_stale_t *s = &r->stale[i];
         printf("- %s ", okr_ref_format(OKR_REF_KEY_RESULT, s->k->kr->id, ref, sizeof ref));
         okr_export_md_text(stdout, s->k->kr->title);
@@ -985,11 +1058,14 @@ static void review__md(review_t *r)
         okr_export_md_text(stdout, s->k->owner);
         printf("\n");
     }
+    review__more(r, 1, r->nstale, shown, "more");
 
     review__heading(1, "4. Comments and kudos", r->ncomments);
     if (!r->ncomments)
         printf("None since then.\n");
-    for (size_t i = 0; i < r->ncomments; i++) {
+    shown = review__shown(r, r->ncomments);
+    review__more(r, 1, r->ncomments, shown, "earlier");
+    for (size_t i = r->ncomments - shown; i < r->ncomments; i++) {
         const review_comment_t *cm = &r->comments[i];
         int kudos = cm->c->kind == OKR__COMMENT_KIND__COMMENT_KIND_KUDOS;
         review__target_ref(&cm->on, ref, sizeof ref);
@@ -1084,12 +1160,15 @@ int okr_cmd_review(okr_cli_t *cli, int argc, char **argv)
         {"since", required_argument, NULL, OPT_SINCE},
         {"stale-days", required_argument, NULL, OPT_STALE_DAYS},
         {"md", no_argument, NULL, OPT_MD},
+        {"limit", required_argument, NULL, OPT_LIMIT},
+        {"all", no_argument, NULL, OPT_ALL},
         OKR_CLI_GLOBAL_LONGOPTS};
     cli->command = "review";
     cli->usage = review_usage;
     optind = 0;
     review_t r = {.cli = cli};
     r.opts.stale_days = REVIEW_STALE_DAYS;
+    r.opts.limit = REVIEW_LIMIT;
     int rc = okr_kit_options(cli, argc, argv, "", longopts, review__opt, &r.opts);
     if (rc < 0)
         rc = okr_kit_positional(cli, argc, argv, 0, 0, "");

@@ -277,6 +277,22 @@ check "review --json keeps what did not change apart" -- \
     test "$(jq -r '[.unchanged[].ref] | join(",")' "$dir/out")" = "K6"
 check "review --json puts the biggest movement first (ties: the latest first)" -- \
     test "$(jq -r '[.moved[].ref] | join(",")' "$dir/out")" = "K1,K5,K7,K4,K2"
+expect 0 "okr review --limit 2" -- okr review --limit 2
+check "each section shows the first two, the biggest movement first" -- \
+    sh -c "grep -q '^  K1 ' '$dir/out' && grep -q '^  K5 ' '$dir/out' && ! grep -q '^  K7 ' '$dir/out'"
+check "and counts the rest, saying how to see them" -- \
+    grep -q "… and 3 more: okr review --all, or --team TEAM for one team's" "$dir/out"
+expect 0 "okr review --limit 2 --md" -- okr review --limit 2 --md
+check "the Markdown agenda is cut the same way" -- \
+    sh -c "test \"\$(grep -c '^| K[0-9]* ' '$dir/out')\" -le 4 && grep -q '^\*… and 3 more' '$dir/out'"
+expect 0 "okr review --all" -- okr review --all
+check "--all shows every moved key result and no count" -- \
+    sh -c "grep -q '^  K7 ' '$dir/out' && ! grep -q '… and' '$dir/out'"
+expect 0 "okr --json review --limit 1" -- okr --json review --limit 1
+check "--json has every row whatever the limit" -- \
+    test "$(jq -r '[.moved[].ref] | join(",")' "$dir/out")" = "K1,K5,K7,K4,K2"
+expect 2 "review --limit 0 is a usage error" -- okr review --limit 0
+check "and says what it takes" -- grep -q "limit takes rows from 1" "$dir/err"
 expect 2 "review --since nonsense is a usage error" -- okr review --since fortnight
 expect 2 "review --since more than ten years back is a usage error" -- okr review --since 2000w
 check "and says so" -- grep -q "too long ago" "$dir/err"
