@@ -15,8 +15,10 @@
  *      one, as the coach (okr lint) counts;
  *   4. the comments and kudos written since (CommentList of every objective
  *      and key result in scope).
- * Lists are fetched pipelined (view_model.h), a few dozen requests in
- * flight, so a large organisation is one round trip per page, not per item.
+ * From protocol 1.5 the server lists the cycle's check-ins and comments
+ * since --since itself, a few pages for the whole agenda; an older server
+ * is asked per key result and per target, pipelined. Each section shows
+ * its --limit most important rows (25) and counts the rest.
  */
 #include "cli.h"
 

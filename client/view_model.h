@@ -2,9 +2,11 @@
  * review: every objective of one cycle that the caller may read, each with
  * its key results, its owner's name and its place in the alignment tree.
  *
- * It is loaded from the server once (okr_view_load: the cycle, every page of
- * ObjectiveList by cycle, then KeyResultList per objective, pipelined) and can
- * be kept current from pushed changes (okr_view_apply, for okr tree --live).
+ * It is loaded from the server once (okr_view_load: the cycle and every page
+ * of ObjectiveList by cycle, with the key results in the same pages from
+ * protocol 1.5; from an older server, KeyResultList per objective, pipelined)
+ * and can be kept current from pushed changes (okr_view_apply, for okr tree
+ * --live).
  * The figures (progress, status, score) are the server's, never recomputed
  * here; only a key result's status, which the server does not keep, is
  * derived with okr_progress_status from its progress, the cycle's pace and
