@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ini_read.h"
+#include "protocol.h"
 
 typedef enum { SETTING_STRING, SETTING_U64 } setting_type_t;
 
@@ -85,6 +86,9 @@ static const setting_t settings[] = {
       "for tests only: the writer sleeps this long before each commit, ms", "0"),
     N("test", test_trend_delay_ms,
       "for tests only: each trend computation sleeps this long before it starts, ms", "0"),
+    N("test", test_protocol_minor,
+      "for tests only: the protocol minor Hello announces, as an older okrd (0: the real one)",
+      "0"),
 };
 #define NSETTINGS (sizeof settings / sizeof settings[0])
 
@@ -414,6 +418,11 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
         fprintf(
             stderr,
             "okrd: test_commit_delay_ms and test_trend_delay_ms are for tests, at most 60000\n");
+        return -1;
+    }
+    if (cfg->test_protocol_minor > OKR_SERVER_PROTOCOL_MINOR) {
+        fprintf(stderr, "okrd: test_protocol_minor is at most %d (this okrd's), not %llu\n",
+                OKR_SERVER_PROTOCOL_MINOR, (unsigned long long)cfg->test_protocol_minor);
         return -1;
     }
     if (cfg->max_inflight < 1 || cfg->max_connections < 1 || cfg->session_ttl_s < 1) {

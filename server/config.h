@@ -70,6 +70,7 @@ typedef struct okr_config {
     /* [test] — for tests only, never in production */
     uint64_t test_commit_delay_ms; /* the writer sleeps this long before each commit */
     uint64_t test_trend_delay_ms;  /* each trend computation sleeps this long first */
+    uint64_t test_protocol_minor;  /* the minor Hello announces (0: the real one) */
 } okr_config_t;
 
 /* Fills cfg with the defaults. Free with okr_config_free. */

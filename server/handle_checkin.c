@@ -29,6 +29,7 @@
 #include "cycle_scan.h"
 #include "domain.h"
 #include "okr_error.h"
+#include "protocol.h"
 #include "request.h"
 #include "rollup.h"
 #include "validate.h"
@@ -344,11 +345,12 @@ void okr_handle_checkin_list(okr_req_t *r)
 {
     const Okr__CheckInListRequest *in = r->msg->checkin_list;
     okr_store_t *s = r->srv->store;
-    if (in->key_result_id && in->cycle_id) {
+    int since_lists = okr_protocol_minor(r->srv->cfg) >= OKR_PROTOCOL_CYCLE_LISTS;
+    if (since_lists && in->key_result_id && in->cycle_id) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "name a key result or a cycle, not both");
         return;
     }
-    if (in->cycle_id) {
+    if (since_lists && in->cycle_id) {
         checkin__list_since(r, in);
         return;
     }

@@ -10,6 +10,7 @@
 #include "domain.h"
 #include "log.h"
 #include "okr_error.h"
+#include "protocol.h"
 #include "request.h"
 #include "users.h"
 #include "validate.h"
@@ -189,11 +190,12 @@ void okr_handle_comment_list(okr_req_t *r)
 {
     const Okr__CommentListRequest *in = r->msg->comment_list;
     okr_store_t *s = r->srv->store;
-    if (in->cycle_id && (in->objective_id || in->key_result_id)) {
+    int since_lists = okr_protocol_minor(r->srv->cfg) >= OKR_PROTOCOL_CYCLE_LISTS;
+    if (since_lists && in->cycle_id && (in->objective_id || in->key_result_id)) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "name an objective, a key result or a cycle, not two");
         return;
     }
-    if (in->cycle_id) {
+    if (since_lists && in->cycle_id) {
         comment__list_since(r, in);
         return;
     }

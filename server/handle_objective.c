@@ -27,6 +27,7 @@
 #include "domain.h"
 #include "okr_error.h"
 #include "progress.h"
+#include "protocol.h"
 #include "request.h"
 #include "rollup.h"
 #include "users.h"
@@ -638,7 +639,7 @@ void okr_handle_objective_get(okr_req_t *r)
     size_t nlinked = 0;
     if (rc == 0 && (!linked || !linked_ptrs))
         rc = okr_req_refuse(r, OKR_E_INTERNAL, "out of memory");
-    if (rc == 0)
+    if (rc == 0 && okr_protocol_minor(r->srv->cfg) >= OKR_PROTOCOL_CYCLE_LISTS)
         nlinked = detail__linked(&d, linked, linked_ptrs);
     double expected = 0;
     Okr__Cycle *cycle;
@@ -760,7 +761,7 @@ static int list__on_objective(void *arg, uint64_t id)
         return 1;
     }
     l->items[l->n++] = o;
-    if (!l->in->with_key_results)
+    if (!l->in->with_key_results || okr_protocol_minor(l->r->srv->cfg) < OKR_PROTOCOL_CYCLE_LISTS)
         return 0;
     okr_index_each(l->s, l->txn, OKR_DB_IDX_OBJECTIVE_KRS, id, 0, list__on_kr, l);
     if (l->rc)

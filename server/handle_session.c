@@ -11,20 +11,13 @@
 #include "log.h"
 #include "okr_error.h"
 #include "password_policy.h"
+#include "protocol.h"
 #include "request.h"
 #include "sessions.h"
 #include "users.h"
 #include "validate.h"
 
-#define SERVER_PROTOCOL_MAJOR 1
-/* 1.1: titles in a CheckInResult's ancestors; 1.2: user_set_password, user_activate,
- * user_set_name; 1.3: dated check-ins, trends; 1.4: MineRequest.feedback_since;
- * 1.5: a cycle's check-ins and comments since a time (CheckInListRequest and
- * CommentListRequest cycle_id, since), objectives listed with their key
- * results (ObjectiveListRequest.with_key_results), ObjectiveDetail.linked,
- * session_list, session_revoke */
-#define SERVER_PROTOCOL_MINOR 5
-#define PING_PAYLOAD_MAX      1024
+#define PING_PAYLOAD_MAX 1024
 
 /* ---- hello ---- */
 
@@ -41,11 +34,11 @@ void okr_handle_hello(okr_req_t *r)
         okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
     }
-    if (h->version_major != SERVER_PROTOCOL_MAJOR) {
+    if (h->version_major != OKR_SERVER_PROTOCOL_MAJOR) {
         okr_req_fail(r, OKR_E_UNSUPPORTED,
                      "protocol version %u is not supported: this server speaks %d.%d; "
                      "install a matching okr client",
-                     h->version_major, SERVER_PROTOCOL_MAJOR, SERVER_PROTOCOL_MINOR);
+                     h->version_major, OKR_SERVER_PROTOCOL_MAJOR, OKR_SERVER_PROTOCOL_MINOR);
         okr_conn_shutdown(c);
         return;
     }
@@ -53,8 +46,8 @@ void okr_handle_hello(okr_req_t *r)
     okr_debug("conn %llu %s: hello from \"%s\" %u.%u", (unsigned long long)c->id, c->peer,
               h->client_name, h->version_major, h->version_minor);
     Okr__HelloResult res = OKR__HELLO_RESULT__INIT;
-    res.version_major = SERVER_PROTOCOL_MAJOR;
-    res.version_minor = SERVER_PROTOCOL_MINOR;
+    res.version_major = OKR_SERVER_PROTOCOL_MAJOR;
+    res.version_minor = okr_protocol_minor(r->srv->cfg);
     res.server_name = "okrd " OKR_VERSION;
     res.max_frame = (uint32_t)r->srv->cfg->max_frame;
     res.max_frame_before_login = (uint32_t)r->srv->cfg->max_frame_before_login;

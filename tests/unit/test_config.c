@@ -228,7 +228,8 @@ static void test_flag_values(void **state)
 }
 
 /* trend_parallel, trend_queue and trend_per_connection (in [limits]) and
- * test_trend_delay_ms (in [test]): their defaults, the file, flags, and
+ * test_trend_delay_ms and test_protocol_minor (in [test]): their defaults,
+ * the file, flags, and
  * their bounds, each refusal naming the setting; and hash_queue's bound. */
 static void test_trend_limits(void **state)
 {
@@ -239,6 +240,14 @@ static void test_trend_limits(void **state)
     assert_int_equal(cfg.trend_queue, 64);
     assert_int_equal(cfg.trend_per_connection, 16);
     assert_int_equal(cfg.test_trend_delay_ms, 0);
+    assert_int_equal(cfg.test_protocol_minor, 0);
+    okr_config_free(&cfg);
+    assert_int_equal(from_args(&cfg, "--test-protocol-minor", "4"), 0);
+    assert_int_equal(cfg.test_protocol_minor, 4);
+    okr_config_free(&cfg);
+    assert_int_equal(from_args(&cfg, "--test-protocol-minor", "99"), -1); /* newer than okrd */
+    okr_config_free(&cfg);
+    okr_config_defaults(&cfg);
     static const char text[] = "[limits]\ntrend_parallel = 3\ntrend_queue = 500\n"
                                "trend_per_connection = 7\n"
                                "[test]\ntest_trend_delay_ms = 300\n";
