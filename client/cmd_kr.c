@@ -211,11 +211,6 @@ static int kr__parse_figures(okr_cli_t *cli, const kr_opts_t *o, kr_figures_t *f
 
 /* ---------------------------------------------------------------- output */
 
-static json_t *kr__json(const void *kr)
-{
-    return okr_json_key_result(kr);
-}
-
 /* 'Added K34 to O12: "Title" (0 -> 200 customers).' */
 static void kr__say(const char *verb, const Okr__KeyResult *kr)
 {
@@ -401,12 +396,7 @@ static int kr__list(okr_cli_t *cli, int argc, char **argv)
         return rc;
     const Okr__ObjectiveDetail *d = got->objective_detail;
     if (cli->json) {
-        json_t *a = json_array();
-        for (size_t i = 0; a && i < d->n_key_results; i++)
-            if (json_array_append_new(a, kr__json(d->key_results[i])) != 0) {
-                json_decref(a);
-                a = NULL;
-            }
+        json_t *a = okr_json_key_results(d->key_results, d->n_key_results);
         if (!a)
             rc = okr_kit_nomem(cli);
         else

@@ -287,12 +287,7 @@ static json_t *obj__json(const void *o)
 
 static json_t *obj__detail_json(const Okr__ObjectiveDetail *d, const Okr__ObjectiveTrend *trend)
 {
-    json_t *krs = json_array();
-    for (size_t i = 0; krs && i < d->n_key_results; i++)
-        if (json_array_append_new(krs, okr_json_key_result(d->key_results[i])) != 0) {
-            json_decref(krs);
-            krs = NULL;
-        }
+    json_t *krs = okr_json_key_results(d->key_results, d->n_key_results);
     if (!krs)
         return NULL;
     return json_pack("{s:o, s:o, s:o, s:I, s:f, s:o?}", "objective",

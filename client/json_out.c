@@ -364,3 +364,14 @@ json_t *okr_json_progress_update(const Okr__ProgressUpdate *u)
         jb__str(&b, "title", u->title);
     return jb__end(&b);
 }
+
+json_t *okr_json_key_results(Okr__KeyResult *const *krs, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        if (json_array_append_new(a, okr_json_key_result(krs[i])) != 0) {
+            json_decref(a);
+            a = NULL;
+        }
+    return a;
+}

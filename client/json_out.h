@@ -17,6 +17,8 @@
 
 json_t *okr_json_objective(const Okr__Objective *o);
 json_t *okr_json_key_result(const Okr__KeyResult *kr);
+/* An array of n key results; NULL when out of memory. */
+json_t *okr_json_key_results(Okr__KeyResult *const *krs, size_t n);
 json_t *okr_json_team(const Okr__Team *t);
 json_t *okr_json_cycle(const Okr__Cycle *c);
 json_t *okr_json_checkin(const Okr__CheckIn *ci);

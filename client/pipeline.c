@@ -26,7 +26,6 @@ void okr_pipe_pace(okr_pipe_pace_t *p, uint64_t sent_ms)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
     p->resumed_ms = okr_mono_ms();
-    p->pauses++;
 }
 
 static uint64_t pipe__next_after(const Okr__Response *r)

@@ -50,7 +50,6 @@ typedef int (*okr_pipe_answer_fn)(void *arg, size_t i, const Okr__Response *resp
 #define OKR_PIPE_PAUSE_MS 100
 typedef struct okr_pipe_pace {
     uint64_t resumed_ms; /* when the last pause ended */
-    unsigned pauses;
 } okr_pipe_pace_t;
 void okr_pipe_pace(okr_pipe_pace_t *p, uint64_t sent_ms);
 
