@@ -26,7 +26,7 @@
 #include "okr.pb-c.h"
 
 #define OKR_PROTOCOL_MAJOR 1
-#define OKR_PROTOCOL_MINOR 5
+#define OKR_PROTOCOL_MINOR 6
 
 /* The protocol minors from which a server takes what older ones ignore. */
 #define OKR_PROTOCOL_LOGOUT_EVERYWHERE   2 /* LogoutRequest.everywhere */
@@ -36,6 +36,7 @@
 #define OKR_PROTOCOL_SINCE_LISTS         5 /* {CheckIn,Comment}ListRequest cycle_id, since */
 #define OKR_PROTOCOL_OBJECTIVES_WITH_KRS 5 /* ObjectiveListRequest.with_key_results */
 #define OKR_PROTOCOL_SESSIONS            5 /* SessionListRequest, SessionRevokeRequest */
+#define OKR_PROTOCOL_LIMITS              6 /* HelloResult.max_key_results_per_objective */
 
 typedef struct okr_client okr_client_t;
 

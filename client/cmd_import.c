@@ -407,6 +407,9 @@ static int world__load(okr_cli_t *cli, const okr_csv_t *t, const char *cycle, im
     iw->w.nteams = iw->nteams;
     iw->w.objectives = iw->objs;
     iw->w.nobjectives = iw->nobjs;
+    /* Answered by now: world__cycle waited for the server. */
+    if (!rc && okr_client_server_speaks(cli->client, OKR_PROTOCOL_LIMITS))
+        iw->w.max_key_results = okr_client_server_hello(cli->client)->max_key_results_per_objective;
     return rc;
 }
 

@@ -645,6 +645,39 @@ static void plan__linked(plan_ctx_t *c, size_t i)
     }
 }
 
+/* Each objective's key results against the server's limit: the row that
+ * goes over is named once per objective, which would otherwise be refused
+ * halfway through the import. */
+static void plan__kr_counts(plan_ctx_t *c)
+{
+    okr_plan_t *p = c->p;
+    uint32_t max = c->w->max_key_results;
+    if (max == 0 || p->nobjs == 0)
+        return;
+    size_t *count = calloc(p->nobjs, sizeof *count);
+    if (!count) {
+        c->nomem = 1;
+        return;
+    }
+    for (size_t i = 0; i < p->nkrs; i++) {
+        size_t o = p->krs[i].objective;
+        if (o == OKR_PLAN_NONE || ++count[o] != (size_t)max + 1)
+            continue;
+        const okr_plan_obj_t *po = &p->objs[o];
+        char what[96];
+        if (po->ref[0])
+            snprintf(what, sizeof what, "objective %.40s (line %zu)", po->ref, po->line);
+        else
+            snprintf(what, sizeof what, "the objective of line %zu", po->line);
+        plan__problem(c, p->krs[i].line,
+                      "%s gets more than %u key results, the most the server allows for one "
+                      "objective: an objective is best measured by 3-5; split it or leave some "
+                      "out",
+                      what, (unsigned)max);
+    }
+    free(count);
+}
+
 /* ---------------------------------------------------------------- pass 3: alignment */
 
 /* Sets every objective's depth, reporting each loop once. */
@@ -856,6 +889,8 @@ int okr_plan_build(const okr_csv_t *t, const okr_plan_world_t *w, okr_plan_t *p)
         for (size_t i = 0; rc == 0 && i < t->nrows; i++)
             if (c.types[i] == ROW_KR)
                 plan__linked(&c, i);
+        if (rc == 0)
+            plan__kr_counts(&c);
         if (rc == 0)
             plan__depths(&c);
         if (rc == 0 && !c.nomem)

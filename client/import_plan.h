@@ -87,6 +87,9 @@ typedef struct okr_plan_world {
     size_t nobjectives;
     int64_t cycle_start; /* its start, and now: a check-in may be dated within them */
     int64_t now_ms;
+    /* The most live key results the server lets one objective have (its
+     * Hello, from protocol 1.6); 0: no limit, or not said. */
+    uint32_t max_key_results;
 } okr_plan_world_t;
 
 /* ---- the plan */

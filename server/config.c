@@ -53,6 +53,8 @@ static const setting_t settings[] = {
       "8388608"),
     N("limits", out_queue_soft, "bytes queued before events for one entity coalesce", "262144"),
     N("limits", max_subscriptions, "subscriptions per connection", "64"),
+    N("limits", max_key_results_per_objective,
+      "key results one objective may have; archived ones do not count (0 = no limit)", "25"),
     N("limits", trend_parallel, "trend computations at once on the thread pool", "2"),
     N("limits", trend_queue, "trend requests waiting; beyond, they get UNAVAILABLE", "64"),
     N("limits", trend_per_connection,

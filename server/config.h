@@ -39,14 +39,15 @@ typedef struct okr_config {
     uint64_t max_inflight;             /* requests in progress per connection */
     uint64_t rate_limit_rps;           /* requests per second per connection, 0 = off */
     uint64_t rate_limit_burst;
-    uint64_t out_queue_max;         /* bytes queued to a slow reader before it is cut off */
-    uint64_t out_queue_soft;        /* beyond this, queued events for one entity coalesce */
-    uint64_t max_subscriptions;     /* per connection */
-    uint64_t trend_parallel;        /* trend computations at once on the thread pool */
-    uint64_t trend_queue;           /* trend requests waiting; beyond, refused */
-    uint64_t trend_per_connection;  /* a connection's computing or waiting */
-    uint64_t socket_sndbuf;         /* kernel send buffer per connection, 0 = OS default */
-    uint64_t replay_window_changes; /* a resume further back gets a snapshot */
+    uint64_t out_queue_max;                 /* bytes queued to a slow reader before it is cut off */
+    uint64_t out_queue_soft;                /* beyond this, queued events for one entity coalesce */
+    uint64_t max_subscriptions;             /* per connection */
+    uint64_t max_key_results_per_objective; /* live ones; 0 = no limit */
+    uint64_t trend_parallel;                /* trend computations at once on the thread pool */
+    uint64_t trend_queue;                   /* trend requests waiting; beyond, refused */
+    uint64_t trend_per_connection;          /* a connection's computing or waiting */
+    uint64_t socket_sndbuf;                 /* kernel send buffer per connection, 0 = OS default */
+    uint64_t replay_window_changes;         /* a resume further back gets a snapshot */
     uint64_t replay_window_s;
     uint64_t handshake_timeout_ms;
     uint64_t login_timeout_ms;

@@ -12,6 +12,9 @@
  *     keeps its subject. Either way it stops counting for its objective.
  *     Delete names the version it read; 0 means "do not check".
  *   - Lists leave archived key results out (get still shows one by id).
+ *   - An objective holds at most max_key_results_per_objective live key
+ *     results: every check-in rolls all of them up, and its page carries
+ *     them all, so the count must stay small (the practice is 3-5).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -235,6 +238,13 @@ static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
                             "only O%llu's owner, a lead of its team or an admin may add key "
                             "results to it",
                             ULL(obj->id));
+    uint64_t cap = r->srv->cfg->max_key_results_per_objective;
+    if (rc == 0 && cap && obj->key_result_count >= cap)
+        rc = okr_req_refuse(r, OKR_E_BAD_REQUEST,
+                            "O%llu has %u key results, the most this server allows for one "
+                            "objective (max_key_results_per_objective): an objective is best "
+                            "measured by 3-5; remove one (okr kr rm) or split the objective",
+                            ULL(obj->id), (unsigned)obj->key_result_count);
     int64_t now = okr_wall_ms();
     Okr__KeyResult kr = OKR__KEY_RESULT__INIT;
     kr.objective_id = obj->id;

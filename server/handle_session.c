@@ -51,6 +51,11 @@ void okr_handle_hello(okr_req_t *r)
     res.server_name = "okrd " OKR_VERSION;
     res.max_frame = (uint32_t)r->srv->cfg->max_frame;
     res.max_frame_before_login = (uint32_t)r->srv->cfg->max_frame_before_login;
+    if (okr_protocol_minor(r->srv->cfg) >= OKR_PROTOCOL_LIMITS)
+        res.max_key_results_per_objective =
+            (uint32_t)(r->srv->cfg->max_key_results_per_objective > UINT32_MAX
+                           ? UINT32_MAX
+                           : r->srv->cfg->max_key_results_per_objective);
     Okr__Response resp = OKR__RESPONSE__INIT;
     resp.result_case = OKR__RESPONSE__RESULT_HELLO;
     resp.hello = &res;

@@ -6,7 +6,7 @@
  * time (CheckInListRequest and CommentListRequest cycle_id, since),
  * objectives listed with their key results
  * (ObjectiveListRequest.with_key_results), ObjectiveDetail.linked,
- * session_list, session_revoke.
+ * session_list, session_revoke; 1.6: HelloResult.max_key_results_per_objective.
  */
 #ifndef OKR_PROTOCOL_H
 #define OKR_PROTOCOL_H
@@ -14,10 +14,11 @@
 #include "config.h"
 
 #define OKR_SERVER_PROTOCOL_MAJOR 1
-#define OKR_SERVER_PROTOCOL_MINOR 5
+#define OKR_SERVER_PROTOCOL_MINOR 6
 
 /* The minor from which a request's field or a result's is known. */
 #define OKR_PROTOCOL_CYCLE_LISTS 5 /* cycle_id, since, with_key_results, linked */
+#define OKR_PROTOCOL_LIMITS      6 /* HelloResult.max_key_results_per_objective */
 
 /* The minor this okrd speaks: its own, or the older one of the test setting
  * test_protocol_minor, whose later additions it then leaves out as an okrd

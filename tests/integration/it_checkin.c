@@ -1312,14 +1312,17 @@ static void test_mine_feedback_many_key_results(void **state)
     uint64_t ours = objective(admin, "The team's older objective",
                               (obj_spec_t){.cycle_id = cyc, .owner_team_id = team});
     uint64_t ours_kr = kr(admin, ours, "The team's number", 0, 10, 1);
-    /* Newer, and with more key results than are read ahead: Max's, in the team. */
-    uint64_t big =
-        objective(me, "Max's big objective", (obj_spec_t){.cycle_id = cyc, .team_id = team});
+    /* Newer, and with more key results than are read ahead (512): Max's, in
+     * the team, 25 to an objective as the server allows. */
     uint64_t big_kr = 0;
-    for (int i = 0; i < 512; i++) {
-        char title[32];
-        snprintf(title, sizeof title, "number %d", i);
-        big_kr = kr(me, big, title, 0, 10, 1);
+    for (int o = 0; o < 21; o++) {
+        char title[48];
+        snprintf(title, sizeof title, "Max's big objective %d", o);
+        uint64_t big = objective(me, title, (obj_spec_t){.cycle_id = cyc, .team_id = team});
+        for (int i = 0; i < 25; i++) {
+            snprintf(title, sizeof title, "number %d.%d", o, i);
+            big_kr = kr(me, big, title, 0, 10, 1);
+        }
     }
     int64_t since = now_ms();
     sleep_ms(5);

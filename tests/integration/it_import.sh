@@ -256,4 +256,30 @@ echo "# reading the parents: $refused answers refused, $pauses pauses"
 check "the read pipeline paused once per run of refusals" -- \
     test "$refused" -gt 20 -a "$pauses" -ge 1 -a "$((pauses * 4))" -le "$refused"
 
+# ---- a server that allows 3 key results per objective (it says so in its
+# Hello): a file asking for more is refused before anything is created, and
+# okr kr add beyond the limit is refused saying why; a removed one frees a place
+stop_okrd
+okrd_args=(--max-key-results-per-objective 3)
+start_okrd
+setup cycle add 2027-Q3 --start +421d --end +510d
+printf '%s\n' 'type,ref,title,target' 'objective,L1,Crowded,' 'key_result,,A,1' \
+    'key_result,,B,2' 'key_result,,C,3' 'key_result,,D,4' >"$dir/crowded.csv"
+expect 2 "a file with 4 key results under one objective" -- \
+    okr import "$dir/crowded.csv" --cycle 2027-Q3
+check "the row that goes over is named, with the limit" -- grep -qF \
+    "$dir/crowded.csv:6: objective L1 (line 2) gets more than 3 key results, the most the server allows" \
+    "$dir/err"
+check "nothing was created" -- test "$(count_objs 2027-Q3)" = 0
+head -n 5 "$dir/crowded.csv" >"$dir/three.csv"
+expect 0 "3 key results under one objective import" -- okr --json import "$dir/three.csv" --cycle 2027-Q3
+oid=$(field '.objectives[0].id')
+expect 5 "a 4th key result by hand" -- okr kr add "O$oid" "D" --target 4
+check "is refused, saying what to do" -- grep -q \
+    "O$oid has 3 key results, the most this server allows for one objective (max_key_results_per_objective).*okr kr rm" \
+    "$dir/err"
+kid=$(okr --json kr list "O$oid" | jq -r '.key_results[0].id')
+expect 0 "one removed" -- okr kr rm "K$kid"
+expect 0 "frees a place" -- okr kr add "O$oid" "D" --target 4
+
 finish

@@ -308,6 +308,46 @@ static void test_plan_checkin_dates(void **state)
     unplan(&x);
 }
 
+/* The server's limit of key results per objective (its Hello): the row that
+ * goes over is named once per objective; 0 checks nothing. */
+static void test_plan_key_result_limit(void **state)
+{
+    (void)state;
+    static const char text[] = "type,ref,parent,title,target\n"
+                               "objective,O1,,Busy,\n"
+                               "key_result,,,One,1\n"
+                               "key_result,,,Two,2\n"
+                               "key_result,,,Three,3\n"
+                               "key_result,,,Four,4\n"
+                               "objective,,,Quiet,\n"
+                               "key_result,,,Only,1\n"
+                               "key_result,,O1,Five,5\n"
+                               "objective,,,Full,\n"
+                               "key_result,,,A,1\n"
+                               "key_result,,,B,2\n"
+                               "key_result,,,C,3\n";
+    okr_plan_world_t w = world;
+    okr_csv_t t;
+    okr_plan_t p;
+    parse_ok(text, &t);
+    assert_int_equal(okr_plan_build(&t, &w, &p), 0); /* no limit said */
+    okr_plan_free(&p);
+    w.max_key_results = 3;
+    assert_int_equal(okr_plan_build(&t, &w, &p), 1);
+    assert_int_equal(p.nproblems, 1); /* O1 once, though it gets 5; Full is at 3 */
+    assert_int_equal(p.problems[0].line, 6);
+    assert_non_null(strstr(p.problems[0].message, "objective O1 (line 2) gets more than 3 key "
+                                                  "results, the most the server allows"));
+    okr_plan_free(&p);
+    w.max_key_results = 2;
+    assert_int_equal(okr_plan_build(&t, &w, &p), 1);
+    assert_int_equal(p.nproblems, 2);
+    assert_int_equal(p.problems[1].line, 13);
+    assert_non_null(strstr(p.problems[1].message, "the objective of line 10 gets more than 2"));
+    okr_plan_free(&p);
+    okr_csv_free(&t);
+}
+
 static void test_plan_minimal_sheet(void **state)
 {
     (void)state;
@@ -522,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_plan_many_problems),
         cmocka_unit_test(test_plan_key_result_first),
         cmocka_unit_test(test_plan_lookups),
+        cmocka_unit_test(test_plan_key_result_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
