@@ -100,8 +100,15 @@ double okr_expected_progress(int64_t start_ms, int64_t end_ms, int64_t now_ms)
     return okr_clamp01((double)elapsed / (double)length);
 }
 
+int okr_progress_done(double progress)
+{
+    return progress >= 1.0 - PROGRESS__EPS;
+}
+
 Okr__ProgressStatus okr_progress_status(double progress, double expected, int confidence)
 {
+    if (okr_progress_done(progress))
+        return OKR__PROGRESS_STATUS__PROGRESS_STATUS_ON_TRACK;
     double gap = okr_clamp01(expected) - okr_clamp01(progress);
     int known = confidence >= 0;
     if (gap > OKR_STATUS_OFF_TRACK_GAP + PROGRESS__EPS ||

@@ -19,7 +19,10 @@
  *   at risk    if e - p > 0.15, or c <= 6
  *   on track   otherwise
  * Being ahead of pace never hurts; a low confidence overrides a good pace
- * because the person closest to the work says it will not be reached.
+ * because the person closest to the work says it will not be reached. A
+ * figure at 100% is done and on track: a confidence given before it was
+ * reached no longer counts, neither for the key result nor, in the minimum
+ * over key results, for its objective.
  *
  * Grades of a score s (Google's scale): red s < 0.4, yellow 0.4 <= s < 0.7,
  * green s >= 0.7. Committed objectives are expected at 1.0, aspirational
@@ -59,6 +62,9 @@ double okr_mean_progress(const double *progress, size_t n);
 
 /* Expected progress at now_ms for a cycle [start_ms, end_ms], in [0, 1]. */
 double okr_expected_progress(int64_t start_ms, int64_t end_ms, int64_t now_ms);
+
+/* 1 when progress has reached 100%: done, whatever the confidence said. */
+int okr_progress_done(double progress);
 
 /* Status as documented above. confidence < 0 means unknown. */
 Okr__ProgressStatus okr_progress_status(double progress, double expected, int confidence);

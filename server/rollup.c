@@ -102,7 +102,7 @@ static int figures__on_kr(void *arg, uint64_t kr_id)
             kr->progress = p;
             rc = okr_kr_save(f->s, f->txn, kr, kr);
         }
-        if (kr->has_confidence &&
+        if (kr->has_confidence && !okr_progress_done(p) &&
             (f->min_confidence < 0 || (int)kr->confidence < f->min_confidence))
             f->min_confidence = (int)kr->confidence;
         if (rc == 0)

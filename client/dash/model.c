@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "progress.h"
+
 #define MODEL_EPSILON 1e-9
 
 /* ---------------------------------------------------------------- sorted arrays */
@@ -231,7 +233,8 @@ size_t dash_model_kr_count(const dash_model_t *m, uint64_t objective_id, int *mi
         if (kr->objective_id != objective_id || kr->archived)
             continue;
         n++;
-        if (kr->has_confidence && (minc < 0 || (int)kr->confidence < minc))
+        if (kr->has_confidence && !okr_progress_done(kr->progress) &&
+            (minc < 0 || (int)kr->confidence < minc))
             minc = (int)kr->confidence;
     }
     if (min_confidence)

@@ -127,7 +127,7 @@ int dash_model_set_trend(dash_model_t *m, uint64_t objective_id, const double *p
 int64_t dash_model_last_checkin(const dash_model_t *m, uint64_t objective_id);
 
 /* Key results of an objective in the model, and the lowest confidence among
- * them (-1 when none has one). */
+ * those not yet done (-1 when none has one): okr_progress_status's rule. */
 size_t dash_model_kr_count(const dash_model_t *m, uint64_t objective_id, int *min_confidence);
 
 #endif

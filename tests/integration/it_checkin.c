@@ -1346,6 +1346,44 @@ static void test_mine_feedback_many_key_results(void **state)
     okr_client_free(admin);
 }
 
+/* A key result's status, and its objective's, count its confidence only
+ * until it is done: "okr checkin K1 done" keeps the last confidence given,
+ * often a doubtful one from before it was reached. */
+static void test_status_done_confidence(void **state)
+{
+    (void)state;
+    okr_client_t *admin = ts_login(&server, "admin", TS_ADMIN_PASSWORD);
+    uint64_t cyc = tw_active_cycle(admin, "ci-done-confidence", NULL); /* 11% gone */
+    okr_client_t *alice = user(admin, "alice-done");
+    uint64_t o = objective(alice, "Pass the certification", (obj_spec_t){.cycle_id = cyc});
+    uint64_t exam = kr(alice, o, "Exam passed", 0, 1, 1);
+    uint64_t talks = kr(alice, o, "Talks given", 0, 4, 1);
+    Okr__Response *resp = NULL;
+    assert_int_equal(checkin(alice, talks, 2, 9, NULL, NULL), OKR_OK);
+    assert_int_equal(checkin(alice, exam, 0, 2, "not sure I will pass", &resp), OKR_OK);
+    assert_int_equal(resp->checkin->ancestors[0]->status,
+                     OKR__PROGRESS_STATUS__PROGRESS_STATUS_OFF_TRACK);
+    okr__response__free_unpacked(resp, NULL);
+
+    assert_int_equal(checkin(alice, exam, 1, -1, "passed", &resp), OKR_OK);
+    assert_int_equal(resp->checkin->key_result->confidence, 2); /* kept, as before */
+    assert_int_equal(resp->checkin->ancestors[0]->status,
+                     OKR__PROGRESS_STATUS__PROGRESS_STATUS_ON_TRACK);
+    okr__response__free_unpacked(resp, NULL);
+    resp = objective_get(alice, o);
+    assert_int_equal(resp->objective_detail->objective->status,
+                     OKR__PROGRESS_STATUS__PROGRESS_STATUS_ON_TRACK);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* the one not done still counts */
+    assert_int_equal(checkin(alice, talks, 3, 3, "two cancelled", &resp), OKR_OK);
+    assert_int_equal(resp->checkin->ancestors[0]->status,
+                     OKR__PROGRESS_STATUS__PROGRESS_STATUS_OFF_TRACK);
+    okr__response__free_unpacked(resp, NULL);
+    okr_client_free(alice);
+    okr_client_free(admin);
+}
+
 /* ---------------------------------------------------------------- since */
 
 /* The "since" form of CheckInListRequest or CommentListRequest (1.5): one
@@ -1542,6 +1580,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_checkin_figures),
+        cmocka_unit_test(test_status_done_confidence),
         cmocka_unit_test(test_alignment_chain),
         cmocka_unit_test(test_checkin_kinds_and_validation),
         cmocka_unit_test(test_checkin_dated),

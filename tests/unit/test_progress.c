@@ -259,7 +259,13 @@ static void test_status_confidence(void **state)
     assert_int_equal(okr_progress_status(0.5, 0.5, 3), OFF);
     assert_int_equal(okr_progress_status(0.5, 0.5, 0), OFF);
     /* low confidence overrides a good pace */
-    assert_int_equal(okr_progress_status(1.0, 0.1, 2), OFF);
+    assert_int_equal(okr_progress_status(0.9, 0.1, 2), OFF);
+    /* but not a figure that is done: a confidence given on the way no longer
+     * counts (okr checkin K1 done keeps the last one given) */
+    assert_true(okr_progress_done(1.0) && okr_progress_done(1.0 - 1e-12));
+    assert_false(okr_progress_done(0.999) || okr_progress_done(NAN));
+    assert_int_equal(okr_progress_status(1.0, 0.1, 2), ON);
+    assert_int_equal(okr_progress_status(1.0, 1.0, 0), ON);
     /* high confidence does not rescue a bad pace */
     assert_int_equal(okr_progress_status(0.1, 0.9, 10), OFF);
     assert_int_equal(okr_progress_status(0.3, 0.5, 10), RISK);
