@@ -310,6 +310,15 @@ int okr_view_reindex(okr_view_t *v)
     v->now_ms = okr_wall_ms();
     v->expected =
         v->cycle ? okr_expected_progress(v->cycle->start_at, v->cycle->end_at, v->now_ms) : 0.0;
+    /* A status pushed with a change (or sent by an okrd before 1.6) is from
+     * that change; the pace has moved on since. */
+    int open = v->cycle && v->cycle->state != OKR__CYCLE_STATE__CYCLE_STATE_CLOSED;
+    for (size_t i = 0; open && i < v->n; i++) {
+        Okr__Objective *o = v->objs[i].o;
+        if (o->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED &&
+            o->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
+            o->status = okr_status_now(o->status, o->progress, v->expected);
+    }
     for (size_t i = 0; i < v->n; i++) {
         okr_view_obj_t *o = &v->objs[i];
         o->weight_total = 0;

@@ -8,9 +8,11 @@
  * and can be kept current from pushed changes (okr_view_apply, for okr tree
  * --live).
  * The figures (progress, status, score) are the server's, never recomputed
- * here; only a key result's status, which the server does not keep, is
- * derived with okr_progress_status from its progress, the cycle's pace and
- * its confidence, or is the status of the objective it is linked to.
+ * here, but for two: a key result's status, which the server does not keep,
+ * is derived with okr_progress_status from its progress, the cycle's pace and
+ * its confidence, or is the status of the objective it is linked to; and an
+ * objective's status is brought to now with okr_status_now (a pushed one is
+ * from its change, and the pace has moved on since).
  *
  * Roots: an objective is a root of the view when it is aligned to nothing, or
  * to an objective that is not in the view (archived, of another cycle, or

@@ -120,6 +120,14 @@ Okr__ProgressStatus okr_progress_status(double progress, double expected, int co
     return OKR__PROGRESS_STATUS__PROGRESS_STATUS_ON_TRACK;
 }
 
+Okr__ProgressStatus okr_status_now(Okr__ProgressStatus stored, double progress, double expected_now)
+{
+    Okr__ProgressStatus pace = okr_progress_status(progress, expected_now, -1);
+    return (int)stored > (int)pace && (int)stored <= OKR__PROGRESS_STATUS__PROGRESS_STATUS_OFF_TRACK
+               ? stored
+               : pace;
+}
+
 const char *okr_status_name(Okr__ProgressStatus status)
 {
     switch (status) {

@@ -69,6 +69,13 @@ int okr_progress_done(double progress);
 /* Status as documented above. confidence < 0 means unknown. */
 Okr__ProgressStatus okr_progress_status(double progress, double expected, int confidence);
 
+/* An objective's status now, from the one stored at its last change:
+ * the cycle's pace has only moved on since (okrd recomputes a cycle's
+ * objectives when its dates change), so the worse of that and what the pace
+ * alone says now. A stored status of 0 (none) takes the pace's. */
+Okr__ProgressStatus okr_status_now(Okr__ProgressStatus stored, double progress,
+                                   double expected_now);
+
 /* "on track", "at risk", "off track" (or "unknown"). */
 const char *okr_status_name(Okr__ProgressStatus status);
 

@@ -26,6 +26,7 @@
 #include "keys.h"
 #include "lint.h"
 #include "okr_error.h"
+#include "pace.h"
 #include "request.h"
 
 #define LIST_STOP         1 /* an index callback's "stop here" */
@@ -431,6 +432,7 @@ typedef struct mine_ctx {
     size_t n_objectives, n_krs, n_tasks, n_stale;
     Okr__Comment *feedback[OKR_FEEDBACK_MAX];
     size_t n_feedback;
+    okr_pace_memo_t pace; /* the objectives' status as of now */
     int rc;
 } mine_ctx_t;
 
@@ -488,9 +490,10 @@ static int mine__on_objective(void *arg, uint64_t id)
     Okr__Objective *obj = mine__objective(m, id);
     if (!obj)
         return 0;
-    if (mine__cycle_wanted(m, obj->cycle_id))
+    if (mine__cycle_wanted(m, obj->cycle_id)) {
+        okr_pace_refresh(m->s, m->txn, &m->pace, obj);
         m->objectives[m->n_objectives++] = obj;
-    else
+    } else
         okr__objective__free_unpacked(obj, NULL);
     return 0;
 }
@@ -611,6 +614,7 @@ void okr_handle_mine(okr_req_t *r)
     m->cycle_id = in->cycle_id;
     m->stale_only = in->stale_only;
     m->now = okr_wall_ms();
+    m->pace = okr_pace_memo(m->now);
     int rc = 0;
     if (in->cycle_id) {
         Okr__Cycle *c;

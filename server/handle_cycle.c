@@ -9,7 +9,9 @@
  * Decisions where the contract is silent:
  *   - start_at and end_at are required (> 0) and end_at >= start_at; any
  *     length is accepted (DESIGN: 3-6 months is usual, not a rule);
- *   - cycle_update with state UNSPECIFIED keeps the current state;
+ *   - cycle_update with state UNSPECIFIED keeps the current state; new
+ *     dates recompute the status of the cycle's objectives (the pace moved)
+ *     in the same write, its Change carrying those that moved;
  *   - closing stores the objectives' new state and score with version + 1
  *     (an editor holding the old version must reload: the state changed);
  *   - start_from: objective_ids may be empty (a new cycle only) and may list
@@ -157,9 +159,17 @@ static int update__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         c.version = old->version + 1;
         c.updated_at = okr_wall_ms();
         rc = cycle__save(r, s, txn, old, &c);
+        /* New dates move the pace, and with it its objectives' status: the
+         * change carries those that moved, for the live views. */
+        okr_updates_t ups = {0};
+        if (rc == 0 && (c.start_at != old->start_at || c.end_at != old->end_at))
+            rc = okr_rollup_cycle(s, txn, c.id, c.updated_at, &ups);
+        okr_change_extra_t extra = {.ancestors = ups.items, .n_ancestors = ups.n};
         if (rc == 0)
-            rc = okr_change_record(s, txn, r->user->id, OKR__CHANGE_OP__CHANGE_OP_UPDATE,
-                                   OKR__ENTITY_KIND__ENTITY_KIND_CYCLE, c.id, &c.base, NULL, NULL);
+            rc =
+                okr_change_record(s, txn, r->user->id, OKR__CHANGE_OP__CHANGE_OP_UPDATE,
+                                  OKR__ENTITY_KIND__ENTITY_KIND_CYCLE, c.id, &c.base, &extra, NULL);
+        okr_updates_free(&ups);
         if (rc == 0)
             rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_CYCLE, &c.base);
     }

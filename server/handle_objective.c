@@ -26,6 +26,7 @@
 #include "clock.h"
 #include "domain.h"
 #include "okr_error.h"
+#include "pace.h"
 #include "progress.h"
 #include "protocol.h"
 #include "request.h"
@@ -528,6 +529,7 @@ typedef struct detail_ctx {
     okr_req_t *r;
     okr_store_t *s;
     MDB_txn *txn;
+    okr_pace_memo_t *pace;
     Okr__KeyResult **krs;
     size_t n, cap;
     uint32_t children;
@@ -546,6 +548,7 @@ static size_t detail__linked(const detail_ctx_t *d, Okr__ProgressUpdate *linked,
         if (!id || okr_objective_get(d->s, d->txn, id, &o) != 0)
             continue;
         if (okr_acl_can_read_objective(d->s, d->txn, d->r->user, o)) {
+            okr_pace_refresh(d->s, d->txn, d->pace, o);
             okr__progress_update__init(&linked[n]);
             linked[n].objective_id = id;
             linked[n].progress = o->progress;
@@ -620,7 +623,8 @@ void okr_handle_objective_get(okr_req_t *r)
         return;
     }
     Okr__Objective *obj = NULL, *parent = NULL;
-    detail_ctx_t d = {.r = r, .s = s, .txn = txn};
+    okr_pace_memo_t pace = okr_pace_memo(okr_wall_ms());
+    detail_ctx_t d = {.r = r, .s = s, .txn = txn, .pace = &pace};
     int rc = obj__load_readable(r, s, txn, in->id, &obj);
     if (rc == 0) {
         okr_index_each(s, txn, OKR_DB_IDX_OBJECTIVE_KRS, obj->id, 0, detail__on_kr, &d);
@@ -644,8 +648,13 @@ void okr_handle_objective_get(okr_req_t *r)
     double expected = 0;
     Okr__Cycle *cycle;
     if (rc == 0 && okr_cycle_get(s, txn, obj->cycle_id, &cycle) == 0) {
-        expected = okr_expected_progress(cycle->start_at, cycle->end_at, okr_wall_ms());
+        expected = okr_expected_progress(cycle->start_at, cycle->end_at, pace.now_ms);
         okr__cycle__free_unpacked(cycle, NULL);
+    }
+    if (rc == 0) {
+        okr_pace_refresh(s, txn, &pace, obj);
+        if (parent)
+            okr_pace_refresh(s, txn, &pace, parent);
     }
     okr_store_read_end(s, txn);
     if (rc == 0) {
@@ -683,6 +692,7 @@ typedef struct list_ctx {
     okr_store_t *s;
     MDB_txn *txn;
     const Okr__ObjectiveListRequest *in;
+    okr_pace_memo_t pace;
     Okr__Objective **items;
     size_t n, limit;
     Okr__KeyResult **krs; /* with_key_results */
@@ -760,6 +770,7 @@ static int list__on_objective(void *arg, uint64_t id)
         l->next_after = l->items[l->n - 1]->id;
         return 1;
     }
+    okr_pace_refresh(l->s, l->txn, &l->pace, o);
     l->items[l->n++] = o;
     if (!l->in->with_key_results || okr_protocol_minor(l->r->srv->cfg) < OKR_PROTOCOL_CYCLE_LISTS)
         return 0;
@@ -802,7 +813,11 @@ void okr_handle_objective_list(okr_req_t *r)
                      "roots_only lists objectives aligned to nothing; it cannot go with parent_id");
         return;
     }
-    list_ctx_t l = {.r = r, .s = s, .in = in, .limit = okr_page_limit(in->page)};
+    list_ctx_t l = {.r = r,
+                    .s = s,
+                    .in = in,
+                    .pace = okr_pace_memo(okr_wall_ms()),
+                    .limit = okr_page_limit(in->page)};
     l.items = calloc(l.limit, sizeof *l.items);
     if (!l.items) {
         okr_req_fail(r, OKR_E_INTERNAL, "out of memory");

@@ -17,6 +17,7 @@
 #include "lhist.h"
 #include "log.h"
 #include "okr_error.h"
+#include "pace.h"
 #include "server.h"
 
 #define PUSH_BUCKETS       1024 /* coalescing table of one slow connection */
@@ -590,6 +591,7 @@ typedef struct snapshot {
     MDB_txn *txn;
     okr_conn_t *c;
     okr_sub_t *sub;
+    okr_pace_memo_t pace; /* the objectives' status as of now */
     size_t sent;
 } snapshot_t;
 
@@ -660,6 +662,7 @@ static int snapshot__on_objective(void *arg, uint64_t id)
     int in_scope = o->state != OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED &&
                    sub__matches(sn->sub, &x) && conn__may_read(sn->s, sn->txn, sn->c, o);
     if (in_scope && ids__push(&sn->objectives, id) == 0) {
+        okr_pace_refresh(sn->s, sn->txn, &sn->pace, o);
         snapshot__send(sn, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE, id, &o->base);
         okr_index_each(sn->s, sn->txn, OKR_DB_IDX_OBJECTIVE_KRS, id, 0, snapshot__on_kr, sn);
     }
@@ -747,7 +750,8 @@ static void snapshot__recent(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr
 static void pubsub__snapshot(okr_pubsub_t *ps, okr_store_t *s, MDB_txn *txn, okr_conn_t *c,
                              okr_sub_t *sub)
 {
-    snapshot_t sn = {.ps = ps, .s = s, .txn = txn, .c = c, .sub = sub};
+    snapshot_t sn = {
+        .ps = ps, .s = s, .txn = txn, .c = c, .sub = sub, .pace = okr_pace_memo(okr_wall_ms())};
     switch (sub->kind) {
     case OKR__SCOPE_KIND__SCOPE_KIND_OBJECTIVE:
         snapshot__on_objective(&sn, sub->scope_id);

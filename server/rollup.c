@@ -196,13 +196,15 @@ static int pending__push_kr_objective(void *arg, uint64_t kr_id)
     return rc;
 }
 
-int okr_rollup(okr_store_t *s, MDB_txn *txn, uint64_t objective_id, int64_t now_ms,
-               okr_updates_t *out)
+/* Recomputes the objectives queued in q, and what each move reaches, into
+ * out; `always` (0: none) is reported even when it did not move. Frees q. */
+static int rollup__run(okr_store_t *s, MDB_txn *txn, pending_t *q, uint64_t always, int64_t now_ms,
+                       okr_updates_t *out)
 {
-    pending_t q = {0};
-    int rc = pending__push(&q, objective_id);
-    for (size_t visits = 0; rc == 0 && q.head < q.n && visits < ROLLUP_MAX_VISITS; visits++) {
-        uint64_t id = q.ids[q.head++];
+    int rc = 0;
+    size_t max_visits = q->n + ROLLUP_MAX_VISITS;
+    for (size_t visits = 0; rc == 0 && q->head < q->n && visits < max_visits; visits++) {
+        uint64_t id = q->ids[q->head++];
         Okr__Objective *obj;
         rc = okr_objective_get(s, txn, id, &obj);
         if (rc == OKR_E_NOT_FOUND) {
@@ -220,19 +222,43 @@ int okr_rollup(okr_store_t *s, MDB_txn *txn, uint64_t objective_id, int64_t now_
             obj->status = status;
             rc = okr_objective_save(s, txn, obj, obj);
         }
-        if (rc == 0 && (moved || id == objective_id))
+        if (rc == 0 && (moved || id == always))
             rc = updates__add(out, id, progress, status);
         /* Only a move travels on: parents and linked key results' objectives. */
         if (rc == 0 && moved) {
-            rc = pending__push(&q, obj->parent_id);
+            rc = pending__push(q, obj->parent_id);
             figures_t f = {.s = s, .txn = txn};
-            void *ctx[2] = {&q, &f};
+            void *ctx[2] = {q, &f};
             if (rc == 0)
                 rc = okr_index_each(s, txn, OKR_DB_IDX_LINKED_KRS, id, 0,
                                     pending__push_kr_objective, ctx);
         }
         okr__objective__free_unpacked(obj, NULL);
     }
-    free(q.ids);
+    free(q->ids);
     return rc;
+}
+
+int okr_rollup(okr_store_t *s, MDB_txn *txn, uint64_t objective_id, int64_t now_ms,
+               okr_updates_t *out)
+{
+    pending_t q = {0};
+    int rc = pending__push(&q, objective_id);
+    if (rc != 0) {
+        free(q.ids);
+        return rc;
+    }
+    return rollup__run(s, txn, &q, objective_id, now_ms, out);
+}
+
+int okr_rollup_cycle(okr_store_t *s, MDB_txn *txn, uint64_t cycle_id, int64_t now_ms,
+                     okr_updates_t *out)
+{
+    pending_t q = {0};
+    int rc = okr_index_each(s, txn, OKR_DB_IDX_CYCLE_OBJECTIVES, cycle_id, 0, pending__push, &q);
+    if (rc != 0) {
+        free(q.ids);
+        return rc;
+    }
+    return rollup__run(s, txn, &q, 0, now_ms, out);
 }

@@ -34,6 +34,12 @@ void okr_updates_free(okr_updates_t *u);
 int okr_rollup(okr_store_t *s, MDB_txn *txn, uint64_t objective_id, int64_t now_ms,
                okr_updates_t *out);
 
+/* Recomputes every objective of cycle_id at now_ms, as okr_rollup does one:
+ * after the cycle's dates changed, its pace and so their status did. Reports
+ * those that moved. Returns 0 or an okr_err_t. */
+int okr_rollup_cycle(okr_store_t *s, MDB_txn *txn, uint64_t cycle_id, int64_t now_ms,
+                     okr_updates_t *out);
+
 /* What okr_rollup would compute for obj at now_ms, from its key results (or
  * its children) as stored, without writing anything: for checks (okrd
  * --check). Linked key results take their objective's stored progress.

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "harness.h"
@@ -849,9 +850,13 @@ static void test_list_with_key_results(void **state)
     assert_int_equal(call(pat, OKR__REQUEST__OP_KEY_RESULT_DELETE, &kd, &resp), OKR_OK);
     assert_true(resp->key_result->archived); /* it had a check-in */
     okr__response__free_unpacked(resp, NULL);
-    uint64_t b = obj_new(pat, "B", cyc, 0);
-    for (int i = 0; i < 1000; i++)
-        kr_new(pat, b, 0, 10, 1, 0);
+    /* B: a thousand key results, 25 to an objective as okrd allows */
+    uint64_t b[40];
+    for (int i = 0; i < 40; i++) {
+        b[i] = obj_new(pat, "B", cyc, 0);
+        for (int k = 0; k < 25; k++)
+            kr_new(pat, b[i], 0, 10, 1, 0);
+    }
     uint64_t c = obj_new(pat, "C", cyc, 0);
     uint64_t c1 = kr_new(pat, c, 0, 10, 1, 0);
     Okr__Objective o = OKR__OBJECTIVE__INIT;
@@ -870,20 +875,21 @@ static void test_list_with_key_results(void **state)
     l.cycle_id = cyc;
     l.page = &page;
     l.with_key_results = 1;
-    /* A's two live key results and B's thousand: the page ends after B */
+    /* A's two live key results and B's thousand: the page ends after the last B */
     assert_int_equal(call(pat, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
     const Okr__ObjectiveList *list = resp->objective_list;
-    assert_int_equal(list->n_objectives, 2);
+    assert_int_equal(list->n_objectives, 41);
     assert_int_equal(list->objectives[0]->id, a);
-    assert_int_equal(list->objectives[1]->id, b);
-    assert_int_equal(list->next_after_id, b);
+    for (size_t i = 0; i < 40; i++)
+        assert_int_equal(list->objectives[1 + i]->id, b[i]);
+    assert_int_equal(list->next_after_id, b[39]);
     assert_int_equal(list->n_key_results, 1002);
     assert_int_equal(list->key_results[0]->id, a1);
     assert_int_equal(list->key_results[1]->id, a2);
     for (size_t k = 2; k < list->n_key_results; k++)
-        assert_int_equal(list->key_results[k]->objective_id, b);
+        assert_int_equal(list->key_results[k]->objective_id, b[(k - 2) / 25]);
     okr__response__free_unpacked(resp, NULL);
-    page.after_id = b;
+    page.after_id = b[39];
     assert_int_equal(call(pat, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
     list = resp->objective_list;
     assert_int_equal(list->n_objectives, 1); /* not the hidden one */
@@ -903,7 +909,7 @@ static void test_list_with_key_results(void **state)
     l.with_key_results = 0;
     page.after_id = 0;
     assert_int_equal(call(pat, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
-    assert_int_equal(resp->objective_list->n_objectives, 3);
+    assert_int_equal(resp->objective_list->n_objectives, 42);
     assert_int_equal(resp->objective_list->n_key_results, 0);
     okr__response__free_unpacked(resp, NULL);
 
@@ -1228,6 +1234,92 @@ static void test_checkins_and_rollup(void **state)
     okr_client_free(admin);
 }
 
+/* Moves cycle id to [start_at, end_at] (an admin's CycleUpdate). */
+static void cycle_dates(okr_client_t *admin, uint64_t id, int64_t start_at, int64_t end_at)
+{
+    Okr__CycleGetRequest g = OKR__CYCLE_GET_REQUEST__INIT;
+    g.id = id;
+    Okr__Response *resp = NULL;
+    assert_int_equal(call(admin, OKR__REQUEST__OP_CYCLE_GET, &g, &resp), OKR_OK);
+    Okr__Cycle c = *resp->cycle;
+    c.start_at = start_at;
+    c.end_at = end_at;
+    Okr__CycleUpdateRequest cu = OKR__CYCLE_UPDATE_REQUEST__INIT;
+    cu.cycle = &c;
+    Okr__Response *up = NULL;
+    int rc = call(admin, OKR__REQUEST__OP_CYCLE_UPDATE, &cu, &up);
+    if (rc != OKR_OK)
+        fail_msg("cycle update: %d %s", rc, up ? up->message : "");
+    okr__response__free_unpacked(up, NULL);
+    okr__response__free_unpacked(resp, NULL);
+}
+
+static Okr__ProgressStatus obj_status(okr_client_t *c, uint64_t id)
+{
+    Okr__Objective *o = obj_fetch(c, id);
+    Okr__ProgressStatus status = o->status;
+    okr__objective__free_unpacked(o, NULL);
+    return status;
+}
+
+#define ON_TRACK  OKR__PROGRESS_STATUS__PROGRESS_STATUS_ON_TRACK
+#define OFF_TRACK OKR__PROGRESS_STATUS__PROGRESS_STATUS_OFF_TRACK
+
+/* An objective's status follows its cycle's pace with no write at all: what
+ * okrd sends (get, list, mine) is brought to now. New cycle dates recompute
+ * the stored status, both ways, and the cycle's change carries it. */
+static void test_status_follows_pace(void **state)
+{
+    (void)state;
+    okr_client_t *admin = admin_login();
+    /* a cycle of 1.5 s: on track when made, behind once it is over */
+    Okr__CycleCreateRequest cc = OKR__CYCLE_CREATE_REQUEST__INIT;
+    cc.name = "pace-cycle";
+    cc.start_at = now_ms() - 100;
+    cc.end_at = now_ms() + 1500;
+    Okr__Response *resp = NULL;
+    assert_int_equal(call(admin, OKR__REQUEST__OP_CYCLE_CREATE, &cc, &resp), OKR_OK);
+    uint64_t cyc = resp->cycle->id;
+    okr__response__free_unpacked(resp, NULL);
+    uint64_t o = obj_new(admin, "Keep up with the pace", cyc, 0);
+    uint64_t k = kr_new(admin, o, 0, 10, 1, 0);
+    assert_int_equal(obj_status(admin, o), ON_TRACK);
+    while (now_ms() < cc.end_at + 50)
+        usleep(50 * 1000);
+    assert_int_equal(obj_status(admin, o), OFF_TRACK);
+    Okr__ObjectiveListRequest l = OKR__OBJECTIVE_LIST_REQUEST__INIT;
+    l.cycle_id = cyc;
+    assert_int_equal(call(admin, OKR__REQUEST__OP_OBJECTIVE_LIST, &l, &resp), OKR_OK);
+    assert_int_equal(resp->objective_list->n_objectives, 1);
+    assert_int_equal(resp->objective_list->objectives[0]->status, OFF_TRACK);
+    okr__response__free_unpacked(resp, NULL);
+    Okr__MineRequest m = OKR__MINE_REQUEST__INIT;
+    m.cycle_id = cyc;
+    assert_int_equal(call(admin, OKR__REQUEST__OP_MINE, &m, &resp), OKR_OK);
+    assert_int_equal(resp->mine->n_objectives, 1);
+    assert_int_equal(resp->mine->objectives[0]->status, OFF_TRACK);
+    okr__response__free_unpacked(resp, NULL);
+
+    /* Stored off track by a write while behind; a later end puts it back on
+     * track at once, with no write to the objective. */
+    assert_int_equal(checkin(admin, k, 0), OKR_OK);
+    cycle_dates(admin, cyc, now_ms() - 10 * DAY_MS, now_ms() + 80 * DAY_MS);
+    assert_int_equal(obj_status(admin, o), ON_TRACK);
+    Okr__HistoryRequest h = OKR__HISTORY_REQUEST__INIT;
+    h.kind = OKR__ENTITY_KIND__ENTITY_KIND_CYCLE;
+    h.entity_id = cyc;
+    assert_int_equal(call(admin, OKR__REQUEST__OP_HISTORY, &h, &resp), OKR_OK);
+    const Okr__Change *last = resp->history->changes[resp->history->n_changes - 1];
+    assert_int_equal(last->n_ancestors, 1);
+    assert_int_equal(last->ancestors[0]->objective_id, o);
+    assert_int_equal(last->ancestors[0]->status, ON_TRACK);
+    okr__response__free_unpacked(resp, NULL);
+    /* and an earlier end puts it behind, stored too */
+    cycle_dates(admin, cyc, now_ms() - 80 * DAY_MS, now_ms() + 10 * DAY_MS);
+    assert_int_equal(obj_status(admin, o), OFF_TRACK);
+    okr_client_free(admin);
+}
+
 static void test_closed_cycle_and_scores(void **state)
 {
     (void)state;
@@ -1348,6 +1440,7 @@ int main(void)
         cmocka_unit_test(test_archive_and_delete),
         cmocka_unit_test(test_rollup),
         cmocka_unit_test(test_checkins_and_rollup),
+        cmocka_unit_test(test_status_follows_pace),
         cmocka_unit_test(test_closed_cycle_and_scores),
         cmocka_unit_test(test_restart_keeps_everything),
     };

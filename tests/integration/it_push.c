@@ -253,11 +253,13 @@ static void raw_request(SSL *ssl, Okr__Request *req, uint64_t id)
     assert_int_equal(ts_tls_send_request(ssl, req), 0);
 }
 
-/* Creates n key results under obj with pipelined requests. */
-static void make_krs(okr_client_t *c, uint64_t obj, uint64_t *out, int n)
+/* Creates n key results in cycle with pipelined requests, under an
+ * objective for each 25 (the most okrd allows one by default). */
+static void make_krs(okr_client_t *c, uint64_t cycle, uint64_t *out, int n)
 {
     for (int done = 0; done < n; done += 25) {
         int batch = n - done < 25 ? n - done : 25;
+        uint64_t obj = tw_objective(c, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
         uint64_t ids[25];
         Okr__KeyResult k[25];
         Okr__KeyResultCreateRequest kc[25];
@@ -324,9 +326,8 @@ static void test_stalled_subscriber_is_cut_off(void **state)
     (void)state;
     enum { HOT = 8, COLD = 250, HOT_CHECKINS = 600 };
     uint64_t cycle = tw_cycle(admin, "push-slow", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
-    uint64_t obj = tw_objective(admin, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
     uint64_t *krs = calloc(HOT + COLD, sizeof *krs);
-    make_krs(admin, obj, krs, HOT + COLD);
+    make_krs(admin, cycle, krs, HOT + COLD);
 
     /* The stalled one: raw TLS with a tiny receive buffer, never read again. */
     SSL *slow = ts_tls_connect(&server, TLS1_3_VERSION);
@@ -442,9 +443,8 @@ static void test_group_over_soft_cap(void **state)
     ts_start(srv2, extra);
     okr_client_t *w = ts_login(srv2, "admin", TS_ADMIN_PASSWORD);
     uint64_t cycle = tw_cycle(w, "push-group", TW_CYCLE_START_MS, TW_CYCLE_END_MS);
-    uint64_t obj = tw_objective(w, cycle, 0, 0, OKR__VISIBILITY__VISIBILITY_PUBLIC, "Grow");
     uint64_t krs[N];
-    make_krs(w, obj, krs, N);
+    make_krs(w, cycle, krs, N);
     okr_client_t *good = ts_login(srv2, "admin", TS_ADMIN_PASSWORD);
     seen_t seen = {0};
     okr_client_on_event(good, on_event, &seen);

@@ -277,6 +277,25 @@ static void test_status_confidence(void **state)
     assert_int_equal(okr_progress_status(0.5, 0.5, -100), ON);
 }
 
+/* A stored status is from an objective's last change; the pace has moved on
+ * since, so the worse of the two wins. */
+static void test_status_now(void **state)
+{
+    (void)state;
+    /* on track when written (10% expected), at 50% expected: the pace says off */
+    assert_int_equal(okr_status_now(ON, 0.3, 0.5), RISK);
+    assert_int_equal(okr_status_now(ON, 0.1, 0.9), OFF);
+    /* a low confidence stored stays, whatever the pace */
+    assert_int_equal(okr_status_now(OFF, 0.9, 0.5), OFF);
+    assert_int_equal(okr_status_now(RISK, 0.5, 0.5), RISK);
+    assert_int_equal(okr_status_now(ON, 0.5, 0.5), ON);
+    /* done is done; none stored takes the pace's; nonsense stored is ignored */
+    assert_int_equal(okr_status_now(ON, 1.0, 1.0), ON);
+    assert_int_equal(okr_status_now(OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, 0.0, 1.0),
+                     OFF);
+    assert_int_equal(okr_status_now((Okr__ProgressStatus)99, 0.5, 0.5), ON);
+}
+
 static void test_status_names(void **state)
 {
     (void)state;
@@ -343,6 +362,7 @@ int main(void)
         cmocka_unit_test(test_expected_zero_length),
         cmocka_unit_test(test_status_pace),
         cmocka_unit_test(test_status_confidence),
+        cmocka_unit_test(test_status_now),
         cmocka_unit_test(test_status_names),
         cmocka_unit_test(test_grades),
         cmocka_unit_test(test_score_expected),
