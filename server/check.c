@@ -23,6 +23,8 @@
 #include "okr_error.h"
 #include "progress.h"
 #include "rollup.h"
+#include "session_store.h"
+#include "sessions.h"
 
 #define CHECK_EPSILON   1e-9
 #define CHECK_MAX_SHOWN 50
@@ -544,7 +546,6 @@ static void check__change_log(check_t *c)
 static int check__on_session(check_t *c, const void *ctx, const MDB_val *k, const MDB_val *v)
 {
     (void)ctx;
-    (void)k;
     c->sessions++;
     Okr__SessionRecord *rec = okr__session_record__unpack(NULL, v->mv_size, v->mv_data);
     if (!rec) {
@@ -553,8 +554,54 @@ static int check__on_session(check_t *c, const void *ctx, const MDB_val *k, cons
     }
     if (!check__record_exists(c, OKR__ENTITY_KIND__ENTITY_KIND_USER, rec->user_id))
         check__problem(c, "a session belongs to user %llu, who does not exist", ULL(rec->user_id));
+    uint8_t key[OKR_SESSION_INDEX_KEY_LEN];
+    char id[OKR_SESSION_ID_HEX + 1];
+    if (k->mv_size != OKR_TOKEN_HASH_LEN) {
+        check__problem(c, "sessions has a key of %zu bytes", k->mv_size);
+    } else {
+        okr_session_index_key(key, rec->user_id, rec->created_at, k->mv_data);
+        okr_session_id(k->mv_data, id);
+        if (!check__exists(c, OKR_DB_IDX_USER_SESSIONS, key, sizeof key))
+            check__problem(c, "session %s is missing from idx_user_sessions under user %llu", id,
+                           ULL(rec->user_id));
+    }
     if (rec->expires_at <= c->now)
         c->sessions_expired++; /* not a problem: okrd deletes them (session_sweep_s) */
+    okr__session_record__free_unpacked(rec, NULL);
+    return 0;
+}
+
+/* An entry (user, created_at, hash) names a session that is filed so. */
+static int check__on_session_entry(check_t *c, const void *ctx, const MDB_val *k, const MDB_val *v)
+{
+    (void)ctx;
+    (void)v;
+    c->index_entries++;
+    if (k->mv_size != OKR_SESSION_INDEX_KEY_LEN) {
+        check__problem(c, "idx_user_sessions has a key of %zu bytes", k->mv_size);
+        return 0;
+    }
+    const uint8_t *p = k->mv_data, *hash = p + 2 * OKR_KEY_U64_LEN;
+    uint64_t user = okr_key_get_u64(p);
+    char id[OKR_SESSION_ID_HEX + 1];
+    okr_session_id(hash, id);
+    MDB_val sv;
+    if (okr_store_get(c->s, c->txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN, &sv) != 0) {
+        check__problem(c, "idx_user_sessions (user %llu, session %s): no such session", ULL(user),
+                       id);
+        return 0;
+    }
+    Okr__SessionRecord *rec = okr__session_record__unpack(NULL, sv.mv_size, sv.mv_data);
+    if (!rec)
+        return 0; /* reported by the walk of the sessions */
+    uint8_t want[OKR_SESSION_INDEX_KEY_LEN];
+    okr_session_index_key(want, rec->user_id, rec->created_at, hash);
+    if (memcmp(want, p, sizeof want) != 0)
+        check__problem(c,
+                       "idx_user_sessions (user %llu, session %s, opened %lld): the session is "
+                       "user %llu's, opened %lld",
+                       ULL(user), id, (long long)okr_key_get_u64(p + OKR_KEY_U64_LEN),
+                       ULL(rec->user_id), (long long)rec->created_at);
     okr__session_record__free_unpacked(rec, NULL);
     return 0;
 }
@@ -587,6 +634,7 @@ int okr_check_store(okr_store_t *s, FILE *out, uint64_t *problems)
         check__walk(&c, names[i].db, check__on_name, &names[i]);
     check__change_log(&c);
     check__walk(&c, OKR_DB_SESSIONS, check__on_session, NULL);
+    check__walk(&c, OKR_DB_IDX_USER_SESSIONS, check__on_session_entry, NULL);
     check__walk(&c, OKR_DB_DASH_TOKEN_HASHES, check__on_token_hash, NULL);
     okr_store_read_end(s, c.txn);
 

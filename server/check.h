@@ -6,8 +6,10 @@
  *     its kind's id counter (or a later create would overwrite it);
  *   - every index agrees with its entities: each entry (a, b) names a record b
  *     whose field is a, and each record has the entries its fields call for;
- *     the same for the unique names (users, teams, cycles) and the change
- *     index (kind, id, seq);
+ *     the same for the unique names (users, teams, cycles), the change
+ *     index (kind, id, seq) and the index of login sessions by user (each
+ *     session filed under its user and time, each entry naming a session
+ *     filed so);
  *   - records refer to records that exist (a key result's objective, a
  *     check-in's key result, an objective's cycle and parent, ...);
  *   - every key result's and objective's stored progress equals a

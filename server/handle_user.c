@@ -8,6 +8,7 @@
 #include "okr_error.h"
 #include "password_policy.h"
 #include "request.h"
+#include "sessions.h"
 #include "users.h"
 #include "validate.h"
 

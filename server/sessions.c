@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "okr_error.h"
+#include "session_store.h"
 
 /* The record under a cursor into e; 0, or -1 if it does not unpack (okrd
  * --check reports such a record; here it is left alone). */
@@ -25,17 +26,14 @@ static int sessions__entry(const MDB_val *k, const MDB_val *v, okr_session_entry
     return 0;
 }
 
-/* Keys are collected first and deleted after, so no cursor walks a page
- * that is changing (as okr_sessions_delete_for_user does). */
-static int sessions__delete_all(okr_store_t *s, MDB_txn *txn, uint8_t (*keys)[OKR_TOKEN_HASH_LEN],
+/* Entries are collected first and deleted after, so no cursor walks a page
+ * that is changing. */
+static int sessions__delete_all(okr_store_t *s, MDB_txn *txn, const okr_session_entry_t *e,
                                 size_t n)
 {
     int rc = 0;
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = okr_store_del(s, txn, OKR_DB_SESSIONS, keys[i], OKR_TOKEN_HASH_LEN);
-        if (rc == OKR_E_NOT_FOUND)
-            rc = 0;
-    }
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = okr_session_store_del(s, txn, e[i].user_id, e[i].created_at, e[i].hash);
     return rc;
 }
 
@@ -46,7 +44,7 @@ int okr_sessions_sweep(okr_store_t *s, MDB_txn *txn, int64_t now, const uint8_t 
     *more = 0;
     if (limit == 0)
         return OKR_E_BAD_REQUEST;
-    uint8_t(*doomed)[OKR_TOKEN_HASH_LEN] = malloc(limit * sizeof *doomed);
+    okr_session_entry_t *doomed = malloc(limit * sizeof *doomed);
     if (!doomed)
         return OKR_E_NOMEM;
     MDB_cursor *cur;
@@ -57,11 +55,9 @@ int okr_sessions_sweep(okr_store_t *s, MDB_txn *txn, int64_t now, const uint8_t 
     MDB_val k = {OKR_TOKEN_HASH_LEN, (void *)from}, v;
     int mrc = mdb_cursor_get(cur, &k, &v, from ? MDB_SET_RANGE : MDB_FIRST);
     size_t walked = 0, n = 0;
-    for (; mrc == 0 && walked < limit; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), walked++) {
-        okr_session_entry_t e;
-        if (sessions__entry(&k, &v, &e) == 0 && e.expires_at <= now)
-            memcpy(doomed[n++], e.hash, OKR_TOKEN_HASH_LEN);
-    }
+    for (; mrc == 0 && walked < limit; mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), walked++)
+        if (sessions__entry(&k, &v, &doomed[n]) == 0 && doomed[n].expires_at <= now)
+            n++;
     int rc = mrc == 0 || mrc == MDB_NOTFOUND ? 0 : okr_store_err(mrc);
     if (rc == 0 && mrc == 0 && k.mv_size == OKR_TOKEN_HASH_LEN) {
         memcpy(next, k.mv_data, OKR_TOKEN_HASH_LEN);
@@ -76,75 +72,65 @@ int okr_sessions_sweep(okr_store_t *s, MDB_txn *txn, int64_t now, const uint8_t 
     return rc;
 }
 
-/* Every session of user_id (expired ones too), in *out. */
-static int sessions__collect(okr_store_t *s, MDB_txn *txn, uint64_t user_id,
-                             okr_session_entry_t **out, size_t *n)
+/* A user's sessions as collect() gathers them from the index. */
+typedef struct sessions__of {
+    okr_store_t *s;
+    MDB_txn *txn;
+    uint64_t user_id;
+    int64_t now;
+    okr_session_entry_t *e;
+    size_t n, live, cap;
+} sessions__of_t;
+
+static int sessions__add(void *arg, int64_t created_at, const uint8_t hash[OKR_TOKEN_HASH_LEN])
 {
-    *out = NULL;
-    *n = 0;
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, okr_store_dbi(s, OKR_DB_SESSIONS), &cur) != 0)
-        return OKR_E_INTERNAL;
-    size_t cap = 0;
-    int rc = 0;
-    MDB_val k, v;
-    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        okr_session_entry_t e;
-        if (sessions__entry(&k, &v, &e) != 0 || e.user_id != user_id)
-            continue;
-        if (*n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            okr_session_entry_t *grown = realloc(*out, ncap * sizeof *grown);
-            if (!grown) {
-                rc = OKR_E_NOMEM;
-                break;
-            }
-            *out = grown;
-            cap = ncap;
-        }
-        (*out)[(*n)++] = e;
+    (void)created_at;
+    sessions__of_t *o = arg;
+    MDB_val k = {OKR_TOKEN_HASH_LEN, (void *)hash}, v;
+    int rc = okr_store_get(o->s, o->txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN, &v);
+    if (rc != 0)
+        return rc == OKR_E_NOT_FOUND ? 0 : rc; /* no session: okrd --check reports the entry */
+    okr_session_entry_t e;
+    if (sessions__entry(&k, &v, &e) != 0 || e.user_id != o->user_id)
+        return 0; /* not a session of this user's: the same */
+    if (o->n == o->cap) {
+        size_t ncap = o->cap ? o->cap * 2 : 8;
+        okr_session_entry_t *grown = realloc(o->e, ncap * sizeof *grown);
+        if (!grown)
+            return OKR_E_NOMEM;
+        o->e = grown;
+        o->cap = ncap;
     }
-    mdb_cursor_close(cur);
-    if (rc != 0) {
-        free(*out);
-        *out = NULL;
-        *n = 0;
+    /* The live ones before the expired ones, each in the index's order. */
+    size_t at = e.expires_at > o->now ? o->live++ : o->n;
+    memmove(&o->e[at + 1], &o->e[at], (o->n - at) * sizeof e);
+    o->e[at] = e;
+    o->n++;
+    return 0;
+}
+
+/* Every session of user_id, from the index: in *out newest first, the
+ * *live ones not expired at now before the others; *n in all. */
+static int sessions__collect(okr_store_t *s, MDB_txn *txn, uint64_t user_id, int64_t now,
+                             okr_session_entry_t **out, size_t *n, size_t *live)
+{
+    sessions__of_t o = {.s = s, .txn = txn, .user_id = user_id, .now = now};
+    int rc = okr_session_index_each(s, txn, user_id, sessions__add, &o);
+    if (rc != 0 || o.n == 0) {
+        free(o.e);
+        o = (sessions__of_t){0};
     }
+    *out = o.e;
+    *n = o.n;
+    *live = o.live;
     return rc;
-}
-
-/* Newest first; equal times by key, so the order is the same every time. */
-static int sessions__newest_first(const void *a, const void *b)
-{
-    const okr_session_entry_t *x = a, *y = b;
-    if (x->created_at != y->created_at)
-        return x->created_at > y->created_at ? -1 : 1;
-    return memcmp(x->hash, y->hash, OKR_TOKEN_HASH_LEN);
-}
-
-/* Moves the live entries (not expired at now) to the front, newest first;
- * returns how many there are. */
-static size_t sessions__live_first(okr_session_entry_t *e, size_t n, int64_t now)
-{
-    size_t live = 0;
-    for (size_t i = 0; i < n; i++)
-        if (e[i].expires_at > now) {
-            okr_session_entry_t t = e[live];
-            e[live++] = e[i];
-            e[i] = t;
-        }
-    if (live > 1)
-        qsort(e, live, sizeof *e, sessions__newest_first);
-    return live;
 }
 
 int okr_sessions_of_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id, int64_t now,
                          okr_session_entry_t **out, size_t *n)
 {
-    int rc = sessions__collect(s, txn, user_id, out, n);
-    if (rc == 0)
-        *n = sessions__live_first(*out, *n, now);
+    size_t total;
+    int rc = sessions__collect(s, txn, user_id, now, out, &total, n);
     if (*n == 0) {
         free(*out);
         *out = NULL;
@@ -161,11 +147,10 @@ int okr_sessions_cap_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id, uint64
     if (max == 0)
         return 0;
     okr_session_entry_t *e;
-    size_t total;
-    int rc = sessions__collect(s, txn, user_id, &e, &total);
+    size_t total, live;
+    int rc = sessions__collect(s, txn, user_id, now, &e, &total, &live);
     if (rc != 0)
         return rc;
-    size_t live = sessions__live_first(e, total, now);
     /* The one kept counts against the cap and is never evicted: it is
      * moved to the front, whatever its time. */
     for (size_t i = 0; keep && i < live; i++)
@@ -175,25 +160,33 @@ int okr_sessions_cap_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id, uint64
             e[0] = t;
             break;
         }
+    /* The live ones beyond the cap go (they are returned), and the
+     * expired ones of this user after them, which cost nothing more to
+     * drop here. */
     size_t first_evicted = live > max ? (size_t)max : live;
-    uint8_t(*doomed)[OKR_TOKEN_HASH_LEN] = NULL;
-    size_t ndoomed = total - first_evicted;
-    if (ndoomed > 0 && !(doomed = malloc(ndoomed * sizeof *doomed)))
+    size_t nevicted = live - first_evicted;
+    rc = sessions__delete_all(s, txn, e + first_evicted, total - first_evicted);
+    if (rc == 0 && nevicted > 0 && !(*evicted = malloc(nevicted * sizeof **evicted)))
         rc = OKR_E_NOMEM;
-    /* The live ones beyond the cap first (they are returned), then the
-     * expired ones of this user, which cost nothing more to drop here. */
-    for (size_t i = 0; rc == 0 && i < ndoomed; i++)
-        memcpy(doomed[i], e[first_evicted + i].hash, OKR_TOKEN_HASH_LEN);
-    free(e);
+    for (size_t i = 0; rc == 0 && i < nevicted; i++)
+        memcpy((*evicted)[i], e[first_evicted + i].hash, OKR_TOKEN_HASH_LEN);
     if (rc == 0)
-        rc = sessions__delete_all(s, txn, doomed, ndoomed);
-    if (rc != 0 || live <= first_evicted) {
-        free(doomed);
-        return rc;
-    }
-    *evicted = doomed;
-    *n = live - first_evicted;
-    return 0;
+        *n = nevicted;
+    free(e);
+    return rc;
+}
+
+int okr_sessions_delete_for_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id,
+                                 const uint8_t *keep)
+{
+    okr_session_entry_t *e;
+    size_t total, live;
+    int rc = sessions__collect(s, txn, user_id, 0, &e, &total, &live);
+    for (size_t i = 0; rc == 0 && i < total; i++)
+        if (!keep || memcmp(e[i].hash, keep, OKR_TOKEN_HASH_LEN) != 0)
+            rc = okr_session_store_del(s, txn, user_id, e[i].created_at, e[i].hash);
+    free(e);
+    return rc;
 }
 
 /* The value of a hex digit, or -1. */

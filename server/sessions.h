@@ -1,15 +1,20 @@
 /* sessions.h — looking after the login sessions in the store: purging the
- * expired, keeping a user under a cap, listing a user's, finding one by the
- * short id people type.
+ * expired, keeping a user under a cap, listing a user's, ending all of a
+ * user's, finding one by the short id people type.
  *
- * Sessions live in OKR_DB_SESSIONS, SHA-256(token) -> SessionRecord; a
- * session is written, deleted and checked by users.h (okr_sessions_put,
- * okr_sessions_delete, okr_session_check). There is no index by user:
- * sessions are few per person, and what is here keeps them few (a sweep of
- * the expired, a cap per user), so a scan stays cheaper than a second
- * index kept in step. A session's id on the wire is its token hash in hex:
- * not a secret (a hash cannot log in), and sorted as the keys are, so a
- * prefix of it is found with one seek.
+ * Sessions live in OKR_DB_SESSIONS, SHA-256(token) -> SessionRecord, and
+ * are filed by user in OKR_DB_IDX_USER_SESSIONS, (user, created_at, hash),
+ * both written together by session_store.h; a session is opened, ended and
+ * checked by users.h (okr_sessions_put, okr_sessions_delete,
+ * okr_session_check). The cap runs at every login, on the writer thread:
+ * with a scan it read every session of everyone (30,000 for 10,000 people
+ * on 3 devices) and held up every other write; the index makes it, a
+ * user's list and ending a user's sessions cost only that user's, at the
+ * price of one more key per session written in the same transaction. The
+ * sweep still walks the sessions themselves, in rounds: it looks for the
+ * expired of everyone. A session's id on the wire is its token hash in
+ * hex: not a secret (a hash cannot log in), and sorted as the keys are, so
+ * a prefix of it is found with one seek.
  *
  * All functions take an open transaction; those that delete need the
  * writer's. None keeps a pointer into the store past its return.
@@ -52,8 +57,9 @@ int okr_sessions_sweep(okr_store_t *s, MDB_txn *txn, int64_t now, const uint8_t 
                        size_t *deleted, uint8_t next[OKR_TOKEN_HASH_LEN], int *more);
 
 /* The live (not expired at now) sessions of user_id, newest first (by
- * created_at), in *out (malloc'd, the caller frees; NULL when *n is 0).
- * Returns 0 or an okr_err_t. */
+ * created_at; equal times in the index's order, the higher hash first), in
+ * *out (malloc'd, the caller frees; NULL when *n is 0). Returns 0 or an
+ * okr_err_t. */
 int okr_sessions_of_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id, int64_t now,
                          okr_session_entry_t **out, size_t *n);
 
@@ -66,6 +72,11 @@ int okr_sessions_of_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id, int64_t
 int okr_sessions_cap_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id, uint64_t max,
                           const uint8_t *keep, int64_t now, uint8_t (**evicted)[OKR_TOKEN_HASH_LEN],
                           size_t *n);
+
+/* Deletes every session of user_id (expired ones too) except the one
+ * hashed as keep (may be NULL). Returns 0 or an okr_err_t. */
+int okr_sessions_delete_for_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id,
+                                 const uint8_t *keep);
 
 /* Finds the live session whose id starts with hex (OKR_SESSION_ID_MIN_HEX
  * to 2 * OKR_TOKEN_HASH_LEN lowercase or uppercase hex digits), among

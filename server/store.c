@@ -21,6 +21,7 @@
 
 #include "keys.h"
 #include "log.h"
+#include "migrate.h"
 #include "okr_error.h"
 
 #define STORE_MAX_DBS         64
@@ -61,6 +62,7 @@ static const char *const store__db_names[OKR_DB__COUNT] = {
     [OKR_DB_IDX_ENTITY_CHANGES] = "idx_entity_changes",
     [OKR_DB_DASH_TOKENS] = "dash_tokens",
     [OKR_DB_DASH_TOKEN_HASHES] = "dash_token_hashes",
+    [OKR_DB_IDX_USER_SESSIONS] = "idx_user_sessions",
 };
 
 struct okr_store {
@@ -132,74 +134,110 @@ static int store__mkdir(const char *dir, char *err, size_t errlen)
     return OKR_E_IO;
 }
 
-/* Opens every named database and checks (or, for a new store, writes) the
- * schema version, all in one write transaction. */
-static int store__init_dbs(okr_store_t *s, int read_only, char *err, size_t errlen)
+/* Opens database db of this build; a read-only open of a store that lacks it
+ * fails (it cannot be created there). */
+static int store__open_db(okr_store_t *s, MDB_txn *txn, okr_db_t db, int read_only, char *err,
+                          size_t errlen)
 {
+    int rc = mdb_dbi_open(txn, store__db_names[db], read_only ? 0 : MDB_CREATE, &s->dbi[db]);
+    if (rc == MDB_NOTFOUND && read_only)
+        snprintf(err, errlen, "database %s is missing: %s", store__db_names[db],
+                 db == OKR_DB_META ? "not an okr store"
+                                   : "the store is damaged, or not an okr store");
+    else if (rc != 0)
+        snprintf(err, errlen, "cannot open database %s: %s", store__db_names[db], mdb_strerror(rc));
+    return okr_store_err(rc);
+}
+
+static const char store__schema_key[] = "schema";
+
+/* The store's schema version into *version (*is_new: none yet, a new
+ * store), if this build may open it as asked: not newer than it knows,
+ * and, read-only, not older either (upgrading writes). Else an okr_err_t,
+ * and err says why and what to do. */
+static int store__check_version(okr_store_t *s, MDB_txn *txn, int read_only, uint64_t *version,
+                                int *is_new, char *err, size_t errlen)
+{
+    MDB_val k = {sizeof store__schema_key - 1, (void *)store__schema_key}, v;
+    int rc = mdb_get(txn, s->dbi[OKR_DB_META], &k, &v);
+    *version = 0;
+    *is_new = rc == MDB_NOTFOUND;
+    if (rc == MDB_NOTFOUND && read_only) {
+        snprintf(err, errlen, "no schema version: not an okr store");
+        return OKR_E_NOT_FOUND;
+    }
+    if (rc == MDB_NOTFOUND)
+        return 0;
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot read schema version: %s", mdb_strerror(rc));
+        return okr_store_err(rc);
+    }
+    if (v.mv_size != OKR_KEY_U64_LEN) {
+        snprintf(err, errlen, "schema version record is corrupt (%zu bytes)", v.mv_size);
+        return OKR_E_INTERNAL;
+    }
+    *version = okr_key_get_u64(v.mv_data);
+    if (*version > OKR_SCHEMA_VERSION) {
+        snprintf(err, errlen,
+                 "schema version %llu is newer than this build supports (%d); run a newer okrd",
+                 (unsigned long long)*version, OKR_SCHEMA_VERSION);
+        return OKR_E_UNSUPPORTED;
+    }
+    if (*version < OKR_SCHEMA_VERSION && read_only) {
+        snprintf(err, errlen,
+                 "schema version %llu is older than this build's (%d): start okrd on it once to "
+                 "upgrade it (a read-only open does not write)",
+                 (unsigned long long)*version, OKR_SCHEMA_VERSION);
+        return OKR_E_UNSUPPORTED;
+    }
+    return 0;
+}
+
+static int store__write_version(okr_store_t *s, MDB_txn *txn, char *err, size_t errlen)
+{
+    uint8_t buf[OKR_KEY_U64_LEN];
+    okr_key_put_u64(buf, OKR_SCHEMA_VERSION);
+    MDB_val k = {sizeof store__schema_key - 1, (void *)store__schema_key}, v = {sizeof buf, buf};
+    int rc = mdb_put(txn, s->dbi[OKR_DB_META], &k, &v, 0);
+    if (rc != 0)
+        snprintf(err, errlen, "cannot write schema version: %s", mdb_strerror(rc));
+    return okr_store_err(rc);
+}
+
+/* Opens every named database and checks the schema version; writable, it
+ * writes the version of a new store, or upgrades an older one (migrate.h;
+ * note then says what was done), all in one write transaction. The
+ * version is checked before the other databases are opened, so a store
+ * that cannot be opened as asked is refused for its version, not for a
+ * database it lacks. */
+static int store__init_dbs(okr_store_t *s, int read_only, char *note, size_t notelen, char *err,
+                           size_t errlen)
+{
+    note[0] = '\0';
     MDB_txn *txn;
     int rc = mdb_txn_begin(s->env, NULL, read_only ? MDB_RDONLY : 0, &txn);
     if (rc != 0) {
         snprintf(err, errlen, "cannot begin transaction: %s", mdb_strerror(rc));
         return okr_store_err(rc);
     }
-    for (int i = 0; i < OKR_DB__COUNT; i++) {
-        rc = mdb_dbi_open(txn, store__db_names[i], read_only ? 0 : MDB_CREATE, &s->dbi[i]);
-        if (rc == MDB_NOTFOUND && read_only) {
-            snprintf(err, errlen,
-                     "database %s is missing: not an okr store, or an older one "
-                     "(start okrd on it once to upgrade it)",
-                     store__db_names[i]);
-            goto fail;
-        }
-        if (rc != 0) {
-            snprintf(err, errlen, "cannot open database %s: %s", store__db_names[i],
-                     mdb_strerror(rc));
-            goto fail;
-        }
+    uint64_t version = 0;
+    int is_new = 0;
+    int ret = store__open_db(s, txn, OKR_DB_META, read_only, err, errlen);
+    if (ret == 0)
+        ret = store__check_version(s, txn, read_only, &version, &is_new, err, errlen);
+    for (int i = 0; ret == 0 && i < OKR_DB__COUNT; i++)
+        if (i != OKR_DB_META)
+            ret = store__open_db(s, txn, (okr_db_t)i, read_only, err, errlen);
+    if (ret == 0 && !read_only && version != OKR_SCHEMA_VERSION) {
+        if (!is_new)
+            ret = okr_store_migrate(s, txn, version, note, notelen, err, errlen);
+        if (ret == 0)
+            ret = store__write_version(s, txn, err, errlen);
     }
-
-    static const char key[] = "schema";
-    MDB_val k = {sizeof key - 1, (void *)key}, v;
-    rc = mdb_get(txn, s->dbi[OKR_DB_META], &k, &v);
-    if (rc == MDB_NOTFOUND && read_only) {
-        snprintf(err, errlen, "no schema version: not an okr store");
-        goto fail;
-    } else if (rc == MDB_NOTFOUND) {
-        uint8_t buf[OKR_KEY_U64_LEN];
-        okr_key_put_u64(buf, OKR_SCHEMA_VERSION);
-        v.mv_size = sizeof buf;
-        v.mv_data = buf;
-        rc = mdb_put(txn, s->dbi[OKR_DB_META], &k, &v, 0);
-        if (rc != 0) {
-            snprintf(err, errlen, "cannot write schema version: %s", mdb_strerror(rc));
-            goto fail;
-        }
-    } else if (rc != 0) {
-        snprintf(err, errlen, "cannot read schema version: %s", mdb_strerror(rc));
-        goto fail;
-    } else if (v.mv_size != OKR_KEY_U64_LEN) {
-        snprintf(err, errlen, "schema version record is corrupt (%zu bytes)", v.mv_size);
+    if (ret != 0) {
         mdb_txn_abort(txn);
-        return OKR_E_INTERNAL;
-    } else {
-        uint64_t version = okr_key_get_u64(v.mv_data);
-        if (version > OKR_SCHEMA_VERSION) {
-            snprintf(err, errlen,
-                     "schema version %llu is newer than this build supports (%d); "
-                     "run a newer okrd",
-                     (unsigned long long)version, OKR_SCHEMA_VERSION);
-            mdb_txn_abort(txn);
-            return OKR_E_UNSUPPORTED;
-        }
-        /* Version 1 is the first; migrations from older versions go here. */
-        if (version < OKR_SCHEMA_VERSION) {
-            snprintf(err, errlen, "schema version %llu has no migration to %d",
-                     (unsigned long long)version, OKR_SCHEMA_VERSION);
-            mdb_txn_abort(txn);
-            return OKR_E_UNSUPPORTED;
-        }
+        return ret;
     }
-
     /* Committing (not aborting) keeps the handles, also of a read txn. */
     rc = mdb_txn_commit(txn);
     if (rc != 0) {
@@ -207,9 +245,6 @@ static int store__init_dbs(okr_store_t *s, int read_only, char *err, size_t errl
         return okr_store_err(rc);
     }
     return OKR_OK;
-fail:
-    mdb_txn_abort(txn);
-    return okr_store_err(rc);
 }
 
 /* The map must not shrink below what the file already holds: a store grown
@@ -322,8 +357,17 @@ int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, s
     }
     if ((ret = store__adopt_file_size(s, opts->dir, err, errlen)) != 0)
         goto fail;
-    if ((ret = store__init_dbs(s, opts->read_only, err, errlen)) != 0)
+    /* Upgrading writes at open: if that fills the map, it grows as the
+     * writer's does (writer.h) and the upgrade starts again. */
+    char upgraded[256];
+    while ((ret = store__init_dbs(s, opts->read_only, upgraded, sizeof upgraded, err, errlen)) ==
+               OKR_E_FULL &&
+           !opts->read_only && okr_store_grow(s) == 0)
+        err[0] = '\0';
+    if (ret != 0)
         goto fail;
+    if (upgraded[0])
+        okr_info("store: upgraded %s to schema %d (%s)", opts->dir, OKR_SCHEMA_VERSION, upgraded);
 
     char sz[32], szmax[32];
     store__fmt_size(sz, sizeof sz, s->map_size);

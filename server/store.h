@@ -20,7 +20,9 @@
 
 #include "okr.pb-c.h"
 
-#define OKR_SCHEMA_VERSION 1
+/* 2: OKR_DB_IDX_USER_SESSIONS (migrate.h builds it from the sessions of a
+ * version-1 store). */
+#define OKR_SCHEMA_VERSION 2
 
 /* Named databases. Add new ones at the end (and to the table in store.c). */
 typedef enum okr_db {
@@ -56,6 +58,7 @@ typedef enum okr_db {
     OKR_DB_IDX_ENTITY_CHANGES,     /* (entity kind, entity id, seq)    */
     OKR_DB_DASH_TOKENS,            /* token id -> DashboardToken       */
     OKR_DB_DASH_TOKEN_HASHES,      /* SHA-256(secret) -> token id      */
+    OKR_DB_IDX_USER_SESSIONS,      /* (user, created_at, SHA-256(token)): session_store.h */
     OKR_DB__COUNT
 } okr_db_t;
 
@@ -68,13 +71,16 @@ typedef struct okr_store_opts {
     unsigned max_readers; /* default 126 if 0 */
     /* Open an existing store read-only (MDB_RDONLY, e.g. okrd --check): the
      * directory is not created, nothing is written, and a store missing one
-     * of the databases or the schema version is refused. Only read
+     * of the databases or the schema version is refused, as is one of an
+     * older schema (a writable open upgrades it: migrate.h). Only read
      * transactions may be begun. */
     int read_only;
 } okr_store_opts_t;
 
-/* Opens (creating if needed) the store. Returns 0, or an okr_err_t with a
- * message in err (e.g. a schema version newer than this build knows). */
+/* Opens (creating if needed) the store; a writable open of a store of an
+ * older schema upgrades it first (migrate.h). Returns 0, or an okr_err_t
+ * with a message in err (e.g. a schema version newer than this build
+ * knows). */
 int okr_store_open(okr_store_t **out, const okr_store_opts_t *opts, char *err, size_t errlen);
 
 /* Closes the environment. No transaction may be open. NULL is a no-op. */

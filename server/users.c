@@ -8,6 +8,7 @@
 #include "domain.h"
 #include "keys.h"
 #include "okr_error.h"
+#include "session_store.h"
 #include "validate.h"
 
 int okr_username_check(const char *name, char *msg, size_t msglen)
@@ -202,56 +203,22 @@ uint64_t okr_users_count(okr_store_t *s, MDB_txn *txn)
 int okr_sessions_put(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN],
                      const Okr__SessionRecord *rec)
 {
-    return okr_store_put_msg(s, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN, &rec->base);
+    return okr_session_store_put(s, txn, hash, rec);
 }
 
 int okr_sessions_delete(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN])
 {
-    int rc = okr_store_del(s, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN);
-    return rc == OKR_E_NOT_FOUND ? 0 : rc;
-}
-
-/* Sessions are few (people times devices), so a scan is cheaper than keeping
- * a second index in step. Keys are collected first and deleted after, so the
- * cursor never walks a page it is changing. */
-int okr_sessions_delete_for_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id,
-                                 const uint8_t *keep)
-{
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, okr_store_dbi(s, OKR_DB_SESSIONS), &cur) != 0)
-        return OKR_E_INTERNAL;
-    uint8_t(*doomed)[OKR_TOKEN_HASH_LEN] = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    MDB_val k, v;
-    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
-         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != OKR_TOKEN_HASH_LEN)
-            continue;
-        if (keep && memcmp(k.mv_data, keep, OKR_TOKEN_HASH_LEN) == 0)
-            continue;
-        Okr__SessionRecord *rec = okr__session_record__unpack(NULL, v.mv_size, v.mv_data);
-        int mine = rec && rec->user_id == user_id;
-        if (rec)
-            okr__session_record__free_unpacked(rec, NULL);
-        if (!mine)
-            continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            void *grown = realloc(doomed, ncap * sizeof *doomed);
-            if (!grown) {
-                rc = OKR_E_NOMEM;
-                break;
-            }
-            doomed = grown;
-            cap = ncap;
-        }
-        memcpy(doomed[n++], k.mv_data, OKR_TOKEN_HASH_LEN);
-    }
-    mdb_cursor_close(cur);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = okr_sessions_delete(s, txn, doomed[i]);
-    free(doomed);
+    Okr__SessionRecord *rec;
+    int rc = okr_store_get_msg(s, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN,
+                               &okr__session_record__descriptor, (ProtobufCMessage **)&rec);
+    if (rc == OKR_E_NOT_FOUND)
+        return 0;
+    /* A record that does not unpack opens nothing, and no entry of the
+     * index can be found for it: it goes alone. */
+    if (rc != 0)
+        return okr_store_del(s, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN);
+    rc = okr_session_store_del(s, txn, rec->user_id, rec->created_at, hash);
+    okr__session_record__free_unpacked(rec, NULL);
     return rc;
 }
 

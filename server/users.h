@@ -2,8 +2,10 @@
  *
  * Users live in OKR_DB_USERS (id -> UserRecord) with a unique index
  * OKR_DB_USERS_BY_NAME (case-folded username -> id). Sessions live in
- * OKR_DB_SESSIONS keyed by SHA-256(token). Every user write appends one
- * Change (without the password hash) in the same transaction.
+ * OKR_DB_SESSIONS keyed by SHA-256(token), filed by user in an index
+ * (session_store.h); ending all of a user's is in sessions.h. Every user
+ * write appends one Change (without the password hash) in the same
+ * transaction.
  *
  * All functions take an open transaction; write functions need the writer's.
  * Returned records are unpacked copies the caller frees with
@@ -49,13 +51,11 @@ int okr_users_update(okr_store_t *s, MDB_txn *txn, Okr__UserRecord *rec, uint64_
 uint64_t okr_users_count(okr_store_t *s, MDB_txn *txn);
 uint64_t okr_users_count_active_admins(okr_store_t *s, MDB_txn *txn);
 
+/* Stores a session (and files it by user); deletes one (and its entry), a
+ * session already gone being no error. Return 0 or an okr_err_t. */
 int okr_sessions_put(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN],
                      const Okr__SessionRecord *rec);
 int okr_sessions_delete(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN]);
-
-/* Deletes every session of user_id except the one hashed as keep (may be NULL). */
-int okr_sessions_delete_for_user(okr_store_t *s, MDB_txn *txn, uint64_t user_id,
-                                 const uint8_t *keep);
 
 /* Checks a session in its own read transaction: it exists, has not expired,
  * and its user is active. On success *user is the user (caller frees with

@@ -1,7 +1,8 @@
 /* Unit tests for okrd --check (server/check.c): a sound store passes, and each
- * kind of damage it is meant to find — a missing or stray index entry, a
- * stale progress figure, a gap in the change log, a record that does not
- * unpack — is found, on a real temporary LMDB store. */
+ * kind of damage it is meant to find — a missing or stray index entry (the
+ * records' indexes and the sessions' by user), a stale progress figure, a
+ * gap in the change log, a record that does not unpack — is found, on a
+ * real temporary LMDB store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +19,7 @@
 #include "keys.h"
 #include "okr_error.h"
 #include "rollup.h"
+#include "session_store.h"
 #include "users.h"
 
 #define DAY_MS INT64_C(86400000)
@@ -187,21 +189,86 @@ static void add_sessions(fixture_t *f, MDB_txn *txn)
     }
 }
 
-static void test_expired_sessions_counted(void **state)
+/* What the check prints (the caller frees it); *n the problems found. */
+static char *check_text(fixture_t *f, uint64_t *n)
 {
-    fixture_t *f = *state;
-    damage(f, add_sessions);
     char *text = NULL;
     size_t len = 0;
     FILE *out = open_memstream(&text, &len);
     assert_non_null(out);
-    uint64_t n = 99;
-    assert_int_equal(okr_check_store(f->store, out, &n), 0);
+    *n = 99;
+    assert_int_equal(okr_check_store(f->store, out, n), 0);
     fclose(out);
+    return text;
+}
+
+static void test_expired_sessions_counted(void **state)
+{
+    fixture_t *f = *state;
+    damage(f, add_sessions);
+    uint64_t n;
+    char *text = check_text(f, &n);
     assert_int_equal(n, 0);
     if (!strstr(text, "sessions: 3 (2 expired, deleted at okrd's next sweep)"))
         fail_msg("okrd --check said:\n%s", text);
     free(text);
+}
+
+/* The first of add_sessions' sessions (hash 01 00 ...) and its index key. */
+static void first_session(fixture_t *f, MDB_txn *txn, uint8_t hash[OKR_TOKEN_HASH_LEN],
+                          uint8_t key[OKR_SESSION_INDEX_KEY_LEN])
+{
+    memset(hash, 0, OKR_TOKEN_HASH_LEN);
+    hash[0] = 1;
+    Okr__SessionRecord *rec;
+    assert_int_equal(okr_store_get_msg(f->store, txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN,
+                                       &okr__session_record__descriptor, (ProtobufCMessage **)&rec),
+                     0);
+    okr_session_index_key(key, rec->user_id, rec->created_at, hash);
+    okr__session_record__free_unpacked(rec, NULL);
+}
+
+static void drop_session_entry(fixture_t *f, MDB_txn *txn)
+{
+    add_sessions(f, txn);
+    uint8_t hash[OKR_TOKEN_HASH_LEN], key[OKR_SESSION_INDEX_KEY_LEN];
+    first_session(f, txn, hash, key);
+    assert_int_equal(okr_store_del(f->store, txn, OKR_DB_IDX_USER_SESSIONS, key, sizeof key), 0);
+}
+
+static void test_missing_session_entry(void **state)
+{
+    fixture_t *f = *state;
+    damage(f, drop_session_entry);
+    uint64_t n;
+    char *text = check_text(f, &n);
+    if (n != 1 || !strstr(text, "session 0100000000000000 is missing from idx_user_sessions"))
+        fail_msg("okrd --check found %llu problems:\n%s", (unsigned long long)n, text);
+    free(text);
+}
+
+static void stray_session_entries(fixture_t *f, MDB_txn *txn)
+{
+    add_sessions(f, txn);
+    uint8_t hash[OKR_TOKEN_HASH_LEN], key[OKR_SESSION_INDEX_KEY_LEN];
+    first_session(f, txn, hash, key);
+    /* The same session also filed under another user, at another time. */
+    uint8_t other[OKR_SESSION_INDEX_KEY_LEN];
+    okr_session_index_key(other, 999, 12345, hash);
+    assert_int_equal(
+        okr_store_put(f->store, txn, OKR_DB_IDX_USER_SESSIONS, other, sizeof other, "", 0), 0);
+    /* An entry that names no session. */
+    hash[0] = 0x42;
+    okr_session_index_key(key, 1, 12345, hash);
+    assert_int_equal(okr_store_put(f->store, txn, OKR_DB_IDX_USER_SESSIONS, key, sizeof key, "", 0),
+                     0);
+}
+
+static void test_stray_session_entries(void **state)
+{
+    fixture_t *f = *state;
+    damage(f, stray_session_entries);
+    assert_int_equal(problems(f), 2);
 }
 
 static void drop_kr_index(fixture_t *f, MDB_txn *txn)
@@ -293,6 +360,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_expired_sessions_counted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_index_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stray_index_entries, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_session_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stray_session_entries, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_progress, setup, teardown),
         cmocka_unit_test_setup_teardown(test_change_log_gap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_garbage_record, setup, teardown),

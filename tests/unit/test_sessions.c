@@ -1,6 +1,8 @@
 /* Unit tests for the sessions' housekeeping (server/sessions.c) on a real
  * temporary LMDB store: the sweep in rounds, the cap per user, a user's
- * list, finding a session by a prefix of its id. */
+ * list, finding a session by a prefix of its id, and the index of sessions
+ * by user (server/session_store.c) kept in step by every write and read
+ * in their place. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "okr_error.h"
+#include "session_store.h"
 #include "sessions.h"
 #include "users.h"
 
@@ -70,17 +73,50 @@ static void put(fixture_t *f, uint8_t b0, uint8_t b1, uint8_t i, uint64_t user, 
     put_hash(f, hash, user, created, expires);
 }
 
-static size_t count(fixture_t *f)
+static size_t entries(fixture_t *f, okr_db_t db)
 {
     MDB_stat st;
-    assert_int_equal(mdb_stat(f->txn, okr_store_dbi(f->store, OKR_DB_SESSIONS), &st), 0);
+    assert_int_equal(mdb_stat(f->txn, okr_store_dbi(f->store, db), &st), 0);
     return st.ms_entries;
+}
+
+static size_t count(fixture_t *f)
+{
+    return entries(f, OKR_DB_SESSIONS);
+}
+
+static size_t index_count(fixture_t *f)
+{
+    return entries(f, OKR_DB_IDX_USER_SESSIONS);
 }
 
 static int exists(fixture_t *f, const uint8_t hash[OKR_TOKEN_HASH_LEN])
 {
     MDB_val v;
     return okr_store_get(f->store, f->txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN, &v) == 0;
+}
+
+/* Every session has its index entry, and there are no others. */
+static void assert_index_in_step(fixture_t *f)
+{
+    MDB_cursor *cur;
+    assert_int_equal(mdb_cursor_open(f->txn, okr_store_dbi(f->store, OKR_DB_SESSIONS), &cur), 0);
+    MDB_val k, v;
+    size_t n = 0;
+    for (int mrc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); mrc == 0;
+         mrc = mdb_cursor_get(cur, &k, &v, MDB_NEXT), n++) {
+        Okr__SessionRecord *rec = okr__session_record__unpack(NULL, v.mv_size, v.mv_data);
+        assert_non_null(rec);
+        uint8_t key[OKR_SESSION_INDEX_KEY_LEN];
+        okr_session_index_key(key, rec->user_id, rec->created_at, k.mv_data);
+        MDB_val e;
+        if (okr_store_get(f->store, f->txn, OKR_DB_IDX_USER_SESSIONS, key, sizeof key, &e) != 0)
+            fail_msg("session %02x... of user %llu has no index entry", ((uint8_t *)k.mv_data)[0],
+                     (unsigned long long)rec->user_id);
+        okr__session_record__free_unpacked(rec, NULL);
+    }
+    mdb_cursor_close(cur);
+    assert_int_equal(index_count(f), n);
 }
 
 static void test_sweep_in_rounds(void **state)
@@ -251,6 +287,141 @@ static void test_find_by_prefix(void **state)
     assert_memory_equal(e.hash, c, OKR_TOKEN_HASH_LEN);
 }
 
+/* Every write keeps the index in step: put, put over the same hash,
+ * delete, delete_for_user, the sweep and the cap. */
+static void test_index_follows_writes(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t a[OKR_TOKEN_HASH_LEN], b[OKR_TOKEN_HASH_LEN], c[OKR_TOKEN_HASH_LEN];
+    uint8_t d[OKR_TOKEN_HASH_LEN], x[OKR_TOKEN_HASH_LEN], h[OKR_TOKEN_HASH_LEN];
+    put(f, 0x10, 0, 1, 7, NOW - 300, NOW + 1000, a);
+    put(f, 0x20, 0, 2, 7, NOW - 200, NOW + 1000, b);
+    put(f, 0x30, 0, 3, 7, NOW - 100, NOW - 1, c); /* expired */
+    put(f, 0x40, 0, 4, 8, NOW - 100, NOW + 1000, d);
+    put(f, 0x50, 0, 5, 9, NOW - 100, NOW + 1000, x);
+    assert_int_equal(index_count(f), 5);
+    assert_index_in_step(f);
+
+    /* The same hash again, now another user's: filed under that user only. */
+    put(f, 0x50, 0, 5, 8, NOW - 50, NOW + 1000, x);
+    assert_int_equal(index_count(f), 5);
+    assert_index_in_step(f);
+
+    /* Deleting one, and one that is gone already. */
+    assert_int_equal(okr_sessions_delete(f->store, f->txn, a), 0);
+    assert_int_equal(okr_sessions_delete(f->store, f->txn, a), 0);
+    assert_int_equal(index_count(f), 4);
+    assert_index_in_step(f);
+
+    /* The sweep takes the expired one with its entry. */
+    size_t deleted;
+    int more;
+    assert_int_equal(okr_sessions_sweep(f->store, f->txn, NOW, NULL, 100, &deleted, h, &more), 0);
+    assert_int_equal(deleted, 1);
+    assert_false(exists(f, c));
+    assert_int_equal(index_count(f), 3);
+    assert_index_in_step(f);
+
+    /* The cap, over two of user 8's. */
+    uint8_t(*ev)[OKR_TOKEN_HASH_LEN];
+    size_t n;
+    assert_int_equal(okr_sessions_cap_user(f->store, f->txn, 8, 1, NULL, NOW, &ev, &n), 0);
+    assert_int_equal(n, 1);
+    assert_memory_equal(ev[0], d, OKR_TOKEN_HASH_LEN);
+    free(ev);
+    assert_int_equal(index_count(f), 2);
+    assert_index_in_step(f);
+
+    /* All of a user's but the one kept, then all. */
+    put(f, 0x60, 0, 6, 7, NOW - 10, NOW + 1000, h);
+    assert_int_equal(okr_sessions_delete_for_user(f->store, f->txn, 7, h), 0);
+    assert_true(exists(f, h));
+    assert_false(exists(f, b));
+    assert_int_equal(index_count(f), 2);
+    assert_index_in_step(f);
+    assert_int_equal(okr_sessions_delete_for_user(f->store, f->txn, 7, NULL), 0);
+    assert_int_equal(okr_sessions_delete_for_user(f->store, f->txn, 8, NULL), 0);
+    assert_int_equal(count(f), 0);
+    assert_int_equal(index_count(f), 0);
+}
+
+/* A session stored without its entry, as okrd never writes one. */
+static void put_unindexed(fixture_t *f, uint8_t b0, uint64_t user, uint8_t hash[OKR_TOKEN_HASH_LEN])
+{
+    memset(hash, 0x77, OKR_TOKEN_HASH_LEN);
+    hash[0] = b0;
+    Okr__SessionRecord rec = OKR__SESSION_RECORD__INIT;
+    rec.user_id = user;
+    rec.created_at = NOW - 1;
+    rec.expires_at = NOW + 1000;
+    assert_int_equal(
+        okr_store_put_msg(f->store, f->txn, OKR_DB_SESSIONS, hash, OKR_TOKEN_HASH_LEN, &rec.base),
+        0);
+}
+
+/* The list, the cap and ending a user's sessions read the user's range of
+ * the index, not every session: one missing from it is not seen, and an
+ * entry without its session (or filed under the wrong user) is passed
+ * over. */
+static void test_index_is_what_is_read(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t a[OKR_TOKEN_HASH_LEN], hidden[OKR_TOKEN_HASH_LEN], other[OKR_TOKEN_HASH_LEN];
+    put(f, 0x10, 0, 1, 7, NOW - 300, NOW + 1000, a);
+    put(f, 0x20, 0, 2, 8, NOW - 300, NOW + 1000, other);
+    put_unindexed(f, 0x30, 7, hidden);
+    uint8_t key[OKR_SESSION_INDEX_KEY_LEN], ghost[OKR_TOKEN_HASH_LEN];
+    memset(ghost, 0xee, sizeof ghost);
+    okr_session_index_key(key, 7, NOW - 5, ghost);
+    assert_int_equal(
+        okr_store_put(f->store, f->txn, OKR_DB_IDX_USER_SESSIONS, key, sizeof key, "", 0), 0);
+    okr_session_index_key(key, 7, NOW - 5, other); /* user 8's session, filed under 7 */
+    assert_int_equal(
+        okr_store_put(f->store, f->txn, OKR_DB_IDX_USER_SESSIONS, key, sizeof key, "", 0), 0);
+
+    okr_session_entry_t *e;
+    size_t n;
+    assert_int_equal(okr_sessions_of_user(f->store, f->txn, 7, NOW, &e, &n), 0);
+    assert_int_equal(n, 1);
+    assert_memory_equal(e[0].hash, a, OKR_TOKEN_HASH_LEN);
+    free(e);
+
+    uint8_t(*ev)[OKR_TOKEN_HASH_LEN];
+    assert_int_equal(okr_sessions_cap_user(f->store, f->txn, 7, 1, NULL, NOW, &ev, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(okr_sessions_delete_for_user(f->store, f->txn, 7, NULL), 0);
+    assert_false(exists(f, a));
+    assert_true(exists(f, hidden));
+    assert_true(exists(f, other));
+}
+
+/* A user's range ends where the next user's starts, at both ends of the
+ * ids too. */
+static void test_index_user_ranges(void **state)
+{
+    fixture_t *f = *state;
+    uint8_t h[OKR_TOKEN_HASH_LEN];
+    const uint64_t users[] = {0, 1, 2, UINT64_MAX - 1, UINT64_MAX};
+    for (uint8_t i = 0; i < 5; i++) {
+        put(f, (uint8_t)(0x10 * i), 0, i, users[i], NOW - 100, NOW + 1000, h);
+        put(f, (uint8_t)(0x10 * i), 1, i, users[i], NOW - 50, NOW + 1000, h);
+    }
+    for (size_t i = 0; i < 5; i++) {
+        okr_session_entry_t *e;
+        size_t n;
+        assert_int_equal(okr_sessions_of_user(f->store, f->txn, users[i], NOW, &e, &n), 0);
+        assert_int_equal(n, 2);
+        assert_int_equal(e[0].user_id, users[i]);
+        assert_int_equal(e[0].created_at, NOW - 50);
+        assert_int_equal(e[1].created_at, NOW - 100);
+        free(e);
+    }
+    assert_int_equal(okr_sessions_delete_for_user(f->store, f->txn, UINT64_MAX, NULL), 0);
+    assert_int_equal(okr_sessions_delete_for_user(f->store, f->txn, 0, NULL), 0);
+    assert_int_equal(count(f), 6);
+    assert_index_in_step(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +430,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_of_user_newest_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_evicts_oldest, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_by_prefix, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_follows_writes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_is_what_is_read, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_index_user_ranges, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
