@@ -613,17 +613,19 @@ static void tls__on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 
 /* --- public ------------------------------------------------------------- */
 
-int okr_tls_init(okr_tls_t *t, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
-                 const okr_tls_callbacks_t *cb)
+static void tls__setup(okr_tls_t *t, int is_server, const okr_tls_callbacks_t *cb)
 {
     void *data = t->data; /* the owner may have set it already */
     memset(t, 0, sizeof *t);
     t->data = data;
     t->cb = *cb;
     t->flags = F_HOLD | (is_server ? F_SERVER : 0);
+}
 
-    /* Everything that can fail comes before uv_tcp_init, so that a failure
-     * leaves no handle to close. */
+/* The SSL object and its two memory BIOs. Returns 0, or OKR_E_NOMEM with
+ * nothing made. */
+static int tls__new_ssl(okr_tls_t *t, SSL_CTX *ctx)
+{
     ERR_clear_error();
     t->ssl = SSL_new(ctx);
     t->net_in = BIO_new(BIO_s_mem());
@@ -638,12 +640,23 @@ int okr_tls_init(okr_tls_t *t, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
         return OKR_E_NOMEM;
     }
     SSL_set_bio(t->ssl, t->net_in, t->net_out);
-    if (is_server)
+    if (t->flags & F_SERVER)
         SSL_set_accept_state(t->ssl);
     else
         SSL_set_connect_state(t->ssl);
+    return 0;
+}
 
-    int rc = uv_tcp_init(loop, &t->tcp);
+int okr_tls_init(okr_tls_t *t, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
+                 const okr_tls_callbacks_t *cb)
+{
+    tls__setup(t, is_server, cb);
+    /* Everything that can fail comes before uv_tcp_init, so that a failure
+     * leaves no handle to close. */
+    int rc = tls__new_ssl(t, ctx);
+    if (rc)
+        return rc;
+    rc = uv_tcp_init(loop, &t->tcp);
     if (rc < 0) {
         SSL_free(t->ssl);
         t->ssl = NULL;
@@ -652,6 +665,22 @@ int okr_tls_init(okr_tls_t *t, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
     }
     t->tcp.data = t;
     return 0;
+}
+
+int okr_tls_init_tcp(okr_tls_t *t, uv_loop_t *loop, int is_server, const okr_tls_callbacks_t *cb)
+{
+    tls__setup(t, is_server, cb);
+    if (uv_tcp_init(loop, &t->tcp) < 0)
+        return OKR_E_IO;
+    t->tcp.data = t;
+    return 0;
+}
+
+int okr_tls_attach(okr_tls_t *t, SSL_CTX *ctx)
+{
+    if (t->ssl || t->state != ST_INIT)
+        return OKR_E_INTERNAL;
+    return tls__new_ssl(t, ctx);
 }
 
 SSL *okr_tls_ssl(okr_tls_t *t)
@@ -663,6 +692,8 @@ int okr_tls_start(okr_tls_t *t)
 {
     if (t->state != ST_INIT)
         return t->state >= ST_SHUTDOWN ? OKR_E_CLOSED : OKR_E_INTERNAL;
+    if (!t->ssl)
+        return OKR_E_INTERNAL; /* okr_tls_init_tcp without okr_tls_attach */
     okr_tls_peer_name(t, t->peer, sizeof t->peer);
     (void)uv_tcp_nodelay(&t->tcp, 1); /* we coalesce ourselves */
     int rc = uv_read_start((uv_stream_t *)&t->tcp, tls__on_alloc, tls__on_read);

@@ -81,12 +81,29 @@ struct okr_tls {
 
 /* Initialises t and its TCP handle on loop. ctx must outlive t. is_server
  * selects accept vs connect behaviour. Returns 0 or OKR_E_NOMEM/OKR_E_IO;
- * on failure nothing needs closing. */
+ * on failure nothing needs closing. The same as okr_tls_init_tcp and then
+ * okr_tls_attach. */
 int okr_tls_init(okr_tls_t *t, uv_loop_t *loop, SSL_CTX *ctx, int is_server,
                  const okr_tls_callbacks_t *cb);
 
+/* Initialises t's TCP handle only, without TLS state: a server accepts into
+ * it (uv_accept on &t->tcp) and decides from the peer's address whether to
+ * serve the connection before it pays for the SSL object and its buffers,
+ * which okr_tls_attach then makes. A handle it refuses is closed with
+ * okr_tls_close, which calls on_close and nothing else; okr_tls_start
+ * refuses a handle not attached (OKR_E_INTERNAL). Returns 0 or OKR_E_IO;
+ * on failure nothing needs closing. */
+int okr_tls_init_tcp(okr_tls_t *t, uv_loop_t *loop, int is_server, const okr_tls_callbacks_t *cb);
+
+/* Makes the TLS state of a handle from okr_tls_init_tcp, before
+ * okr_tls_start. ctx must outlive t. Returns 0, OKR_E_NOMEM (t is as it
+ * was: close it), or OKR_E_INTERNAL when t has its TLS state already or was
+ * started. */
+int okr_tls_attach(okr_tls_t *t, SSL_CTX *ctx);
+
 /* The SSL object, for the client to set SNI/host checks before start and to
- * inspect the peer certificate in on_handshake. Owned by t. */
+ * inspect the peer certificate in on_handshake. Owned by t; NULL before
+ * okr_tls_attach. */
 SSL *okr_tls_ssl(okr_tls_t *t);
 
 /* Starts reading from the (accepted or connected) socket and begins the

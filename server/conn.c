@@ -117,6 +117,10 @@ static void conn__on_timer_closed(uv_handle_t *h)
 static void conn__on_tls_closed(okr_tls_t *t)
 {
     okr_conn_t *c = conn__of(t);
+    if (!c->admitted) {
+        free(c); /* refused at accept: nothing else was made for it */
+        return;
+    }
     c->closing = 2;
     conn__release(c);
     if (!uv_is_closing((uv_handle_t *)&c->timer))
@@ -367,6 +371,8 @@ static const okr_tls_callbacks_t conn_callbacks = {
     .on_close = conn__on_tls_closed,
 };
 
+/* ---- accepting ---- */
+
 /* 1 if c's address holds max_connections_per_ip already (or its address
  * cannot be read: the peer is gone). Sets c->addr_key. A refusal is
  * counted for Stats and logged at most every OKR_COUNTS_LOG_EVERY_MS per
@@ -398,12 +404,13 @@ static int conn__over_ip_limit(okr_conn_t *c)
     return 1;
 }
 
-/* Closes c because max_connections are open. A full server under a flood
- * logs one line every OKR_COUNTS_LOG_EVERY_MS at most, with how many it
- * refused since the last, as the limits per address and user do. */
-static void conn__refuse_full(okr_conn_t *c)
+/* 1 if max_connections are open. A full server under a flood logs one line
+ * every OKR_COUNTS_LOG_EVERY_MS at most, with how many it refused since the
+ * last, as the limits per address and user do. */
+static int conn__server_full(okr_server_t *srv)
 {
-    okr_server_t *srv = c->srv;
+    if (srv->nconns < srv->cfg->max_connections)
+        return 0;
     srv->refused_full++;
     srv->refused_full_unlogged++;
     uint64_t now = okr_mono_ms();
@@ -411,29 +418,37 @@ static void conn__refuse_full(okr_conn_t *c)
         now - srv->refused_full_logged_ms >= OKR_COUNTS_LOG_EVERY_MS) {
         okr_warn("refused %llu connection%s: %llu are open (max_connections %llu)",
                  (unsigned long long)srv->refused_full_unlogged,
-                 srv->refused_full_unlogged == 1 ? "" : "s", (unsigned long long)(srv->nconns - 1),
+                 srv->refused_full_unlogged == 1 ? "" : "s", (unsigned long long)srv->nconns,
                  (unsigned long long)srv->cfg->max_connections);
         srv->refused_full_logged_ms = now;
         srv->refused_full_unlogged = 0;
     }
-    okr_conn_close(c, NULL);
+    return 1;
 }
 
-void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
+/* 1 if c, accepted but not yet set up, is to be closed: the server is
+ * stopping, or a limit is reached. Decided from its address and the counts
+ * alone, so that a flood of refused connections (from one address, or at a
+ * full server) costs a getpeername and a table lookup each, and no TLS
+ * state, timer or place in srv->conns. */
+static int conn__refused(okr_conn_t *c)
 {
-    okr_conn_t *c = calloc(1, sizeof *c);
-    if (!c) {
-        okr_error("accept: out of memory");
-        return;
+    okr_server_t *srv = c->srv;
+    if (srv->stopping) {
+        okr_tls_peer_name(&c->tls, c->peer, sizeof c->peer);
+        okr_info("conn %llu %s: closed: server is stopping", (unsigned long long)c->id, c->peer);
+        return 1;
     }
-    if (okr_tls_init(&c->tls, srv->loop, srv->tls, 1, &conn_callbacks) != 0) {
-        okr_error("accept: cannot set up TLS");
-        free(c);
-        return;
-    }
-    c->tls.data = c;
-    c->srv = srv;
-    c->id = ++srv->accepted_total;
+    /* logged by the checks, at most every few seconds, not once per connection */
+    return conn__over_ip_limit(c) || conn__server_full(srv);
+}
+
+/* Sets up an admitted connection: its place in the counts and in
+ * srv->conns, its timer, its TLS state, and starts the handshake. */
+static void conn__serve(okr_conn_t *c)
+{
+    okr_server_t *srv = c->srv;
+    c->admitted = 1;
     c->refs = 2; /* the TLS handle and the timer */
     uv_timer_init(srv->loop, &c->timer);
     c->timer.data = c;
@@ -447,32 +462,21 @@ void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
     srv->conns = c;
     srv->nconns++;
 
-    if (uv_accept(listener, (uv_stream_t *)&c->tls.tcp) != 0) {
-        okr_conn_close(c, "accept failed");
-        return;
-    }
     okr_tls_peer_name(&c->tls, c->peer, sizeof c->peer);
     snprintf(c->peer_ip, sizeof c->peer_ip, "%s", c->peer);
     char *colon = strrchr(c->peer_ip, ':');
     if (colon)
         *colon = '\0';
-    if (srv->stopping) {
-        okr_conn_close(c, "server is stopping");
-        return;
-    }
-    if (conn__over_ip_limit(c)) {
-        okr_conn_close(c, NULL); /* logged by conn__over_ip_limit, not once per connection */
-        return;
-    }
-    if (srv->nconns > srv->cfg->max_connections) {
-        conn__refuse_full(c);
-        return;
-    }
     if (okr_counts_add(srv->per_ip, &c->addr_key) != 0) {
         okr_conn_close(c, "out of memory");
         return;
     }
     c->addr_counted = 1;
+    if (okr_tls_attach(&c->tls, srv->tls) != 0) {
+        okr_error("accept: cannot set up TLS");
+        okr_conn_close(c, NULL);
+        return;
+    }
     uv_tcp_nodelay(&c->tls.tcp, 1);
     if (srv->cfg->socket_sndbuf) {
         /* A smaller kernel buffer per connection: memory per idle client,
@@ -486,4 +490,34 @@ void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
         return;
     }
     conn__arm_timer(c);
+}
+
+void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener)
+{
+    /* Only the socket's handle before the decision: its memory is the
+     * connection's (libuv handles cannot move), and a refused one is freed
+     * when the handle closes (conn__on_tls_closed). */
+    okr_conn_t *c = calloc(1, sizeof *c);
+    if (!c) {
+        okr_error("accept: out of memory");
+        return;
+    }
+    c->tls.data = c;
+    c->srv = srv;
+    c->id = ++srv->accepted_total;
+    if (okr_tls_init_tcp(&c->tls, srv->loop, 1, &conn_callbacks) != 0) {
+        okr_error("accept: cannot set up the socket");
+        free(c);
+        return;
+    }
+    int rc = uv_accept(listener, (uv_stream_t *)&c->tls.tcp);
+    if (rc != 0)
+        okr_info("conn %llu: closed: accept failed: %s", (unsigned long long)c->id,
+                 uv_strerror(rc));
+    if (rc != 0 || conn__refused(c)) {
+        /* uv_close closes the socket now; the peer sees its end at once */
+        okr_tls_close(&c->tls);
+        return;
+    }
+    conn__serve(c);
 }

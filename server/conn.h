@@ -35,6 +35,10 @@ typedef struct okr_conn {
     struct okr_conn *prev, *next;
     uv_timer_t timer;
     okr_frame_decoder_t frames;
+    /* 0 while accepted and not yet admitted, and for good once refused at
+     * accept: then only tls.tcp is set up (no TLS state, no timer, not in
+     * srv->conns) and the connection is freed when that handle closes. */
+    int admitted;
     unsigned refs;     /* tls handle + timer + requests in flight */
     unsigned inflight; /* requests accepted and not answered */
     unsigned trends;   /* trend requests computing or waiting (trend_per_connection) */
@@ -73,11 +77,13 @@ typedef struct okr_conn {
 } okr_conn_t;
 
 /* Accepts a pending connection on the listener. Drops it when the server is
- * stopping or a limit is reached: max_connections (logged), or
- * max_connections_per_ip for its address (counted in srv->refused_per_ip;
- * logged once every OKR_COUNTS_LOG_EVERY_MS at most per address, so a flood
- * does not flood the log). A dropped connection is closed before any TLS
- * work. */
+ * stopping or a limit is reached: max_connections (counted in
+ * srv->refused_full), or max_connections_per_ip for its address (counted in
+ * srv->refused_per_ip); either is logged once every OKR_COUNTS_LOG_EVERY_MS
+ * at most (per address), so a flood does not flood the log. A dropped
+ * connection's socket is closed at once, before any TLS state, timer or
+ * buffer is made for it: the client sees the connection end without a
+ * byte. */
 void okr_conn_accept(okr_server_t *srv, uv_stream_t *listener);
 
 /* Sends a Response (its id already set). Packs it into a frame; on

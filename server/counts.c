@@ -1,42 +1,33 @@
 /* counts.c — connections held per address, user or dashboard token.
  *
- * A chained hash table with a power-of-two number of buckets, resized to
- * keep between a quarter and one entry per bucket (never below
- * COUNTS__MIN_BUCKETS), so its memory follows the connections held now, not
- * the most ever held.
- *
- * Addresses are chosen by clients (an IPv6 client has a whole /64 to pick
- * from), so the hash is seeded from the CSPRNG, as throttle.c's is: nobody
- * can aim every key at one bucket without knowing the seed.
+ * The entries live in a key_table (key_table.h), which frees them as they
+ * are removed and shrinks with them, so the memory follows the connections
+ * held now, not the most ever held; its seeded hash keeps addresses, which
+ * clients choose (an IPv6 client has a whole /64 to pick from), from being
+ * aimed at one bucket.
  */
 #include "counts.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define COUNTS__MIN_BUCKETS 16
+#include "key_table.h"
 
 /* The first byte of a key: what the rest is. */
 enum { KEY_IPV4 = 4, KEY_IPV6 = 6, KEY_USER = 'u', KEY_DASHBOARD = 'd' };
 
+/* A key's value in the table. */
 typedef struct counts__entry {
-    struct counts__entry *chain; /* next in the same bucket */
-    uint64_t hash;
     uint64_t count;
     uint64_t logged_at; /* when a refusal was last logged; 0: never */
     uint64_t unlogged;  /* refusals since, not logged */
-    okr_count_key_t key;
 } counts__entry_t;
 
 struct okr_counts {
-    uint64_t seed;
-    counts__entry_t **buckets;
-    size_t nbuckets; /* a power of two */
-    size_t size;
+    okr_key_table_t *table;
 };
 
 /* ---- keys ---- */
@@ -123,14 +114,11 @@ okr_counts_t *okr_counts_new(void)
     okr_counts_t *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
-    t->nbuckets = COUNTS__MIN_BUCKETS;
-    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
-    if (!t->buckets) {
+    t->table = okr_key_table_new(sizeof(counts__entry_t));
+    if (!t->table) {
         free(t);
         return NULL;
     }
-    if (RAND_bytes((unsigned char *)&t->seed, sizeof t->seed) != 1)
-        t->seed = 0x9e3779b97f4a7c15u; /* still correct, only easier to collide */
     return t;
 }
 
@@ -138,66 +126,15 @@ void okr_counts_free(okr_counts_t *t)
 {
     if (!t)
         return;
-    for (size_t i = 0; i < t->nbuckets; i++)
-        for (counts__entry_t *e = t->buckets[i], *next; e; e = next) {
-            next = e->chain;
-            free(e);
-        }
-    free(t->buckets);
+    okr_key_table_free(t->table);
     free(t);
-}
-
-/* FNV-1a over the seed and the key, then splitmix64's finaliser so that the
- * low bits (the bucket) depend on every byte. */
-static uint64_t counts__hash(const okr_counts_t *t, const okr_count_key_t *key)
-{
-    uint64_t h = 0xcbf29ce484222325u ^ t->seed;
-    for (size_t i = 0; i < key->len; i++) {
-        h ^= key->bytes[i];
-        h *= 0x100000001b3u;
-    }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9u;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebu;
-    h ^= h >> 31;
-    return h;
-}
-
-/* The link that points at key's entry (or at the NULL ending its bucket). */
-static counts__entry_t **counts__slot(const okr_counts_t *t, const okr_count_key_t *key,
-                                      uint64_t hash)
-{
-    counts__entry_t **pp = &t->buckets[hash & (t->nbuckets - 1)];
-    while (*pp && !((*pp)->hash == hash && okr_count_key_equal(&(*pp)->key, key)))
-        pp = &(*pp)->chain;
-    return pp;
 }
 
 static counts__entry_t *counts__find(const okr_counts_t *t, const okr_count_key_t *key)
 {
     if (key->len == 0)
         return NULL;
-    return *counts__slot(t, key, counts__hash(t, key));
-}
-
-/* Rehashes into n buckets. A failed allocation keeps the old table: fuller
- * or emptier than wanted, still correct. */
-static void counts__resize(okr_counts_t *t, size_t n)
-{
-    counts__entry_t **b = calloc(n, sizeof *b);
-    if (!b)
-        return;
-    for (size_t i = 0; i < t->nbuckets; i++)
-        for (counts__entry_t *e = t->buckets[i], *next; e; e = next) {
-            next = e->chain;
-            size_t j = e->hash & (n - 1);
-            e->chain = b[j];
-            b[j] = e;
-        }
-    free(t->buckets);
-    t->buckets = b;
-    t->nbuckets = n;
+    return okr_key_table_find(t->table, key->bytes, key->len);
 }
 
 uint64_t okr_counts_get(const okr_counts_t *t, const okr_count_key_t *key)
@@ -210,38 +147,18 @@ int okr_counts_add(okr_counts_t *t, const okr_count_key_t *key)
 {
     if (key->len == 0 || key->len > OKR_COUNT_KEY_MAX)
         return -1;
-    uint64_t hash = counts__hash(t, key);
-    counts__entry_t **pp = counts__slot(t, key, hash);
-    if (*pp) {
-        (*pp)->count++;
-        return 0;
-    }
-    counts__entry_t *e = calloc(1, sizeof *e);
+    counts__entry_t *e = okr_key_table_add(t->table, key->bytes, key->len, NULL);
     if (!e)
         return -1;
-    e->hash = hash;
-    e->count = 1;
-    e->key = *key;
-    *pp = e;
-    t->size++;
-    if (t->size > t->nbuckets && t->nbuckets <= SIZE_MAX / 2 / sizeof *t->buckets)
-        counts__resize(t, t->nbuckets * 2);
+    e->count++;
     return 0;
 }
 
 void okr_counts_remove(okr_counts_t *t, const okr_count_key_t *key)
 {
-    if (key->len == 0)
-        return;
-    counts__entry_t **pp = counts__slot(t, key, counts__hash(t, key));
-    counts__entry_t *e = *pp;
-    if (!e || --e->count > 0)
-        return;
-    *pp = e->chain;
-    free(e);
-    t->size--;
-    if (t->nbuckets > COUNTS__MIN_BUCKETS && t->size < t->nbuckets / 4)
-        counts__resize(t, t->nbuckets / 2);
+    counts__entry_t *e = counts__find(t, key);
+    if (e && --e->count == 0)
+        okr_key_table_remove(t->table, e);
 }
 
 int okr_counts_refused(okr_counts_t *t, const okr_count_key_t *key, uint64_t now_ms,
@@ -265,5 +182,5 @@ int okr_counts_refused(okr_counts_t *t, const okr_count_key_t *key, uint64_t now
 
 size_t okr_counts_size(const okr_counts_t *t)
 {
-    return t->size;
+    return okr_key_table_size(t->table);
 }

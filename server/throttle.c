@@ -1,42 +1,38 @@
 /* throttle.c — login throttling: a bounded table of failure counts.
  *
- * A chained hash table finds a key; a doubly linked list keeps the entries in
- * the order of their latest failure (oldest at the head). Each failure moves
- * its entry to the tail, so the oldest entry — the one to evict when the table
- * is full, or to forget when idle — is always the head: O(1) either way.
- * This relies on now_ms never going backwards (okr_mono_ms); if it did, the
- * head would be the least recently failed entry, which is still a fair choice.
+ * A key_table (key_table.h) finds a key's entry; a doubly linked list keeps
+ * the entries in the order of their latest failure (oldest at the head).
+ * Each failure moves its entry to the tail, so the oldest entry — the one to
+ * evict when the table is full, or to forget when idle — is always the
+ * head: O(1) either way. This relies on now_ms never going backwards
+ * (okr_mono_ms); if it did, the head would be the least recently failed
+ * entry, which is still a fair choice.
  *
- * Keys are chosen by clients, so the hash is seeded from the CSPRNG; even with
- * collisions a lookup costs at most `capacity` comparisons, which is small
- * next to the argon2id verification every attempt already pays for.
+ * Keys are chosen by clients, so the table's hash is seeded from the
+ * CSPRNG; even with collisions a lookup costs at most `capacity`
+ * comparisons, which is small next to the argon2id verification every
+ * attempt already pays for.
  */
 #include "throttle.h"
 
 #include <limits.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "key_table.h"
+
+/* A key's value in the table. */
 typedef struct throttle__entry {
-    struct throttle__entry *chain;       /* next in the same bucket */
     struct throttle__entry *prev, *next; /* failure-time order */
-    uint64_t hash;
     uint64_t last_fail_ms;
     unsigned failures;
-    char key[]; /* NUL-terminated */
 } throttle__entry_t;
 
 struct okr_throttle {
     okr_throttle_params_t params;
-    uint64_t seed;
-    throttle__entry_t **buckets;
-    size_t nbuckets; /* a power of two */
-    size_t size;
+    okr_key_table_t *table;
     throttle__entry_t *oldest, *newest;
 };
-
-#define THROTTLE__MIN_BUCKETS 16
 
 void okr_throttle_params_default(okr_throttle_params_t *p)
 {
@@ -55,14 +51,11 @@ okr_throttle_t *okr_throttle_new(const okr_throttle_params_t *p)
         t->params = *p;
     else
         okr_throttle_params_default(&t->params);
-    t->nbuckets = THROTTLE__MIN_BUCKETS;
-    t->buckets = calloc(t->nbuckets, sizeof *t->buckets);
-    if (t->buckets == NULL) {
+    t->table = okr_key_table_new(sizeof(throttle__entry_t));
+    if (t->table == NULL) {
         free(t);
         return NULL;
     }
-    if (RAND_bytes((unsigned char *)&t->seed, sizeof t->seed) != 1)
-        t->seed = 0x9e3779b97f4a7c15u; /* still correct, only easier to collide */
     return t;
 }
 
@@ -70,40 +63,8 @@ void okr_throttle_free(okr_throttle_t *t)
 {
     if (t == NULL)
         return;
-    throttle__entry_t *e = t->oldest;
-    while (e != NULL) {
-        throttle__entry_t *next = e->next;
-        free(e);
-        e = next;
-    }
-    free(t->buckets);
+    okr_key_table_free(t->table);
     free(t);
-}
-
-/* FNV-1a over the seed and the key, then a final mix (splitmix64) so the
- * low bits used for the bucket depend on every byte. */
-static uint64_t throttle__hash(const okr_throttle_t *t, const char *key)
-{
-    uint64_t h = 0xcbf29ce484222325u ^ t->seed;
-    for (const unsigned char *s = (const unsigned char *)key; *s != '\0'; s++) {
-        h ^= *s;
-        h *= 0x100000001b3u;
-    }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9u;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebu;
-    h ^= h >> 31;
-    return h;
-}
-
-static throttle__entry_t *throttle__find(const okr_throttle_t *t, const char *key, uint64_t hash)
-{
-    for (throttle__entry_t *e = t->buckets[hash & (t->nbuckets - 1)]; e != NULL; e = e->chain) {
-        if (e->hash == hash && strcmp(e->key, key) == 0)
-            return e;
-    }
-    return NULL;
 }
 
 static void throttle__list_unlink(okr_throttle_t *t, throttle__entry_t *e)
@@ -132,33 +93,8 @@ static void throttle__list_append(okr_throttle_t *t, throttle__entry_t *e)
 
 static void throttle__remove(okr_throttle_t *t, throttle__entry_t *e)
 {
-    throttle__entry_t **pp = &t->buckets[e->hash & (t->nbuckets - 1)];
-    while (*pp != e)
-        pp = &(*pp)->chain;
-    *pp = e->chain;
     throttle__list_unlink(t, e);
-    t->size--;
-    free(e);
-}
-
-/* Keeps the load factor at most 1. A failed allocation keeps the old,
- * fuller table: slower, still correct. */
-static void throttle__grow(okr_throttle_t *t)
-{
-    if (t->size < t->nbuckets || t->nbuckets > SIZE_MAX / 2 / sizeof *t->buckets)
-        return;
-    size_t n = t->nbuckets * 2;
-    throttle__entry_t **b = calloc(n, sizeof *b);
-    if (b == NULL)
-        return;
-    for (throttle__entry_t *e = t->oldest; e != NULL; e = e->next) {
-        size_t i = e->hash & (n - 1);
-        e->chain = b[i];
-        b[i] = e;
-    }
-    free(t->buckets);
-    t->buckets = b;
-    t->nbuckets = n;
+    okr_key_table_remove(t->table, e);
 }
 
 /* Forgets entries whose latest failure is more than max_ms ago. */
@@ -181,7 +117,7 @@ static uint64_t throttle__delay(const okr_throttle_params_t *p, unsigned extra)
 uint64_t okr_throttle_wait_ms(okr_throttle_t *t, const char *key, uint64_t now_ms)
 {
     throttle__expire(t, now_ms);
-    throttle__entry_t *e = throttle__find(t, key, throttle__hash(t, key));
+    const throttle__entry_t *e = okr_key_table_find(t->table, key, strlen(key));
     if (e == NULL || e->failures <= t->params.free_failures)
         return 0;
     uint64_t delay = throttle__delay(&t->params, e->failures - t->params.free_failures);
@@ -195,9 +131,11 @@ void okr_throttle_fail(okr_throttle_t *t, const char *key, uint64_t now_ms)
         return; /* a table of no keys throttles nothing */
     throttle__expire(t, now_ms);
 
-    uint64_t hash = throttle__hash(t, key);
-    throttle__entry_t *e = throttle__find(t, key, hash);
-    if (e != NULL) {
+    int made;
+    throttle__entry_t *e = okr_key_table_add(t->table, key, strlen(key), &made);
+    if (e == NULL)
+        return; /* out of memory: this failure goes uncounted */
+    if (!made) {
         if (e->failures < UINT_MAX)
             e->failures++;
         e->last_fail_ms = now_ms;
@@ -205,33 +143,22 @@ void okr_throttle_fail(okr_throttle_t *t, const char *key, uint64_t now_ms)
         throttle__list_append(t, e);
         return;
     }
-
-    if (t->size >= t->params.capacity)
+    /* Full: the oldest makes room (the new entry is not in the order yet). */
+    if (okr_key_table_size(t->table) > t->params.capacity)
         throttle__remove(t, t->oldest);
-    size_t len = strlen(key);
-    e = malloc(sizeof *e + len + 1);
-    if (e == NULL)
-        return; /* out of memory: this failure goes uncounted */
-    memcpy(e->key, key, len + 1);
-    e->hash = hash;
     e->last_fail_ms = now_ms;
     e->failures = 1;
-    size_t i = hash & (t->nbuckets - 1);
-    e->chain = t->buckets[i];
-    t->buckets[i] = e;
     throttle__list_append(t, e);
-    t->size++;
-    throttle__grow(t);
 }
 
 void okr_throttle_success(okr_throttle_t *t, const char *key)
 {
-    throttle__entry_t *e = throttle__find(t, key, throttle__hash(t, key));
+    throttle__entry_t *e = okr_key_table_find(t->table, key, strlen(key));
     if (e != NULL)
         throttle__remove(t, e);
 }
 
 size_t okr_throttle_size(const okr_throttle_t *t)
 {
-    return t->size;
+    return okr_key_table_size(t->table);
 }

@@ -8,9 +8,13 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,6 +158,75 @@ static void test_per_ip(void **state)
 
     for (int i = 0; i < 3; i++)
         okr_client_free(held[i]);
+    ts_stop(&ts);
+    ts_cleanup(&ts);
+}
+
+/* okrd's open descriptors: its sockets, the store, the log. */
+static int okrd_fds(const okr_test_server_t *ts)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)ts->pid);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int n = 0;
+    while (readdir(d))
+        n++;
+    closedir(d);
+    return n;
+}
+
+/* 1 if the server ended fd's connection within timeout_ms without sending
+ * it a byte (EOF or reset); 0 if it sent one or did not end it in time. */
+static int closed_without_a_byte(int fd, int timeout_ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    uint64_t deadline = raw_now_ms() + (uint64_t)timeout_ms;
+    while (raw_now_ms() < deadline) {
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        char b;
+        ssize_t n = recv(fd, &b, 1, MSG_DONTWAIT);
+        if (n > 0)
+            return 0;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR))
+            return 1;
+    }
+    return 0;
+}
+
+/* A flood from one address over its limit: okrd ends each connection at
+ * accept without a byte, also one that sends the start of a ClientHello (a
+ * server that spoke TLS to it would answer with an alert), and holds not
+ * one socket more afterwards; the connection it serves goes on. */
+static void test_per_ip_flood(void **state)
+{
+    (void)state;
+    okr_test_server_t ts = {0};
+    static const char *const extra[] = {"--max-connections-per-ip", "1", NULL};
+    ts_start(&ts, extra);
+    okr_client_t *admin = ts_login(&ts, "admin", TS_ADMIN_PASSWORD);
+    int fds = okrd_fds(&ts);
+    /* a record header (handshake, TLS 1.0) and a ClientHello's type */
+    static const char hello[] = "\x16\x03\x01\x00\x40\x01\x00\x00\x3c\x03\x03";
+    enum { FLOOD = 300 };
+    for (int i = 0; i < FLOOD; i++) {
+        int fd = ts_tcp_connect(&ts);
+        assert_true(fd >= 0);
+        if (i % 2)
+            (void)send(fd, hello, sizeof hello - 1, MSG_NOSIGNAL); /* may meet the close */
+        assert_true(closed_without_a_byte(fd, 2000));
+        close(fd);
+    }
+    /* each socket was closed before its client saw the end */
+    assert_int_equal(okrd_fds(&ts), fds);
+    assert_int_equal(ping(admin), OKR_OK);
+    Okr__Response *resp = stats(admin);
+    assert_int_equal(resp->stats->connections, 1);
+    assert_int_equal(resp->stats->connections_refused_per_ip, FLOOD);
+    assert_int_equal(resp->stats->connections_refused_full, 0);
+    okr__response__free_unpacked(resp, NULL);
+    okr_client_free(admin);
     ts_stop(&ts);
     ts_cleanup(&ts);
 }
@@ -375,11 +448,9 @@ static void test_per_dashboard_token(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_per_ip),
-        cmocka_unit_test(test_per_ip_off),
-        cmocka_unit_test(test_full),
-        cmocka_unit_test(test_per_user),
-        cmocka_unit_test(test_per_dashboard_token),
+        cmocka_unit_test(test_per_ip),       cmocka_unit_test(test_per_ip_off),
+        cmocka_unit_test(test_per_ip_flood), cmocka_unit_test(test_full),
+        cmocka_unit_test(test_per_user),     cmocka_unit_test(test_per_dashboard_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

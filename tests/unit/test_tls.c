@@ -46,6 +46,13 @@ static struct {
 
 typedef struct harness harness_t;
 
+/* How the server sets up a connection it accepts: okr_tls_init before the
+ * accept; or okr_tls_init_tcp, the accept, then okr_tls_attach (okrd's way,
+ * which decides on the connection before making TLS state for it); or
+ * okr_tls_init_tcp, the accept, and a close without any TLS state (a
+ * connection okrd refuses). */
+enum { ACCEPT_INIT = 0, ACCEPT_ATTACH, ACCEPT_REFUSE };
+
 typedef struct peer {
     okr_tls_t tls;
     harness_t *h;
@@ -91,6 +98,7 @@ struct harness {
     int server_close_on_read;
     size_t server_reply_then_shutdown; /* bytes of the pattern, then shutdown */
     int server_corked_then_shutdown;   /* three messages corked, uncorked, then shutdown */
+    int server_accept;                 /* how on_connection sets a server peer up: ACCEPT_* */
     peer_t *clients[MAX_PEERS], *servers[MAX_PEERS];
     int nclients, nservers;
 };
@@ -296,10 +304,27 @@ static void on_connection(uv_stream_t *server, int status)
     p->is_server = 1;
     h->servers[h->nservers++] = p;
     p->tls.data = p; /* set before init: init keeps it */
-    assert_int_equal(okr_tls_init(&p->tls, &h->loop, g.server_ctx, 1, &peer_cb), 0);
+    if (h->server_accept == ACCEPT_INIT) {
+        assert_int_equal(okr_tls_init(&p->tls, &h->loop, g.server_ctx, 1, &peer_cb), 0);
+        assert_ptr_equal(p->tls.data, p);
+        assert_int_equal(uv_accept(server, (uv_stream_t *)&p->tls.tcp), 0);
+        assert_int_equal(okr_tls_start(&p->tls), 0);
+        return;
+    }
+    assert_int_equal(okr_tls_init_tcp(&p->tls, &h->loop, 1, &peer_cb), 0);
     assert_ptr_equal(p->tls.data, p);
+    assert_null(okr_tls_ssl(&p->tls));
     assert_int_equal(uv_accept(server, (uv_stream_t *)&p->tls.tcp), 0);
+    if (h->server_accept == ACCEPT_REFUSE) {
+        okr_tls_close(&p->tls);
+        return;
+    }
+    assert_int_equal(okr_tls_start(&p->tls), OKR_E_INTERNAL); /* no TLS state yet */
+    assert_int_equal(okr_tls_attach(&p->tls, g.server_ctx), 0);
+    assert_non_null(okr_tls_ssl(&p->tls));
+    assert_int_equal(okr_tls_attach(&p->tls, g.server_ctx), OKR_E_INTERNAL); /* has one */
     assert_int_equal(okr_tls_start(&p->tls), 0);
+    assert_int_equal(okr_tls_attach(&p->tls, g.server_ctx), OKR_E_INTERNAL); /* started */
 }
 
 /* --- client ------------------------------------------------------------- */
@@ -852,6 +877,72 @@ static void test_close_in_read(void **state)
     h_free(&h);
 }
 
+/* A server that makes the TLS state after the accept (okr_tls_init_tcp,
+ * then okr_tls_attach) serves as one that made it before. */
+static void test_attach_after_accept(void **state)
+{
+    (void)state;
+    harness_t h;
+    h_init(&h, 1);
+    h.server_accept = ACCEPT_ATTACH;
+    h.server_echo = 1;
+    SSL_CTX *ctx = pinned_client_ctx();
+    peer_t *c = client_new(&h, ctx, "localhost");
+    c->pre_connect = "hello";
+    c->expect = 5;
+    client_connect(c);
+    h_run(&h);
+    SSL_CTX_free(ctx);
+
+    assert_int_equal(c->hs_status, OKR_OK);
+    assert_string_equal(c->fp, g.fp);
+    assert_int_equal(c->rx_len, 5);
+    assert_memory_equal(c->rx, "hello", 5);
+    peer_t *s = h.servers[0];
+    assert_int_equal(s->hs_status, OKR_OK);
+    assert_string_equal(s->alpn, OKR_ALPN);
+    assert_int_equal(s->rx_len, 5);
+    assert_true(s->closed);
+    h_free(&h);
+}
+
+/* A connection closed before it has TLS state (refused at accept): the
+ * server's side reports nothing but on_close, once; each client sees its
+ * handshake fail, as from a server that closed at once. */
+static void test_refuse_before_tls(void **state)
+{
+    (void)state;
+    harness_t h;
+    h_init(&h, 2);
+    h.server_accept = ACCEPT_REFUSE;
+    SSL_CTX *ctx = pinned_client_ctx();
+    peer_t *c[2];
+    for (int i = 0; i < 2; i++) {
+        c[i] = client_new(&h, ctx, "localhost");
+        c[i]->pre_connect = "not sent";
+        client_connect(c[i]);
+    }
+    h_run(&h);
+    SSL_CTX_free(ctx);
+
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(c[i]->hs_calls, 1);
+        assert_int_equal(c[i]->hs_status, OKR_E_TLS);
+        assert_non_null(strstr(c[i]->error, "handshake"));
+        assert_int_equal(c[i]->reads, 0);
+        assert_true(c[i]->closed);
+    }
+    assert_int_equal(h.nservers, 2);
+    for (int i = 0; i < 2; i++) {
+        peer_t *s = h.servers[i];
+        assert_int_equal(s->hs_calls, 0);
+        assert_int_equal(s->err_calls, 0);
+        assert_int_equal(s->reads, 0);
+        assert_true(s->closed);
+    }
+    h_free(&h);
+}
+
 /* --- fixture ------------------------------------------------------------ */
 
 static int suite_setup(void **state)
@@ -915,6 +1006,8 @@ int main(void)
         cmocka_unit_test(test_ca_verify),
         cmocka_unit_test(test_close_in_handshake),
         cmocka_unit_test(test_close_in_read),
+        cmocka_unit_test(test_attach_after_accept),
+        cmocka_unit_test(test_refuse_before_tls),
     };
     return cmocka_run_group_tests(tests, suite_setup, suite_teardown);
 }
