@@ -328,7 +328,13 @@ static void on_handshake(okr_tls_t *t, int status)
     okr_client_t *c = t->data;
     c->handshake_done = 1;
     c->handshake_status = status;
-    if (status)
+    if (status && okr_tls_closed_in_handshake(t))
+        client__err(c,
+                    "%s: %s\n(okrd closes a new connection at once when it holds as many as it "
+                    "allows from one address or in all: max_connections_per_ip, "
+                    "max_connections; try again shortly, or ask its administrator)",
+                    c->hostport, okr_tls_last_error(t));
+    else if (status)
         client__err(c, "%s: %s%s", c->hostport, okr_tls_last_error(t),
                     c->ca_file ? "\n(was okrd's certificate signed by the CA given with the "
                                  "CA file, and does it name this host?)"

@@ -52,11 +52,12 @@ enum {
     F_SERVER = 1 << 0,
     F_ESTABLISHED = 1 << 1, /* the handshake completed once */
     F_HOLD = 1 << 2, /* writes go to pending (until the handshake and on_handshake are done) */
-    F_OWNER_CLOSE = 1 << 3, /* the owner asked to close: report nothing but on_close */
-    F_FIN_SENT = 1 << 4,    /* uv_shutdown issued */
-    F_FIN_DONE = 1 << 5,    /* uv_shutdown completed */
-    F_PEER_DONE = 1 << 6,   /* the peer sent close_notify or EOF */
-    F_CORK = 1 << 7,        /* writes go to pending until okr_tls_uncork */
+    F_OWNER_CLOSE = 1 << 3,   /* the owner asked to close: report nothing but on_close */
+    F_FIN_SENT = 1 << 4,      /* uv_shutdown issued */
+    F_FIN_DONE = 1 << 5,      /* uv_shutdown completed */
+    F_PEER_DONE = 1 << 6,     /* the peer sent close_notify or EOF */
+    F_CORK = 1 << 7,          /* writes go to pending until okr_tls_uncork */
+    F_HANDSHAKE_EOF = 1 << 8, /* the peer closed before the handshake completed */
 };
 
 /* One TLS record of plaintext at most comes out of one SSL_read_ex. */
@@ -561,9 +562,10 @@ static void tls__on_socket_end(okr_tls_t *t, int status)
         return;
     }
     if (t->state == ST_HANDSHAKE) {
-        if (status == UV_EOF)
+        if (status == UV_EOF) {
+            t->flags |= F_HANDSHAKE_EOF;
             tls__set_error(t, "connection closed during the TLS handshake");
-        else
+        } else
             tls__set_error(t, "TLS handshake: %s", uv_strerror(status));
         tls__fail(t, OKR_E_TLS, 0);
         return;
@@ -790,6 +792,11 @@ int okr_tls_is_established(const okr_tls_t *t)
 int okr_tls_is_closing(const okr_tls_t *t)
 {
     return t->state >= ST_SHUTDOWN;
+}
+
+int okr_tls_closed_in_handshake(const okr_tls_t *t)
+{
+    return (t->flags & F_HANDSHAKE_EOF) != 0;
 }
 
 const char *okr_tls_last_error(const okr_tls_t *t)

@@ -120,7 +120,14 @@ static void test_per_ip(void **state)
     assert_true(ts_fd_closed_within(fd, 2000));
     assert_true(raw_now_ms() - t0 < 2000);
     close(fd);
-    assert_null(try_connect(&ts)); /* nor does a real client get in */
+    /* nor does a real client get in, and it says what may be the matter */
+    okr_client_opts_t o = opts_for(&ts);
+    okr_client_t *refused = NULL;
+    char err[512];
+    assert_int_equal(okr_client_connect(&refused, &o, err, sizeof err), OKR_E_TLS);
+    assert_null(refused);
+    assert_non_null(strstr(err, "connection closed during the TLS handshake"));
+    assert_non_null(strstr(err, "max_connections_per_ip, max_connections; try again shortly"));
 
     /* A flood of them is one log line, not one per connection. */
     for (int i = 0; i < 20; i++) {
