@@ -52,12 +52,12 @@ enum {
     F_SERVER = 1 << 0,
     F_ESTABLISHED = 1 << 1, /* the handshake completed once */
     F_HOLD = 1 << 2, /* writes go to pending (until the handshake and on_handshake are done) */
-    F_OWNER_CLOSE = 1 << 3,   /* the owner asked to close: report nothing but on_close */
-    F_FIN_SENT = 1 << 4,      /* uv_shutdown issued */
-    F_FIN_DONE = 1 << 5,      /* uv_shutdown completed */
-    F_PEER_DONE = 1 << 6,     /* the peer sent close_notify or EOF */
-    F_CORK = 1 << 7,          /* writes go to pending until okr_tls_uncork */
-    F_HANDSHAKE_EOF = 1 << 8, /* the peer closed before the handshake completed */
+    F_OWNER_CLOSE = 1 << 3,      /* the owner asked to close: report nothing but on_close */
+    F_FIN_SENT = 1 << 4,         /* uv_shutdown issued */
+    F_FIN_DONE = 1 << 5,         /* uv_shutdown completed */
+    F_PEER_DONE = 1 << 6,        /* the peer sent close_notify or EOF */
+    F_CORK = 1 << 7,             /* writes go to pending until okr_tls_uncork */
+    F_HANDSHAKE_CLOSED = 1 << 8, /* the peer closed before the handshake completed */
 };
 
 /* One TLS record of plaintext at most comes out of one SSL_read_ex. */
@@ -76,6 +76,17 @@ static _Thread_local uint8_t tls__wbuf[64 * 1024];
 
 static void tls__on_closed(uv_handle_t *h);
 static void tls__on_write(uv_write_t *req, int status);
+
+/* Marks a peer that closed before the handshake completed: an end of file,
+ * or a reset or a broken pipe when its close met our bytes on their way
+ * (okrd closes at once a connection over its limits, and its client says
+ * so). status is libuv's. */
+static void tls__note_handshake_close(okr_tls_t *t, int status)
+{
+    if (t->state == ST_HANDSHAKE &&
+        (status == UV_EOF || status == UV_ECONNRESET || status == UV_EPIPE))
+        t->flags |= F_HANDSHAKE_CLOSED;
+}
 static void tls__shutdown_progress(okr_tls_t *t);
 
 /* --- errors ------------------------------------------------------------- */
@@ -200,6 +211,7 @@ static int tls__flush(okr_tls_t *t)
     int rc = uv_write(&t->write_req, (uv_stream_t *)&t->tcp, &buf, 1, tls__on_write);
     if (rc < 0) {
         t->inflight_len = 0;
+        tls__note_handshake_close(t, rc);
         tls__set_error(t, "write: %s", uv_strerror(rc));
         return OKR_E_IO;
     }
@@ -239,6 +251,7 @@ static int tls__send_now(okr_tls_t *t, const uint8_t *p, size_t n, size_t *done)
     }
     if (errno == EAGAIN || errno == EWOULDBLOCK)
         return 0;
+    tls__note_handshake_close(t, uv_translate_sys_error(errno));
     tls__set_error(t, "write: %s", strerror(errno));
     return OKR_E_IO;
 }
@@ -388,6 +401,7 @@ static void tls__on_write(uv_write_t *req, int status)
     if (t->state >= ST_CLOSING) /* includes UV_ECANCELED from uv_close */
         return;
     if (status < 0) {
+        tls__note_handshake_close(t, status);
         tls__set_error(t, "write: %s", uv_strerror(status));
         tls__fail(t, t->state == ST_HANDSHAKE ? OKR_E_TLS : OKR_E_IO, 0);
         return;
@@ -562,10 +576,10 @@ static void tls__on_socket_end(okr_tls_t *t, int status)
         return;
     }
     if (t->state == ST_HANDSHAKE) {
-        if (status == UV_EOF) {
-            t->flags |= F_HANDSHAKE_EOF;
+        tls__note_handshake_close(t, status);
+        if (status == UV_EOF)
             tls__set_error(t, "connection closed during the TLS handshake");
-        } else
+        else
             tls__set_error(t, "TLS handshake: %s", uv_strerror(status));
         tls__fail(t, OKR_E_TLS, 0);
         return;
@@ -796,7 +810,7 @@ int okr_tls_is_closing(const okr_tls_t *t)
 
 int okr_tls_closed_in_handshake(const okr_tls_t *t)
 {
-    return (t->flags & F_HANDSHAKE_EOF) != 0;
+    return (t->flags & F_HANDSHAKE_CLOSED) != 0;
 }
 
 const char *okr_tls_last_error(const okr_tls_t *t)

@@ -147,7 +147,8 @@ int okr_tls_is_closing(const okr_tls_t *t);
 const char *okr_tls_last_error(const okr_tls_t *t);
 
 /* 1 if the peer closed the connection before the handshake completed,
- * without a TLS alert: what okrd does to a connection over its limits. */
+ * without a TLS alert (an end of file, a reset, a broken pipe): what okrd
+ * does to a connection over its limits. */
 int okr_tls_closed_in_handshake(const okr_tls_t *t);
 
 /* Peer address as "ip:port" into buf (for logs and throttling by address). */
