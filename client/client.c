@@ -1044,6 +1044,11 @@ static int client__uncork(okr_client_t *c)
 
 int okr_client_wait(okr_client_t *c, uint64_t id, Okr__Response **resp)
 {
+    return okr_client_wait_within(c, id, c->timeout_ms, resp);
+}
+
+int okr_client_wait_within(okr_client_t *c, uint64_t id, uint32_t timeout_ms, Okr__Response **resp)
+{
     *resp = NULL;
     int urc = client__uncork(c);
     if (urc)
@@ -1055,13 +1060,13 @@ int okr_client_wait(okr_client_t *c, uint64_t id, Okr__Response **resp)
             return hrc;
         }
     }
-    int rc = client__run_until(c, cond_response, &id, c->timeout_ms);
+    int rc = client__run_until(c, cond_response, &id, timeout_ms);
     *resp = client__take(c, id);
     if (*resp)
         return 0;
     if (rc == OKR_E_TIMEOUT) {
         client__abandon(c, id);
-        client__err(c, "no answer from %s within %u ms", c->hostport, (unsigned)c->timeout_ms);
+        client__err(c, "no answer from %s within %u ms", c->hostport, (unsigned)timeout_ms);
         return OKR_E_TIMEOUT;
     }
     /* The connection failed: its message is in c->err already. */

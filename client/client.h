@@ -37,6 +37,7 @@
 #define OKR_PROTOCOL_OBJECTIVES_WITH_KRS 5 /* ObjectiveListRequest.with_key_results */
 #define OKR_PROTOCOL_SESSIONS            5 /* SessionListRequest, SessionRevokeRequest */
 #define OKR_PROTOCOL_LIMITS              6 /* HelloResult.max_key_results_per_objective */
+#define OKR_PROTOCOL_IMPORT              6 /* ImportRequest, HelloResult.max_import_items */
 
 typedef struct okr_client okr_client_t;
 
@@ -97,6 +98,10 @@ int okr_client_send(okr_client_t *c, Okr__Request *req, uint64_t *id);
 /* Waits for the response to an id returned by okr_client_send (responses to
  * other ids that arrive meanwhile are kept for their own wait). */
 int okr_client_wait(okr_client_t *c, uint64_t id, Okr__Response **resp);
+
+/* okr_client_wait with its own deadline instead of the client's timeout_ms:
+ * for a request the server is known to take long over (an import). */
+int okr_client_wait_within(okr_client_t *c, uint64_t id, uint32_t timeout_ms, Okr__Response **resp);
 
 /* Whether OKR_TRACE asks for the conversation on stderr ("okr: -> whoami
  * #3", "okr: <- #3 OK"); callers add what they do between (a pause). */

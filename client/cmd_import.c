@@ -5,7 +5,9 @@
  * file needs no server), then the names it uses are looked up on the server
  * (the cycle, every team, the owners it names, the server objectives its
  * parents name), the whole file is checked (import_plan.c) and only a file
- * without a single problem is created (import_run.c). */
+ * without a single problem is created: as one import, all or nothing
+ * (import_request.c, import_one.c), or from an okrd older than protocol 1.6
+ * request by request (import_run.c). */
 #include "cli.h"
 
 #include <errno.h>
@@ -70,20 +72,27 @@ static const char import_usage[] =
     "ignored; other columns are ignored with a warning.\n"
     "\n"
     "The server checks every create as usual: you may create objectives you own\n"
-    "and those of teams you lead. If it refuses one midway, the import stops and\n"
-    "says what was created (it stays) and what was not.\n"
+    "and those of teams you lead. The whole file is one import, all or nothing:\n"
+    "if the server refuses one row, it names the row and nothing is created.\n"
+    "A file bigger than the server takes in one import (its max_import_items,\n"
+    "10,000 objectives and key results by default, or its max_frame) is refused\n"
+    "before anything is sent, saying how to split it; each part is then an import\n"
+    "of its own. An okr server older than protocol 1.6 is sent one request per\n"
+    "row instead: there a refusal midway stops the import, and okr says what was\n"
+    "created (it stays) and what was not.\n"
     "\n"
     "Options:\n"
     "  --cycle CYCLE   the cycle the objectives go into (default: the current\n"
     "                  one); not a closed one\n"
     "  --dry-run       check the file and show what would be created; create\n"
     "                  nothing\n"
-    "  --json          {cycle, objectives:[{ref, line, id}], key_results:[...],\n"
-    "                  checkins}\n"
+    "  --json          {cycle, complete, atomic, objectives:[{ref, line, id}],\n"
+    "                  key_results:[...], checkins}\n"
     "  (and the global options: okr --help)\n"
     "\n"
-    "Exit status: 0 all created; 2 the file has problems (nothing created); 5 the\n"
-    "server refused a create (what was created is listed).\n"
+    "Exit status: 0 all created; 2 the file has problems or is too big for one\n"
+    "import (nothing created); 5 the server refused a row (nothing created; from an\n"
+    "older server, what was created is listed).\n"
     "\n"
     "Examples:\n"
     "  okr import q2.csv --dry-run\n"
@@ -609,15 +618,36 @@ static void import__print_missing(const okr_plan_t *p, const okr_import_result_t
         printf("\n");
 }
 
+/* One import (protocol 1.6) refused, or unanswered: the whole of it. */
+static int import__report_refused_one(okr_cli_t *cli, const char *path,
+                                      const okr_import_result_t *r)
+{
+    int code;
+    if (r->unanswered)
+        code = okr_cli_fail_err(cli, r->err,
+                                "%s: %s; the import is all or nothing, but whether it was made "
+                                "is not known: look (okr obj list --cycle) before importing again",
+                                path, r->message);
+    else if (r->line)
+        code = okr_cli_fail_err(cli, r->err, "%s:%zu: the %s was refused: %s", path, r->line,
+                                r->what, r->message);
+    else
+        code = okr_cli_fail_err(cli, r->err, "%s: the import was refused: %s", path, r->message);
+    if (!cli->json && !r->unanswered)
+        printf("Nothing was created: an import is all or nothing. Fix the file and import it "
+               "again.\n");
+    return code;
+}
+
 /* What the import did: everything, or what it created before it stopped. */
 static int import__report(okr_cli_t *cli, const char *path, const okr_plan_t *p,
                           const okr_import_result_t *r, const char *cycle, int rc)
 {
     if (cli->json) {
-        json_t *doc =
-            json_pack("{s:s, s:b, s:o, s:o, s:I}", "cycle", cycle, "complete", rc == 0,
-                      "objectives", import__rows_json(p, r, 0, 0), "key_results",
-                      import__rows_json(p, r, 1, 0), "checkins", (json_int_t)r->ncheckins);
+        json_t *doc = json_pack(
+            "{s:s, s:b, s:b, s:o, s:o, s:I}", "cycle", cycle, "complete", rc == 0, "atomic",
+            r->atomic, "objectives", import__rows_json(p, r, 0, 0), "key_results",
+            import__rows_json(p, r, 1, 0), "checkins", (json_int_t)r->ncheckins);
         if (doc && rc) {
             json_object_set_new(doc, "error",
                                 json_pack("{s:s, s:s, s:s, s:I}", "status",
@@ -633,6 +663,8 @@ static int import__report(okr_cli_t *cli, const char *path, const okr_plan_t *p,
             return okr_kit_nomem(cli);
         okr_cli_print_json(import__warn(doc, p));
     }
+    if (rc && r->atomic)
+        return import__report_refused_one(cli, path, r);
     if (rc) {
         int code = okr_cli_fail_err(cli, r->err, "%s:%zu: the %s was refused: %s", path, r->line,
                                     r->what, r->message);
@@ -663,6 +695,42 @@ static int import__report(okr_cli_t *cli, const char *path, const okr_plan_t *p,
     return OKR_EXIT_OK;
 }
 
+/* Creates the plan: as one import from an okrd of protocol 1.6 on, once it
+ * is known to fit one (dry_run: only that check), else request by request. */
+static int import__create(okr_cli_t *cli, const char *path, const okr_plan_t *p,
+                          const okr_plan_world_t *w, int dry_run)
+{
+    okr_client_t *c = cli->client;
+    int one = okr_client_server_speaks(c, OKR_PROTOCOL_IMPORT);
+    if (dry_run && !one)
+        return OKR_EXIT_OK;
+    okr_import_request_t q = {0};
+    if (one && okr_import_request_build(p, w->cycle_id, &q) != 0)
+        return okr_kit_nomem(cli);
+    const Okr__HelloResult *hello = okr_client_server_hello(c);
+    char why[512];
+    if (one && okr_import_request_fits(&q, hello->max_import_items, hello->max_frame, why,
+                                       sizeof why) != 0) {
+        okr_import_request_free(&q);
+        return okr_cli_fail(cli, OKR_EXIT_USAGE, "TOO_LARGE",
+                            "%s is too big for one import: %s; nothing was created", path, why);
+    }
+    if (dry_run) {
+        okr_import_request_free(&q);
+        return OKR_EXIT_OK;
+    }
+    okr_import_result_t r;
+    int progress = !cli->json && isatty(STDERR_FILENO) &&
+                   p->nobjs + p->nkrs + p->ncheckins >= IMPORT_PROGRESS_FROM;
+    int rc =
+        one ? okr_import_run_one(cli, p, &q, progress, &r) : okr_import_run(cli, p, progress, &r);
+    if (rc == 0 || r.stopped)
+        rc = import__report(cli, path, p, &r, w->cycle_name, rc);
+    okr_import_result_free(&r);
+    okr_import_request_free(&q);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- the command */
 
 static int import__plan_and_create(okr_cli_t *cli, const char *path, const import_opts_t *o,
@@ -684,16 +752,10 @@ static int import__plan_and_create(okr_cli_t *cli, const char *path, const impor
     const char *cycle = iw.w.cycle_name;
     if (built > 0) {
         rc = import__problems(cli, path, &p);
-    } else if (o->dry_run) {
+    } else if (o->dry_run && (rc = import__create(cli, path, &p, &iw.w, 1)) == 0) {
         rc = import__dry_run(cli, path, &p, cycle);
-    } else {
-        okr_import_result_t r;
-        int progress = !cli->json && isatty(STDERR_FILENO) &&
-                       p.nobjs + p.nkrs + p.ncheckins >= IMPORT_PROGRESS_FROM;
-        rc = okr_import_run(cli, &p, progress, &r);
-        if (rc == 0 || r.stopped)
-            rc = import__report(cli, path, &p, &r, cycle, rc);
-        okr_import_result_free(&r);
+    } else if (!o->dry_run) {
+        rc = import__create(cli, path, &p, &iw.w, o->dry_run);
     }
     okr_plan_free(&p);
     world__free(&iw);

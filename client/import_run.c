@@ -1,4 +1,5 @@
-/* import_run.c — a checked plan created on the server (see import_run.h). */
+/* import_run.c — a checked plan created on the server request by request,
+ * for an okrd older than protocol 1.6 (see import_run.h). */
 #include "import_run.h"
 
 #include <stdarg.h>
@@ -248,7 +249,7 @@ static void run__wave(run_t *run, run_kind_t kind, const size_t *items, size_t n
 
 /* ---------------------------------------------------------------- the plan */
 
-int okr_import_run(okr_cli_t *cli, const okr_plan_t *p, int progress, okr_import_result_t *r)
+int okr_import_begin(okr_cli_t *cli, const okr_plan_t *p, okr_import_result_t *r)
 {
     memset(r, 0, sizeof *r);
     int rc = okr_cli_settle(cli);
@@ -257,9 +258,21 @@ int okr_import_run(okr_cli_t *cli, const okr_plan_t *p, int progress, okr_import
     r->obj_ids = calloc(p->nobjs + 1, sizeof *r->obj_ids);
     r->kr_ids = calloc(p->nkrs + 1, sizeof *r->kr_ids);
     r->checked = calloc(p->nkrs + 1, 1);
+    if (r->obj_ids && r->kr_ids && r->checked)
+        return 0;
+    snprintf(r->message, sizeof r->message, "out of memory");
+    r->stopped = 1;
+    r->err = OKR_E_NOMEM;
+    return OKR_EXIT_ERROR;
+}
+
+int okr_import_run(okr_cli_t *cli, const okr_plan_t *p, int progress, okr_import_result_t *r)
+{
+    int rc = okr_import_begin(cli, p, r);
+    if (rc)
+        return rc;
     size_t *items = malloc((p->nobjs > p->nkrs ? p->nobjs : p->nkrs) * sizeof *items + 1);
-    if (!r->obj_ids || !r->kr_ids || !r->checked || !items) {
-        free(items);
+    if (!items) {
         snprintf(r->message, sizeof r->message, "out of memory");
         r->stopped = 1;
         r->err = OKR_E_NOMEM;

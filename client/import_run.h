@@ -1,6 +1,11 @@
 /* import_run.h — okr import's writes: a checked plan (import_plan.h) created
- * on the server, pipelined.
+ * on the server, as one import (okrd 1.6 on: import_one.c) or, from an older
+ * okrd, request by request, pipelined (import_run.c).
  *
+ * One import (okr_import_run_one) is one request and one write on the
+ * server: everything is created, or nothing is and the refused row is named.
+ *
+ * Request by request (okr_import_run):
  * The objectives go in waves, one per depth of the alignment (a child needs
  * its parent's new id), then every key result, then the check-ins; within a
  * wave up to IMPORT_WINDOW requests are in flight at once, so a file of 200
@@ -18,6 +23,7 @@
 
 #include "cli.h"
 #include "import_plan.h"
+#include "import_request.h"
 
 typedef struct okr_import_result {
     uint64_t *obj_ids;             /* per plan->objs: the new id, 0 if not created */
@@ -28,6 +34,8 @@ typedef struct okr_import_result {
      * was ("objective", "key result", "check-in"), the error (okr_err_t)
      * and the server's or the connection's message. */
     int stopped;
+    int atomic;     /* the import was one write: a refusal created nothing */
+    int unanswered; /* one write sent, but no answer came: made or not, unknown */
     size_t line;
     const char *what;
     int err;
@@ -39,6 +47,18 @@ typedef struct okr_import_result {
  * else the exit code for r->err, with r saying what was created and what
  * stopped it; nothing printed either way. Free r with okr_import_result_free. */
 int okr_import_run(okr_cli_t *cli, const okr_plan_t *plan, int progress, okr_import_result_t *r);
+
+/* Creates plan as one import: q, built from plan (import_request.h), in
+ * one request and one write. Returns and fills r as okr_import_run does; on a
+ * refusal nothing was created (r->atomic). progress: say on stderr (a
+ * terminal) that it is waiting for the server. */
+int okr_import_run_one(okr_cli_t *cli, const okr_plan_t *plan, const okr_import_request_t *q,
+                       int progress, okr_import_result_t *r);
+
+/* Takes the answers the connection has still to come (okr_cli_settle) and
+ * sets r up for plan: every id 0, nothing created. 0, or the exit code
+ * (printed, or with r saying it ran out of memory). */
+int okr_import_begin(okr_cli_t *cli, const okr_plan_t *plan, okr_import_result_t *r);
 
 void okr_import_result_free(okr_import_result_t *r);
 

@@ -55,6 +55,8 @@ static const setting_t settings[] = {
     N("limits", max_subscriptions, "subscriptions per connection", "64"),
     N("limits", max_key_results_per_objective,
       "key results one objective may have; archived ones do not count (0 = no limit)", "25"),
+    N("limits", max_import_items,
+      "objectives and key results one import may create, in one write (1 to 1000000)", "10000"),
     N("limits", trend_parallel, "trend computations at once on the thread pool", "2"),
     N("limits", trend_queue, "trend requests waiting; beyond, they get UNAVAILABLE", "64"),
     N("limits", trend_per_connection,
@@ -389,6 +391,13 @@ int okr_config_from_args(okr_config_t *cfg, int argc, char **argv)
     if (cfg->hash_queue > OKR_CONFIG_MAX_QUEUE) {
         fprintf(stderr, "okrd: need hash_queue <= %u, got %llu\n", OKR_CONFIG_MAX_QUEUE,
                 (unsigned long long)cfg->hash_queue);
+        return -1;
+    }
+    /* An import is one write: the writer thread and every other write wait
+     * for the whole of it. */
+    if (cfg->max_import_items < 1 || cfg->max_import_items > OKR_CONFIG_MAX_IMPORT) {
+        fprintf(stderr, "okrd: need 1 <= max_import_items <= %u, got %llu\n", OKR_CONFIG_MAX_IMPORT,
+                (unsigned long long)cfg->max_import_items);
         return -1;
     }
     if (cfg->out_queue_soft < 1024 || cfg->out_queue_soft > cfg->out_queue_max) {

@@ -18,6 +18,8 @@
 /* Bounds of the queue settings, and of libuv's thread pool (its own). */
 #define OKR_CONFIG_MAX_QUEUE 100000u
 #define OKR_CONFIG_MAX_POOL  1024u
+/* The most objectives and key results max_import_items may allow. */
+#define OKR_CONFIG_MAX_IMPORT 1000000u
 
 typedef struct okr_config {
     /* [server] */
@@ -43,6 +45,7 @@ typedef struct okr_config {
     uint64_t out_queue_soft;                /* beyond this, queued events for one entity coalesce */
     uint64_t max_subscriptions;             /* per connection */
     uint64_t max_key_results_per_objective; /* live ones; 0 = no limit */
+    uint64_t max_import_items;              /* objectives and key results per import */
     uint64_t trend_parallel;                /* trend computations at once on the thread pool */
     uint64_t trend_queue;                   /* trend requests waiting; beyond, refused */
     uint64_t trend_per_connection;          /* a connection's computing or waiting */

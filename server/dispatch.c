@@ -89,6 +89,7 @@ static const okr_op_t ops[] = {
     /* Members their own, admins anyone's: checked by the handlers. */
     OP(session_list, SESSION_LIST, okr_handle_session_list, OKR_OP_LOGIN),
     OP(session_revoke, SESSION_REVOKE, okr_handle_session_revoke, OKR_OP_LOGIN | OKR_OP_WRITES),
+    OP(import_plan, IMPORT_PLAN, okr_handle_import, OKR_OP_LOGIN | OKR_OP_WRITES),
 };
 
 static const okr_op_t *dispatch__find(Okr__Request__OpCase op)

@@ -21,11 +21,13 @@
  *     own value would be ignored, so it refuses check-ins and says where to
  *     check in instead.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
 #include "clock.h"
+#include "creates.h"
 #include "cycle_scan.h"
 #include "domain.h"
 #include "okr_error.h"
@@ -174,11 +176,11 @@ static int checkin__titles(okr_store_t *s, MDB_txn *txn, const Okr__User *user, 
     return 0;
 }
 
-static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+int okr_checkin_make(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr__CheckInRequest *in,
+                     okr_checkin_made_t *out)
 {
-    okr_req_t *r = okr_req_of_write(w);
-    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL); /* apply may run twice */
-    const Okr__CheckInRequest *in = r->msg->checkin;
+    memset(out, 0, sizeof *out);
+    okr__check_in__init(&out->checkin);
     Okr__KeyResult *kr;
     Okr__Objective *obj;
     int rc = checkin__load(r, s, txn, in->key_result_id, &kr, &obj);
@@ -197,17 +199,18 @@ static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
         okr__key_result__free_unpacked(kr, NULL);
         return rc;
     }
+    out->key_result = kr;
 
-    Okr__CheckIn c = OKR__CHECK_IN__INIT;
-    c.key_result_id = kr->id;
-    c.author_id = r->user->id;
-    c.time = at;
-    c.recorded_at = now;
-    c.value = in->value;
-    c.has_confidence = in->has_confidence;
-    c.confidence = in->has_confidence ? in->confidence : 0;
-    c.note = in->note;
-    c.previous_value = kr->current;
+    Okr__CheckIn *c = &out->checkin;
+    c->key_result_id = kr->id;
+    c->author_id = r->user->id;
+    c->time = at;
+    c->recorded_at = now;
+    c->value = in->value;
+    c->has_confidence = in->has_confidence;
+    c->confidence = in->has_confidence ? in->confidence : 0;
+    c->note = in->note;
+    c->previous_value = kr->current;
 
     /* The key result's figures; its version and updated_at stay (see above). */
     kr->current = in->value;
@@ -217,35 +220,69 @@ static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
     }
     kr->last_checkin_at = at;
     kr->progress = okr_rollup_kr_progress(s, txn, kr);
-    c.progress = kr->progress;
+    c->progress = kr->progress;
 
-    okr_updates_t ups = {0};
-    rc = okr_entity_new_id(s, txn, OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN, &c.id);
+    okr_updates_t *ups = &out->ancestors;
+    rc = okr_entity_new_id(s, txn, OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN, &c->id);
     if (rc == 0)
         rc = okr_kr_save(s, txn, kr, kr);
     if (rc == 0)
-        rc = okr_checkin_add(s, txn, &c);
+        rc = okr_checkin_add(s, txn, c);
     if (rc == 0)
-        rc = okr_rollup(s, txn, kr->objective_id, now, &ups);
+        rc = okr_rollup(s, txn, kr->objective_id, now, ups);
     if (rc == 0) {
         okr_change_extra_t extra = {
-            .ancestors = ups.items, .n_ancestors = ups.n, .key_result_after = kr};
-        rc = okr_change_record(s, txn, r->user->id, OKR__CHANGE_OP__CHANGE_OP_CREATE,
-                               OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN, c.id, &c.base, &extra, NULL);
+            .ancestors = ups->items, .n_ancestors = ups->n, .key_result_after = kr};
+        rc =
+            okr_change_record(s, txn, r->user->id, OKR__CHANGE_OP__CHANGE_OP_CREATE,
+                              OKR__ENTITY_KIND__ENTITY_KIND_CHECKIN, c->id, &c->base, &extra, NULL);
     }
-    if (rc == 0)
-        rc = checkin__titles(s, txn, r->user, &ups);
+    if (rc != 0)
+        okr_checkin_made_free(out);
+    return rc;
+}
+
+void okr_checkin_made_free(okr_checkin_made_t *m)
+{
+    okr_updates_free(&m->ancestors);
+    if (m->key_result)
+        okr__key_result__free_unpacked(m->key_result, NULL);
+    m->key_result = NULL;
+}
+
+static int checkin__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL); /* apply may run twice */
+    okr_checkin_made_t made;
+    int rc = okr_checkin_make(r, s, txn, r->msg->checkin, &made);
+    if (rc != 0)
+        return rc;
+    rc = checkin__titles(s, txn, r->user, &made.ancestors);
     if (rc == 0) {
         Okr__CheckInResult res = OKR__CHECK_IN_RESULT__INIT;
-        res.checkin = &c;
-        res.key_result = kr;
-        res.ancestors = ups.items;
-        res.n_ancestors = ups.n;
+        res.checkin = &made.checkin;
+        res.key_result = made.key_result;
+        res.ancestors = made.ancestors.items;
+        res.n_ancestors = made.ancestors.n;
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_CHECKIN, &res.base);
     }
-    okr_updates_free(&ups);
-    okr__key_result__free_unpacked(kr, NULL);
+    okr_checkin_made_free(&made);
     return rc;
+}
+
+int okr_checkin_check_request(const Okr__CheckInRequest *in, char *msg, size_t len)
+{
+    if (okr_check_finite("value", in->value, msg, len))
+        return OKR_E_BAD_REQUEST;
+    if (in->has_confidence && in->confidence > CHECKIN_CONFIDENCE_MAX) {
+        snprintf(msg, len, "confidence must be 0 to %d, not %u", CHECKIN_CONFIDENCE_MAX,
+                 (unsigned)in->confidence);
+        return OKR_E_BAD_REQUEST;
+    }
+    if (okr_check_string("note", in->note, 0, OKR_TEXT_MAX, msg, len))
+        return OKR_E_BAD_REQUEST;
+    return 0;
 }
 
 void okr_handle_checkin(okr_req_t *r)
@@ -256,16 +293,7 @@ void okr_handle_checkin(okr_req_t *r)
         okr_req_fail(r, OKR_E_BAD_REQUEST, "key_result_id is missing: name the key result");
         return;
     }
-    if (okr_check_finite("value", in->value, msg, sizeof msg)) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
-        return;
-    }
-    if (in->has_confidence && in->confidence > CHECKIN_CONFIDENCE_MAX) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "confidence must be 0 to %d, not %u",
-                     CHECKIN_CONFIDENCE_MAX, (unsigned)in->confidence);
-        return;
-    }
-    if (okr_check_string("note", in->note, 0, OKR_TEXT_MAX, msg, sizeof msg)) {
+    if (okr_checkin_check_request(in, msg, sizeof msg) != 0) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
     }

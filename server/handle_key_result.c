@@ -17,11 +17,13 @@
  *     them all, so the count must stay small (the practice is 3-5).
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
 #include "clock.h"
+#include "creates.h"
 #include "domain.h"
 #include "okr_error.h"
 #include "request.h"
@@ -45,31 +47,38 @@ static void kr__normalise(Okr__KeyResult *kr)
         kr->weight = 1;
 }
 
-/* Checks the request's own fields (create and update). */
-static int kr__check_fields(okr_req_t *r, const Okr__KeyResult *in)
+/* Checks the request's own fields (create and update): 0, or
+ * OKR_E_BAD_REQUEST with why in msg. */
+static int kr__check_fields(const Okr__KeyResult *in, char *msg, size_t len)
 {
-    char msg[256];
-    if (okr_check_string("title", in->title, 1, OKR_TITLE_MAX, msg, sizeof msg) ||
-        okr_check_string("unit", in->unit, 0, OKR_UNIT_MAX, msg, sizeof msg) ||
-        okr_check_finite("start", in->start, msg, sizeof msg) ||
-        okr_check_finite("target", in->target, msg, sizeof msg) ||
-        okr_check_finite("weight", in->weight, msg, sizeof msg)) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
-        return -1;
+    if (okr_check_string("title", in->title, 1, OKR_TITLE_MAX, msg, len) ||
+        okr_check_string("unit", in->unit, 0, OKR_UNIT_MAX, msg, len) ||
+        okr_check_finite("start", in->start, msg, len) ||
+        okr_check_finite("target", in->target, msg, len) ||
+        okr_check_finite("weight", in->weight, msg, len))
+        return OKR_E_BAD_REQUEST;
+    const char *why = NULL;
+    if ((unsigned)in->metric > OKR__METRIC__METRIC_BOOLEAN)
+        why = "metric must be number, percent, currency or boolean";
+    else if (in->weight < 0)
+        why = "weight must be positive (0 means 1)";
+    else if (in->metric != OKR__METRIC__METRIC_BOOLEAN && in->metric != 0 &&
+             in->target == in->start)
+        why = "target equals start: a key result must be measurable";
+    if (!why)
+        return 0;
+    snprintf(msg, len, "%s", why);
+    return OKR_E_BAD_REQUEST;
+}
+
+int okr_key_result_check_new(const Okr__KeyResult *in, char *msg, size_t len)
+{
+    int rc = kr__check_fields(in, msg, len);
+    if (rc == 0 && in->metric == 0 && in->target == in->start) { /* metric 0 means number */
+        snprintf(msg, len, "target equals start: a key result must be measurable");
+        rc = OKR_E_BAD_REQUEST;
     }
-    if ((unsigned)in->metric > OKR__METRIC__METRIC_BOOLEAN) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "metric must be number, percent, currency or boolean");
-        return -1;
-    }
-    if (in->weight < 0) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "weight must be positive (0 means 1)");
-        return -1;
-    }
-    if (in->metric != OKR__METRIC__METRIC_BOOLEAN && in->metric != 0 && in->target == in->start) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "target equals start: a key result must be measurable");
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 /* The objective of a key result, readable by the caller. kr_id names the key
@@ -182,32 +191,49 @@ static int kr__check_linked(okr_req_t *r, okr_store_t *s, MDB_txn *txn, uint64_t
     return rc;
 }
 
-/* Rolls up the objective, reloads the key result (unless deleted), records
- * the write's one Change and sets the reply. */
-static int kr__finish_write(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
-                            const Okr__KeyResult *kr, uint64_t objective_id)
+/* Rolls up the objective, reloads the key result (unless deleted) into
+ * *out (the caller frees it; NULL after a delete) and records the write's
+ * one Change. */
+static int kr__record(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
+                      const Okr__KeyResult *kr, uint64_t objective_id, Okr__KeyResult **out)
 {
     okr_updates_t u = {0};
+    *out = NULL;
     int rc = okr_rollup(s, txn, objective_id, okr_wall_ms(), &u);
     if (rc != 0 && rc != OKR_E_FULL)
         rc = okr_req_refuse(r, rc, "cannot roll up progress from O%llu", ULL(objective_id));
-    Okr__KeyResult *after = NULL;
     if (rc == 0 && op != OKR__CHANGE_OP__CHANGE_OP_DELETE) {
-        rc = okr_kr_get(s, txn, kr->id, &after);
-        if (rc != 0)
+        rc = okr_kr_get(s, txn, kr->id, out);
+        if (rc != 0) {
+            *out = NULL;
             rc = okr_req_refuse(r, rc == OKR_E_NOT_FOUND ? OKR_E_INTERNAL : rc,
                                 "key result K%llu vanished during its write", ULL(kr->id));
+        }
     }
-    const Okr__KeyResult *state = after ? after : kr;
+    const Okr__KeyResult *state = *out ? *out : kr;
     okr_change_extra_t extra = {.ancestors = u.items, .n_ancestors = u.n};
     if (rc == 0)
         rc = okr_change_record(s, txn, r->user->id, op, OKR__ENTITY_KIND__ENTITY_KIND_KEY_RESULT,
                                kr->id, &state->base, &extra, NULL);
+    if (rc != 0 && *out) {
+        okr__key_result__free_unpacked(*out, NULL);
+        *out = NULL;
+    }
+    okr_updates_free(&u);
+    return rc;
+}
+
+/* kr__record, and the reply's result set to the key result as it is after. */
+static int kr__finish_write(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
+                            const Okr__KeyResult *kr, uint64_t objective_id)
+{
+    Okr__KeyResult *after;
+    int rc = kr__record(r, s, txn, op, kr, objective_id, &after);
     if (rc == 0)
-        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_KEY_RESULT, &state->base);
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_KEY_RESULT,
+                                after ? &after->base : &kr->base);
     if (after)
         okr__key_result__free_unpacked(after, NULL);
-    okr_updates_free(&u);
     return rc;
 }
 
@@ -223,11 +249,10 @@ static int kr__count(okr_store_t *s, MDB_txn *txn, Okr__Objective *obj, int delt
 
 /* ---- create ---- */
 
-static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+int okr_key_result_create(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr__KeyResult *in,
+                          Okr__KeyResult **out)
 {
-    okr_req_t *r = okr_req_of_write(w);
-    const Okr__KeyResult *in = r->msg->key_result_create->key_result;
-    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL); /* apply may run twice */
+    *out = NULL;
     Okr__Objective *obj;
     int rc = kr__load_objective(r, s, txn, in->objective_id, 0, &obj);
     if (rc != 0)
@@ -277,8 +302,21 @@ static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
     if (rc == 0)
         rc = kr__count(s, txn, obj, +1);
     if (rc == 0)
-        rc = kr__finish_write(r, s, txn, OKR__CHANGE_OP__CHANGE_OP_CREATE, &kr, obj->id);
+        rc = kr__record(r, s, txn, OKR__CHANGE_OP__CHANGE_OP_CREATE, &kr, obj->id, out);
     okr__objective__free_unpacked(obj, NULL);
+    return rc;
+}
+
+static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL); /* apply may run twice */
+    Okr__KeyResult *kr;
+    int rc = okr_key_result_create(r, s, txn, r->msg->key_result_create->key_result, &kr);
+    if (rc == 0) {
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_KEY_RESULT, &kr->base);
+        okr__key_result__free_unpacked(kr, NULL);
+    }
     return rc;
 }
 
@@ -293,10 +331,9 @@ void okr_handle_key_result_create(okr_req_t *r)
         okr_req_fail(r, OKR_E_BAD_REQUEST, "objective_id is required");
         return;
     }
-    if (kr__check_fields(r, in) != 0)
-        return;
-    if (in->metric == 0 && in->target == in->start) { /* metric 0 means number */
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "target equals start: a key result must be measurable");
+    char msg[256];
+    if (okr_key_result_check_new(in, msg, sizeof msg) != 0) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
     }
     okr_req_submit_write(r, create__apply, okr_req_write_done);
@@ -382,8 +419,11 @@ void okr_handle_key_result_update(okr_req_t *r)
                      "key_result.version is required: send the version you read");
         return;
     }
-    if (kr__check_fields(r, in) != 0)
+    char msg[256];
+    if (kr__check_fields(in, msg, sizeof msg) != 0) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
+    }
     okr_req_submit_write(r, update__apply, okr_req_write_done);
 }
 

@@ -24,6 +24,7 @@
 
 #include "acl.h"
 #include "clock.h"
+#include "creates.h"
 #include "domain.h"
 #include "okr_error.h"
 #include "pace.h"
@@ -228,10 +229,9 @@ static void obj__updates_dedupe(okr_updates_t *u)
     u->n = n;
 }
 
-/* Records the one Change of a write about obj, with the roll-up's updates,
- * and sets the reply's result to obj. */
-static int obj__finish_write(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
-                             const Okr__Objective *obj, okr_updates_t *u)
+/* Records the one Change of a write about obj, with the roll-up's updates. */
+static int obj__record(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
+                       const Okr__Objective *obj, okr_updates_t *u)
 {
     okr_change_extra_t extra = {0};
     if (u) {
@@ -239,73 +239,110 @@ static int obj__finish_write(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__Ch
         extra.ancestors = u->items;
         extra.n_ancestors = u->n;
     }
-    int rc = okr_change_record(s, txn, r->user->id, op, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE,
-                               obj->id, &obj->base, &extra, NULL);
+    return okr_change_record(s, txn, r->user->id, op, OKR__ENTITY_KIND__ENTITY_KIND_OBJECTIVE,
+                             obj->id, &obj->base, &extra, NULL);
+}
+
+/* Records the one Change of a write about obj and sets the reply's result
+ * to obj. */
+static int obj__finish_write(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
+                             const Okr__Objective *obj, okr_updates_t *u)
+{
+    int rc = obj__record(r, s, txn, op, obj, u);
     if (rc == 0)
         rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_OBJECTIVE, &obj->base);
     return rc;
 }
 
-/* Reloads objective id (after a roll-up moved its figures) and finishes. */
+/* Reloads objective id (after a roll-up moved its figures) into *out (the
+ * caller frees it) and records its write's Change. */
+static int obj__reload_and_record(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
+                                  uint64_t id, okr_updates_t *u, Okr__Objective **out)
+{
+    int rc = okr_objective_get(s, txn, id, out);
+    if (rc != 0) {
+        *out = NULL;
+        return okr_req_refuse(r, rc == OKR_E_NOT_FOUND ? OKR_E_INTERNAL : rc,
+                              "objective O%llu vanished during its write", ULL(id));
+    }
+    rc = obj__record(r, s, txn, op, *out, u);
+    if (rc != 0) {
+        okr__objective__free_unpacked(*out, NULL);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* Reloads objective id, records its Change and sets the reply's result. */
 static int obj__reload_and_finish(okr_req_t *r, okr_store_t *s, MDB_txn *txn, Okr__ChangeOp op,
                                   uint64_t id, okr_updates_t *u)
 {
     Okr__Objective *obj;
-    int rc = okr_objective_get(s, txn, id, &obj);
-    if (rc != 0)
-        return okr_req_refuse(r, rc == OKR_E_NOT_FOUND ? OKR_E_INTERNAL : rc,
-                              "objective O%llu vanished during its write", ULL(id));
-    rc = obj__finish_write(r, s, txn, op, obj, u);
-    okr__objective__free_unpacked(obj, NULL);
+    int rc = obj__reload_and_record(r, s, txn, op, id, u, &obj);
+    if (rc == 0) {
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_OBJECTIVE, &obj->base);
+        okr__objective__free_unpacked(obj, NULL);
+    }
     return rc;
 }
 
 /* ---- field checks on the loop thread (create and update) ---- */
 
-static int obj__check_fields(okr_req_t *r, const Okr__Objective *in)
+/* The request's own fields: 0, or OKR_E_BAD_REQUEST with why in msg. */
+static int obj__check_fields(const Okr__Objective *in, char *msg, size_t len)
 {
-    char msg[256];
-    if (okr_check_string("title", in->title, 1, OKR_TITLE_MAX, msg, sizeof msg) ||
-        okr_check_string("description", in->description, 0, OKR_TEXT_MAX, msg, sizeof msg)) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
-        return -1;
-    }
+    if (okr_check_string("title", in->title, 1, OKR_TITLE_MAX, msg, len) ||
+        okr_check_string("description", in->description, 0, OKR_TEXT_MAX, msg, len))
+        return OKR_E_BAD_REQUEST;
+    const char *why = NULL;
+    char team[160];
     if (in->owner_user_id && in->owner_team_id) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST,
-                     "an objective has exactly one owner: set owner_user_id or owner_team_id, "
-                     "not both");
-        return -1;
+        why = "an objective has exactly one owner: set owner_user_id or owner_team_id, not both";
+    } else if (in->owner_team_id && in->team_id && in->team_id != in->owner_team_id) {
+        snprintf(team, sizeof team,
+                 "a team-owned objective belongs to its owner team: team_id must be 0 or %llu",
+                 ULL(in->owner_team_id));
+        why = team;
+    } else if ((unsigned)in->kind > OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_ASPIRATIONAL) {
+        why = "kind must be committed or aspirational";
+    } else if ((unsigned)in->visibility > OKR__VISIBILITY__VISIBILITY_TEAM) {
+        why = "visibility must be public or team";
+    } else if ((unsigned)in->state > OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED) {
+        why = "state must be draft or active";
     }
-    if (in->owner_team_id && in->team_id && in->team_id != in->owner_team_id) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST,
-                     "a team-owned objective belongs to its owner team: team_id must be 0 or %llu",
-                     ULL(in->owner_team_id));
-        return -1;
-    }
-    if ((unsigned)in->kind > OKR__OBJECTIVE_KIND__OBJECTIVE_KIND_ASPIRATIONAL) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "kind must be committed or aspirational");
-        return -1;
-    }
-    if ((unsigned)in->visibility > OKR__VISIBILITY__VISIBILITY_TEAM) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "visibility must be public or team");
-        return -1;
-    }
-    if ((unsigned)in->state > OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "state must be draft or active");
-        return -1;
-    }
-    return 0;
+    if (!why)
+        return 0;
+    snprintf(msg, len, "%s", why);
+    return OKR_E_BAD_REQUEST;
+}
+
+int okr_objective_check_new(const Okr__Objective *in, char *msg, size_t len)
+{
+    int rc = obj__check_fields(in, msg, len);
+    if (rc != 0)
+        return rc;
+    const char *why = NULL;
+    uint64_t team = in->owner_team_id ? in->owner_team_id : in->team_id;
+    if (in->cycle_id == 0)
+        why = "cycle_id is required: every objective is in a cycle";
+    else if (in->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED ||
+             in->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED)
+        why = "a new objective is draft or active";
+    else if (in->visibility == OKR__VISIBILITY__VISIBILITY_TEAM && team == 0)
+        why = "team visibility needs a team: set team_id";
+    if (!why)
+        return 0;
+    snprintf(msg, len, "%s", why);
+    return OKR_E_BAD_REQUEST;
 }
 
 /* ---- create ---- */
 
-static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+int okr_objective_create(okr_req_t *r, okr_store_t *s, MDB_txn *txn, const Okr__Objective *in,
+                         Okr__Objective **out)
 {
-    okr_req_t *r = okr_req_of_write(w);
-    const Okr__Objective *in = r->msg->objective_create->objective;
-    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL); /* apply may run twice */
     int64_t now = okr_wall_ms();
-
+    *out = NULL;
     Okr__Objective o = OKR__OBJECTIVE__INIT;
     o.title = in->title;
     o.description = in->description;
@@ -352,32 +389,34 @@ static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
     if (rc == 0)
         rc = obj__rollup(r, s, txn, o.parent_id, &u);
     if (rc == 0)
-        rc = obj__reload_and_finish(r, s, txn, OKR__CHANGE_OP__CHANGE_OP_CREATE, o.id, &u);
+        rc = obj__reload_and_record(r, s, txn, OKR__CHANGE_OP__CHANGE_OP_CREATE, o.id, &u, out);
     okr_updates_free(&u);
+    return rc;
+}
+
+static int create__apply(okr_write_t *w, okr_store_t *s, MDB_txn *txn)
+{
+    okr_req_t *r = okr_req_of_write(w);
+    okr_req_set_result(r, OKR__RESPONSE__RESULT__NOT_SET, NULL); /* apply may run twice */
+    Okr__Objective *obj;
+    int rc = okr_objective_create(r, s, txn, r->msg->objective_create->objective, &obj);
+    if (rc == 0) {
+        rc = okr_req_set_result(r, OKR__RESPONSE__RESULT_OBJECTIVE, &obj->base);
+        okr__objective__free_unpacked(obj, NULL);
+    }
     return rc;
 }
 
 void okr_handle_objective_create(okr_req_t *r)
 {
     const Okr__Objective *in = r->msg->objective_create->objective;
+    char msg[256];
     if (!in) {
         okr_req_fail(r, OKR_E_BAD_REQUEST, "objective is missing");
         return;
     }
-    if (obj__check_fields(r, in) != 0)
-        return;
-    if (in->cycle_id == 0) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "cycle_id is required: every objective is in a cycle");
-        return;
-    }
-    if (in->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_CLOSED ||
-        in->state == OKR__OBJECTIVE_STATE__OBJECTIVE_STATE_ARCHIVED) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "a new objective is draft or active");
-        return;
-    }
-    uint64_t team = in->owner_team_id ? in->owner_team_id : in->team_id;
-    if (in->visibility == OKR__VISIBILITY__VISIBILITY_TEAM && team == 0) {
-        okr_req_fail(r, OKR_E_BAD_REQUEST, "team visibility needs a team: set team_id");
+    if (okr_objective_check_new(in, msg, sizeof msg) != 0) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
     }
     okr_req_submit_write(r, create__apply, okr_req_write_done);
@@ -518,8 +557,11 @@ void okr_handle_objective_update(okr_req_t *r)
                      "objective.version is required: send the version you read (okr obj show)");
         return;
     }
-    if (obj__check_fields(r, in) != 0)
+    char msg[256];
+    if (obj__check_fields(in, msg, sizeof msg) != 0) {
+        okr_req_fail(r, OKR_E_BAD_REQUEST, "%s", msg);
         return;
+    }
     okr_req_submit_write(r, update__apply, okr_req_write_done);
 }
 

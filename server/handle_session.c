@@ -56,6 +56,8 @@ void okr_handle_hello(okr_req_t *r)
             (uint32_t)(r->srv->cfg->max_key_results_per_objective > UINT32_MAX
                            ? UINT32_MAX
                            : r->srv->cfg->max_key_results_per_objective);
+    if (okr_protocol_minor(r->srv->cfg) >= OKR_PROTOCOL_IMPORT)
+        res.max_import_items = (uint32_t)r->srv->cfg->max_import_items; /* <= 1000000 */
     Okr__Response resp = OKR__RESPONSE__INIT;
     resp.result_case = OKR__RESPONSE__RESULT_HELLO;
     resp.hello = &res;

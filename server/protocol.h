@@ -6,7 +6,9 @@
  * time (CheckInListRequest and CommentListRequest cycle_id, since),
  * objectives listed with their key results
  * (ObjectiveListRequest.with_key_results), ObjectiveDetail.linked,
- * session_list, session_revoke; 1.6: HelloResult.max_key_results_per_objective.
+ * session_list, session_revoke; 1.6: HelloResult.max_key_results_per_objective,
+ * import_plan (ImportRequest: a whole import as one write, all or nothing)
+ * and HelloResult.max_import_items.
  */
 #ifndef OKR_PROTOCOL_H
 #define OKR_PROTOCOL_H
@@ -19,6 +21,7 @@
 /* The minor from which a request's field or a result's is known. */
 #define OKR_PROTOCOL_CYCLE_LISTS 5 /* cycle_id, since, with_key_results, linked */
 #define OKR_PROTOCOL_LIMITS      6 /* HelloResult.max_key_results_per_objective */
+#define OKR_PROTOCOL_IMPORT      6 /* import_plan, HelloResult.max_import_items */
 
 /* The minor this okrd speaks: its own, or the older one of the test setting
  * test_protocol_minor, whose later additions it then leaves out as an okrd

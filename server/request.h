@@ -50,7 +50,7 @@ struct okr_req {
      * writer thread (see okr_req_set_result and okr_req_refuse). */
     Okr__Response__ResultCase result_case;
     ProtobufCMessage *result; /* owned */
-    char error[256];
+    char error[512];          /* room for an import's "key result 7 of the import: " too */
     /* Handler state, e.g. results computed by apply() on the writer thread.
      * Freed with state_free (if set) when the request finishes. */
     void *state;
@@ -179,6 +179,8 @@ void okr_handle_backup(okr_req_t *r);
 void okr_handle_token_create(okr_req_t *r);
 void okr_handle_token_list(okr_req_t *r);
 void okr_handle_token_revoke(okr_req_t *r);
+/* handle_import.c */
+void okr_handle_import(okr_req_t *r);
 /* handle_session_list.c */
 void okr_handle_session_list(okr_req_t *r);
 void okr_handle_session_revoke(okr_req_t *r);

@@ -15,6 +15,8 @@
  *     target != start, and counts its check-ins right; a plan with problems
  *     keeps at most as many as it counts, sorted by line;
  *   - okr_plan_usernames and okr_plan_server_refs list no name or id twice;
+ *   - a good plan makes an ImportRequest okrd would not refuse for its
+ *     indexes, and the checks of its size name the limit and how to split;
  *   - nothing leaks (ASan's leak check).
  * Seeds: tests/fuzz/corpus/import. */
 #include <math.h>
@@ -25,6 +27,7 @@
 #include "fuzz_util.h"
 #include "import_csv.h"
 #include "import_plan.h"
+#include "import_request.h"
 #include "validate.h"
 
 static const okr_plan_name_t users[] = {
@@ -114,6 +117,53 @@ static void check_lookups(const okr_csv_t *t)
     free(ids);
 }
 
+/* A good plan as one ImportRequest (import_request.c): it packs and
+ * decodes back to what okrd checks before the write (every index in range,
+ * parents before children, a link to a child of the key result's objective,
+ * no check-in on a linked key result), and the size checks say why. */
+static void check_request(const okr_plan_t *p)
+{
+    okr_import_request_t q;
+    FUZZ_REQUIRE(okr_import_request_build(p, world.cycle_id, &q) == 0);
+    size_t len = okr__import_request__get_packed_size(&q.req);
+    uint8_t *buf = malloc(len ? len : 1);
+    FUZZ_REQUIRE(buf != NULL);
+    FUZZ_REQUIRE(okr__import_request__pack(&q.req, buf) == len);
+    FUZZ_REQUIRE(okr_import_request_frame_size(&q) > len);
+    Okr__ImportRequest *back = okr__import_request__unpack(NULL, len, buf);
+    FUZZ_REQUIRE(back != NULL);
+    FUZZ_REQUIRE(back->cycle_id == world.cycle_id && back->n_objectives == p->nobjs &&
+                 back->n_key_results == p->nkrs);
+    for (size_t i = 0; i < back->n_objectives; i++) {
+        const Okr__ImportObjective *io = back->objectives[i];
+        FUZZ_REQUIRE(io->objective != NULL);
+        FUZZ_REQUIRE(!io->has_parent_index || io->parent_index < i);
+        FUZZ_REQUIRE(!io->has_parent_index || io->objective->parent_id == 0);
+    }
+    for (size_t j = 0; j < back->n_key_results; j++) {
+        const Okr__ImportKeyResult *ik = back->key_results[j];
+        FUZZ_REQUIRE(ik->key_result != NULL && ik->objective_index < back->n_objectives);
+        FUZZ_REQUIRE(ik->key_result->objective_id == 0 && ik->key_result->linked_objective_id == 0);
+        if (ik->has_linked_index) {
+            FUZZ_REQUIRE(ik->linked_index < back->n_objectives);
+            const Okr__ImportObjective *linked = back->objectives[ik->linked_index];
+            FUZZ_REQUIRE(linked->has_parent_index && linked->parent_index == ik->objective_index);
+            FUZZ_REQUIRE(ik->checkin == NULL);
+        }
+        FUZZ_REQUIRE(!ik->checkin || ik->checkin->key_result_id == 0);
+    }
+    okr__import_request__free_unpacked(back, NULL);
+    free(buf);
+    char msg[512];
+    size_t items = p->nobjs + p->nkrs;
+    FUZZ_REQUIRE(
+        okr_import_request_fits(&q, (uint32_t)items, (uint32_t)(len + 64), msg, sizeof msg) == 0);
+    FUZZ_REQUIRE(okr_import_request_fits(&q, 1, 0, msg, sizeof msg) == (items > 1));
+    FUZZ_REQUIRE(okr_import_request_fits(&q, 0, 16, msg, sizeof msg) == 1);
+    FUZZ_REQUIRE(memchr(msg, '\0', sizeof msg) != NULL && strstr(msg, "split it") != NULL);
+    okr_import_request_free(&q);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* an exact-size copy, so that ASan sees any read past the end */
@@ -138,9 +188,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     okr_plan_t p;
     int built = okr_plan_build(&t, &world, &p);
     FUZZ_REQUIRE(built == 0 || built == 1);
-    if (built == 0)
+    if (built == 0) {
         check_good_plan(&p);
-    else
+        check_request(&p);
+    } else
         check_bad_plan(&p);
     okr_plan_free(&p);
     okr_csv_free(&t);

@@ -5,8 +5,11 @@
 # imported into a second cycle and exported again: what a person wrote
 # (titles, alignment, owners, metrics, figures) must come back the same.
 # Then: a file with problems creates nothing and says FILE:LINE for each;
-# --dry-run creates nothing; a member the server refuses midway is told what
-# was created and what was not; --json; and 200 rows, timed.
+# --dry-run creates nothing; a member the server refuses on one row creates
+# nothing at all (an import is one write); --json; 200 rows, timed; a file
+# over the server's max_import_items is refused before anything is sent; and
+# from an okrd older than protocol 1.6, request by request, a member refused
+# midway is told what was created and what was not.
 # Usage: it_import.sh OKRD OKR
 set -u
 OKRD=$1
@@ -174,23 +177,21 @@ expect 0 "its history" -- okr --json history "K$kid"
 check "the check-in is dated as the sheet says, recorded now" -- \
     sh -c "jq -e --argjson t $(($(date -u -d "$when" +%s) * 1000)) '.checkins[0].time == \$t and .checkins[0].recorded_at > \$t and .key_result.last_checkin_at == \$t' '$dir/out' >/dev/null"
 
-# ---- a member refused midway: what was created is reported
+# ---- a member refused on one row: the import is one write, nothing is created
 echo "carol-password-1" | OKR_CONFIG_DIR=$dir/carol okr --trust login carol --password-stdin >/dev/null 2>&1
 printf '%s\n' \
     'type,ref,parent,title,owner,owner_kind,target' \
     'objective,C1,,Carol'"'"'s own,carol,user,' \
     'objective,C2,,The team'"'"'s,Engineering,team,' \
     'key_result,C3,C1,Carol'"'"'s KR,carol,user,10' >"$dir/carol.csv"
-as carol 5 "a member refused midway exits 5" -- import "$dir/carol.csv" --cycle 2026-Q3
-check "the refusal names the line" -- grep -q "carol.csv:3: the objective was refused" "$dir/err"
-check "what was created is listed" -- grep -qE "^C1 +O[0-9]+ +Carol's own" "$dir/out"
-check "what was not is counted" -- grep -q "Not created: 1 objective, 1 key result and 0 check-ins" "$dir/out"
-titles 2026-Q3 >"$dir/q3-titles"
-check "carol's objective exists" -- grep -qx "Carol's own" "$dir/q3-titles"
-check "the team's does not" -- sh -c "! grep -q \"The team's\" '$dir/q3-titles'"
+q3_before=$(count_objs 2026-Q3)
+as carol 5 "a member refused on one row exits 5" -- import "$dir/carol.csv" --cycle 2026-Q3
+check "the refusal names the line" -- grep -q "carol.csv:3: the objective was refused: you may create" "$dir/err"
+check "it says nothing was created" -- grep -q "Nothing was created: an import is all or nothing" "$dir/out"
+check "and nothing was, not even carol's own objective" -- test "$(count_objs 2026-Q3)" = "$q3_before"
 as carol 5 "the same with --json" -- --json import "$dir/carol.csv" --cycle 2026-Q3
-check "--json: complete false, the mapping, what was not created" -- \
-    sh -c "jq -e '(.complete | not) and .objectives[0].ref == \"C1\" and .not_created.objectives[0].ref == \"C2\" and .not_created.key_results[0].ref == \"C3\" and .error.status == \"FORBIDDEN\"' '$dir/out' >/dev/null"
+check "--json: complete false, atomic, nothing created, all not created" -- \
+    sh -c "jq -e '(.complete | not) and .atomic and (.objectives | length) == 0 and (.not_created.objectives | length) == 2 and .not_created.key_results[0].ref == \"C3\" and .error.status == \"FORBIDDEN\" and .error.line == 3' '$dir/out' >/dev/null"
 
 # ---- 200 rows, timed
 python3 - "$dir/big.csv" <<'EOF'
@@ -218,16 +219,14 @@ check "200 rows take under 5 s even under the sanitizers" -- test "$ms" -lt 5000
 setup cycle add 2027-Q1 --start +241d --end +330d
 script -qec "'$OKR' --server '$S' import '$dir/big.csv' --cycle 2027-Q1" /dev/null \
     >"$dir/out" 2>&1
-check "a terminal sees how far the import has got" -- \
-    grep -aq "importing: [0-9]* of 300 created" "$dir/out"
+check "a terminal sees that the import is on its way" -- \
+    grep -aq "importing: 300 records in one write" "$dir/out"
 check "the counter is cleared before the summary" -- \
     grep -aqF $'\r\033[KCreated 50 objectives and 150 key results in 2027-Q1' "$dir/out"
 
 # ---- a server that rations requests: okrd refuses what a connection sends
-# beyond its budget (20 at once, then 200 a second). The answers refused
-# together were sent together, so one pause lets them all through: the
-# import's writes and its read pipeline wait once per run of refusals, not once
-# per refused request (which took a 10,000-row import 47 s at the defaults).
+# beyond its budget (20 at once, then 200 a second). One import is one
+# request, whatever the file's size.
 stop_okrd
 okrd_args+=(--rate-limit-rps 200 --rate-limit-burst 20)
 start_okrd
@@ -235,12 +234,7 @@ setup cycle add 2027-Q2 --start +331d --end +420d
 OKR_TRACE=1 okr import "$dir/big.csv" --cycle 2027-Q2 >"$dir/out" 2>"$dir/trace"
 check "a rationed import still creates everything" -- \
     grep -q "Created 50 objectives and 150 key results in 2027-Q2" "$dir/out"
-refused=$(grep -c "^okr: <- #[0-9]* rate limited" "$dir/trace")
-pauses=$(grep -c "^okr: rate limited: pausing" "$dir/trace")
-echo "# import: $refused answers refused, $pauses pauses"
-check "the server did refuse some of the import" -- test "$refused" -gt 20
-check "and okr paused once per run of them, not per refusal" -- \
-    test "$pauses" -ge 1 -a "$((pauses * 4))" -le "$refused"
+check "in one request" -- test "$(grep -c "^okr: -> import_plan " "$dir/trace")" = 1
 # A read pipeline: a file whose rows align to 50 objectives on the server
 # makes okr read each of them (pipelined) before it creates anything.
 okr --json obj list --cycle 2027-Q2 >"$dir/out"
@@ -260,9 +254,17 @@ check "the read pipeline paused once per run of refusals" -- \
 # Hello): a file asking for more is refused before anything is created, and
 # okr kr add beyond the limit is refused saying why; a removed one frees a place
 stop_okrd
-okrd_args=(--max-key-results-per-objective 3)
+okrd_args=(--max-key-results-per-objective 3 --max-import-items 100)
 start_okrd
 setup cycle add 2027-Q3 --start +421d --end +510d
+# ---- and that takes 100 objectives and key results in one import: a bigger
+# file is refused before anything is sent, saying how to split it
+expect 2 "a file over max_import_items" -- okr import "$dir/big.csv" --cycle 2027-Q3
+check "says how to split it" -- grep -qF \
+    "big.csv is too big for one import: it has 200 objectives and key results, more than the 100 the server takes in one import (its max_import_items): split it into 2 files or more" \
+    "$dir/err"
+check "a dry run says so too" -- sh -c "! okr import '$dir/big.csv' --cycle 2027-Q3 --dry-run >/dev/null 2>&1"
+check "nothing was created" -- test "$(count_objs 2027-Q3)" = 0
 printf '%s\n' 'type,ref,title,target' 'objective,L1,Crowded,' 'key_result,,A,1' \
     'key_result,,B,2' 'key_result,,C,3' 'key_result,,D,4' >"$dir/crowded.csv"
 expect 2 "a file with 4 key results under one objective" -- \
@@ -281,5 +283,39 @@ check "is refused, saying what to do" -- grep -q \
 kid=$(okr --json kr list "O$oid" | jq -r '.key_results[0].id')
 expect 0 "one removed" -- okr kr rm "K$kid"
 expect 0 "frees a place" -- okr kr add "O$oid" "D" --target 4
+
+# ---- an okrd older than 1.6 (test_protocol_minor) has no import request:
+# okr creates the rows one request each, pipelined, and a member refused
+# midway is told what was created (it stays) and what was not
+stop_okrd
+okrd_args=(--test-protocol-minor 5 --rate-limit-rps 200 --rate-limit-burst 20)
+start_okrd
+setup cycle add 2027-Q4 --start +511d --end +600d
+as carol 5 "from an older okrd, a member refused midway exits 5" -- import "$dir/carol.csv" --cycle 2027-Q4
+check "the refusal names the line" -- grep -q "carol.csv:3: the objective was refused" "$dir/err"
+check "what was created is listed" -- grep -qE "^C1 +O[0-9]+ +Carol's own" "$dir/out"
+check "what was not is counted" -- grep -q "Not created: 1 objective, 1 key result and 0 check-ins" "$dir/out"
+titles 2027-Q4 >"$dir/q4-titles"
+check "carol's objective exists" -- grep -qx "Carol's own" "$dir/q4-titles"
+check "the team's does not" -- sh -c "! grep -q \"The team's\" '$dir/q4-titles'"
+as carol 5 "the same with --json" -- --json import "$dir/carol.csv" --cycle 2027-Q4
+check "--json: complete false, not atomic, the mapping, what was not created" -- \
+    sh -c "jq -e '(.complete | not) and (.atomic | not) and .objectives[0].ref == \"C1\" and .not_created.objectives[0].ref == \"C2\" and .not_created.key_results[0].ref == \"C3\" and .error.status == \"FORBIDDEN\"' '$dir/out' >/dev/null"
+# The server rations requests (20 at once, then 200 a second): the answers
+# refused together were sent together, so one pause lets them all through:
+# the import's writes wait once per run of refusals, not once per refused
+# request (which took a 10,000-row import 47 s at the defaults).
+OKR_TRACE=1 okr import "$dir/big.csv" --cycle 2027-Q4 >"$dir/out" 2>"$dir/trace"
+check "from an older okrd a rationed import still creates everything" -- \
+    grep -q "Created 50 objectives and 150 key results in 2027-Q4" "$dir/out"
+check "one request per row (and again when rationed), no import request" -- \
+    test "$(grep -c "^okr: -> import_plan " "$dir/trace")" = 0 -a \
+    "$(grep -c "^okr: -> objective_create " "$dir/trace")" -ge 50
+refused=$(grep -c "^okr: <- #[0-9]* rate limited" "$dir/trace")
+pauses=$(grep -c "^okr: rate limited: pausing" "$dir/trace")
+echo "# import from an older okrd: $refused answers refused, $pauses pauses"
+check "the server did refuse some of the import" -- test "$refused" -gt 20
+check "and okr paused once per run of them, not per refusal" -- \
+    test "$pauses" -ge 1 -a "$((pauses * 4))" -le "$refused"
 
 finish

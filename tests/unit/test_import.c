@@ -13,6 +13,7 @@
 
 #include "import_csv.h"
 #include "import_plan.h"
+#include "import_request.h"
 
 /* ---------------------------------------------------------------- the reader */
 
@@ -544,6 +545,72 @@ static void test_plan_lookups(void **state)
     okr_csv_free(&t);
 }
 
+/* A plan as one ImportRequest (protocol 1.6): objectives in the plan's
+ * order (parents first) pointing at earlier ones by index or at the
+ * server's by id, key results by their objective's index, a link by index
+ * with no check-in, the check-in noted "imported" and dated as planned. */
+static void test_request_from_plan(void **state)
+{
+    (void)state;
+    planned_t x;
+    plan(&x, "type,ref,parent,title,start,current,target,confidence,linked_objective\n"
+             "key_result,K9,O5,Revenue,100,150,200,7,\n"
+             "objective,O6,O5,Child,,,,,\n"
+             "objective,O5,,Goal,,,,,\n"
+             "objective,O7,O100,Under the server's,,,,,\n"
+             "key_result,K10,O5,Child done,0,0,1,,O6\n");
+    no_problems(&x);
+    okr_import_request_t q;
+    assert_int_equal(okr_import_request_build(&x.p, 7, &q), 0);
+    const Okr__ImportRequest *r = &q.req;
+    assert_int_equal(r->cycle_id, 7);
+    assert_int_equal(r->n_objectives, 3);
+    assert_int_equal(r->n_key_results, 2);
+    for (size_t i = 0; i < 3; i++) {
+        const Okr__ImportObjective *io = r->objectives[i];
+        assert_int_equal(io->objective->cycle_id, 7);
+        assert_string_equal(io->objective->title, x.p.objs[i].o.title);
+        if (strcmp(x.p.objs[i].ref, "O6") == 0) {
+            assert_true(io->has_parent_index);
+            assert_string_equal(x.p.objs[io->parent_index].ref, "O5");
+            assert_true(io->parent_index < i);
+        } else if (strcmp(x.p.objs[i].ref, "O7") == 0) {
+            assert_false(io->has_parent_index);
+            assert_int_equal(io->objective->parent_id, 100);
+        } else {
+            assert_false(io->has_parent_index);
+            assert_int_equal(io->objective->parent_id, 0);
+        }
+    }
+    const Okr__ImportKeyResult *k9 = r->key_results[0], *k10 = r->key_results[1];
+    assert_string_equal(x.p.objs[k9->objective_index].ref, "O5");
+    assert_int_equal(k9->key_result->objective_id, 0);
+    assert_non_null(k9->checkin);
+    assert_true(k9->checkin->value == 150 && k9->checkin->has_confidence &&
+                k9->checkin->confidence == 7);
+    assert_string_equal(k9->checkin->note, "imported");
+    assert_int_equal(k9->checkin->key_result_id, 0);
+    assert_true(k10->has_linked_index);
+    assert_string_equal(x.p.objs[k10->linked_index].ref, "O6");
+    assert_int_equal(k10->key_result->linked_objective_id, 0);
+    assert_null(k10->checkin);
+
+    /* What the server takes in one import: 5 items, and this many bytes. */
+    char msg[512];
+    size_t frame = okr_import_request_frame_size(&q);
+    assert_true(frame > okr__import_request__get_packed_size(r));
+    assert_int_equal(okr_import_request_fits(&q, 5, (uint32_t)frame, msg, sizeof msg), 0);
+    assert_int_equal(okr_import_request_fits(&q, 0, 0, msg, sizeof msg), 0);
+    assert_int_equal(okr_import_request_fits(&q, 2, 0, msg, sizeof msg), 1);
+    assert_non_null(strstr(msg, "it has 5 objectives and key results, more than the 2 the server "
+                                "takes in one import (its max_import_items): split it into 3 "
+                                "files or more"));
+    assert_int_equal(okr_import_request_fits(&q, 0, (uint32_t)frame - 1, msg, sizeof msg), 1);
+    assert_non_null(strstr(msg, "(its max_frame): split it into 2 files or more"));
+    okr_import_request_free(&q);
+    unplan(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_plan_key_result_first),
         cmocka_unit_test(test_plan_lookups),
         cmocka_unit_test(test_plan_key_result_limit),
+        cmocka_unit_test(test_request_from_plan),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
