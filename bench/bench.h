@@ -84,6 +84,10 @@ void bench_error(bench_env_t *env, const char *fmt, ...) __attribute__((format(p
 /* server.c */
 int bench_server_start(bench_env_t *env);
 void bench_server_stop(bench_env_t *env);
+/* Stops okrd and starts it again on the same data (admin password, users,
+ * sessions and fixture kept; a new port): a fresh process, for a figure that
+ * must not inherit what earlier scenarios left in its heap. */
+int bench_server_restart(bench_env_t *env);
 /* CPU time (user + system) of a process, ns; 0 if unknown. */
 uint64_t bench_proc_cpu_ns(pid_t pid);
 /* CPU time of this process, ns. */

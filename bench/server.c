@@ -122,17 +122,24 @@ static char *bench_strdupf(const char *fmt, unsigned long long v)
 int bench_server_start(bench_env_t *env)
 {
     const bench_opts_t *o = env->o;
-    char pw_hex[33];
-    unsigned char raw[16];
-    if (RAND_bytes(raw, sizeof raw) != 1)
-        return -1;
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(pw_hex + 2 * i, 3, "%02x", raw[i]);
+    /* The admin's password, random on the first start; a restart keeps it:
+     * the store already holds the admin, and okrd reads the file only once. */
+    char pw_hex[sizeof env->admin_password];
+    if (env->admin_password[0]) {
+        snprintf(pw_hex, sizeof pw_hex, "%s", env->admin_password);
+    } else {
+        unsigned char raw[16];
+        if (RAND_bytes(raw, sizeof raw) != 1)
+            return -1;
+        for (size_t i = 0; i < sizeof raw; i++)
+            snprintf(pw_hex + 2 * i, 3, "%02x", raw[i]);
+    }
     char pw_path[320], port_path[320];
     snprintf(pw_path, sizeof pw_path, "%s/admin-password", env->dir);
     snprintf(port_path, sizeof port_path, "%s/port", env->dir);
     snprintf(env->data_dir, sizeof env->data_dir, "%s/data", env->dir);
     snprintf(env->log_path, sizeof env->log_path, "%s/okrd.log", env->dir);
+    unlink(port_path); /* a restart's okrd writes its own */
     if (write_secret_file(pw_path, pw_hex) != 0) {
         bench_error(env, "cannot write %s: %s", pw_path, strerror(errno));
         return -1;
@@ -171,6 +178,7 @@ int bench_server_start(bench_env_t *env)
     for (size_t i = 0; i < o->nokrd_args; i++)
         argv[argc++] = o->okrd_args[i];
     argv[argc] = NULL;
+    json_decref(env->okrd_argv); /* a restart's */
     env->okrd_argv = json_array();
     for (size_t i = 0; i < argc; i++)
         json_array_append_new(env->okrd_argv, json_string(argv[i]));
@@ -243,4 +251,10 @@ void bench_server_stop(bench_env_t *env)
                     WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     }
     env->okrd_pid = 0;
+}
+
+int bench_server_restart(bench_env_t *env)
+{
+    bench_server_stop(env);
+    return bench_server_start(env);
 }

@@ -1,6 +1,8 @@
 /* pubsub.h — real-time push (DESIGN.md section 4).
  *
- * Every committed write made exactly one Change in the change log. After each
+ * Every committed write made one Change in the change log for each entity it
+ * wrote (one, but for an import and a cycle started from another: one per
+ * objective, key result and check-in they create). After each
  * batch of commits (okr_writer_on_committed) the loop thread reads the new
  * changes by seq and fans each one out to every connection with a
  * subscription that covers it and whose user may read it. Nothing is pushed
