@@ -688,12 +688,8 @@ void okr_handle_objective_get(okr_req_t *r)
     if (rc == 0 && okr_protocol_minor(r->srv->cfg) >= OKR_PROTOCOL_CYCLE_LISTS)
         nlinked = detail__linked(&d, linked, linked_ptrs);
     double expected = 0;
-    Okr__Cycle *cycle;
-    if (rc == 0 && okr_cycle_get(s, txn, obj->cycle_id, &cycle) == 0) {
-        expected = okr_expected_progress(cycle->start_at, cycle->end_at, pace.now_ms);
-        okr__cycle__free_unpacked(cycle, NULL);
-    }
     if (rc == 0) {
+        expected = okr_pace_expected(s, txn, &pace, obj->cycle_id);
         okr_pace_refresh(s, txn, &pace, obj);
         if (parent)
             okr_pace_refresh(s, txn, &pace, parent);

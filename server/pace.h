@@ -24,11 +24,15 @@ typedef struct okr_pace_memo {
     int64_t now_ms;
     uint64_t cycle_id; /* 0: none read yet */
     int open;          /* the cycle exists and is not closed */
-    double expected;   /* its expected progress at now_ms */
+    double expected;   /* its expected progress at now_ms (0: no such cycle) */
 } okr_pace_memo_t;
 
 /* A memo for a request answered at now_ms. */
 okr_pace_memo_t okr_pace_memo(int64_t now_ms);
+
+/* The expected progress of cycle_id at the memo's now (0 when there is no
+ * such cycle), read once per memo and cycle. */
+double okr_pace_expected(okr_store_t *s, MDB_txn *txn, okr_pace_memo_t *m, uint64_t cycle_id);
 
 /* Sets o->status to its status at the memo's now. */
 void okr_pace_refresh(okr_store_t *s, MDB_txn *txn, okr_pace_memo_t *m, Okr__Objective *o);
