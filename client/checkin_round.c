@@ -58,15 +58,8 @@ typedef struct round {
 
 int okr_checkin_server_dates(okr_cli_t *cli)
 {
-    int rc = okr_cli_settle(cli);
-    if (rc)
-        return rc;
-    if (okr_client_server_speaks(cli->client, OKR_PROTOCOL_DATED_CHECKINS))
-        return 0;
-    return okr_cli_fail(cli, OKR_EXIT_REFUSED, "UNSUPPORTED",
-                        "%s is an older okrd that cannot date a check-in: upgrade it, or check in "
-                        "without --at",
-                        cli->server);
+    return okr_kit_require_protocol(cli, OKR_PROTOCOL_DATED_CHECKINS,
+                                    "cannot date a check-in: upgrade it, or check in without --at");
 }
 
 /* ---------------------------------------------------------------- asking */

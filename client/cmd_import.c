@@ -628,14 +628,17 @@ static int import__report_refused_one(okr_cli_t *cli, const char *path,
                                 "%s: %s; the import is all or nothing, but whether it was made "
                                 "is not known: look (okr obj list --cycle) before importing again",
                                 path, r->message);
+    else if (r->unsent)
+        code =
+            okr_cli_fail_err(cli, r->err, "%s: the import could not be sent: %s", path, r->message);
     else if (r->line)
         code = okr_cli_fail_err(cli, r->err, "%s:%zu: the %s was refused: %s", path, r->line,
                                 r->what, r->message);
     else
         code = okr_cli_fail_err(cli, r->err, "%s: the import was refused: %s", path, r->message);
     if (!cli->json && !r->unanswered)
-        printf("Nothing was created: an import is all or nothing. Fix the file and import it "
-               "again.\n");
+        printf("Nothing was created: an import is all or nothing.%s\n",
+               r->line ? " Fix the file and import it again." : "");
     return code;
 }
 
@@ -653,6 +656,11 @@ static int import__report(okr_cli_t *cli, const char *path, const okr_plan_t *p,
                                 json_pack("{s:s, s:s, s:s, s:I}", "status",
                                           okr_cli_status_name(r->err), "message", r->message,
                                           "refused", r->what, "line", (json_int_t)r->line));
+            /* Sent without an answer: what was made is not known. */
+            if (r->unanswered)
+                json_object_set_new(doc, "unanswered", json_true());
+        }
+        if (doc && rc && !r->unanswered) {
             json_object_set_new(doc, "not_created",
                                 json_pack("{s:o, s:o, s:I}", "objectives",
                                           import__rows_json(p, r, 0, 1), "key_results",
@@ -752,10 +760,10 @@ static int import__plan_and_create(okr_cli_t *cli, const char *path, const impor
     const char *cycle = iw.w.cycle_name;
     if (built > 0) {
         rc = import__problems(cli, path, &p);
-    } else if (o->dry_run && (rc = import__create(cli, path, &p, &iw.w, 1)) == 0) {
-        rc = import__dry_run(cli, path, &p, cycle);
-    } else if (!o->dry_run) {
+    } else {
         rc = import__create(cli, path, &p, &iw.w, o->dry_run);
+        if (rc == 0 && o->dry_run)
+            rc = import__dry_run(cli, path, &p, cycle);
     }
     okr_plan_free(&p);
     world__free(&iw);

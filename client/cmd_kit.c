@@ -243,6 +243,15 @@ int okr_kit_no_result(okr_cli_t *cli, const char *what)
     return okr_cli_fail(cli, OKR_EXIT_CONNECT, "PROTOCOL", "the server sent no %s", what);
 }
 
+int okr_kit_require_protocol(okr_cli_t *cli, uint32_t minor, const char *cannot)
+{
+    int rc = okr_cli_settle(cli);
+    if (rc == 0 && !okr_client_server_speaks(cli->client, minor))
+        rc = okr_cli_fail(cli, OKR_EXIT_REFUSED, "UNSUPPORTED", "%s is an older okrd that %s",
+                          cli->server, cannot);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- calls */
 
 int okr_kit_try_take(okr_cli_t *cli, uint64_t sent, Okr__Request *req,

@@ -96,6 +96,11 @@ void okr_kit_puts(const char *s);
 int okr_kit_nomem(okr_cli_t *cli);
 int okr_kit_no_result(okr_cli_t *cli, const char *what);
 
+/* Waits for the server's Hello and refuses, as UNSUPPORTED, a server older
+ * than protocol minor: "SERVER is an older okrd that " and then, what it
+ * cannot do and what to do instead. 0 or an exit code (printed). */
+int okr_kit_require_protocol(okr_cli_t *cli, uint32_t minor, const char *cannot);
+
 /* ---- calls */
 
 /* Sends req. Returns 0 with *resp (OK, of kind expect unless 0); -1 when the

@@ -565,7 +565,7 @@ static int review__answer_since(review_t *r, const review_index_t *x, review_sin
 {
     int rc = 0;
     uint64_t next = 0;
-    if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && st->tries++ < 100) {
+    if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && st->tries++ < OKR_PIPE_RETRIES) {
         okr_pipe_pace(pace, st->sent_ms); /* and the same page again */
     } else if (resp->status != OKR__STATUS__STATUS_OK) {
         int err = okr_status_to_err(resp->status);
@@ -633,8 +633,10 @@ static int review__gather(review_t *r)
         if (rc == 0)
             rc = okr_pipeline(cli, r->ntargets, review__build_comments, review__page_comments, r);
     }
-    if (rc)
+    if (rc) {
+        r->nmoves = r->nkrs; /* review__free frees the notes gathered so far */
         return r->nomem ? okr_kit_nomem(cli) : rc;
+    }
     /* keep the key results that really moved (check-ins since, by time) */
     size_t kept = 0;
     for (size_t i = 0; i < r->nkrs; i++) {

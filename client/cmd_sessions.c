@@ -70,14 +70,10 @@ static const char revoke_usage[] =
 static int session__connect(okr_cli_t *cli)
 {
     int rc = okr_cli_connect_lazy(cli);
-    if (rc == 0)
-        rc = okr_cli_settle(cli);
-    if (rc == 0 && !okr_client_server_speaks(cli->client, OKR_PROTOCOL_SESSIONS))
-        rc = okr_cli_fail(cli, OKR_EXIT_REFUSED, "UNSUPPORTED",
-                          "%s is an older okrd that cannot list or end sessions; upgrade it. "
-                          "Meanwhile okr logout --everywhere ends every session of yours",
-                          cli->server);
-    return rc;
+    return rc ? rc
+              : okr_kit_require_protocol(cli, OKR_PROTOCOL_SESSIONS,
+                                         "cannot list or end sessions; upgrade it. Meanwhile okr "
+                                         "logout --everywhere ends every session of yours");
 }
 
 static json_t *session__json(const Okr__Session *s)

@@ -8,9 +8,6 @@
 #include "okr_error.h"
 #include "pipeline.h"
 
-/* A RATE_LIMITED answer is sent again (paced by okr_pipe_pace) at most this
- * many times: lookups just before may have spent the connection's budget. */
-#define IMPORT_RETRIES 100
 /* How long the server may take over the write: okrd creates every item in
  * one transaction, about a millisecond each on a slow disk, with room. */
 #define IMPORT_WAIT_BASE_MS     30000u
@@ -79,6 +76,8 @@ static int one__call(okr_cli_t *cli, const okr_import_request_t *q, okr_import_r
     req.import_plan = (Okr__ImportRequest *)&q->req;
     size_t items = q->req.n_objectives + q->req.n_key_results;
     uint32_t wait_ms = IMPORT_WAIT_BASE_MS + (uint32_t)items * IMPORT_WAIT_PER_ITEM_MS;
+    if (cli->timeout_ms > wait_ms) /* --timeout asks for longer */
+        wait_ms = cli->timeout_ms;
     okr_pipe_pace_t pace = {0};
     for (int tries = 0;; tries++) {
         uint64_t id, sent_ms = okr_mono_ms();
@@ -90,9 +89,10 @@ static int one__call(okr_cli_t *cli, const okr_import_request_t *q, okr_import_r
             one__stop(r, rc, okr_client_error(c));
             r->what = "import";
             r->unanswered = sent; /* the write may or may not have happened */
+            r->unsent = !sent;
             return rc;
         }
-        if ((*resp)->status != OKR__STATUS__STATUS_RATE_LIMITED || tries == IMPORT_RETRIES)
+        if ((*resp)->status != OKR__STATUS__STATUS_RATE_LIMITED || tries == OKR_PIPE_RETRIES)
             return 0;
         okr__response__free_unpacked(*resp, NULL);
         *resp = NULL;
@@ -122,9 +122,11 @@ int okr_import_run_one(okr_cli_t *cli, const okr_plan_t *p, const okr_import_req
     const Okr__ImportResult *res =
         resp->result_case == OKR__RESPONSE__RESULT_IMPORT_PLAN ? resp->import_plan : NULL;
     if (resp->status != OKR__STATUS__STATUS_OK) {
-        int err = okr_status_to_err(resp->status);
-        one__stop(r, err, one__message(resp->message));
         one__refused_row(p, res, r);
+        /* The item's number is the request's: okr names the file's line
+         * instead, when the server said which item it was. */
+        one__stop(r, okr_status_to_err(resp->status),
+                  r->line ? one__message(resp->message) : resp->message);
     } else if (one__created(p, res, r) != 0) {
         one__stop(r, OKR_E_PROTOCOL, "the server's answer does not list what it created");
         r->what = "import";

@@ -16,9 +16,6 @@
 /* Requests in flight at once: under okrd's max_inflight (128), as
  * pipeline.c's window. */
 #define IMPORT_WINDOW 96
-/* A request refused as RATE_LIMITED is sent again (paced by
- * okr_pipe_pace) at most this many times. */
-#define IMPORT_RETRIES 100
 /* The progress counter is redrawn at most this often. */
 #define IMPORT_PROGRESS_MS 100
 
@@ -218,7 +215,7 @@ static void run__wave(run_t *run, run_kind_t kind, const size_t *items, size_t n
             run__stop(run, line, run__what(kind), rc, "%s", okr_client_error(c));
             return;
         }
-        if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && s.tries < IMPORT_RETRIES &&
+        if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && s.tries < OKR_PIPE_RETRIES &&
             !run->r->stopped) {
             okr__response__free_unpacked(resp, NULL);
             okr_pipe_pace(&run->pace, s.sent_ms);
@@ -249,6 +246,15 @@ static void run__wave(run_t *run, run_kind_t kind, const size_t *items, size_t n
 
 /* ---------------------------------------------------------------- the plan */
 
+/* Stops r for want of memory; the exit code. */
+static int run__nomem(okr_import_result_t *r)
+{
+    snprintf(r->message, sizeof r->message, "out of memory");
+    r->stopped = 1;
+    r->err = OKR_E_NOMEM;
+    return OKR_EXIT_ERROR;
+}
+
 int okr_import_begin(okr_cli_t *cli, const okr_plan_t *p, okr_import_result_t *r)
 {
     memset(r, 0, sizeof *r);
@@ -258,12 +264,7 @@ int okr_import_begin(okr_cli_t *cli, const okr_plan_t *p, okr_import_result_t *r
     r->obj_ids = calloc(p->nobjs + 1, sizeof *r->obj_ids);
     r->kr_ids = calloc(p->nkrs + 1, sizeof *r->kr_ids);
     r->checked = calloc(p->nkrs + 1, 1);
-    if (r->obj_ids && r->kr_ids && r->checked)
-        return 0;
-    snprintf(r->message, sizeof r->message, "out of memory");
-    r->stopped = 1;
-    r->err = OKR_E_NOMEM;
-    return OKR_EXIT_ERROR;
+    return r->obj_ids && r->kr_ids && r->checked ? 0 : run__nomem(r);
 }
 
 int okr_import_run(okr_cli_t *cli, const okr_plan_t *p, int progress, okr_import_result_t *r)
@@ -272,12 +273,8 @@ int okr_import_run(okr_cli_t *cli, const okr_plan_t *p, int progress, okr_import
     if (rc)
         return rc;
     size_t *items = malloc((p->nobjs > p->nkrs ? p->nobjs : p->nkrs) * sizeof *items + 1);
-    if (!items) {
-        snprintf(r->message, sizeof r->message, "out of memory");
-        r->stopped = 1;
-        r->err = OKR_E_NOMEM;
-        return OKR_EXIT_ERROR;
-    }
+    if (!items)
+        return run__nomem(r);
     run_t run = {.cli = cli,
                  .p = p,
                  .r = r,

@@ -36,6 +36,7 @@ typedef struct okr_import_result {
     int stopped;
     int atomic;     /* the import was one write: a refusal created nothing */
     int unanswered; /* one write sent, but no answer came: made or not, unknown */
+    int unsent;     /* the one write could not be sent: nothing was made */
     size_t line;
     const char *what;
     int err;

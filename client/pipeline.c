@@ -13,8 +13,6 @@
  * it refuses), with room for the few a command may have sent besides (the
  * stale check-in reminder's). */
 #define PIPE_WINDOW 96
-/* A request refused as RATE_LIMITED is sent again at most this many times. */
-#define PIPE_RETRIES 100
 
 void okr_pipe_pace(okr_pipe_pace_t *p, uint64_t sent_ms)
 {
@@ -53,7 +51,7 @@ static int pipe__follow(okr_cli_t *cli, size_t i, Okr__Response *resp, uint64_t 
     uint64_t after = 0;
     int tries = 0;
     for (;;) {
-        if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && tries++ < PIPE_RETRIES) {
+        if (resp->status == OKR__STATUS__STATUS_RATE_LIMITED && tries++ < OKR_PIPE_RETRIES) {
             okr__response__free_unpacked(resp, NULL);
             okr_pipe_pace(pace, sent_ms);
         } else if (resp->status == OKR__STATUS__STATUS_NOT_FOUND ||

@@ -46,8 +46,10 @@ typedef int (*okr_pipe_answer_fn)(void *arg, size_t i, const Okr__Response *resp
  * one pause serves them all. okr_pipe_pace pauses (OKR_PIPE_PAUSE_MS) for
  * the refusal of a request sent at sent_ms (okr_mono_ms) only when no pause
  * ended after it was sent; a request sent again after a pause and refused
- * again earns the next one. Zero-initialise. */
+ * again earns the next one. Zero-initialise. A request refused so is sent
+ * again at most OKR_PIPE_RETRIES times. */
 #define OKR_PIPE_PAUSE_MS 100
+#define OKR_PIPE_RETRIES  100
 typedef struct okr_pipe_pace {
     uint64_t resumed_ms; /* when the last pause ended */
 } okr_pipe_pace_t;

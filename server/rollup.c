@@ -216,7 +216,10 @@ static int rollup__run(okr_store_t *s, MDB_txn *txn, pending_t *q, uint64_t alwa
         double progress = 0;
         Okr__ProgressStatus status = OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED;
         rc = rollup__compute(s, txn, obj, now_ms, 0, &progress, &status);
-        int moved = fabs(progress - obj->progress) > ROLLUP_EPSILON || status != obj->status;
+        /* Parents and linked key results take an objective's progress, never
+         * its status: only a move of progress travels on to them. */
+        int travels = fabs(progress - obj->progress) > ROLLUP_EPSILON;
+        int moved = travels || status != obj->status;
         if (rc == 0 && moved) {
             obj->progress = progress;
             obj->status = status;
@@ -224,8 +227,7 @@ static int rollup__run(okr_store_t *s, MDB_txn *txn, pending_t *q, uint64_t alwa
         }
         if (rc == 0 && (moved || id == always))
             rc = updates__add(out, id, progress, status);
-        /* Only a move travels on: parents and linked key results' objectives. */
-        if (rc == 0 && moved) {
+        if (rc == 0 && travels) {
             rc = pending__push(q, obj->parent_id);
             figures_t f = {.s = s, .txn = txn};
             void *ctx[2] = {q, &f};

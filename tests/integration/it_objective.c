@@ -1314,9 +1314,14 @@ static void test_status_follows_pace(void **state)
     assert_int_equal(last->ancestors[0]->objective_id, o);
     assert_int_equal(last->ancestors[0]->status, ON_TRACK);
     okr__response__free_unpacked(resp, NULL);
-    /* and an earlier end puts it behind, stored too */
+    /* and an earlier end puts it behind, stored too: the change says so */
     cycle_dates(admin, cyc, now_ms() - 80 * DAY_MS, now_ms() + 10 * DAY_MS);
     assert_int_equal(obj_status(admin, o), OFF_TRACK);
+    assert_int_equal(call(admin, OKR__REQUEST__OP_HISTORY, &h, &resp), OKR_OK);
+    last = resp->history->changes[resp->history->n_changes - 1];
+    assert_int_equal(last->n_ancestors, 1);
+    assert_int_equal(last->ancestors[0]->status, OFF_TRACK);
+    okr__response__free_unpacked(resp, NULL);
     okr_client_free(admin);
 }
 

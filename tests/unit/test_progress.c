@@ -289,8 +289,7 @@ static void test_status_now(void **state)
     assert_int_equal(okr_status_now(OFF, 0.9, 0.5), OFF);
     assert_int_equal(okr_status_now(RISK, 0.5, 0.5), RISK);
     assert_int_equal(okr_status_now(ON, 0.5, 0.5), ON);
-    /* done is done; none stored takes the pace's; nonsense stored is ignored */
-    assert_int_equal(okr_status_now(ON, 1.0, 1.0), ON);
+    /* none stored takes the pace's; nonsense stored is ignored */
     assert_int_equal(okr_status_now(OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED, 0.0, 1.0),
                      OFF);
     assert_int_equal(okr_status_now((Okr__ProgressStatus)99, 0.5, 0.5), ON);
