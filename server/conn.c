@@ -215,15 +215,27 @@ void okr_conn_logout(okr_conn_t *c)
         conn__arm_timer(c);
 }
 
-void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *token_hash,
+/* 1 if c's token is hashed as one of the n in hashes. */
+static int conn__token_in(const okr_conn_t *c, const uint8_t (*hashes)[OKR_TOKEN_HASH_LEN],
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(c->token_hash, hashes[i], OKR_TOKEN_HASH_LEN) == 0)
+            return 1;
+    return 0;
+}
+
+void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id,
+                           const uint8_t (*hashes)[OKR_TOKEN_HASH_LEN], size_t n,
                            const uint8_t *keep)
 {
+    if (!user_id && n == 0)
+        return; /* names nothing: never every session of everyone */
     for (okr_conn_t *c = srv->conns; c; c = c->next) {
-        if (!c->authenticated || c->dashboard)
+        if (!c->authenticated || c->dashboard || (user_id && c->user_id != user_id))
             continue;
-        int match = (user_id && c->user_id == user_id) ||
-                    (token_hash && memcmp(c->token_hash, token_hash, OKR_TOKEN_HASH_LEN) == 0);
-        if (match && !(keep && memcmp(c->token_hash, keep, OKR_TOKEN_HASH_LEN) == 0))
+        if ((n == 0 || conn__token_in(c, hashes, n)) &&
+            !(keep && memcmp(c->token_hash, keep, OKR_TOKEN_HASH_LEN) == 0))
             okr_conn_logout(c);
     }
 }

@@ -102,12 +102,14 @@ void okr_conn_close(okr_conn_t *c, const char *reason);
 /* Graceful close: TLS close_notify, then close. */
 void okr_conn_shutdown(okr_conn_t *c);
 
-/* Ends sessions on every connection using them, at once (pushes included):
- * those of user_id (if not 0), or the one hashed as token_hash (if not NULL),
- * except the one hashed as keep (may be NULL). Such a connection is told
- * nothing and stays open: its next request gets UNAUTHENTICATED, and it may
- * log in again within login_timeout_ms, else it is closed. */
-void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id, const uint8_t *token_hash,
+/* Ends sessions on every connection using them, at once (pushes included),
+ * in one walk of the connections: those of user_id (if not 0) whose token is
+ * hashed as one of the n in hashes (n 0: any), except the one hashed as keep
+ * (may be NULL). Such a connection is told nothing and stays open: its next
+ * request gets UNAUTHENTICATED, and it may log in again within
+ * login_timeout_ms, else it is closed. */
+void okr_conn_end_sessions(okr_server_t *srv, uint64_t user_id,
+                           const uint8_t (*hashes)[OKR_TOKEN_HASH_LEN], size_t n,
                            const uint8_t *keep);
 
 /* Ends c's session (logged out, subscriptions dropped); c has

@@ -13,6 +13,7 @@
 #include "password_policy.h"
 #include "protocol.h"
 #include "request.h"
+#include "session_store.h"
 #include "sessions.h"
 #include "users.h"
 #include "validate.h"
@@ -196,7 +197,7 @@ static int login__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
     sess.created_at = okr_wall_ms();
     sess.expires_at = st->expires_at;
     sess.peer = r->conn->peer_ip; /* fixed since accept: safe to read here */
-    rc = okr_sessions_put(store, txn, st->token_hash, &sess);
+    rc = okr_session_store_put(store, txn, st->token_hash, &sess);
     free(st->evicted); /* from an earlier run of this apply (the map grew) */
     st->evicted = NULL;
     st->nevicted = 0;
@@ -212,8 +213,8 @@ static void login__end_evicted(okr_req_t *r, const login_state_t *st)
 {
     if (st->nevicted == 0)
         return;
-    for (size_t i = 0; i < st->nevicted; i++)
-        okr_conn_end_sessions(r->srv, 0, st->evicted[i], NULL);
+    okr_conn_end_sessions(r->srv, st->rec->user->id,
+                          (const uint8_t(*)[OKR_TOKEN_HASH_LEN])st->evicted, st->nevicted, NULL);
     r->srv->sessions_evicted += st->nevicted;
     okr_info("conn %llu %s: user %s is over max_sessions_per_user (%llu): %zu oldest "
              "session%s ended",
@@ -437,9 +438,9 @@ static void logout__committed(okr_write_t *w, int status)
     if (st->user_id) {
         okr_info("conn %llu %s: user %s logged out everywhere", (unsigned long long)r->conn->id,
                  r->conn->peer, r->user->username);
-        okr_conn_end_sessions(r->srv, st->user_id, NULL, NULL);
+        okr_conn_end_sessions(r->srv, st->user_id, NULL, 0, NULL);
     } else {
-        okr_conn_end_sessions(r->srv, 0, st->hash, NULL);
+        okr_conn_end_sessions(r->srv, 0, &st->hash, 1, NULL);
     }
     okr_req_reply_empty(r);
 }
@@ -546,7 +547,7 @@ static void passwd__committed(okr_write_t *w, int status)
     okr_info("conn %llu %s: user %s changed their password", (unsigned long long)r->conn->id,
              r->conn->peer, r->user->username);
     passwd_state_t *st = r->state;
-    okr_conn_end_sessions(r->srv, st->user_id, NULL, st->keep);
+    okr_conn_end_sessions(r->srv, st->user_id, NULL, 0, st->keep);
     okr_req_reply_empty(r);
 }
 

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "okr_error.h"
 #include "request.h"
+#include "session_store.h"
 #include "sessions.h"
 #include "users.h"
 #include "validate.h"
@@ -155,7 +156,8 @@ static int revoke__apply(okr_write_t *w, okr_store_t *store, MDB_txn *txn)
         return okr_req_refuse(r, OKR_E_BAD_REQUEST,
                               "session %s is the one you are using now: end it with okr logout",
                               id);
-    rc = okr_sessions_delete(store, txn, st->ended.hash);
+    /* found above: its record need not be read again to find its entry */
+    rc = okr_session_store_del(store, txn, st->ended.user_id, st->ended.created_at, st->ended.hash);
     if (rc != 0)
         return rc;
     char sid[OKR_SESSION_ID_HEX + 1];
@@ -170,7 +172,7 @@ static void revoke__committed(okr_write_t *w, int status)
     okr_req_t *r = okr_req_of_write(w);
     const revoke_state_t *st = r->state;
     if (status == 0) {
-        okr_conn_end_sessions(r->srv, 0, st->ended.hash, NULL);
+        okr_conn_end_sessions(r->srv, st->ended.user_id, &st->ended.hash, 1, NULL);
         char sid[OKR_SESSION_ID_HEX + 1];
         okr_session_id(st->ended.hash, sid);
         okr_info("conn %llu %s: session %.8s of user %llu ended by %s",

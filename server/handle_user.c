@@ -289,7 +289,7 @@ static void user__committed_logout(okr_write_t *w, int status)
     okr_req_t *r = okr_req_of_write(w);
     user_state_t *st = r->state;
     if (status == 0)
-        okr_conn_end_sessions(r->srv, st->rec->user->id, NULL, NULL);
+        okr_conn_end_sessions(r->srv, st->rec->user->id, NULL, 0, NULL);
     user__committed(w, status);
 }
 

@@ -4,8 +4,8 @@
  *
  * Sessions live in OKR_DB_SESSIONS, SHA-256(token) -> SessionRecord, and
  * are filed by user in OKR_DB_IDX_USER_SESSIONS, (user, created_at, hash),
- * both written together by session_store.h; a session is opened, ended and
- * checked by users.h (okr_sessions_put, okr_sessions_delete,
+ * both written together by session_store.h (okr_session_store_put opens
+ * one); a session is ended and checked by users.h (okr_sessions_delete,
  * okr_session_check). The cap runs at every login, on the writer thread:
  * with a scan it read every session of everyone (30,000 for 10,000 people
  * on 3 devices) and held up every other write; the index makes it, a

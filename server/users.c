@@ -200,12 +200,6 @@ uint64_t okr_users_count(okr_store_t *s, MDB_txn *txn)
     return st.ms_entries;
 }
 
-int okr_sessions_put(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN],
-                     const Okr__SessionRecord *rec)
-{
-    return okr_session_store_put(s, txn, hash, rec);
-}
-
 int okr_sessions_delete(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN])
 {
     Okr__SessionRecord *rec;

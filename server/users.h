@@ -51,10 +51,9 @@ int okr_users_update(okr_store_t *s, MDB_txn *txn, Okr__UserRecord *rec, uint64_
 uint64_t okr_users_count(okr_store_t *s, MDB_txn *txn);
 uint64_t okr_users_count_active_admins(okr_store_t *s, MDB_txn *txn);
 
-/* Stores a session (and files it by user); deletes one (and its entry), a
- * session already gone being no error. Return 0 or an okr_err_t. */
-int okr_sessions_put(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN],
-                     const Okr__SessionRecord *rec);
+/* Deletes a session by its hash (and its entry in the index by user), a
+ * session already gone being no error; it is stored with
+ * okr_session_store_put (session_store.h). 0 or an okr_err_t. */
 int okr_sessions_delete(okr_store_t *s, MDB_txn *txn, const uint8_t hash[OKR_TOKEN_HASH_LEN]);
 
 /* Checks a session in its own read transaction: it exists, has not expired,

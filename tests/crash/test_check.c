@@ -185,7 +185,7 @@ static void add_sessions(fixture_t *f, MDB_txn *txn)
         sess.user_id = u.id;
         sess.created_at = okr_wall_ms() - 40 * DAY_MS;
         sess.expires_at = okr_wall_ms() + (i == 0 ? DAY_MS : -DAY_MS); /* two have expired */
-        assert_int_equal(okr_sessions_put(f->store, txn, hash, &sess), 0);
+        assert_int_equal(okr_session_store_put(f->store, txn, hash, &sess), 0);
     }
 }
 

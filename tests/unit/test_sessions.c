@@ -60,7 +60,7 @@ static void put_hash(fixture_t *f, const uint8_t hash[OKR_TOKEN_HASH_LEN], uint6
     rec.created_at = created;
     rec.expires_at = expires;
     rec.peer = "127.0.0.1";
-    assert_int_equal(okr_sessions_put(f->store, f->txn, hash, &rec), 0);
+    assert_int_equal(okr_session_store_put(f->store, f->txn, hash, &rec), 0);
 }
 
 /* A session whose hash starts with the bytes b0, b1 (the rest i). */
