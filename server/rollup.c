@@ -217,9 +217,13 @@ static int rollup__run(okr_store_t *s, MDB_txn *txn, pending_t *q, uint64_t alwa
         Okr__ProgressStatus status = OKR__PROGRESS_STATUS__PROGRESS_STATUS_UNSPECIFIED;
         rc = rollup__compute(s, txn, obj, now_ms, 0, &progress, &status);
         /* Parents and linked key results take an objective's progress, never
-         * its status: only a move of progress travels on to them. */
-        int travels = fabs(progress - obj->progress) > ROLLUP_EPSILON;
-        int moved = travels || status != obj->status;
+         * its status: a move of progress travels on to them, and any move of
+         * the objective the roll-up is for (a new child's first figures must
+         * reach its parent). A cycle's new dates move only statuses: none
+         * travels. */
+        int moved_progress = fabs(progress - obj->progress) > ROLLUP_EPSILON;
+        int moved = moved_progress || status != obj->status;
+        int travels = moved_progress || (moved && id == always);
         if (rc == 0 && moved) {
             obj->progress = progress;
             obj->status = status;

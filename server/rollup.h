@@ -5,10 +5,10 @@
  * calls okr_rollup on the objective concerned, inside the same transaction.
  * It recomputes that objective (weighted key results, linked key results
  * taking their objective's progress, or the mean of its children when it has
- * no key results), stores it if its figures moved, and, when its progress
- * moved, carries on to the objective it is aligned to and to every key
- * result linked to it (they take its progress, not its status), until
- * nothing moves any more. Progress and status are server-kept figures: a
+ * no key results), stores it if its figures moved, and carries on to the
+ * objective it is aligned to and to every key result linked to it (they take
+ * its progress, not its status: beyond objective_id itself, only a move of
+ * progress carries on), until nothing moves any more. Progress and status are server-kept figures: a
  * roll-up does not bump versions (editors do not conflict with it).
  */
 #ifndef OKR_ROLLUP_H
