@@ -10,69 +10,25 @@
 #include "okr_error.h"
 #include "request.h"
 
-#define MAP_FIRST_CAP 64 /* slots; a power of two, kept under half full */
-#define VERDICT_IN    1
-#define VERDICT_OUT   2
+#define VERDICT_IN  1
+#define VERDICT_OUT 2
 
-static size_t map__slot(const okr_cycle_scan_map_t *m, uint64_t key)
+/* The value under key in t (made on first use), 0 when there is none. */
+static uint64_t map__get(const okr_key_table_t *t, uint64_t key)
 {
-    /* Fibonacci hashing spreads the dense, ascending ids over the table. */
-    size_t i = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (m->cap - 1);
-    while (m->keys[i] && m->keys[i] != key)
-        i = (i + 1) & (m->cap - 1);
-    return i;
+    const uint64_t *v = t ? okr_key_table_find(t, &key, sizeof key) : NULL;
+    return v ? *v : 0;
 }
 
-/* The value under key, 0 when there is none. */
-static uint64_t map__get(const okr_cycle_scan_map_t *m, uint64_t key)
+static int map__put(okr_key_table_t **t, uint64_t key, uint64_t val)
 {
-    if (!m->cap)
-        return 0;
-    size_t i = map__slot(m, key);
-    return m->keys[i] ? m->vals[i] : 0;
-}
-
-static int map__grow(okr_cycle_scan_map_t *m)
-{
-    okr_cycle_scan_map_t bigger = {.cap = m->cap ? m->cap * 2 : MAP_FIRST_CAP};
-    bigger.keys = calloc(bigger.cap, sizeof *bigger.keys);
-    bigger.vals = calloc(bigger.cap, sizeof *bigger.vals);
-    if (!bigger.keys || !bigger.vals) {
-        free(bigger.keys);
-        free(bigger.vals);
+    if (!*t && !(*t = okr_key_table_new(sizeof val)))
         return OKR_E_NOMEM;
-    }
-    for (size_t i = 0; i < m->cap; i++)
-        if (m->keys[i]) {
-            size_t j = map__slot(&bigger, m->keys[i]);
-            bigger.keys[j] = m->keys[i];
-            bigger.vals[j] = m->vals[i];
-        }
-    bigger.n = m->n;
-    free(m->keys);
-    free(m->vals);
-    *m = bigger;
-    return 0;
-}
-
-static int map__put(okr_cycle_scan_map_t *m, uint64_t key, uint64_t val)
-{
-    if (2 * (m->n + 1) > m->cap && map__grow(m) != 0)
+    uint64_t *v = okr_key_table_add(*t, &key, sizeof key, NULL);
+    if (!v)
         return OKR_E_NOMEM;
-    size_t i = map__slot(m, key);
-    if (!m->keys[i]) {
-        m->keys[i] = key;
-        m->n++;
-    }
-    m->vals[i] = val;
+    *v = val;
     return 0;
-}
-
-static void map__free(okr_cycle_scan_map_t *m)
-{
-    free(m->keys);
-    free(m->vals);
-    memset(m, 0, sizeof *m);
 }
 
 void okr_cycle_scan_init(okr_cycle_scan_t *cs, okr_store_t *s, MDB_txn *txn, const Okr__User *user,
@@ -87,8 +43,9 @@ void okr_cycle_scan_init(okr_cycle_scan_t *cs, okr_store_t *s, MDB_txn *txn, con
 
 void okr_cycle_scan_free(okr_cycle_scan_t *cs)
 {
-    map__free(&cs->objectives);
-    map__free(&cs->krs);
+    okr_key_table_free(cs->objectives);
+    okr_key_table_free(cs->krs);
+    cs->objectives = cs->krs = NULL;
 }
 
 static int scan__fail(okr_cycle_scan_t *cs, int rc)
@@ -102,7 +59,7 @@ int okr_cycle_scan_objective(okr_cycle_scan_t *cs, uint64_t objective_id)
 {
     if (objective_id == 0)
         return 0;
-    uint64_t verdict = map__get(&cs->objectives, objective_id);
+    uint64_t verdict = map__get(cs->objectives, objective_id);
     if (verdict)
         return verdict == VERDICT_IN;
     Okr__Objective *obj;
@@ -124,7 +81,7 @@ int okr_cycle_scan_key_result(okr_cycle_scan_t *cs, uint64_t key_result_id)
 {
     if (key_result_id == 0)
         return 0;
-    uint64_t objective_id = map__get(&cs->krs, key_result_id);
+    uint64_t objective_id = map__get(cs->krs, key_result_id);
     if (!objective_id) {
         Okr__KeyResult *kr;
         int rc = okr_kr_get(cs->s, cs->txn, key_result_id, &kr);

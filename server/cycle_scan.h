@@ -7,7 +7,7 @@
  * those of the cycle the caller may read. A week's check-ins come from a few
  * thousand key results of a few hundred objectives: each objective is read
  * and judged once, each key result's objective looked up once, through two
- * small hash maps that live for the request.
+ * small hash tables (key_table.h) that live for the request.
  */
 #ifndef OKR_CYCLE_SCAN_H
 #define OKR_CYCLE_SCAN_H
@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "key_table.h"
 #include "store.h"
 
 /* How many records one page looks at before it answers with what it has
@@ -25,19 +26,14 @@
  * even when the store holds years of other cycles' records. */
 #define OKR_CYCLE_SCAN_BUDGET 5000
 
-typedef struct okr_cycle_scan_map {
-    uint64_t *keys, *vals; /* key 0: an empty slot (no id is 0) */
-    size_t n, cap;
-} okr_cycle_scan_map_t;
-
 typedef struct okr_cycle_scan {
     okr_store_t *s;
     MDB_txn *txn;
     const Okr__User *user;
     uint64_t cycle_id;
-    okr_cycle_scan_map_t objectives; /* objective id -> 1 in the cycle and readable, 2 not */
-    okr_cycle_scan_map_t krs;        /* key result id -> its objective (UINT64_MAX: none) */
-    int rc;                          /* the first store error, 0 if none */
+    okr_key_table_t *objectives; /* objective id -> 1 in the cycle and readable, 2 not */
+    okr_key_table_t *krs;        /* key result id -> its objective (UINT64_MAX: none) */
+    int rc;                      /* the first store error, 0 if none */
 } okr_cycle_scan_t;
 
 void okr_cycle_scan_init(okr_cycle_scan_t *cs, okr_store_t *s, MDB_txn *txn, const Okr__User *user,
@@ -75,8 +71,8 @@ typedef struct okr_since_list {
  * first, into l->items (limit of them, allocated here), and sets
  * l->next_below when there may be more: below the last record kept when
  * the page is full, below the last one looked at when OKR_CYCLE_SCAN_BUDGET
- * records were. 0 or an OKR_E_* code. The caller frees l->items' messages,
- * then calls okr_since_list_free. */
+ * records were. 0 or an OKR_E_* code. okr_since_list_free frees the items,
+ * their messages and the scan. */
 int okr_since_list_run(okr_since_list_t *l, Okr__EntityKind kind, uint64_t below);
 void okr_since_list_free(okr_since_list_t *l);
 
